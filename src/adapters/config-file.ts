@@ -1,0 +1,111 @@
+// Reads a config file from disk: YAML with source positions, schema and cross-field validation, and the
+// key file's existence, size and permissions. Every issue comes back located as file:line:column.
+import { readFileSync, statSync } from "node:fs";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from "yaml";
+import { formatPath, type ConfigIssue, type KeyPath } from "../core/config/issues.js";
+import type { Config } from "../core/config/schema.js";
+import { validateConfig } from "../core/config/validate.js";
+
+/** Minimum key size in bytes: HMAC-SHA256 wants at least its own output size. */
+export const MIN_KEY_BYTES = 32;
+
+/** A config issue with its place in the file. */
+export interface LocatedIssue extends ConfigIssue {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** Result of loading: the config and its source text, or every located issue. */
+export type LoadResult = { ok: true; config: Config; text: string } | { ok: false; issues: LocatedIssue[] };
+
+/** Formats one issue as `file:line:column: key.path: message [CODE]`. */
+export function formatIssue(i: LocatedIssue): string {
+  return `${i.file}:${i.line}:${i.column}: ${formatPath(i.path)}: ${i.message} [${i.code}]`;
+}
+
+/** Loads, parses and validates a config file; never throws for bad input. */
+export function loadConfigFile(file: string, options: { checkKeyFile?: boolean } = {}): LoadResult {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (err as Error).message;
+    return { ok: false, issues: [{ file, line: 1, column: 1, code: "E_YAML", path: [], message: `cannot read config: ${reason}` }] };
+  }
+  return loadConfigText(text, file, options);
+}
+
+/** Parses and validates config text; `file` is used only in messages. */
+export function loadConfigText(text: string, file: string, options: { checkKeyFile?: boolean } = {}): LoadResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const at = (offset: number) => {
+    const p = lineCounter.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      issues: doc.errors.map((e) => ({ file, ...at(e.pos[0]), code: "E_YAML" as const, path: [], message: e.message.split("\n")[0] ?? e.message })),
+    };
+  }
+  const raw: unknown = doc.toJS();
+  const result = validateConfig(raw);
+  const issues = result.ok ? [] : result.issues;
+  const keyFile = rawKeyFile(raw);
+  if (keyFile !== undefined && options.checkKeyFile !== false) issues.push(...checkKeyFile(keyFile));
+  if (issues.length === 0 && result.ok) return { ok: true, config: result.config, text };
+  const located = issues.map((issue) => ({ file, ...at(offsetOf(doc.contents, issue.path, issue.atKey === true)), ...issue }));
+  located.sort((a, b) => a.line - b.line || a.column - b.column);
+  return { ok: false, issues: located };
+}
+
+function rawKeyFile(raw: unknown): string | undefined {
+  const cluster = (raw as { cluster?: { key_file?: unknown } } | null)?.cluster;
+  const keyFile = cluster?.key_file;
+  return typeof keyFile === "string" && keyFile.startsWith("/") ? keyFile : undefined;
+}
+
+/** Finds the source offset of the deepest node on `path` that exists (the parent when a key is missing). */
+function offsetOf(root: YamlNode | null, path: KeyPath, atKey: boolean): number {
+  let node: unknown = root;
+  let offset = root?.range?.[0] ?? 0;
+  for (const part of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === part);
+      if (!pair) break;
+      const keyNode = pair.key as YamlNode;
+      offset = atKey && part === path[path.length - 1] ? (keyNode.range?.[0] ?? offset) : ((pair.value as YamlNode | null)?.range?.[0] ?? keyNode.range?.[0] ?? offset);
+      node = pair.value;
+    } else if (isSeq(node) && typeof part === "number") {
+      const item = node.items[part] as YamlNode | undefined;
+      if (!item) break;
+      offset = item.range?.[0] ?? offset;
+      node = item;
+    } else break;
+  }
+  return offset;
+}
+
+/** The key file must exist, hold at least 32 bytes and be readable by its owner only (mode 0600 or 0400). */
+export function checkKeyFile(keyFile: string): ConfigIssue[] {
+  const path = ["cluster", "key_file"];
+  try {
+    const st = statSync(keyFile);
+    if (!st.isFile()) return [{ code: "E_KEY_FILE", path, message: `${keyFile} is not a regular file` }];
+    const mode = st.mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      return [{
+        code: "E_KEY_FILE", path,
+        message: `${keyFile} has mode ${mode.toString(8).padStart(4, "0")}; the cluster key must not be readable by group or others: chmod 600 ${keyFile}`,
+      }];
+    }
+    if (st.size < MIN_KEY_BYTES) return [{ code: "E_KEY_FILE", path, message: `${keyFile} holds ${st.size} bytes; a key needs at least ${MIN_KEY_BYTES} (make one with: vigil keygen -o ${keyFile})` }];
+    return [];
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "does not exist" : code === "EACCES" ? "cannot be read (permission denied)" : (err as Error).message;
+    return [{ code: "E_KEY_FILE", path, message: `${keyFile} ${why} (make one with: vigil keygen -o ${keyFile})` }];
+  }
+}

@@ -1,0 +1,157 @@
+// The configuration contract (../shared/vigil.example.yaml) as a zod schema. Parsing yields a typed,
+// defaulted Config; every failure carries the key path it concerns.
+import { z } from "zod";
+import { parseCidr, parseEndpoint, parseNodeAddress } from "../net/address.js";
+import { parseDuration } from "./duration.js";
+
+/** A duration written as "50ms", "1.5s", "2m" or "1h", parsed to milliseconds. */
+const duration = z.string({ error: 'expected a duration such as "50ms", "1.5s" or "2m"' }).transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    ctx.addIssue({ code: "custom", message: `expected a duration such as "50ms", "1.5s" or "2m", got "${text}"` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** A string that must parse with `parse`; `what` names the expected form in the error. */
+function parsed(what: string, parse: (s: string) => unknown) {
+  return z.string({ error: `expected ${what}` }).refine((s) => parse(s) !== undefined, {
+    error: (iss) => `expected ${what}, got "${String(iss.input)}"`,
+  });
+}
+
+const name = z
+  .string({ error: "expected a name" })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, { error: "expected a name of letters, digits, '_', '.', '-' (at most 63)" });
+const endpoint = parsed("an address IP:PORT such as 10.77.0.21:3306", parseEndpoint);
+const nodeAddress = parsed("an IP address, optionally with :PORT", (s) => parseNodeAddress(s, 1));
+const absolutePath = z.string({ error: "expected an absolute path" }).regex(/^\//, { error: "expected an absolute path (starting with /)" });
+const int = (min: number, max: number) =>
+  z.number({ error: (iss) => (iss.code === "invalid_type" ? "expected a whole number" : undefined) }).int({ error: "expected a whole number" }).min(min).max(max);
+
+/** How often a resource's monitor runs and how long one run may take. */
+const monitor = z.strictObject({
+  interval: duration,
+  timeout: duration,
+});
+
+/** `vip`: an address added to an interface and announced with gratuitous ARP. */
+const vipResource = z.strictObject({
+  type: z.literal("vip"),
+  address: parsed("an address with prefix such as 10.77.0.100/24", parseCidr),
+  interface: z.string({ error: "expected an interface name" }).regex(/^[A-Za-z0-9_.:@-]{1,15}$/, { error: "expected an interface name such as eth0" }),
+});
+
+/** `exec`: an LSB-style script called with start | stop | status plus `args`. */
+const execResource = z.strictObject({
+  type: z.literal("exec"),
+  path: absolutePath,
+  args: z.array(z.string({ error: "expected a string argument" })).default([]),
+  monitor: monitor.optional(),
+});
+
+/** `ocf`: an OCF agent "PROVIDER/AGENT" with parameters passed as OCF_RESKEY_*. */
+const ocfResource = z.strictObject({
+  type: z.literal("ocf"),
+  agent: z.string({ error: "expected PROVIDER/AGENT" }).regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: "expected PROVIDER/AGENT such as heartbeat/Filesystem" }),
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: "expected a string, number or boolean" })).default({}),
+  monitor: monitor.optional(),
+});
+
+/** `systemd`: a unit driven with systemctl start | stop | is-active. */
+const systemdResource = z.strictObject({
+  type: z.literal("systemd"),
+  unit: z.string({ error: "expected a unit name" }).regex(/^[A-Za-z0-9:_.@-]+\.(service|socket|target|mount|timer)$/, { error: "expected a unit name such as mariadb.service" }),
+  monitor: monitor.optional(),
+});
+
+const resource = z.discriminatedUnion("type", [vipResource, execResource, ocfResource, systemdResource], {
+  error: "expected a resource with type vip, exec, ocf or systemd",
+});
+
+/** A resource group: what moves together on failover. */
+export const groupSchema = z.strictObject({
+  name,
+  prefer: z.array(name).default([]),
+  failback: z.boolean({ error: "expected true or false" }).default(false),
+  migration_threshold: int(1, 1_000_000).default(3),
+  resources: z.array(resource).min(1, { error: "a group needs at least one resource" }),
+  notify: absolutePath.optional(),
+});
+
+/** Active health check of real servers. */
+const check = z.strictObject({
+  type: z.enum(["tcp", "http", "https", "exec"], { error: "expected one of tcp, http, https, exec" }),
+  interval: duration.default(1000),
+  timeout: duration.default(1000),
+  rise: int(1, 100).default(2),
+  fall: int(1, 100).default(3),
+});
+
+/** One backend of a virtual server. */
+const realServer = z.strictObject({
+  address: endpoint,
+  weight: int(0, 65535).default(1),
+});
+
+/** A TCP virtual server balancing over health-checked real servers. */
+export const virtualServerSchema = z.strictObject({
+  name,
+  listen: endpoint,
+  scheduler: z.enum(["rr", "wrr", "lc", "wlc", "sh"], { error: "expected one of rr, wrr, lc, wlc, sh" }).default("wrr"),
+  persistence: duration.optional(),
+  real_servers: z.array(realServer).min(1, { error: "a virtual server needs at least one real server" }),
+  check: check.default({ type: "tcp", interval: 1000, timeout: 1000, rise: 2, fall: 3 }),
+  sorry_server: endpoint.optional(),
+  quiescent: z.boolean({ error: "expected true or false" }).default(false),
+});
+
+/** One cluster member. */
+export const nodeSchema = z.strictObject({
+  name,
+  address: nodeAddress,
+  links: z.array(nodeAddress).default([]),
+  priority: int(0, 255).default(100),
+  votes: int(0, 100).default(1),
+  witness: z.boolean({ error: "expected true or false" }).default(false),
+});
+
+/** `cluster.heartbeat`: how often nodes speak and how long a leader or owner lease lasts. */
+export const heartbeatSchema = z
+  .strictObject({ interval: duration.default(25), lease: duration.default(150) })
+  .default({ interval: 25, lease: 150 });
+
+/** `cluster.quorum`: majority of all votes, or keepalived-like two_node. */
+export const quorumSchema = z.enum(["majority", "two_node"], { error: "expected majority or two_node" }).default("majority");
+
+/** The `cluster:` section: identity, key, port, timers and quorum mode. */
+export const clusterSchema = z.strictObject({
+  name,
+  key_file: absolutePath,
+  port: int(1, 65535).default(5405),
+  heartbeat: heartbeatSchema,
+  quorum: quorumSchema,
+});
+
+/** The whole file. */
+export const configSchema = z.strictObject({
+  cluster: clusterSchema,
+  nodes: z.array(nodeSchema).min(1, { error: "at least one node is required" }),
+  api: z
+    .strictObject({
+      listen: endpoint.default("127.0.0.1:7480"),
+      token_file: absolutePath.optional(),
+    })
+    .default({ listen: "127.0.0.1:7480" }),
+  groups: z.array(groupSchema).default([]),
+  virtual_servers: z.array(virtualServerSchema).default([]),
+});
+
+/** A validated configuration with defaults filled in; durations are milliseconds. */
+export type Config = z.output<typeof configSchema>;
+export type NodeConfig = Config["nodes"][number];
+export type GroupConfig = Config["groups"][number];
+export type ResourceConfig = GroupConfig["resources"][number];
+export type VirtualServerConfig = Config["virtual_servers"][number];
+

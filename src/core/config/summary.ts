@@ -1,0 +1,49 @@
+// The one-screen summary `vigil check` prints for a valid config.
+import { formatDuration } from "./duration.js";
+import type { Config, ResourceConfig } from "./schema.js";
+
+function describeResource(r: ResourceConfig): string {
+  switch (r.type) {
+    case "vip": return `vip ${r.address} on ${r.interface}`;
+    case "exec": return `exec ${[r.path, ...r.args].join(" ")}`;
+    case "ocf": return `ocf ${r.agent}`;
+    case "systemd": return `systemd ${r.unit}`;
+  }
+}
+
+/** Votes needed for quorum: a strict majority of all configured votes (1 of 2 under two_node). */
+export function quorumVotes(config: Config): number {
+  const total = config.nodes.reduce((s, n) => s + n.votes, 0);
+  return config.cluster.quorum === "two_node" ? 1 : Math.floor(total / 2) + 1;
+}
+
+/** Renders the summary as lines of text. */
+export function summarize(config: Config, file: string): string[] {
+  const c = config.cluster;
+  const total = config.nodes.reduce((s, n) => s + n.votes, 0);
+  const lines = [
+    `${file}: valid`,
+    `cluster ${c.name}: port ${c.port}, heartbeat every ${formatDuration(c.heartbeat.interval)}, lease ${formatDuration(c.heartbeat.lease)}`,
+    `quorum: ${c.quorum}, ${quorumVotes(config)} of ${total} votes`,
+    `nodes (${config.nodes.length}):`,
+  ];
+  for (const n of config.nodes) {
+    const role = n.witness ? "witness" : `priority ${n.priority}`;
+    const links = n.links.length > 0 ? ` + links ${n.links.join(", ")}` : "";
+    lines.push(`  ${n.name.padEnd(12)} ${n.address}${links}  ${role}, ${n.votes} vote${n.votes === 1 ? "" : "s"}`);
+  }
+  lines.push(`groups (${config.groups.length}):`);
+  for (const g of config.groups) {
+    const prefer = g.prefer.length > 0 ? `prefer ${g.prefer.join(" > ")}` : "no preference";
+    lines.push(`  ${g.name.padEnd(12)} ${prefer}, failback ${g.failback ? "on" : "off"}, move after ${g.migration_threshold} failures`);
+    lines.push(`  ${"".padEnd(12)} ${g.resources.map(describeResource).join(" → ")}`);
+  }
+  lines.push(`virtual servers (${config.virtual_servers.length}):`);
+  for (const v of config.virtual_servers) {
+    const sorry = v.sorry_server ? `, sorry ${v.sorry_server}` : "";
+    lines.push(`  ${v.name.padEnd(12)} ${v.listen} ${v.scheduler} → ${v.real_servers.map((r) => `${r.address}×${r.weight}`).join(", ")}${sorry}`);
+    lines.push(`  ${"".padEnd(12)} check ${v.check.type} every ${formatDuration(v.check.interval)} (rise ${v.check.rise}, fall ${v.check.fall})`);
+  }
+  lines.push(`api: ${config.api.listen}${config.api.token_file ? "" : " (no token_file: commands disabled)"}`);
+  return lines;
+}

@@ -1,0 +1,270 @@
+// The simulated world: a fake real-time clock, drifting local clocks, the network and the nodes, all
+// driven by one PRNG from one seed. Runs a protocol through a fault schedule and checks its invariants.
+import type { Machine, MachineInput, StepOutput } from "../core/machine.js";
+import { describeFault, makeSchedule, type Fault, type Schedule } from "./faults.js";
+import type { Invariant, Observation } from "./invariants.js";
+import { CALM, Network } from "./network.js";
+import { Prng } from "./prng.js";
+import { EventQueue } from "./queue.js";
+
+/** A protocol the simulator can run: how to make its nodes, and what must hold. */
+export interface SimProtocol<M, A, E, V> {
+  name: string;
+  nodes: string[];
+  interval: number;
+  lease: number;
+  /** Largest clock rate error the protocol claims to tolerate (e.g. 0.01). */
+  maxDrift: number;
+  faultyFor: number;
+  calmFor: number;
+  /** After faults stop, liveness must hold within this many real ms. */
+  livenessBound: number;
+  create(id: string, incarnation: number, localNow: number): Machine<M, A, E, V>;
+  /** Local events an action leads to (a resource finishing its start, say), with their delays. */
+  onAction?(id: string, action: A, prng: Prng): { delay: number; event: E }[];
+  /** Fresh checkers for one run (they may keep ground truth across the run). */
+  invariants(): Invariant<V>[];
+  describeMessage(msg: M): string;
+  describeAction?(action: A): string;
+  describeEvent?(event: E): string;
+}
+
+/** What one seeded run found. */
+export interface RunResult {
+  seed: number;
+  ok: boolean;
+  failure?: string;
+  /** Real ms from the end of faults until liveness held. */
+  convergedAfter?: number;
+  events: number;
+  trace: string[];
+}
+
+type Item<M, E> =
+  | { t: "fault"; fault: Fault }
+  | { t: "deliver"; from: string; to: string; msg: M }
+  | { t: "wake"; node: string; token: number }
+  | { t: "local"; node: string; incarnation: number; event: E }
+  | { t: "resume"; node: string; token: number }
+  | { t: "start"; node: string };
+
+interface SimNode<M, A, E, V> {
+  id: string;
+  rate: number;
+  offset: number;
+  up: boolean;
+  incarnation: number;
+  machine: Machine<M, A, E, V> | undefined;
+  pausedUntil: number;
+  pauseToken: number;
+  buffered: MachineInput<M, E>[];
+  wakeToken: number;
+}
+
+/** Runs one seed of a protocol; `trace` records a readable log of every event. */
+export function runSeed<M, A, E, V>(protocol: SimProtocol<M, A, E, V>, seed: number, trace = false): RunResult {
+  return new World(protocol, seed, trace).run();
+}
+
+class World<M, A, E, V> {
+  private prng: Prng;
+  private net = new Network();
+  private queue = new EventQueue<Item<M, E>>();
+  private nodes = new Map<string, SimNode<M, A, E, V>>();
+  private now = 0;
+  private events = 0;
+  private lines: string[] = [];
+  private schedule: Schedule;
+  private invariants: Invariant<V>[];
+
+  constructor(private p: SimProtocol<M, A, E, V>, private seed: number, private tracing: boolean) {
+    this.prng = new Prng(seed);
+    this.invariants = p.invariants();
+    this.schedule = makeSchedule(this.prng, { nodes: p.nodes, interval: p.interval, lease: p.lease, maxDrift: p.maxDrift, faultyFor: p.faultyFor, calmFor: p.calmFor });
+    for (const id of p.nodes) {
+      this.nodes.set(id, {
+        id, rate: this.schedule.rates[id] ?? 1, offset: this.schedule.offsets[id] ?? 0, up: false, incarnation: 0,
+        machine: undefined, pausedUntil: 0, pauseToken: 0, buffered: [], wakeToken: 0,
+      });
+      this.queue.push(this.prng.between(0, p.interval), { t: "start", node: id });
+    }
+    for (const fault of this.schedule.faults) this.queue.push(fault.at, { t: "fault", fault });
+    this.queue.push(this.schedule.healAt, { t: "fault", fault: { at: this.schedule.healAt, kind: "calm" } });
+  }
+
+  run(): RunResult {
+    if (this.tracing) {
+      this.log("sim", `seed ${this.seed}: ${this.p.name} on ${this.p.nodes.join(", ")}; faults until ${this.schedule.healAt}ms, end ${this.schedule.endAt}ms`);
+      for (const n of this.nodes.values()) this.log(n.id, `clock rate ${n.rate.toFixed(5)}, offset ${n.offset}`);
+    }
+    let convergedAt: number | undefined;
+    for (;;) {
+      const next = this.queue.pop();
+      if (!next || next.at > this.schedule.endAt) break;
+      this.now = next.at;
+      this.events++;
+      this.handle(next.item);
+      const obs = this.observe();
+      for (const inv of this.invariants) {
+        const v = inv.safety?.(obs);
+        if (v !== undefined) return this.fail(`safety "${inv.name}" violated at ${this.now.toFixed(3)}ms: ${v}`);
+      }
+      if (convergedAt === undefined && this.now >= this.schedule.healAt && this.livenessMissing(obs) === undefined) {
+        convergedAt = this.now;
+        if (this.tracing) this.log("sim", `liveness holds, ${(this.now - this.schedule.healAt).toFixed(1)}ms after faults stopped`);
+      }
+    }
+    this.now = this.schedule.endAt;
+    const missing = this.livenessMissing(this.observe());
+    if (convergedAt === undefined || missing !== undefined) return this.fail(`liveness: at the end of the run, ${missing ?? "state changed after converging"}`);
+    const after = convergedAt - this.schedule.healAt;
+    if (after > this.p.livenessBound) return this.fail(`liveness: took ${after.toFixed(1)}ms after faults stopped, bound is ${this.p.livenessBound}ms`);
+    return { seed: this.seed, ok: true, convergedAfter: after, events: this.events, trace: this.lines };
+  }
+
+  private livenessMissing(obs: Observation<V>): string | undefined {
+    for (const inv of this.invariants) {
+      const m = inv.liveness?.(obs);
+      if (m !== undefined) return `${inv.name}: ${m}`;
+    }
+    return undefined;
+  }
+
+  private fail(failure: string): RunResult {
+    if (this.tracing) this.log("sim", `FAILED: ${failure}`);
+    return { seed: this.seed, ok: false, failure, events: this.events, trace: this.lines };
+  }
+
+  private local(n: SimNode<M, A, E, V>): number {
+    return n.offset + n.rate * this.now;
+  }
+
+  private observe(): Observation<V> {
+    const nodes = [...this.nodes.values()].map((n) => ({
+      id: n.id, up: n.up, paused: n.pausedUntil > this.now, localTime: this.local(n), view: n.machine?.observe(this.local(n)),
+    }));
+    return { realTime: this.now, nodes };
+  }
+
+  private handle(item: Item<M, E>): void {
+    switch (item.t) {
+      case "start": return this.boot(this.node(item.node));
+      case "fault": return this.applyFault(item.fault);
+      case "deliver": {
+        const n = this.node(item.to);
+        if (this.tracing) this.log(n.id, `← ${item.from} ${this.p.describeMessage(item.msg)}${n.up ? "" : " (down, lost)"}`);
+        return this.input(n, { kind: "message", from: item.from, msg: item.msg });
+      }
+      case "wake": {
+        const n = this.node(item.node);
+        if (item.token !== n.wakeToken) return;
+        return this.input(n, { kind: "tick" });
+      }
+      case "local": {
+        const n = this.node(item.node);
+        if (n.incarnation !== item.incarnation) return;
+        if (this.tracing) this.log(n.id, `◇ ${this.p.describeEvent?.(item.event) ?? "local event"}`);
+        return this.input(n, { kind: "local", event: item.event });
+      }
+      case "resume": {
+        const n = this.node(item.node);
+        if (item.token !== n.pauseToken || !n.up) return;
+        n.pausedUntil = 0;
+        if (this.tracing) this.log(n.id, `resumes with ${n.buffered.length} buffered inputs`);
+        const buffered = n.buffered;
+        n.buffered = [];
+        this.step(n, { kind: "tick" });
+        for (const input of buffered) this.step(n, input);
+        return;
+      }
+    }
+  }
+
+  private node(id: string): SimNode<M, A, E, V> {
+    const n = this.nodes.get(id);
+    if (!n) throw new Error(`unknown node ${id}`);
+    return n;
+  }
+
+  private boot(n: SimNode<M, A, E, V>): void {
+    n.incarnation++;
+    n.up = true;
+    n.pausedUntil = 0;
+    n.buffered = [];
+    n.machine = this.p.create(n.id, n.incarnation, this.local(n));
+    if (this.tracing) this.log(n.id, `boots, incarnation ${n.incarnation}`);
+    this.step(n, { kind: "tick" });
+  }
+
+  private applyFault(f: Fault): void {
+    if (this.tracing) this.log("sim", describeFault(f));
+    switch (f.kind) {
+      case "crash": {
+        const n = this.node(f.node);
+        n.up = false;
+        n.machine = undefined;
+        n.buffered = [];
+        n.wakeToken++;
+        return;
+      }
+      case "restart": {
+        const n = this.node(f.node);
+        if (!n.up) this.boot(n);
+        return;
+      }
+      case "pause": {
+        const n = this.node(f.node);
+        if (!n.up) return;
+        n.pausedUntil = Math.max(n.pausedUntil, this.now + f.duration);
+        n.pauseToken++;
+        this.queue.push(n.pausedUntil, { t: "resume", node: n.id, token: n.pauseToken });
+        return;
+      }
+      case "cut": return this.net.cut(f.from, f.to);
+      case "heal": return this.net.heal(f.from, f.to);
+      case "conditions":
+        this.net.conditions = f.conditions;
+        return;
+      case "calm":
+        this.net.healAll();
+        this.net.conditions = CALM;
+        for (const n of this.nodes.values()) if (!n.up) this.boot(n);
+        return;
+    }
+  }
+
+  private input(n: SimNode<M, A, E, V>, input: MachineInput<M, E>): void {
+    if (!n.up) return;
+    if (n.pausedUntil > this.now) {
+      if (input.kind !== "tick") n.buffered.push(input);
+      return;
+    }
+    this.step(n, input);
+  }
+
+  private step(n: SimNode<M, A, E, V>, input: MachineInput<M, E>): void {
+    if (!n.machine) return;
+    const out: StepOutput<M, A> = n.machine.step(this.local(n), input);
+    for (const d of out.decisions) if (this.tracing) this.log(n.id, `▸ ${d}`);
+    for (const s of out.sends) {
+      for (const delay of this.net.route(n.id, s.to, this.prng)) {
+        this.queue.push(this.now + delay, { t: "deliver", from: n.id, to: s.to, msg: structuredClone(s.msg) });
+      }
+    }
+    for (const a of out.actions) {
+      if (this.tracing) this.log(n.id, `⚙ ${this.p.describeAction?.(a) ?? "action"}`);
+      for (const r of this.p.onAction?.(n.id, a, this.prng) ?? []) {
+        this.queue.push(this.now + r.delay, { t: "local", node: n.id, incarnation: n.incarnation, event: r.event });
+      }
+    }
+    n.wakeToken++;
+    if (out.wakeAt !== undefined) {
+      const realAt = Math.max(this.now, (out.wakeAt - n.offset) / n.rate + 1e-6);
+      this.queue.push(realAt, { t: "wake", node: n.id, token: n.wakeToken });
+    }
+  }
+
+  private log(who: string, text: string): void {
+    this.lines.push(`${this.now.toFixed(3).padStart(11)}  ${who.padEnd(6)} ${text}`);
+  }
+}

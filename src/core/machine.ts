@@ -4,7 +4,7 @@
 /** One input to a machine, always with the machine's own local time in milliseconds. */
 export type MachineInput<M, E> =
   | { kind: "tick" }
-  | { kind: "message"; from: string; msg: M }
+  | { kind: "message"; from: string; msg: M; link?: number }
   | { kind: "local"; event: E };
 
 /** A message for one peer, by node name. */

@@ -21,7 +21,7 @@ export interface SimProtocol<M, A, E, V> {
   livenessBound: number;
   create(id: string, incarnation: number, localNow: number): Machine<M, A, E, V>;
   /** Local events an action leads to (a resource finishing its start, say), with their delays. */
-  onAction?(id: string, action: A, prng: Prng): { delay: number; event: E }[];
+  onAction?(id: string, action: A, prng: Prng, realNow: number): { delay: number; event: E }[];
   /** Fresh checkers for one run (they may keep ground truth across the run). */
   invariants(): Invariant<V>[];
   describeMessage(msg: M): string;
@@ -55,6 +55,7 @@ interface SimNode<M, A, E, V> {
   up: boolean;
   incarnation: number;
   machine: Machine<M, A, E, V> | undefined;
+  /** Real time a pause ends; 0 while not paused (cleared only when the resume is processed). */
   pausedUntil: number;
   pauseToken: number;
   buffered: MachineInput<M, E>[];
@@ -141,7 +142,7 @@ class World<M, A, E, V> {
 
   private observe(): Observation<V> {
     const nodes = [...this.nodes.values()].map((n) => ({
-      id: n.id, up: n.up, paused: n.pausedUntil > this.now, localTime: this.local(n), view: n.machine?.observe(this.local(n)),
+      id: n.id, up: n.up, paused: n.pausedUntil > 0, localTime: this.local(n), view: n.machine?.observe(this.local(n)),
     }));
     return { realTime: this.now, nodes };
   }
@@ -235,7 +236,7 @@ class World<M, A, E, V> {
 
   private input(n: SimNode<M, A, E, V>, input: MachineInput<M, E>): void {
     if (!n.up) return;
-    if (n.pausedUntil > this.now) {
+    if (n.pausedUntil > 0) {
       if (input.kind !== "tick") n.buffered.push(input);
       return;
     }
@@ -253,7 +254,7 @@ class World<M, A, E, V> {
     }
     for (const a of out.actions) {
       if (this.tracing) this.log(n.id, `⚙ ${this.p.describeAction?.(a) ?? "action"}`);
-      for (const r of this.p.onAction?.(n.id, a, this.prng) ?? []) {
+      for (const r of this.p.onAction?.(n.id, a, this.prng, this.now) ?? []) {
         this.queue.push(this.now + r.delay, { t: "local", node: n.id, incarnation: n.incarnation, event: r.event });
       }
     }

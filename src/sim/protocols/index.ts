@@ -1,5 +1,6 @@
 // The protocols `npm run sim` can drive, by name.
 import type { SimProtocol } from "../world.js";
+import { clusterProtocol } from "./cluster.js";
 import { gossipProtocol } from "./gossip.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -7,5 +8,8 @@ type AnyProtocol = SimProtocol<any, any, any, any>;
 
 /** Named protocol factories; the first is the default. */
 export const PROTOCOLS: Record<string, (nodes?: number) => AnyProtocol> = {
+  cluster: (n) => clusterProtocol({ nodes: n ?? 3 }),
+  "cluster-witness": (n) => clusterProtocol({ nodes: n ?? 3, witness: true, groups: 1 }),
+  cluster5: (n) => clusterProtocol({ nodes: n ?? 5, groups: 3 }),
   gossip: (n) => gossipProtocol(n ?? 3),
 };

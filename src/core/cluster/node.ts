@@ -1,0 +1,349 @@
+// One cluster member: membership, votes, leases, leadership, placement and group start/stop, as a pure
+// state machine. Time and messages come in; heartbeats, acks, start/stop actions and one-line decisions
+// go out. The daemon and the simulator drive the very same code.
+import { noOutput, type Machine, type MachineInput, type StepOutput } from "../machine.js";
+import { chooseLeadership } from "./leadership.js";
+import { LockHolder } from "./locks.js";
+import type { Ack, ClusterMsg, Heartbeat, LeaderAnnouncement } from "./messages.js";
+import { Peers } from "./peers.js";
+import { place, type NodeView } from "./placement.js";
+import { LEADER_LOCK, leadershipOrder, type ClusterSpec } from "./spec.js";
+import { VoteTable } from "./votes.js";
+
+/** What the node asks its resource layer to do. */
+export type ClusterAction = { kind: "start"; group: string } | { kind: "stop"; group: string };
+
+/** What the resource layer and operators tell the node. */
+export type ClusterEvent =
+  | { kind: "started"; group: string }
+  | { kind: "stopped"; group: string }
+  | { kind: "failed"; group: string }
+  | { kind: "standby"; on: boolean };
+
+/** Where a group stands on this node. */
+export type GroupState = "stopped" | "starting" | "running" | "stopping";
+
+/** A read-only snapshot of what this node holds and runs, for invariant checkers and status. */
+export interface ClusterView {
+  name: string;
+  inc: number;
+  term: number;
+  isLeader: boolean;
+  /** The leader this node follows (itself when leading). */
+  leader: string | undefined;
+  /** Locks (groups and the leader lock) whose lease this node holds right now. */
+  holds: string[];
+  groups: Record<string, GroupState>;
+  assignments: Record<string, string | null>;
+  standby: boolean;
+}
+
+/** The full status of a node: its view plus peers, links and dropped packets. */
+export interface ClusterStatus extends ClusterView {
+  failures: Record<string, number>;
+  peers: { name: string; alive: boolean; links: boolean[] }[];
+  drops: Record<string, number>;
+}
+
+/** Per-peer latest heartbeat contents. */
+type Report = Pick<Heartbeat, "claims" | "running" | "standby" | "failures" | "term" | "alive">;
+
+/** A cluster member's core. `linkCount` gives the number of links (addresses) of each peer. */
+export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEvent, ClusterView> {
+  private seq = 0;
+  private term = 0;
+  private nextBeat: number;
+  private urgent = false;
+  private peers: Peers;
+  private votes: VoteTable;
+  private locks: LockHolder;
+  private reports = new Map<string, Report>();
+  private following: (LeaderAnnouncement & { from: string }) | undefined;
+  private lastLeader: { name: string; at: number } | undefined;
+  private leading: LeaderAnnouncement | undefined;
+  private groups = new Map<string, GroupState>();
+  private failures: Record<string, number> = {};
+  private standby = false;
+  /** When our own vote table will stop refusing one of our claims (then we claim again at once). */
+  private selfBlockedUntil = -Infinity;
+  private pendingRejudge = new Map<string, { seq: number; inc: number; claims: string[] }>();
+  private order: string[];
+  private votesOf: Map<string, number>;
+  private out: StepOutput<ClusterMsg, ClusterAction> = noOutput();
+
+  constructor(
+    private spec: ClusterSpec,
+    readonly id: string,
+    private inc: number,
+    private bootAt: number,
+    linkCount: (peer: string) => number = () => 1,
+  ) {
+    const names = spec.members.map((m) => m.name);
+    this.peers = new Peers(id, names, linkCount, spec.lease);
+    this.votes = new VoteTable(spec.lease, bootAt + spec.lease);
+    this.votesOf = new Map(spec.members.map((m) => [m.name, m.votes]));
+    this.locks = new LockHolder((v) => this.votesOf.get(v) ?? 0, spec.quorumVotes, spec.lease, spec.driftMargin);
+    this.order = leadershipOrder(spec.members);
+    for (const g of spec.groups) this.groups.set(g.name, "stopped");
+    this.nextBeat = bootAt;
+  }
+
+  private get isVoter(): boolean {
+    return (this.votesOf.get(this.id) ?? 0) > 0;
+  }
+
+  /** Safety margin before a lease ends at which running groups are stopped. */
+  private get fenceMargin(): number {
+    return this.spec.interval;
+  }
+
+  step(now: number, input: MachineInput<ClusterMsg, ClusterEvent>): StepOutput<ClusterMsg, ClusterAction> {
+    this.out = noOutput();
+    if (input.kind === "message") this.receive(now, input.from, input.msg, input.link ?? 0);
+    else if (input.kind === "local") this.onEvent(input.event);
+    this.rejudge(now);
+    this.decideLeadership(now);
+    this.placeGroups(now);
+    this.driveGroups(now);
+    if (this.selfBlockedUntil > -Infinity && now >= this.selfBlockedUntil) {
+      this.selfBlockedUntil = -Infinity;
+      this.urgent = true;
+    }
+    if (now >= this.nextBeat || this.urgent) this.beat(now);
+    this.out.wakeAt = this.nextWake(now);
+    return this.out;
+  }
+
+  private decide(sentence: string): void {
+    this.out.decisions.push(sentence);
+  }
+
+  private receive(now: number, from: string, msg: ClusterMsg, link: number): void {
+    if (msg.from !== from) {
+      this.peers.drop("sender-mismatch");
+      return;
+    }
+    const prevInc = this.peers.get(from)?.inc ?? -1;
+    if (this.peers.accept(now, from, msg.inc, msg.seq, link) !== undefined) return;
+    if (msg.inc > prevInc && prevInc >= 0) {
+      this.votes.forget(from);
+      this.decide(`${this.id} sees ${from} restarted (incarnation ${msg.inc}): its old promises are void`);
+    }
+    if (msg.type === "ack") return this.onAck(msg);
+    this.onHeartbeat(now, msg);
+  }
+
+  private onAck(msg: Ack): void {
+    if (msg.ackInc !== this.inc) return;
+    this.term = Math.max(this.term, msg.term);
+    this.locks.answer(msg.from, msg.ackSeq, msg.granted, msg.denied);
+  }
+
+  private onHeartbeat(now: number, hb: Heartbeat): void {
+    this.reports.set(hb.from, { claims: hb.claims, running: hb.running, standby: hb.standby, failures: hb.failures, term: hb.term, alive: hb.alive });
+    this.term = Math.max(this.term, hb.term, hb.leader?.term ?? 0);
+    if (hb.leader) {
+      this.lastLeader = { name: hb.from, at: now };
+      const f = this.following;
+      if (!f || hb.leader.term > f.term || (hb.leader.term === f.term && hb.leader.version >= f.version)) this.following = { ...hb.leader, from: hb.from };
+    }
+    if (!this.isVoter) return;
+    const verdict = this.votes.judge(now, hb.from, hb.claims);
+    if (verdict.denied.length > 0) this.pendingRejudge.set(hb.from, { seq: hb.seq, inc: hb.inc, claims: hb.claims });
+    else this.pendingRejudge.delete(hb.from);
+    if (hb.claims.length > 0) this.sendAck(hb.from, hb.inc, hb.seq, verdict.granted, verdict.denied);
+  }
+
+  private sendAck(to: string, ackInc: number, ackSeq: number, granted: string[], denied: [string, string][]): void {
+    this.out.sends.push({ to, msg: { type: "ack", from: this.id, inc: this.inc, seq: ++this.seq, ackInc, ackSeq, term: this.term, granted, denied } });
+  }
+
+  /** A refused claim is judged again as soon as the promise that blocked it runs out. */
+  private rejudge(now: number): void {
+    if (now < this.votes.quietEnd) return;
+    for (const [from, p] of this.pendingRejudge) {
+      if (!p.claims.some((l) => this.votes.holder(l, now) === undefined)) continue;
+      const verdict = this.votes.judge(now, from, p.claims);
+      if (verdict.denied.length === 0) this.pendingRejudge.delete(from);
+      if (verdict.granted.length > 0) this.sendAck(from, p.inc, p.seq, verdict.granted, verdict.denied);
+    }
+  }
+
+  private onEvent(e: ClusterEvent): void {
+    switch (e.kind) {
+      case "started":
+        if (this.groups.get(e.group) === "starting") this.groups.set(e.group, "running");
+        return;
+      case "stopped":
+        this.groups.set(e.group, "stopped");
+        return;
+      case "failed":
+        this.failures[e.group] = (this.failures[e.group] ?? 0) + 1;
+        this.decide(`${this.id}: ${e.group} failed (${this.failures[e.group]} failures here)`);
+        if (this.groups.get(e.group) !== "stopped") this.stopGroup(e.group, `${this.id} stops ${e.group}: it failed and restarts`);
+        this.urgent = true;
+        return;
+      case "standby":
+        this.standby = e.on;
+        this.urgent = true;
+        return;
+    }
+  }
+
+  /** Peers asking for the leader lock, and whether each hears enough voters to win it. */
+  private claimants(now: number): Map<string, boolean> {
+    const m = new Map<string, boolean>();
+    for (const [name, r] of this.reports) {
+      if (!this.peers.alive(name, now) || !r.claims.includes(LEADER_LOCK)) continue;
+      const votes = [name, ...r.alive].reduce((s, n) => s + (this.votesOf.get(n) ?? 0), 0);
+      m.set(name, votes >= this.spec.quorumVotes);
+    }
+    return m;
+  }
+
+  private decideLeadership(now: number): void {
+    const holds = this.locks.holds(LEADER_LOCK, now);
+    const choice = chooseLeadership({
+      self: this.id, now, interval: this.spec.interval, lease: this.spec.lease, order: this.order,
+      alive: (n) => n === this.id || this.peers.alive(n, now), claimants: this.claimants(now),
+      lastLeader: this.lastLeader, bootAt: this.bootAt, holds, wants: this.locks.wants(LEADER_LOCK), refusedFor: this.locks.refusedFor(LEADER_LOCK),
+    });
+    if (choice.reason) this.decide(choice.reason);
+    if (choice.want && !this.locks.wants(LEADER_LOCK)) {
+      this.locks.want(LEADER_LOCK, this.seq + 1);
+      this.urgent = true;
+    } else if (!choice.want && this.locks.wants(LEADER_LOCK)) {
+      this.locks.release(LEADER_LOCK);
+      this.urgent = true;
+    }
+    const nowHolds = this.locks.holds(LEADER_LOCK, now);
+    if (nowHolds && !this.leading) {
+      this.term += 1;
+      const prev = this.lastLeader && this.lastLeader.name !== this.id ? `${this.lastLeader.name} unheard for ${Math.round(now - this.lastLeader.at)}ms` : "no other leader heard";
+      this.leading = { term: this.term, version: 0, assignments: { ...(this.following?.assignments ?? {}) } };
+      this.decide(`${this.id} leads term ${this.term}: ${prev}`);
+      this.urgent = true;
+    } else if (!nowHolds && this.leading) {
+      this.decide(`${this.id} steps down from term ${this.leading.term}: ${this.locks.wants(LEADER_LOCK) ? "lease ran out without a quorum" : "handed over"}`);
+      this.leading = undefined;
+    }
+    if (this.leading) {
+      this.following = { ...this.leading, from: this.id };
+      this.lastLeader = { name: this.id, at: now };
+    }
+  }
+
+  private nodeViews(now: number): NodeView[] {
+    return this.spec.members.map((m) => {
+      const self = m.name === this.id;
+      const r = this.reports.get(m.name);
+      const p = this.peers.get(m.name);
+      return {
+        name: m.name,
+        alive: self || this.peers.alive(m.name, now),
+        aliveSince: self ? this.bootAt : (p?.aliveSince ?? now),
+        silentFor: self ? 0 : now - (p?.lastHeard ?? -Infinity),
+        witness: m.witness,
+        priority: m.priority,
+        standby: self ? this.standby : (r?.standby ?? false),
+        failures: self ? this.failures : (r?.failures ?? {}),
+        claims: self ? this.locks.claims() : (r?.claims ?? []),
+        running: self ? this.runningGroups() : (r?.running ?? []),
+      };
+    });
+  }
+
+  private placeGroups(now: number): void {
+    if (!this.leading) return;
+    const result = place({ now, groups: this.spec.groups, nodes: this.nodeViews(now), previous: this.leading.assignments, failbackSettle: this.spec.failbackSettle });
+    if (result.decisions.length === 0) return;
+    for (const d of result.decisions) this.decide(`${d} (leader ${this.id}, term ${this.leading.term})`);
+    this.leading = { ...this.leading, version: this.leading.version + 1, assignments: result.assignments };
+    this.following = { ...this.leading, from: this.id };
+    this.urgent = true;
+  }
+
+  private runningGroups(): string[] {
+    return [...this.groups].filter(([, s]) => s !== "stopped").map(([g]) => g).sort();
+  }
+
+  private stopGroup(group: string, reason: string): void {
+    this.groups.set(group, "stopping");
+    this.out.actions.push({ kind: "stop", group });
+    this.decide(reason);
+  }
+
+  private driveGroups(now: number): void {
+    const f = this.following;
+    for (const [group, state] of this.groups) {
+      const mine = f?.assignments[group] === this.id;
+      const safeUntil = this.locks.heldUntil(group) - this.fenceMargin;
+      if (mine && !this.locks.wants(group)) {
+        this.locks.want(group, this.seq + 1);
+        this.urgent = true;
+      }
+      if (state === "starting" || state === "running") {
+        if (!mine) this.stopGroup(group, `${this.id} stops ${group}: assigned to ${f?.assignments[group] ?? "no node"} by ${f?.from} (term ${f?.term})`);
+        else if (now >= safeUntil) this.stopGroup(group, `${this.id} stops ${group}: its lease ${safeUntil + this.fenceMargin > now ? `ends in ${Math.round(safeUntil + this.fenceMargin - now)}ms` : "ran out"} without a quorum (self-fence)`);
+      } else if (state === "stopped") {
+        if (mine && now < safeUntil) {
+          this.groups.set(group, "starting");
+          this.out.actions.push({ kind: "start", group });
+          this.decide(`${this.id} starts ${group}: assigned by ${f?.from} (term ${f?.term}) and its lease is held`);
+          this.urgent = true;
+        } else if (!mine && this.locks.wants(group)) {
+          this.locks.release(group);
+          this.urgent = true;
+        }
+      }
+    }
+  }
+
+  private beat(now: number): void {
+    this.urgent = false;
+    this.nextBeat = now + this.spec.interval;
+    const seq = ++this.seq;
+    const claims = this.locks.claims();
+    this.locks.sentHeartbeat(seq, now);
+    if (this.isVoter) {
+      const own = this.votes.judge(now, this.id, claims);
+      this.locks.answer(this.id, seq, own.granted, own.denied);
+      this.selfBlockedUntil = own.denied.length === 0 ? -Infinity : Math.max(this.votes.quietEnd, ...own.denied.map(([l]) => this.votes.promiseEnd(l)));
+    }
+    const hb: Heartbeat = {
+      type: "hb", from: this.id, inc: this.inc, seq, term: this.term, claims, running: this.runningGroups(),
+      standby: this.standby, alive: this.peers.all().filter((p) => this.peers.alive(p.name, now)).map((p) => p.name),
+      failures: { ...this.failures }, ...(this.leading ? { leader: this.leading } : {}),
+    };
+    for (const m of this.spec.members) if (m.name !== this.id) this.out.sends.push({ to: m.name, msg: hb });
+  }
+
+  private nextWake(now: number): number {
+    let wake = this.nextBeat;
+    const consider = (t: number) => {
+      if (t > now && t < wake) wake = t;
+    };
+    for (const lock of this.locks.claims()) consider(this.locks.heldUntil(lock) - this.fenceMargin);
+    for (const p of this.peers.all()) consider(p.lastHeard + this.spec.lease);
+    for (const [, p] of this.pendingRejudge) for (const l of p.claims) consider(this.votes.promiseEnd(l));
+    consider(this.votes.quietEnd);
+    consider(this.selfBlockedUntil);
+    return wake;
+  }
+
+  observe(now: number): ClusterView {
+    return {
+      name: this.id, inc: this.inc, term: this.term, isLeader: this.leading !== undefined && this.locks.holds(LEADER_LOCK, now),
+      leader: this.following?.from, holds: this.locks.claims().filter((l) => this.locks.holds(l, now)),
+      groups: Object.fromEntries(this.groups), assignments: this.following?.assignments ?? {}, standby: this.standby,
+    };
+  }
+
+  status(now: number): ClusterStatus {
+    return {
+      ...this.observe(now), assignments: { ...(this.following?.assignments ?? {}) }, failures: { ...this.failures },
+      peers: this.peers.all().map((p) => ({ name: p.name, alive: this.peers.alive(p.name, now), links: this.peers.links(p.name, now) })),
+      drops: { ...this.peers.drops },
+    };
+  }
+}

@@ -1,0 +1,88 @@
+// The leader's placement: which node should run each group, from preferences, stickiness, failback,
+// standby, failure counts and liveness. Pure: the same view gives the same answer and the same reasons.
+import type { GroupSpec } from "./spec.js";
+
+/** What the leader knows of one node when it places groups. */
+export interface NodeView {
+  name: string;
+  alive: boolean;
+  /** Local time since when the node has been continuously alive (for failback settling). */
+  aliveSince: number;
+  /** How long ago the node was last heard, ms (for reasons). */
+  silentFor: number;
+  witness: boolean;
+  standby: boolean;
+  priority: number;
+  failures: Record<string, number>;
+  claims: readonly string[];
+  running: readonly string[];
+}
+
+/** Inputs of one placement round. */
+export interface PlacementInput {
+  now: number;
+  groups: readonly GroupSpec[];
+  nodes: readonly NodeView[];
+  previous: Readonly<Record<string, string | null>>;
+  failbackSettle: number;
+}
+
+/** Group → node (null: nowhere), with one sentence per change. */
+export interface PlacementResult {
+  assignments: Record<string, string | null>;
+  decisions: string[];
+}
+
+function ineligibility(n: NodeView | undefined, g: GroupSpec): string | undefined {
+  if (!n) return "is not a member";
+  if (n.witness) return "is a witness";
+  if (!n.alive) return `unheard for ${Math.round(n.silentFor)}ms`;
+  if (n.standby) return "is in standby";
+  if ((n.failures[g.name] ?? 0) >= g.migrationThreshold) return `reached ${n.failures[g.name]} failures (migration_threshold ${g.migrationThreshold})`;
+  return undefined;
+}
+
+/** Ranks candidates: prefer-list order first, then higher priority, then name. */
+function byPreference(g: GroupSpec): (a: NodeView, b: NodeView) => number {
+  const pos = (n: NodeView) => {
+    const i = g.prefer.indexOf(n.name);
+    return i < 0 ? g.prefer.length : i;
+  };
+  return (a, b) => pos(a) - pos(b) || b.priority - a.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+/** Places every group. */
+export function place(input: PlacementInput): PlacementResult {
+  const byName = new Map(input.nodes.map((n) => [n.name, n]));
+  const assignments: Record<string, string | null> = {};
+  const decisions: string[] = [];
+  for (const g of input.groups) {
+    const prev = input.previous[g.name] ?? null;
+    const choice = placeOne(g, input, byName, prev);
+    assignments[g.name] = choice.node;
+    if (choice.node !== prev) decisions.push(choice.reason);
+  }
+  return { assignments, decisions };
+}
+
+function placeOne(g: GroupSpec, input: PlacementInput, byName: Map<string, NodeView>, prev: string | null): { node: string | null; reason: string } {
+  const eligible = input.nodes.filter((n) => ineligibility(n, g) === undefined).sort(byPreference(g));
+  const claimers = input.nodes.filter((n) => n.alive && n.claims.includes(g.name));
+  const holder = claimers.find((n) => n.running.includes(g.name)) ?? claimers[0];
+  const current = holder?.name ?? prev;
+  const currentNode = current === null ? undefined : byName.get(current);
+  const why = current === null ? undefined : ineligibility(currentNode, g);
+
+  if (current !== null && why === undefined) {
+    const best = eligible[0];
+    const settled = best !== undefined && input.now - best.aliveSince >= input.failbackSettle;
+    if (g.failback && best && best.name !== current && g.prefer.includes(best.name) && settled && byPreference(g)(best, currentNode as NodeView) < 0) {
+      return { node: best.name, reason: `${g.name} fails back ${current}→${best.name}: ${best.name} is preferred and up for ${Math.round(input.now - best.aliveSince)}ms` };
+    }
+    return { node: current, reason: `${g.name} stays on ${current}: ${g.failback ? "already on its best node" : "failback is off"}` };
+  }
+  const best = eligible[0];
+  if (!best) return { node: null, reason: `${g.name} cannot run anywhere: no eligible node${current ? ` (${current} ${why})` : ""}` };
+  if (current === null) return { node: best.name, reason: `${g.name} placed on ${best.name}: ${g.prefer[0] === best.name ? "its preferred node" : "best eligible node"}` };
+  return { node: best.name, reason: `${g.name} moves ${current}→${best.name}: ${current} ${why}` };
+}

@@ -1,0 +1,68 @@
+// The cluster as the core sees it: members, votes, timers and groups, derived once from a Config.
+import type { Config } from "../config/schema.js";
+
+/** One member as far as membership, election and placement care. */
+export interface MemberSpec {
+  name: string;
+  priority: number;
+  votes: number;
+  witness: boolean;
+}
+
+/** One group as far as placement cares. */
+export interface GroupSpec {
+  name: string;
+  prefer: string[];
+  failback: boolean;
+  migrationThreshold: number;
+}
+
+/** Everything the cluster core needs to know about the configuration. */
+export interface ClusterSpec {
+  clusterName: string;
+  members: MemberSpec[];
+  groups: GroupSpec[];
+  /** Heartbeat interval, ms. */
+  interval: number;
+  /** Lease, ms: how long a promise lasts and how long a silent node stays alive. */
+  lease: number;
+  /** Fraction of the lease a holder gives up as clock-drift margin (0.05 tolerates rate errors of ±2.5%). */
+  driftMargin: number;
+  /** Votes a lease needs. */
+  quorumVotes: number;
+  quorumMode: "majority" | "two_node";
+  /** How long a returning preferred node must stay up before a group fails back to it, ms. */
+  failbackSettle: number;
+}
+
+/** The default drift margin: leases are shortened by 5% on the holder's side. */
+export const DEFAULT_DRIFT_MARGIN = 0.05;
+
+/** Builds the spec from a validated config. */
+export function clusterSpecFrom(config: Config): ClusterSpec {
+  const members = config.nodes.map((n) => ({ name: n.name, priority: n.priority, votes: n.votes, witness: n.witness }));
+  const total = members.reduce((s, m) => s + m.votes, 0);
+  const { interval, lease } = config.cluster.heartbeat;
+  return {
+    clusterName: config.cluster.name,
+    members,
+    groups: config.groups.map((g) => ({ name: g.name, prefer: g.prefer, failback: g.failback, migrationThreshold: g.migration_threshold })),
+    interval,
+    lease,
+    driftMargin: DEFAULT_DRIFT_MARGIN,
+    quorumVotes: config.cluster.quorum === "two_node" ? 1 : Math.floor(total / 2) + 1,
+    quorumMode: config.cluster.quorum,
+    failbackSettle: Math.max(2000, 4 * lease),
+  };
+}
+
+/** Orders members for leadership: higher priority first, then name. Witnesses never lead. */
+export function leadershipOrder(members: readonly MemberSpec[]): string[] {
+  return members
+    .filter((m) => !m.witness)
+    .sort((a, b) => b.priority - a.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((m) => m.name);
+}
+
+/** The name of the lock that makes a node leader; groups lock under their own names. */
+export const LEADER_LOCK = "*leader";

@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { checkCommand } from "./check.js";
 import { keygenCommand } from "./keygen.js";
+import { runCommand } from "./run.js";
 
 const program = new Command()
   .name("vigil")
@@ -24,6 +25,16 @@ program
   .option("-o, --output <file>", "write to this file (must not exist) with mode 0600")
   .action((opts: { output?: string }) => {
     process.exitCode = keygenCommand(opts.output);
+  });
+
+program
+  .command("run")
+  .description("run the daemon for one node of the cluster (SIGTERM hands its groups over, then exits)")
+  .requiredOption("-c, --config <file>", "config file")
+  .option("--node <name>", "which configured node this is (default: the one whose address is on this host)")
+  .option("--api <ip:port>", "listen address of the API, overriding api.listen (several nodes on one host)")
+  .action(async (opts: { config: string; node?: string; api?: string }) => {
+    process.exitCode = await runCommand({ configFile: opts.config, node: opts.node, api: opts.api });
   });
 
 await program.parseAsync(process.argv);

@@ -25,6 +25,9 @@ export interface SimProtocol<M, A, E, V> {
   /** Fresh checkers for one run (they may keep ground truth across the run). */
   invariants(): Invariant<V>[];
   describeMessage(msg: M): string;
+  /** When given, every message crosses the simulated network encoded and is decoded on arrival, as on
+   * the wire; one that fails to decode is a failure of the run. Otherwise messages are deep-copied. */
+  codec?: { encode(msg: M): Uint8Array; decode(bytes: Uint8Array): M | undefined };
   describeAction?(action: A): string;
   describeEvent?(event: E): string;
 }
@@ -42,7 +45,7 @@ export interface RunResult {
 
 type Item<M, E> =
   | { t: "fault"; fault: Fault }
-  | { t: "deliver"; from: string; to: string; msg: M }
+  | { t: "deliver"; from: string; to: string; msg: M | Uint8Array }
   | { t: "wake"; node: string; token: number }
   | { t: "local"; node: string; incarnation: number; event: E }
   | { t: "resume"; node: string; token: number }
@@ -77,6 +80,7 @@ class World<M, A, E, V> {
   private lines: string[] = [];
   private schedule: Schedule;
   private invariants: Invariant<V>[];
+  private undecodable: string | undefined;
 
   constructor(private p: SimProtocol<M, A, E, V>, private seed: number, private tracing: boolean) {
     this.prng = new Prng(seed);
@@ -105,6 +109,7 @@ class World<M, A, E, V> {
       this.now = next.at;
       this.events++;
       this.handle(next.item);
+      if (this.undecodable) return this.fail(`codec: ${this.undecodable}`);
       const obs = this.observe();
       for (const inv of this.invariants) {
         const v = inv.safety?.(obs);
@@ -153,8 +158,13 @@ class World<M, A, E, V> {
       case "fault": return this.applyFault(item.fault);
       case "deliver": {
         const n = this.node(item.to);
-        if (this.tracing) this.log(n.id, `← ${item.from} ${this.p.describeMessage(item.msg)}${n.up ? "" : " (down, lost)"}`);
-        return this.input(n, { kind: "message", from: item.from, msg: item.msg });
+        const msg = this.p.codec ? this.p.codec.decode(item.msg as Uint8Array) : (item.msg as M);
+        if (msg === undefined) {
+          this.undecodable = `${item.from}→${item.to}: a message failed to decode`;
+          return;
+        }
+        if (this.tracing) this.log(n.id, `← ${item.from} ${this.p.describeMessage(msg)}${n.up ? "" : " (down, lost)"}`);
+        return this.input(n, { kind: "message", from: item.from, msg });
       }
       case "wake": {
         const n = this.node(item.node);
@@ -249,7 +259,7 @@ class World<M, A, E, V> {
     for (const d of out.decisions) if (this.tracing) this.log(n.id, `▸ ${d}`);
     for (const s of out.sends) {
       for (const delay of this.net.route(n.id, s.to, this.prng)) {
-        this.queue.push(this.now + delay, { t: "deliver", from: n.id, to: s.to, msg: structuredClone(s.msg) });
+        this.queue.push(this.now + delay, { t: "deliver", from: n.id, to: s.to, msg: this.p.codec ? this.p.codec.encode(s.msg) : structuredClone(s.msg) });
       }
     }
     for (const a of out.actions) {

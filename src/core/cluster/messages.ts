@@ -45,7 +45,7 @@ export interface Ack {
   /** Highest leader term the voter knows: a new leader takes a term above every term its voters saw. */
   term: number;
   granted: string[];
-  /** Locks refused, with the node the voter has promised them to. */
+  /** Locks refused, with the node the voter has promised them to ("-": none, the voter is just restarting). */
   denied: [string, string][];
 }
 
@@ -83,7 +83,7 @@ const ackSchema = z.strictObject({
   ackSeq: counter,
   term: counter,
   granted: lockList,
-  denied: z.array(z.tuple([lockName, name])).max(512),
+  denied: z.array(z.tuple([lockName, z.union([name, z.literal("-")])])).max(512),
 });
 
 const messageSchema = z.discriminatedUnion("type", [heartbeatSchema, ackSchema]);

@@ -3,7 +3,7 @@
 // real instant, each judged by its own drifting clock; and a running node never runs a group without
 // its lease. Liveness: once faults stop, one leader and every group running on exactly one node.
 import { LEADER_LOCK, type ClusterSpec } from "../../core/cluster/spec.js";
-import { describeMessage, type ClusterMsg } from "../../core/cluster/messages.js";
+import { decodeMessage, describeMessage, encodeMessage, type ClusterMsg } from "../../core/cluster/messages.js";
 import { ClusterNode, type ClusterAction, type ClusterEvent, type ClusterView } from "../../core/cluster/node.js";
 import type { Invariant, Observation } from "../invariants.js";
 import type { SimProtocol } from "../world.js";
@@ -92,6 +92,13 @@ export function clusterProtocol(o: Partial<ClusterSimOptions> = {}): SimProtocol
     },
     invariants: () => [safety(spec), liveness(spec)],
     describeMessage,
+    codec: {
+      encode: encodeMessage,
+      decode: (bytes) => {
+        const r = decodeMessage(bytes);
+        return r.ok ? r.msg : undefined;
+      },
+    },
     describeAction: (a) => `${a.kind} ${a.group}`,
     describeEvent: (e) => ("group" in e ? `${e.kind} ${e.group}` : `standby ${e.on ? "on" : "off"}`),
   };

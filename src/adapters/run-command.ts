@@ -1,0 +1,60 @@
+// Runs an external program without a shell, with a timeout after which it is killed, capturing output.
+import { spawn } from "node:child_process";
+
+/** How a command ended. */
+export interface CommandResult {
+  /** Exit code; null when killed by a signal or never started. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  /** Set when the program could not be started at all (ENOENT, EACCES, ...). */
+  spawnError?: string;
+  output: string;
+  ms: number;
+}
+
+/** Most output kept per run, bytes; the rest is cut (and said so). */
+const MAX_OUTPUT = 16 * 1024;
+
+/** Runs `path args` with `env` added to the environment; never rejects. */
+export function runCommand(path: string, args: readonly string[], options: { timeoutMs: number; env?: Record<string, string> }): Promise<CommandResult> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    let output = "";
+    let timedOut = false;
+    const child = spawn(path, args, { shell: false, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env }, detached: true });
+    const take = (chunk: Buffer) => {
+      if (output.length < MAX_OUTPUT) output += chunk.toString("utf8").slice(0, MAX_OUTPUT - output.length);
+    };
+    child.stdout?.on("data", take);
+    child.stderr?.on("data", take);
+    const killGroup = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, signal);
+      } catch {
+        child.kill(signal);
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup("SIGTERM");
+      setTimeout(() => killGroup("SIGKILL"), 1000).unref();
+    }, options.timeoutMs);
+    child.on("error", (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      resolve({ code: null, signal: null, timedOut: false, spawnError: `${err.code ?? "error"}: ${err.message}`, output, ms: performance.now() - started });
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, timedOut, output: output.length >= MAX_OUTPUT ? `${output}…(cut)` : output, ms: performance.now() - started });
+    });
+  });
+}
+
+/** One line describing how a command ended, for logs and errors. */
+export function describeResult(r: CommandResult): string {
+  if (r.spawnError) return `could not start: ${r.spawnError}`;
+  if (r.timedOut) return `timed out after ${Math.round(r.ms)}ms and was killed`;
+  if (r.signal) return `killed by ${r.signal}`;
+  return `exit ${r.code} in ${Math.round(r.ms)}ms`;
+}

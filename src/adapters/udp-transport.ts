@@ -1,0 +1,80 @@
+// UDP transport: one socket per local link address; every message goes to every link of the peer
+// that this node also has. The source address of a packet must be one of the sender's configured
+// links (that index is the link reported to the core), and the packet must pass the frame checks.
+import { createSocket, type Socket } from "node:dgram";
+import type { ClusterMsg } from "../core/cluster/messages.js";
+import type { Endpoint } from "../core/net/address.js";
+import { FrameCodec } from "./frame.js";
+
+/** A node's name and its link endpoints, in link order. */
+export interface LinkedNode {
+  name: string;
+  links: Endpoint[];
+}
+
+/** What the transport reports. */
+export interface TransportHandlers {
+  message(from: string, msg: ClusterMsg, link: number): void;
+  drop(reason: string): void;
+}
+
+/** Sends and receives authenticated cluster messages over UDP. */
+export class UdpTransport {
+  private sockets: Socket[] = [];
+  private bySource = new Map<string, { name: string; link: number }>();
+  private peers: Map<string, LinkedNode>;
+  /** Send errors by errno code (an unreachable link is reported, not thrown). */
+  readonly sendErrors: Record<string, number> = {};
+
+  constructor(private codec: FrameCodec, private self: LinkedNode, peers: LinkedNode[], private handlers: TransportHandlers) {
+    this.peers = new Map(peers.map((p) => [p.name, p]));
+    for (const p of peers) p.links.forEach((e, i) => this.bySource.set(`${e.ip.text}|${e.port}`, { name: p.name, link: i }));
+  }
+
+  /** Binds one socket per local link. */
+  async start(): Promise<void> {
+    for (const [i, e] of this.self.links.entries()) {
+      const socket = createSocket({ type: e.ip.family === 6 ? "udp6" : "udp4", reuseAddr: false });
+      socket.on("message", (packet, rinfo) => this.onPacket(packet, `${rinfo.address}|${rinfo.port}`));
+      socket.on("error", () => this.handlers.drop(`socket-error-link${i}`));
+      await new Promise<void>((resolve, reject) => {
+        socket.once("error", reject);
+        socket.bind(e.port, e.ip.text, () => {
+          socket.off("error", reject);
+          resolve();
+        });
+      });
+      this.sockets.push(socket);
+    }
+  }
+
+  private onPacket(packet: Buffer, source: string): void {
+    const sender = this.bySource.get(source);
+    if (!sender) return this.handlers.drop("unknown-address");
+    const r = this.codec.decode(packet);
+    if (!r.ok) return this.handlers.drop(r.drop);
+    this.handlers.message(sender.name, r.msg, sender.link);
+  }
+
+  /** Sends one message to one peer on every shared link. */
+  send(to: string, msg: ClusterMsg): void {
+    const peer = this.peers.get(to);
+    if (!peer) return;
+    const packet = this.codec.encode(msg);
+    for (const [i, socket] of this.sockets.entries()) {
+      const target = peer.links[i];
+      if (!target) continue;
+      socket.send(packet, target.port, target.ip.text, (err) => {
+        if (err) {
+          const code = (err as NodeJS.ErrnoException).code ?? "error";
+          this.sendErrors[code] = (this.sendErrors[code] ?? 0) + 1;
+        }
+      });
+    }
+  }
+
+  close(): void {
+    for (const s of this.sockets) s.close();
+    this.sockets = [];
+  }
+}

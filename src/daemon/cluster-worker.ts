@@ -1,0 +1,81 @@
+// The cluster loop in its own thread: the core, the UDP transport and the timers. Nothing else runs
+// here, so resource scripts, health checks, proxying or API load on the main thread cannot delay a
+// heartbeat. It talks to the main thread by messages only.
+import { parentPort, workerData } from "node:worker_threads";
+import type { ClusterMsg } from "../core/cluster/messages.js";
+import { ClusterNode, type ClusterEvent } from "../core/cluster/node.js";
+import type { ClusterSpec } from "../core/cluster/spec.js";
+import type { MachineInput } from "../core/machine.js";
+import { FrameCodec } from "../adapters/frame.js";
+import { UdpTransport, type LinkedNode } from "../adapters/udp-transport.js";
+import type { FromWorker, ToWorker } from "./worker-protocol.js";
+
+/** What the main thread hands the worker at start. */
+export interface WorkerInit {
+  spec: ClusterSpec;
+  self: LinkedNode;
+  peers: LinkedNode[];
+  keyHex: string;
+  incarnation: number;
+}
+
+const init = workerData as WorkerInit;
+const port = parentPort;
+if (!port) throw new Error("cluster-worker must run in a worker thread");
+const post = (m: FromWorker) => port.postMessage(m);
+const clock = () => performance.now();
+
+const linkCounts = new Map(init.peers.map((p) => [p.name, Math.min(p.links.length, init.self.links.length)]));
+const node = new ClusterNode(init.spec, init.self.name, init.incarnation, clock(), (peer) => linkCounts.get(peer) ?? 1);
+const transportDrops: Record<string, number> = {};
+const transport = new UdpTransport(new FrameCodec(Buffer.from(init.keyHex, "hex"), init.spec.clusterName), init.self, init.peers, {
+  message: (from, msg, link) => step({ kind: "message", from, msg, link }),
+  drop: (reason) => {
+    transportDrops[reason] = (transportDrops[reason] ?? 0) + 1;
+  },
+});
+
+let timer: NodeJS.Timeout | undefined;
+let lastLinks = "";
+
+function step(input: MachineInput<ClusterMsg, ClusterEvent>): void {
+  const out = node.step(clock(), input);
+  for (const s of out.sends) transport.send(s.to, s.msg);
+  if (out.decisions.length > 0) post({ t: "decisions", at: Date.now(), lines: out.decisions });
+  for (const a of out.actions) post({ t: "action", at: Date.now(), action: a });
+  if (timer) clearTimeout(timer);
+  if (out.wakeAt !== undefined) timer = setTimeout(() => step({ kind: "tick" }), Math.max(0, out.wakeAt - clock()));
+  if (input.kind === "tick") reportLinks();
+}
+
+/** Reports link state transitions (a dead link alone is a warning, not a failover). */
+function reportLinks(): void {
+  const st = node.status(clock());
+  const now = st.peers.map((p) => `${p.name}:${p.links.map((l) => (l ? 1 : 0)).join("")}`).join(" ");
+  if (now !== lastLinks) {
+    post({ t: "links", at: Date.now(), peers: st.peers });
+    lastLinks = now;
+  }
+}
+
+port.on("message", (m: ToWorker) => {
+  switch (m.t) {
+    case "event":
+      return step({ kind: "local", event: m.event });
+    case "status?":
+      return post({ t: "status", id: m.id, status: { ...node.status(clock()), transportDrops: { ...transportDrops }, sendErrors: { ...transport.sendErrors } } });
+    case "stop":
+      if (timer) clearTimeout(timer);
+      transport.close();
+      port.close();
+      return;
+  }
+});
+
+transport.start().then(
+  () => {
+    post({ t: "ready" });
+    step({ kind: "tick" });
+  },
+  (err: Error) => post({ t: "fatal", message: `cannot bind the cluster port: ${err.message}` }),
+);

@@ -1,0 +1,20 @@
+// Messages between the daemon's main thread and its cluster worker thread.
+import type { ClusterAction, ClusterEvent, ClusterStatus } from "../core/cluster/node.js";
+
+/** The worker's full status, with transport counters. */
+export interface WorkerStatus extends ClusterStatus {
+  transportDrops: Record<string, number>;
+  sendErrors: Record<string, number>;
+}
+
+/** Main thread → worker. */
+export type ToWorker = { t: "event"; event: ClusterEvent } | { t: "status?"; id: number } | { t: "stop" };
+
+/** Worker → main thread. `at` is wall-clock ms, for logs. */
+export type FromWorker =
+  | { t: "ready" }
+  | { t: "fatal"; message: string }
+  | { t: "decisions"; at: number; lines: string[] }
+  | { t: "action"; at: number; action: ClusterAction }
+  | { t: "links"; at: number; peers: ClusterStatus["peers"] }
+  | { t: "status"; id: number; status: WorkerStatus };

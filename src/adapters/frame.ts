@@ -29,7 +29,11 @@ export class FrameCodec {
 
   /** Builds the packet for one message. */
   encode(msg: ClusterMsg): Buffer {
-    const payload = encodeMessage(msg);
+    return this.frame(encodeMessage(msg));
+  }
+
+  /** Frames and authenticates raw payload bytes (used by encode, and by fuzzing to reach the decoder). */
+  frame(payload: Uint8Array): Buffer {
     const header = Buffer.concat([MAGIC, Buffer.from([this.name.length]), this.name]);
     return Buffer.concat([header, this.mac(header, payload), payload]);
   }

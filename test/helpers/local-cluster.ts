@@ -1,0 +1,176 @@
+// Runs a real vigil cluster on loopback for tests and benchmarks: one `vigil run` process per node,
+// each with its own UDP port and API port, logs in a temp dir. stop() kills every process it started
+// (by pid) and removes the dir, also after a failed test.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { newKeyText } from "../../src/adapters/keygen.js";
+
+const MAIN = new URL("../../dist/cli/main.js", import.meta.url).pathname;
+
+/** A node's /status as the tests read it. */
+export interface NodeStatus {
+  name: string;
+  term: number;
+  isLeader: boolean;
+  leader?: string;
+  holds: string[];
+  groups: Record<string, string>;
+  peers: { name: string; alive: boolean; links: boolean[] }[];
+  drops: Record<string, number>;
+  transportDrops: Record<string, number>;
+}
+
+/** One decision line from a node's log. */
+export interface Decision {
+  node: string;
+  at: number;
+  msg: string;
+}
+
+/** Options for a local cluster. */
+export interface LocalClusterOptions {
+  nodes?: number;
+  /** YAML of the `groups:` section (default: one group `db` preferring n1, running /bin/true). */
+  groupsYaml?: string;
+  /** Extra YAML appended to the `cluster:` section (e.g. heartbeat timers). */
+  clusterYaml?: string;
+}
+
+/** A running local cluster. */
+export class LocalCluster {
+  readonly procs = new Map<string, ChildProcess>();
+  private constructor(readonly dir: string, readonly names: string[], private apiPorts: Map<string, number>, readonly configFile: string) {}
+
+  static async start(o: LocalClusterOptions = {}): Promise<LocalCluster> {
+    const n = o.nodes ?? 3;
+    const dir = mkdtempSync(join(tmpdir(), "vigil-cluster-"));
+    writeFileSync(join(dir, "cluster.key"), newKeyText(), { mode: 0o600 });
+    const base = 20000 + Math.floor(Math.random() * 20000) * 2;
+    const names = Array.from({ length: n }, (_, i) => `n${i + 1}`);
+    const nodesYaml = names.map((name, i) => `  - { name: ${name}, address: "127.0.0.1:${base + i}", priority: ${200 - i * 10} }`).join("\n");
+    const groups = o.groupsYaml ?? "  - name: db\n    prefer: [n1]\n    resources:\n      - { type: exec, path: /bin/true }\n";
+    const config = `cluster:\n  name: test\n  key_file: ${join(dir, "cluster.key")}\n${o.clusterYaml ?? ""}nodes:\n${nodesYaml}\ngroups:\n${groups}`;
+    const configFile = join(dir, "vigil.yaml");
+    writeFileSync(configFile, config);
+    const apiPorts = new Map(names.map((name, i) => [name, base + 1000 + i]));
+    const c = new LocalCluster(dir, names, apiPorts, configFile);
+    for (const name of names) c.spawnNode(name);
+    return c;
+  }
+
+  /** Starts (or restarts) one node's process. */
+  spawnNode(name: string): void {
+    const log = join(this.dir, `${name}.log`);
+    const child = spawn(process.execPath, [MAIN, "run", "-c", this.configFile, "--node", name, "--api", `127.0.0.1:${this.apiPorts.get(name)}`], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, VIGIL_LOG_LEVEL: "info" },
+    });
+    child.stderr?.on("data", (chunk: Buffer) => writeFileSync(log, chunk, { flag: "a" }));
+    this.procs.set(name, child);
+  }
+
+  pid(name: string): number {
+    const pid = this.procs.get(name)?.pid;
+    if (pid === undefined) throw new Error(`${name} has no process`);
+    return pid;
+  }
+
+  signal(name: string, signal: NodeJS.Signals): void {
+    process.kill(this.pid(name), signal);
+  }
+
+  /** Sends SIGKILL and waits until the process is gone. */
+  async kill(name: string): Promise<void> {
+    const child = this.procs.get(name);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise((r) => child.once("exit", r));
+    child.kill("SIGKILL");
+    await gone;
+  }
+
+  async status(name: string): Promise<NodeStatus | undefined> {
+    try {
+      const res = await fetch(`http://127.0.0.1:${this.apiPorts.get(name)}/status`, { signal: AbortSignal.timeout(500) });
+      return res.ok ? ((await res.json()) as NodeStatus) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Statuses of every node that answers. */
+  async statuses(): Promise<NodeStatus[]> {
+    const all = await Promise.all(this.names.map((n) => this.status(n)));
+    return all.filter((s): s is NodeStatus => s !== undefined);
+  }
+
+  /** Polls until `pred` holds; throws with `what` after the timeout. */
+  async waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000, everyMs = 10): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const v = await probe();
+      if (v !== undefined) return v;
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+    throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}\n${this.tail()}`);
+  }
+
+  /** The node that runs `group` with its lease, when exactly one does. */
+  async owner(group: string): Promise<string | undefined> {
+    const running = (await this.statuses()).filter((s) => s.groups[group] === "running" && s.holds.includes(group));
+    return running.length === 1 ? running[0]?.name : undefined;
+  }
+
+  /** Decision sentences from all logs, in time order. */
+  decisions(): Decision[] {
+    const out: Decision[] = [];
+    for (const name of this.names) {
+      let text = "";
+      try {
+        text = readFileSync(join(this.dir, `${name}.log`), "utf8");
+      } catch {
+        continue;
+      }
+      for (const line of text.split("\n")) {
+        if (!line.includes('"decision":true')) continue;
+        try {
+          const j = JSON.parse(line) as { at: number; msg: string };
+          out.push({ node: name, at: j.at, msg: j.msg });
+        } catch {
+          /* a line cut by a kill */
+        }
+      }
+    }
+    return out.sort((a, b) => a.at - b.at);
+  }
+
+  /** The last log lines of every node, for failure messages. */
+  tail(lines = 15): string {
+    return this.names.map((n) => {
+      let text = "";
+      try {
+        text = readFileSync(join(this.dir, `${n}.log`), "utf8");
+      } catch {
+        /* no log yet */
+      }
+      return `--- ${n}\n${text.trim().split("\n").slice(-lines).join("\n")}`;
+    }).join("\n");
+  }
+
+  /** Kills every process this cluster started (SIGCONT first, in case one is stopped) and removes its files. */
+  async stop(): Promise<void> {
+    for (const [, child] of this.procs) {
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) continue;
+      const gone = new Promise((r) => child.once("exit", r));
+      try {
+        process.kill(child.pid, "SIGCONT");
+        child.kill("SIGKILL");
+      } catch {
+        /* already gone */
+      }
+      await gone;
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

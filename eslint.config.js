@@ -1,6 +1,7 @@
 // Lint: typescript-eslint recommended everywhere, plus the architecture rule that keeps `core` pure:
 // no I/O modules, no timers, no wall clock, no randomness. The simulator is held to the same rule.
 import js from "@eslint/js";
+import globals from "globals";
 import tseslint from "typescript-eslint";
 
 const ioModules = ["fs", "fs/promises", "net", "dgram", "child_process", "os", "path", "http", "https", "crypto", "worker_threads", "pino", "commander", "yaml"];
@@ -37,5 +38,5 @@ export default tseslint.config(
     },
   },
   { files: ["src/core/**/*.ts", "src/sim/**/*.ts"], ignores: ["src/sim/cli.ts"], rules: pureRules },
-  { files: ["**/*.js", "**/*.mjs"], languageOptions: { globals: { process: "readonly", console: "readonly" } } },
+  { files: ["**/*.js", "**/*.mjs"], languageOptions: { globals: globals.node } },
 );

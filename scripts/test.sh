@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite, as the README and CI run it: build, lint, type-check, unit tests, simulator.
+# The whole test suite, as the README and CI run it: build, lint, type-check, unit tests, integration
+# tests with real processes on loopback, and the simulator over 10,000+ seeded fault schedules.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n=== %s\n' "$*"; }
@@ -7,4 +8,14 @@ step "build";      npm run --silent build
 step "lint";       npm run --silent lint
 step "type-check"; npm run --silent typecheck
 step "unit tests"; npm run --silent test:unit
-step "simulator";  npm run --silent sim -- --protocol gossip --seeds 300 --from 1
+step "integration tests (real vigil processes on loopback)"
+npm run --silent test:integration
+step "network namespace tests (root: real VIPs, guard, client probing; skipped loudly without root)"
+npm run --silent test:netns
+step "simulator: test protocol, witness, five nodes, two_node with fencing"
+npm run --silent sim -- --protocol gossip --seeds 300 --from 1
+npm run --silent sim -- --protocol cluster-witness --seeds 1000 --from 1
+npm run --silent sim -- --protocol cluster5 --seeds 500 --from 1
+npm run --silent sim -- --protocol two-node --seeds 1000 --from 1
+step "simulator: the cluster core over 10,000 seeds"
+npm run --silent sim -- --protocol cluster --seeds 10000 --from 1

@@ -1,6 +1,7 @@
 // The cluster loop in its own thread: the core, the UDP transport and the timers. Nothing else runs
 // here, so resource scripts, health checks, proxying or API load on the main thread cannot delay a
 // heartbeat. It talks to the main thread by messages only.
+import { spawn } from "node:child_process";
 import { parentPort, workerData } from "node:worker_threads";
 import type { ClusterMsg } from "../core/cluster/messages.js";
 import { ClusterNode, type ClusterEvent } from "../core/cluster/node.js";
@@ -17,6 +18,8 @@ export interface WorkerInit {
   peers: LinkedNode[];
   keyHex: string;
   incarnation: number;
+  /** Virtual IPs of each group ([address, interface]); when any exist a VIP guard process is started. */
+  vips: Record<string, [string, string][]>;
 }
 
 const init = workerData as WorkerInit;
@@ -36,6 +39,26 @@ const transport = new UdpTransport(new FrameCodec(Buffer.from(init.keyHex, "hex"
 });
 
 let timer: NodeJS.Timeout | undefined;
+const guard = Object.values(init.vips).some((v) => v.length > 0)
+  ? spawn(process.execPath, [new URL("./vip-guard.js", import.meta.url).pathname], { stdio: ["pipe", "ignore", "inherit"] })
+  : undefined;
+guard?.stdin?.on("error", () => undefined);
+let lastVips = "";
+let lastCoverAt = -Infinity;
+
+/** Tells the guard how long the lease still covers each VIP of the groups running here. */
+function coverVips(): void {
+  if (!guard?.stdin?.writable) return;
+  const cover = node.groupCover(clock());
+  const groups = Object.keys(cover).filter((g) => (init.vips[g]?.length ?? 0) > 0);
+  const holdMs = groups.length === 0 ? 0 : Math.min(...groups.map((g) => cover[g] ?? 0));
+  const vips = JSON.stringify(groups.flatMap((g) => init.vips[g] ?? []));
+  const now = clock();
+  if (vips === lastVips && (groups.length === 0 || now - lastCoverAt < init.spec.interval / 2)) return;
+  lastVips = vips;
+  lastCoverAt = now;
+  guard.stdin.write(`{"holdMs":${Math.floor(holdMs)},"vips":${vips}}\n`);
+}
 let lastLinks = "";
 
 function step(input: MachineInput<ClusterMsg, ClusterEvent>): void {
@@ -46,6 +69,7 @@ function step(input: MachineInput<ClusterMsg, ClusterEvent>): void {
   if (timer) clearTimeout(timer);
   if (out.wakeAt !== undefined) timer = setTimeout(() => step({ kind: "tick" }), Math.max(0, out.wakeAt - clock()));
   if (input.kind === "tick") reportLinks();
+  coverVips();
 }
 
 /** Reports link state transitions (a dead link alone is a warning, not a failover). */
@@ -66,6 +90,7 @@ port.on("message", (m: ToWorker) => {
       return post({ t: "status", id: m.id, status: { ...node.status(clock()), transportDrops: { ...transportDrops }, sendErrors: { ...transport.sendErrors } } });
     case "stop":
       if (timer) clearTimeout(timer);
+      guard?.stdin?.end();
       transport.close();
       port.close();
       return;

@@ -1,16 +1,19 @@
 // The composition root: loads the config, starts the cluster worker, the group runner and the API,
 // and wires them together. The only module that knows both the core and the adapters.
 import { readFileSync } from "node:fs";
+import { setPriority } from "node:os";
 import type { Server } from "node:http";
 import { Worker } from "node:worker_threads";
 import { formatIssue, loadConfigFile } from "../adapters/config-file.js";
 import { createLogger, type Logger } from "../adapters/logger.js";
-import { createAgent, type ResourceAgent } from "../adapters/resources/agent.js";
+import { createAgent } from "../adapters/resources/agent.js";
+import { removeAddress } from "../adapters/resources/vip.js";
+import { fence, tiebreakerReachable } from "../adapters/two-node.js";
 import { startApi } from "../api/server.js";
 import { clusterSpecFrom } from "../core/cluster/spec.js";
 import type { Config } from "../core/config/schema.js";
 import { parseEndpoint, type Endpoint } from "../core/net/address.js";
-import { GroupRunner } from "./group-runner.js";
+import { GroupRunner, type ManagedResource } from "./group-runner.js";
 import { linksOf, pickNode } from "./node-identity.js";
 import type { FromWorker, ToWorker, WorkerStatus } from "./worker-protocol.js";
 import type { WorkerInit } from "./cluster-worker.js";
@@ -38,13 +41,13 @@ function readKey(file: string): Buffer {
   return Buffer.from(readFileSync(file, "utf8").trim(), "utf8");
 }
 
-function agentsFor(config: Config): Map<string, ResourceAgent[]> {
+function agentsFor(config: Config): Map<string, ManagedResource[]> {
   const problems: string[] = [];
-  const agents = new Map<string, ResourceAgent[]>();
+  const agents = new Map<string, ManagedResource[]>();
   config.groups.forEach((g, gi) => {
     agents.set(g.name, g.resources.flatMap((r, ri) => {
       try {
-        return [createAgent(r)];
+        return [{ agent: createAgent(r, `${g.name}-${ri}`), monitorEveryMs: ("monitor" in r && r.monitor?.interval) || 0 }];
       } catch (err) {
         problems.push(`groups[${gi}].resources[${ri}]: ${(err as Error).message}`);
         return [];
@@ -53,6 +56,26 @@ function agentsFor(config: Config): Map<string, ResourceAgent[]> {
   });
   if (problems.length > 0) throw new StartupError(problems.join("\n"));
   return agents;
+}
+
+/** Removes configured VIPs left on this host (by a crash): at start-up this node owns none. */
+async function removeStaleVips(vips: Record<string, [string, string][]>, log: Logger): Promise<void> {
+  for (const [address, iface] of Object.values(vips).flat()) {
+    const r = await removeAddress(address, iface).catch((err: Error) => ({ ok: false, detail: err.message }));
+    if (!r.ok || !r.detail.endsWith("not present")) log.warn({ vip: address }, `start-up: ${r.detail}`);
+  }
+}
+
+/** Scheduling priority asked for (as corosync runs at high priority): a CPU-bound neighbour must not
+ * delay heartbeats. Threads created afterwards, the cluster worker among them, inherit it. */
+const NICE = -10;
+
+function raisePriority(log: Logger): void {
+  try {
+    setPriority(0, NICE);
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, `could not raise scheduling priority to nice ${NICE} (needs root or CAP_SYS_NICE); heartbeats may suffer under CPU load`);
+  }
 }
 
 /** Starts the daemon; rejects with StartupError for config or environment problems. */
@@ -77,7 +100,10 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
     peers: config.nodes.filter((n) => n.name !== name).map((n) => linksOf(config, n.name)),
     keyHex: readKey(config.cluster.key_file).toString("hex"),
     incarnation: Date.now(),
+    vips: Object.fromEntries(config.groups.map((g) => [g.name, g.resources.flatMap((r) => (r.type === "vip" ? [[r.address, r.interface] as [string, string]] : []))])),
   };
+  await removeStaleVips(init.vips, nlog);
+  raisePriority(nlog);
   const worker = new Worker(new URL("./cluster-worker.js", import.meta.url), { workerData: init });
   const toWorker = (m: ToWorker) => worker.postMessage(m);
   const runner = new GroupRunner(agents, (event) => toWorker({ t: "event", event }), nlog);
@@ -92,9 +118,17 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
         case "decisions":
           for (const line of m.lines) nlog.info({ decision: true, at: m.at }, line);
           return;
-        case "action":
-          void runner.run(m.action);
+        case "action": {
+          const a = m.action;
+          if (a.kind !== "fence") return void runner.run(a);
+          const spec = config.cluster.fence;
+          if (!spec) return toWorker({ t: "event", event: { kind: "fenced", node: a.node, ok: true } });
+          void fence(spec, a.node).then((r) => {
+            (r.ok ? nlog.warn.bind(nlog) : nlog.error.bind(nlog))({ fence: a.node, ok: r.ok }, r.detail);
+            toWorker({ t: "event", event: { kind: "fenced", node: a.node, ok: r.ok } });
+          });
           return;
+        }
         case "links":
           for (const p of m.peers) {
             const down = p.links.map((up, i) => (up ? -1 : i)).filter((i) => i >= 0);
@@ -110,6 +144,21 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
     worker.once("error", (err) => reject(err));
   });
   await ready;
+  const tiebreaker = config.cluster.tiebreaker;
+  let tiebreakerTimer: NodeJS.Timeout | undefined;
+  if (tiebreaker !== undefined) {
+    let last: boolean | undefined;
+    const check = async () => {
+      const ok = await tiebreakerReachable(tiebreaker, 1000);
+      if (ok !== last) {
+        nlog[ok ? "info" : "warn"]({ tiebreaker, ok }, `tiebreaker ${tiebreaker} ${ok ? "reachable" : "unreachable"}`);
+        toWorker({ t: "event", event: { kind: "tiebreaker", ok } });
+        last = ok;
+      }
+      tiebreakerTimer = setTimeout(() => void check(), 500);
+    };
+    void check();
+  }
 
   const status = () =>
     new Promise<WorkerStatus>((resolve, reject) => {
@@ -142,6 +191,8 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
       return false;
     },
     async stop() {
+      if (tiebreakerTimer) clearTimeout(tiebreakerTimer);
+      runner.close();
       api.close();
       toWorker({ t: "stop" });
       await worker.terminate();

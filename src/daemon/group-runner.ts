@@ -1,21 +1,74 @@
 // Starts and stops resource groups as the cluster core asks: resources start in order and stop in
 // reverse; a start that fails stops what was already started. Operations on one group never overlap.
+// While a group runs, each resource with a `monitor` is checked on its interval; a resource found
+// stopped or failed is reported to the core, which restarts the group or moves it away.
 import type { Logger } from "../adapters/logger.js";
 import type { ResourceAgent } from "../adapters/resources/agent.js";
-import type { ClusterAction, ClusterEvent } from "../core/cluster/node.js";
+import type { ClusterEvent } from "../core/cluster/node.js";
+
+/** A group action of the core. */
+export type GroupAction = { kind: "start" | "stop"; group: string };
+
+/** A resource of a group with how often to monitor it (0: never). */
+export interface ManagedResource {
+  agent: ResourceAgent;
+  monitorEveryMs: number;
+}
 
 /** Runs the start/stop actions of all groups and reports their outcome as core events. */
 export class GroupRunner {
   private queues = new Map<string, Promise<void>>();
+  private pending = new Map<string, number>();
+  private monitors = new Map<string, NodeJS.Timeout[]>();
 
-  constructor(private agents: Map<string, ResourceAgent[]>, private report: (e: ClusterEvent) => void, private log: Logger) {}
+  constructor(private resources: Map<string, ManagedResource[]>, private report: (e: ClusterEvent) => void, private log: Logger) {}
+
+  private get agents(): Map<string, ResourceAgent[]> {
+    return new Map([...this.resources].map(([g, rs]) => [g, rs.map((r) => r.agent)]));
+  }
 
   /** Queues an action behind any operation already running on the same group. */
-  run(action: ClusterAction): Promise<void> {
+  run(action: GroupAction): Promise<void> {
+    this.stopMonitors(action.group);
+    this.pending.set(action.group, (this.pending.get(action.group) ?? 0) + 1);
     const prev = this.queues.get(action.group) ?? Promise.resolve();
-    const next = prev.then(() => (action.kind === "start" ? this.start(action.group) : this.stop(action.group)));
+    const next = prev
+      .then(() => (action.kind === "start" ? this.start(action.group) : this.stop(action.group)))
+      .finally(() => this.pending.set(action.group, (this.pending.get(action.group) ?? 1) - 1));
     this.queues.set(action.group, next);
     return next;
+  }
+
+  /** Stops every monitor timer (the daemon is leaving). */
+  close(): void {
+    for (const g of this.monitors.keys()) this.stopMonitors(g);
+  }
+
+  private stopMonitors(group: string): void {
+    for (const t of this.monitors.get(group) ?? []) clearTimeout(t);
+    this.monitors.delete(group);
+  }
+
+  private startMonitors(group: string): void {
+    const timers: NodeJS.Timeout[] = [];
+    for (const r of this.resources.get(group) ?? []) {
+      if (r.monitorEveryMs <= 0) continue;
+      const tick = async () => {
+        if ((this.pending.get(group) ?? 0) > 0 || !this.monitors.has(group)) return;
+        const m = await r.agent.monitor();
+        if (!this.monitors.has(group) || (this.pending.get(group) ?? 0) > 0) return;
+        if (m.state === "running") {
+          timers[i] = setTimeout(() => void tick(), r.monitorEveryMs);
+          return;
+        }
+        this.log.error({ group, op: "monitor", output: m.output || undefined }, `${group}: ${m.detail}: resource ${m.state === "stopped" ? "stopped unexpectedly" : "failed"}`);
+        this.stopMonitors(group);
+        this.report({ kind: "failed", group });
+      };
+      const i = timers.length;
+      timers.push(setTimeout(() => void tick(), r.monitorEveryMs));
+    }
+    this.monitors.set(group, timers);
   }
 
   private async start(group: string): Promise<void> {
@@ -33,6 +86,7 @@ export class GroupRunner {
     }
     this.log.info({ group }, `${group} running`);
     this.report({ kind: "started", group });
+    if ((this.pending.get(group) ?? 1) <= 1) this.startMonitors(group);
   }
 
   private async stop(group: string): Promise<void> {

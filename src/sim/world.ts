@@ -19,11 +19,15 @@ export interface SimProtocol<M, A, E, V> {
   calmFor: number;
   /** After faults stop, liveness must hold within this many real ms. */
   livenessBound: number;
+  /** A run with more events than this fails as a message storm (a livelock the checkers would miss). */
+  maxEvents: number;
   create(id: string, incarnation: number, localNow: number): Machine<M, A, E, V>;
   /** Local events an action leads to (a resource finishing its start, say), with their delays. */
-  onAction?(id: string, action: A, prng: Prng, realNow: number): { delay: number; event: E }[];
+  onAction?(id: string, action: A, prng: Prng, realNow: number): { delay: number; event?: E; crash?: string }[];
   /** Fresh checkers for one run (they may keep ground truth across the run). */
   invariants(): Invariant<V>[];
+  /** A fixed fault script instead of a random schedule (for scenario tests); clocks stay exact. */
+  scripted?: { faults: Fault[]; healAt: number; endAt: number };
   describeMessage(msg: M): string;
   /** When given, every message crosses the simulated network encoded and is decoded on arrival, as on
    * the wire; one that fails to decode is a failure of the run. Otherwise messages are deep-copied. */
@@ -85,7 +89,9 @@ class World<M, A, E, V> {
   constructor(private p: SimProtocol<M, A, E, V>, private seed: number, private tracing: boolean) {
     this.prng = new Prng(seed);
     this.invariants = p.invariants();
-    this.schedule = makeSchedule(this.prng, { nodes: p.nodes, interval: p.interval, lease: p.lease, maxDrift: p.maxDrift, faultyFor: p.faultyFor, calmFor: p.calmFor });
+    this.schedule = p.scripted
+      ? { rates: {}, offsets: {}, faults: p.scripted.faults, healAt: p.scripted.healAt, endAt: p.scripted.endAt }
+      : makeSchedule(this.prng, { nodes: p.nodes, interval: p.interval, lease: p.lease, maxDrift: p.maxDrift, faultyFor: p.faultyFor, calmFor: p.calmFor });
     for (const id of p.nodes) {
       this.nodes.set(id, {
         id, rate: this.schedule.rates[id] ?? 1, offset: this.schedule.offsets[id] ?? 0, up: false, incarnation: 0,
@@ -108,6 +114,7 @@ class World<M, A, E, V> {
       if (!next || next.at > this.schedule.endAt) break;
       this.now = next.at;
       this.events++;
+      if (this.events > this.p.maxEvents) return this.fail(`message storm: more than ${this.p.maxEvents} events`);
       this.handle(next.item);
       if (this.undecodable) return this.fail(`codec: ${this.undecodable}`);
       const obs = this.observe();
@@ -265,7 +272,8 @@ class World<M, A, E, V> {
     for (const a of out.actions) {
       if (this.tracing) this.log(n.id, `⚙ ${this.p.describeAction?.(a) ?? "action"}`);
       for (const r of this.p.onAction?.(n.id, a, this.prng, this.now) ?? []) {
-        this.queue.push(this.now + r.delay, { t: "local", node: n.id, incarnation: n.incarnation, event: r.event });
+        if (r.crash) this.queue.push(this.now + r.delay, { t: "fault", fault: { at: this.now + r.delay, kind: "crash", node: r.crash } });
+        if (r.event !== undefined) this.queue.push(this.now + r.delay, { t: "local", node: n.id, incarnation: n.incarnation, event: r.event });
       }
     }
     n.wakeToken++;

@@ -41,7 +41,12 @@ export interface LocalClusterOptions {
 /** A running local cluster. */
 export class LocalCluster {
   readonly procs = new Map<string, ChildProcess>();
-  private constructor(readonly dir: string, readonly names: string[], private apiPorts: Map<string, number>, readonly configFile: string) {}
+  private constructor(readonly dir: string, readonly names: string[], private apiPorts: Map<string, number>, readonly configFile: string, private base: number) {}
+
+  /** A node's cluster address (IP:PORT). */
+  nodeAddress(name: string): string {
+    return `127.0.0.1:${this.base + this.names.indexOf(name)}`;
+  }
 
   static async start(o: LocalClusterOptions = {}): Promise<LocalCluster> {
     const n = o.nodes ?? 3;
@@ -55,7 +60,7 @@ export class LocalCluster {
     const configFile = join(dir, "vigil.yaml");
     writeFileSync(configFile, config);
     const apiPorts = new Map(names.map((name, i) => [name, base + 1000 + i]));
-    const c = new LocalCluster(dir, names, apiPorts, configFile);
+    const c = new LocalCluster(dir, names, apiPorts, configFile, base);
     for (const name of names) c.spawnNode(name);
     return c;
   }

@@ -140,4 +140,13 @@ describe("config: the key file", () => {
     assert.equal(r.ok, false);
     assert.match(r.ok ? "" : formatIssue(r.issues[0]!), /missing\.yaml:1:1: \(document\): cannot read config: file not found/);
   });
+
+  it("accepts tiebreaker and fence under two_node only", () => {
+    const two = minimal("  - name: b\n    address: 127.0.0.1:7002\n").replace("  key_file:", "  quorum: two_node\n  tiebreaker: 127.0.0.1\n  fence: { path: /usr/local/bin/fence-peer, timeout: 10s }\n  key_file:");
+    const r = load(two);
+    assert.ok(r.ok, r.ok ? "" : r.issues.map(formatIssue).join("\n"));
+    assert.deepEqual(r.config.cluster.fence, { path: "/usr/local/bin/fence-peer", args: [], timeout: 10_000 });
+    const majority = minimal("  - name: b\n    address: 127.0.0.1:7002\n  - name: c\n    address: 127.0.0.1:7003\n").replace("  key_file:", "  tiebreaker: 127.0.0.1\n  key_file:");
+    assert.match(errors(majority)[0] ?? "", /cluster\.tiebreaker: tiebreaker applies only to quorum: two_node \[E_QUORUM\]/);
+  });
 });

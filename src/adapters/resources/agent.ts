@@ -1,6 +1,9 @@
 // The interface every resource type implements, and the factory that picks one by config type.
 import type { ResourceConfig } from "../../core/config/schema.js";
 import { ExecAgent } from "./exec.js";
+import { OcfAgent } from "./ocf.js";
+import { SystemdAgent } from "./systemd.js";
+import { VipAgent } from "./vip.js";
 
 /** The outcome of one operation. */
 export interface OpResult {
@@ -10,22 +13,35 @@ export interface OpResult {
   output?: string;
 }
 
+/** What a monitor found: running, cleanly stopped, or failed (anything else the agent said). */
+export interface MonitorResult {
+  state: "running" | "stopped" | "failed";
+  detail: string;
+  output?: string;
+}
+
 /** A resource vigil starts, stops and monitors. */
 export interface ResourceAgent {
   readonly description: string;
   start(): Promise<OpResult>;
   stop(): Promise<OpResult>;
+  monitor(): Promise<MonitorResult>;
 }
 
 /** Default time one start or stop may take. */
 export const DEFAULT_OP_TIMEOUT_MS = 20_000;
 
-/** Builds the agent for a configured resource, or says why this build cannot drive it. */
-export function createAgent(r: ResourceConfig): ResourceAgent {
+/** Builds the agent for a configured resource (`instance` names it, e.g. for OCF), or says why this
+ * build cannot drive it. */
+export function createAgent(r: ResourceConfig, instance: string): ResourceAgent {
   switch (r.type) {
     case "exec":
       return new ExecAgent(r.path, r.args, r.monitor?.timeout ?? DEFAULT_OP_TIMEOUT_MS);
-    default:
-      throw new Error(`resource type "${r.type}" is not supported by this version of vigil yet (exec is)`);
+    case "ocf":
+      return new OcfAgent(r.agent, instance, r.params, r.monitor?.timeout ?? DEFAULT_OP_TIMEOUT_MS);
+    case "systemd":
+      return new SystemdAgent(r.unit, r.monitor?.timeout ?? DEFAULT_OP_TIMEOUT_MS);
+    case "vip":
+      return new VipAgent(r.address, r.interface);
   }
 }

@@ -1,6 +1,6 @@
 // `exec` resources: an LSB-style script called as `PATH [ARGS...] start|stop|status`.
 import { describeResult, runCommand } from "../run-command.js";
-import type { OpResult, ResourceAgent } from "./agent.js";
+import type { MonitorResult, OpResult, ResourceAgent } from "./agent.js";
 
 /** Drives an LSB-style script. */
 export class ExecAgent implements ResourceAgent {
@@ -21,5 +21,12 @@ export class ExecAgent implements ResourceAgent {
 
   stop(): Promise<OpResult> {
     return this.op("stop");
+  }
+
+  /** LSB status: 0 running, 3 stopped, anything else failed. */
+  async monitor(): Promise<MonitorResult> {
+    const r = await runCommand(this.path, [...this.args, "status"], { timeoutMs: this.timeoutMs });
+    const state = r.code === 0 ? "running" : r.code === 3 ? "stopped" : "failed";
+    return { state, detail: `${this.description} status: ${describeResult(r)}`, output: r.output.trim() };
   }
 }

@@ -21,6 +21,8 @@ export interface LeadershipView {
   wants: boolean;
   /** Holders named by voters that refused us the leader lock. */
   refusedFor: readonly string[];
+  /** After stepping aside for a stronger node, do not ask again before this local time. */
+  backoffUntil: number;
 }
 
 /** Keep, take or drop the leader lock, with the sentence that explains a change. */
@@ -46,6 +48,7 @@ export function chooseLeadership(v: LeadershipView): LeadershipChoice {
     if (stronger) return { want: false, reason: `${v.self} stops asking to lead: ${stronger} holds the votes and has higher priority` };
     return { want: true };
   }
+  if (v.now < v.backoffUntil) return { want: false };
   const aliveBetter = v.order.slice(0, me).filter((n) => v.alive(n));
   const leaderFresh = v.lastLeader !== undefined && v.now - v.lastLeader.at < v.lease && v.alive(v.lastLeader.name);
   if (aliveBetter.length === 0 && !(leaderFresh && v.lastLeader && better(v.lastLeader.name))) {

@@ -83,6 +83,12 @@ export class LockHolder {
     return -Infinity;
   }
 
+  /** Lease end counting only `voter`'s own grant (two_node survivor acting alone). */
+  ownUntil(lock: string, voter: string): number {
+    const at = this.wanted.get(lock)?.anchors.get(voter);
+    return at === undefined ? -Infinity : at + this.lease * (1 - this.driftMargin);
+  }
+
   holds(lock: string, now: number): boolean {
     return now < this.heldUntil(lock);
   }

@@ -2,23 +2,31 @@
 // state machine. Time and messages come in; heartbeats, acks, start/stop actions and one-line decisions
 // go out. The daemon and the simulator drive the very same code.
 import { noOutput, type Machine, type MachineInput, type StepOutput } from "../machine.js";
+import { FailureLog } from "./failures.js";
 import { chooseLeadership } from "./leadership.js";
 import { LockHolder } from "./locks.js";
 import type { Ack, ClusterMsg, Heartbeat, LeaderAnnouncement } from "./messages.js";
 import { Peers } from "./peers.js";
 import { place, type NodeView } from "./placement.js";
 import { LEADER_LOCK, leadershipOrder, type ClusterSpec } from "./spec.js";
+import { TwoNodeGuard, type SoloDecision } from "./two-node.js";
 import { VoteTable } from "./votes.js";
 
 /** What the node asks its resource layer to do. */
-export type ClusterAction = { kind: "start"; group: string } | { kind: "stop"; group: string };
+export type ClusterAction = { kind: "start"; group: string } | { kind: "stop"; group: string } | { kind: "fence"; node: string };
 
 /** What the resource layer and operators tell the node. */
 export type ClusterEvent =
   | { kind: "started"; group: string }
   | { kind: "stopped"; group: string }
   | { kind: "failed"; group: string }
-  | { kind: "standby"; on: boolean };
+  | { kind: "standby"; on: boolean }
+  /** `vigil cleanup GROUP`: forget this node's failures of the group. */
+  | { kind: "cleanup"; group: string }
+  /** two_node: the fence command against `node` finished. */
+  | { kind: "fenced"; node: string; ok: boolean }
+  /** two_node: the tiebreaker is (not) reachable. */
+  | { kind: "tiebreaker"; ok: boolean };
 
 /** Where a group stands on this node. */
 export type GroupState = "stopped" | "starting" | "running" | "stopping";
@@ -62,14 +70,21 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   private lastLeader: { name: string; at: number } | undefined;
   private leading: LeaderAnnouncement | undefined;
   private groups = new Map<string, GroupState>();
-  private failures: Record<string, number> = {};
+  private failures: FailureLog;
   private standby = false;
+  /** After stepping aside for a stronger candidate, no new bid for leadership before this. */
+  private leaderBackoffUntil = -Infinity;
   /** When our own vote table will stop refusing one of our claims (then we claim again at once). */
   private selfBlockedUntil = -Infinity;
   private pendingRejudge = new Map<string, { seq: number; inc: number; claims: string[] }>();
   private order: string[];
   private votesOf: Map<string, number>;
   private out: StepOutput<ClusterMsg, ClusterAction> = noOutput();
+  private guard: TwoNodeGuard | undefined;
+  private peerName: string | undefined;
+  private solo: SoloDecision | undefined;
+  /** two_node: locks held (with both votes) when the peer was last heard; these may be kept alone. */
+  private keptLocks = new Set<string>();
 
   constructor(
     private spec: ClusterSpec,
@@ -85,7 +100,38 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     this.locks = new LockHolder((v) => this.votesOf.get(v) ?? 0, spec.quorumVotes, spec.lease, spec.driftMargin);
     this.order = leadershipOrder(spec.members);
     for (const g of spec.groups) this.groups.set(g.name, "stopped");
+    this.failures = new FailureLog(new Map(spec.groups.flatMap((g) => (g.failureTimeout ? [[g.name, g.failureTimeout] as const] : []))));
     this.nextBeat = bootAt;
+    const voters = spec.members.filter((m) => m.votes > 0);
+    const peer = voters.find((m) => m.name !== id);
+    const me = spec.members.find((m) => m.name === id);
+    if (spec.quorumMode === "two_node" && voters.length === 2 && peer && me) {
+      this.peerName = peer.name;
+      const outranks = this.order.indexOf(id) < this.order.indexOf(peer.name) || !this.order.includes(peer.name);
+      this.guard = new TwoNodeGuard(id, peer.name, spec.lease, spec.fence, spec.tiebreaker, outranks);
+    }
+  }
+
+  /** Local time until which this node holds `lock`: a quorum of grants, or under two_node its own vote. */
+  private leaseEnd(lock: string): number {
+    const q = this.locks.heldUntil(lock);
+    const s = this.solo;
+    if (!s || !(s.take || (s.keep && this.keptLocks.has(lock)))) return q;
+    return Math.max(q, this.locks.ownUntil(lock, this.id));
+  }
+
+  private holds(lock: string, now: number): boolean {
+    return now < this.leaseEnd(lock);
+  }
+
+  /** two_node: tracks the peer and decides whether this node may act alone. */
+  private twoNode(now: number): void {
+    if (!this.guard || !this.peerName) return;
+    const alive = this.peers.alive(this.peerName, now);
+    if (alive) this.keptLocks = new Set(this.locks.claims().filter((l) => now < this.locks.heldUntil(l)));
+    this.solo = this.guard.decide(now, alive);
+    if (this.solo.reason) this.decide(this.solo.reason);
+    if (this.solo.fence) this.out.actions.push({ kind: "fence", node: this.solo.fence });
   }
 
   private get isVoter(): boolean {
@@ -100,8 +146,9 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   step(now: number, input: MachineInput<ClusterMsg, ClusterEvent>): StepOutput<ClusterMsg, ClusterAction> {
     this.out = noOutput();
     if (input.kind === "message") this.receive(now, input.from, input.msg, input.link ?? 0);
-    else if (input.kind === "local") this.onEvent(input.event);
+    else if (input.kind === "local") this.onEvent(input.event, now);
     this.rejudge(now);
+    this.twoNode(now);
     this.decideLeadership(now);
     this.placeGroups(now);
     this.driveGroups(now);
@@ -169,7 +216,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     }
   }
 
-  private onEvent(e: ClusterEvent): void {
+  private onEvent(e: ClusterEvent, now: number): void {
     switch (e.kind) {
       case "started":
         if (this.groups.get(e.group) === "starting") this.groups.set(e.group, "running");
@@ -178,14 +225,24 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
         this.groups.set(e.group, "stopped");
         return;
       case "failed":
-        this.failures[e.group] = (this.failures[e.group] ?? 0) + 1;
-        this.decide(`${this.id}: ${e.group} failed (${this.failures[e.group]} failures here)`);
+        this.decide(`${this.id}: ${e.group} failed (${this.failures.record(e.group, now)} failures here)`);
         if (this.groups.get(e.group) !== "stopped") this.stopGroup(e.group, `${this.id} stops ${e.group}: it failed and restarts`);
+        this.urgent = true;
+        return;
+      case "cleanup":
+        this.failures.cleanup(e.group);
+        this.decide(`${this.id}: failures of ${e.group} cleared`);
         this.urgent = true;
         return;
       case "standby":
         this.standby = e.on;
         this.urgent = true;
+        return;
+      case "fenced":
+        if (this.guard && e.node === this.peerName) this.decide(this.guard.fenceResult(e.ok, now));
+        return;
+      case "tiebreaker":
+        this.guard?.setTiebreaker(e.ok);
         return;
     }
   }
@@ -202,11 +259,12 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   }
 
   private decideLeadership(now: number): void {
-    const holds = this.locks.holds(LEADER_LOCK, now);
+    const holds = this.holds(LEADER_LOCK, now);
     const choice = chooseLeadership({
       self: this.id, now, interval: this.spec.interval, lease: this.spec.lease, order: this.order,
       alive: (n) => n === this.id || this.peers.alive(n, now), claimants: this.claimants(now),
       lastLeader: this.lastLeader, bootAt: this.bootAt, holds, wants: this.locks.wants(LEADER_LOCK), refusedFor: this.locks.refusedFor(LEADER_LOCK),
+      backoffUntil: this.leaderBackoffUntil,
     });
     if (choice.reason) this.decide(choice.reason);
     if (choice.want && !this.locks.wants(LEADER_LOCK)) {
@@ -214,9 +272,10 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
       this.urgent = true;
     } else if (!choice.want && this.locks.wants(LEADER_LOCK)) {
       this.locks.release(LEADER_LOCK);
+      if (!holds) this.leaderBackoffUntil = now + this.spec.lease;
       this.urgent = true;
     }
-    const nowHolds = this.locks.holds(LEADER_LOCK, now);
+    const nowHolds = this.holds(LEADER_LOCK, now);
     if (nowHolds && !this.leading) {
       this.term += 1;
       const prev = this.lastLeader && this.lastLeader.name !== this.id ? `${this.lastLeader.name} unheard for ${Math.round(now - this.lastLeader.at)}ms` : "no other leader heard";
@@ -246,7 +305,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
         witness: m.witness,
         priority: m.priority,
         standby: self ? this.standby : (r?.standby ?? false),
-        failures: self ? this.failures : (r?.failures ?? {}),
+        failures: self ? this.failures.counts(now) : (r?.failures ?? {}),
         claims: self ? this.locks.claims() : (r?.claims ?? []),
         running: self ? this.runningGroups() : (r?.running ?? []),
       };
@@ -277,7 +336,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     const f = this.following;
     for (const [group, state] of this.groups) {
       const mine = f?.assignments[group] === this.id;
-      const safeUntil = this.locks.heldUntil(group) - this.fenceMargin;
+      const safeUntil = this.leaseEnd(group) - this.fenceMargin;
       if (mine && !this.locks.wants(group)) {
         this.locks.want(group, this.seq + 1);
         this.urgent = true;
@@ -313,7 +372,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     const hb: Heartbeat = {
       type: "hb", from: this.id, inc: this.inc, seq, term: this.term, claims, running: this.runningGroups(),
       standby: this.standby, alive: this.peers.all().filter((p) => this.peers.alive(p.name, now)).map((p) => p.name),
-      failures: { ...this.failures }, ...(this.leading ? { leader: this.leading } : {}),
+      failures: this.failures.counts(now), ...(this.leading ? { leader: this.leading } : {}),
     };
     for (const m of this.spec.members) if (m.name !== this.id) this.out.sends.push({ to: m.name, msg: hb });
   }
@@ -323,7 +382,10 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     const consider = (t: number) => {
       if (t > now && t < wake) wake = t;
     };
-    for (const lock of this.locks.claims()) consider(this.locks.heldUntil(lock) - this.fenceMargin);
+    for (const lock of this.locks.claims()) consider(this.leaseEnd(lock) - this.fenceMargin);
+    if (this.guard) consider(this.guard.nextCheck());
+    consider(this.failures.nextExpiry());
+    consider(this.leaderBackoffUntil);
     for (const p of this.peers.all()) consider(p.lastHeard + this.spec.lease);
     for (const [, p] of this.pendingRejudge) for (const l of p.claims) consider(this.votes.promiseEnd(l));
     consider(this.votes.quietEnd);
@@ -333,15 +395,22 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
 
   observe(now: number): ClusterView {
     return {
-      name: this.id, inc: this.inc, term: this.term, isLeader: this.leading !== undefined && this.locks.holds(LEADER_LOCK, now),
-      leader: this.following?.from, holds: this.locks.claims().filter((l) => this.locks.holds(l, now)),
+      name: this.id, inc: this.inc, term: this.term, isLeader: this.leading !== undefined && this.holds(LEADER_LOCK, now),
+      leader: this.following?.from, holds: this.locks.claims().filter((l) => this.holds(l, now)),
       groups: Object.fromEntries(this.groups), assignments: this.following?.assignments ?? {}, standby: this.standby,
     };
   }
 
+  /** For every group not stopped here: how long (ms) its lease still covers it. The VIP guard uses it. */
+  groupCover(now: number): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [g, state] of this.groups) if (state !== "stopped") out[g] = Math.max(0, this.leaseEnd(g) - now);
+    return out;
+  }
+
   status(now: number): ClusterStatus {
     return {
-      ...this.observe(now), assignments: { ...(this.following?.assignments ?? {}) }, failures: { ...this.failures },
+      ...this.observe(now), assignments: { ...(this.following?.assignments ?? {}) }, failures: this.failures.counts(now),
       peers: this.peers.all().map((p) => ({ name: p.name, alive: this.peers.alive(p.name, now), links: this.peers.links(p.name, now) })),
       drops: { ...this.peers.drops },
     };

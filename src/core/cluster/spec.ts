@@ -15,6 +15,8 @@ export interface GroupSpec {
   prefer: string[];
   failback: boolean;
   migrationThreshold: number;
+  /** Failures older than this are forgotten, ms (undefined: kept until cleanup). */
+  failureTimeout?: number;
 }
 
 /** Everything the cluster core needs to know about the configuration. */
@@ -33,6 +35,10 @@ export interface ClusterSpec {
   quorumMode: "majority" | "two_node";
   /** How long a returning preferred node must stay up before a group fails back to it, ms. */
   failbackSettle: number;
+  /** two_node: whether a fence command is configured (then the survivor fences before taking over). */
+  fence: boolean;
+  /** two_node: whether a tiebreaker address is configured (then the survivor must reach it). */
+  tiebreaker: boolean;
 }
 
 /** The default drift margin: leases are shortened by 5% on the holder's side. */
@@ -46,13 +52,15 @@ export function clusterSpecFrom(config: Config): ClusterSpec {
   return {
     clusterName: config.cluster.name,
     members,
-    groups: config.groups.map((g) => ({ name: g.name, prefer: g.prefer, failback: g.failback, migrationThreshold: g.migration_threshold })),
+    groups: config.groups.map((g) => ({ name: g.name, prefer: g.prefer, failback: g.failback, migrationThreshold: g.migration_threshold, failureTimeout: g.failure_timeout })),
     interval,
     lease,
     driftMargin: DEFAULT_DRIFT_MARGIN,
-    quorumVotes: config.cluster.quorum === "two_node" ? 1 : Math.floor(total / 2) + 1,
+    quorumVotes: Math.floor(total / 2) + 1,
     quorumMode: config.cluster.quorum,
     failbackSettle: Math.max(2000, 4 * lease),
+    fence: config.cluster.fence !== undefined,
+    tiebreaker: config.cluster.tiebreaker !== undefined,
   };
 }
 

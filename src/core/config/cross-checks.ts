@@ -6,7 +6,7 @@ import type { Config, GroupConfig, NodeConfig, VirtualServerConfig } from "./sch
 /** What cross-field rules look at: every section item that passed the schema on its own, at its own
  * index (undefined where the item itself is invalid), so these rules run even when others failed. */
 export interface PartialConfig {
-  cluster: Partial<Pick<Config["cluster"], "port" | "heartbeat" | "quorum">>;
+  cluster: Partial<Pick<Config["cluster"], "port" | "heartbeat" | "quorum">> & { twoNodeOnly?: string[] };
   nodes: (NodeConfig | undefined)[];
   groups: (GroupConfig | undefined)[];
   virtual_servers: (VirtualServerConfig | undefined)[];
@@ -94,6 +94,9 @@ function quorum(config: PartialConfig): ConfigIssue[] {
       path: ["cluster", "quorum"],
       message: "a majority cluster of exactly two voting nodes stops when either fails; add a witness node (witness: true) or set quorum: two_node",
     });
+  }
+  for (const key of config.cluster.twoNodeOnly ?? []) {
+    if (mode !== "two_node") issues.push({ code: "E_QUORUM", path: ["cluster", key], message: `${key} applies only to quorum: two_node` });
   }
   if (mode === "two_node" && voters.length !== 2) {
     issues.push({ code: "E_QUORUM", path: ["cluster", "quorum"], message: `quorum: two_node needs exactly two voting nodes, found ${voters.length}` });

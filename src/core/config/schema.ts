@@ -76,6 +76,8 @@ export const groupSchema = z.strictObject({
   prefer: z.array(name).default([]),
   failback: z.boolean({ error: "expected true or false" }).default(false),
   migration_threshold: int(1, 1_000_000).default(3),
+  /** Failures older than this are forgotten (default: kept until `vigil cleanup`). */
+  failure_timeout: duration.optional(),
   resources: z.array(resource).min(1, { error: "a group needs at least one resource" }),
   notify: absolutePath.optional(),
 });
@@ -125,6 +127,13 @@ export const heartbeatSchema = z
 /** `cluster.quorum`: majority of all votes, or keepalived-like two_node. */
 export const quorumSchema = z.enum(["majority", "two_node"], { error: "expected majority or two_node" }).default("majority");
 
+/** `cluster.fence`: a command run as `PATH ARGS... NODE` that must power off or isolate NODE (exit 0). */
+const fenceSchema = z.strictObject({
+  path: absolutePath,
+  args: z.array(z.string({ error: "expected a string argument" })).default([]),
+  timeout: duration.default(30_000),
+});
+
 /** The `cluster:` section: identity, key, port, timers and quorum mode. */
 export const clusterSchema = z.strictObject({
   name,
@@ -132,6 +141,10 @@ export const clusterSchema = z.strictObject({
   port: int(1, 65535).default(5405),
   heartbeat: heartbeatSchema,
   quorum: quorumSchema,
+  /** two_node only: an address the survivor must reach (ICMP ping for IP, TCP connect for IP:PORT). */
+  tiebreaker: parsed("an IP address, or IP:PORT for a TCP check", (s) => parseNodeAddress(s, 0)).optional(),
+  /** two_node only: how the survivor fences its peer before taking over. */
+  fence: fenceSchema.optional(),
 });
 
 /** The whole file. */

@@ -11,10 +11,17 @@ function describeResource(r: ResourceConfig): string {
   }
 }
 
-/** Votes needed for quorum: a strict majority of all configured votes (1 of 2 under two_node). */
+/** Votes needed for quorum: a strict majority of all configured votes. */
 export function quorumVotes(config: Config): number {
   const total = config.nodes.reduce((s, n) => s + n.votes, 0);
-  return config.cluster.quorum === "two_node" ? 1 : Math.floor(total / 2) + 1;
+  return Math.floor(total / 2) + 1;
+}
+
+function twoNodeNote(config: Config): string {
+  const c = config.cluster;
+  if (c.quorum !== "two_node") return "";
+  const guards = [c.tiebreaker ? `reaches ${c.tiebreaker}` : "", c.fence ? `fenced the peer with ${c.fence.path}` : ""].filter(Boolean);
+  return `; a survivor acts alone${guards.length ? ` once it ${guards.join(" and ")}` : " (no tiebreaker or fence: a partition can run groups on both nodes)"}`;
 }
 
 /** Renders the summary as lines of text. */
@@ -24,7 +31,7 @@ export function summarize(config: Config, file: string): string[] {
   const lines = [
     `${file}: valid`,
     `cluster ${c.name}: port ${c.port}, heartbeat every ${formatDuration(c.heartbeat.interval)}, lease ${formatDuration(c.heartbeat.lease)}`,
-    `quorum: ${c.quorum}, ${quorumVotes(config)} of ${total} votes`,
+    `quorum: ${c.quorum}, ${quorumVotes(config)} of ${total} votes${twoNodeNote(config)}`,
     `nodes (${config.nodes.length}):`,
   ];
   for (const n of config.nodes) {

@@ -12,7 +12,9 @@ export type ValidationResult = { ok: true; config: Config } | { ok: false; issue
 export function validateConfig(raw: unknown): ValidationResult {
   const parsed = configSchema.safeParse(raw ?? {});
   if (parsed.success) {
-    const issues = checkCrossFields(parsed.data);
+    const c = parsed.data.cluster;
+    const twoNodeOnly = (["tiebreaker", "fence"] as const).filter((k) => c[k] !== undefined);
+    const issues = checkCrossFields({ ...parsed.data, cluster: { ...c, twoNodeOnly } });
     return issues.length === 0 ? { ok: true, config: parsed.data } : { ok: false, issues };
   }
   const issues = parsed.error.issues.flatMap((i) => fromZod(i, raw));
@@ -32,6 +34,7 @@ function partial(raw: unknown): PartialConfig {
       port: typeof c.port === "number" ? c.port : undefined,
       heartbeat: heartbeat.success ? heartbeat.data : undefined,
       quorum: quorum.success ? quorum.data : undefined,
+      twoNodeOnly: ["tiebreaker", "fence"].filter((k) => c[k] !== undefined),
     },
     nodes: Array.isArray(r.nodes) ? items(r.nodes, (v) => nodeSchema.safeParse(v)) : [undefined],
     groups: items(r.groups, (v) => groupSchema.safeParse(v)),

@@ -16,6 +16,8 @@ export interface ClusterSimOptions {
   groups: number;
   interval: number;
   lease: number;
+  /** Two voting nodes under quorum: two_node, with a fence that powers the peer off. */
+  twoNode: boolean;
 }
 
 /** Builds the spec of a simulated cluster: n1 has the highest priority; groups prefer different nodes. */
@@ -23,13 +25,15 @@ export function simSpec(o: ClusterSimOptions): ClusterSpec {
   const members = Array.from({ length: o.nodes }, (_, i) => ({
     name: `n${i + 1}`, priority: 200 - i * 10, votes: 1, witness: o.witness && i === o.nodes - 1,
   }));
+  const total = members.reduce((s, m) => s + m.votes, 0);
   const runners = members.filter((m) => !m.witness).map((m) => m.name);
   const groups = Array.from({ length: o.groups }, (_, i) => ({
     name: `g${i + 1}`, prefer: [runners[i % runners.length] as string], failback: i % 2 === 1, migrationThreshold: 3,
   }));
   return {
     clusterName: "sim", members, groups, interval: o.interval, lease: o.lease, driftMargin: 0.05,
-    quorumVotes: Math.floor(o.nodes / 2) + 1, quorumMode: "majority", failbackSettle: 4 * o.lease,
+    quorumVotes: Math.floor(total / 2) + 1, quorumMode: o.twoNode ? "two_node" : "majority", failbackSettle: 4 * o.lease,
+    fence: o.twoNode, tiebreaker: false,
   };
 }
 
@@ -71,11 +75,11 @@ function liveness(spec: ClusterSpec): Invariant<ClusterView> {
 
 /** The cluster core as a simulator protocol. */
 export function clusterProtocol(o: Partial<ClusterSimOptions> = {}): SimProtocol<ClusterMsg, ClusterAction, ClusterEvent, ClusterView> {
-  const opts: ClusterSimOptions = { nodes: 3, witness: false, groups: 2, interval: 25, lease: 150, ...o };
+  const opts: ClusterSimOptions = { nodes: 3, witness: false, groups: 2, interval: 25, lease: 150, twoNode: false, ...o };
   const spec = simSpec(opts);
   const busyUntil = new Map<string, number>();
   return {
-    name: `cluster core (${opts.nodes} nodes${opts.witness ? " incl. witness" : ""}, ${opts.groups} groups)`,
+    name: `cluster core (${opts.nodes} nodes${opts.witness ? " incl. witness" : ""}${opts.twoNode ? ", two_node with fencing" : ""}, ${opts.groups} groups)`,
     nodes: spec.members.map((m) => m.name),
     interval: opts.interval,
     lease: opts.lease,
@@ -83,8 +87,13 @@ export function clusterProtocol(o: Partial<ClusterSimOptions> = {}): SimProtocol
     faultyFor: 4000,
     calmFor: 2000,
     livenessBound: 3 * opts.lease + 10 * opts.interval,
+    maxEvents: 8000 * opts.nodes * opts.nodes,
     create: (id, inc, now) => new ClusterNode(spec, id, inc, now),
     onAction(id, action, prng, realNow) {
+      if (action.kind === "fence") {
+        const delay = prng.between(1, 50);
+        return [{ delay, crash: action.node }, { delay, event: { kind: "fenced", node: action.node, ok: true } }];
+      }
       const key = `${id}/${action.group}`;
       const at = Math.max(realNow, busyUntil.get(key) ?? 0) + prng.between(0.1, 5);
       busyUntil.set(key, at);
@@ -99,7 +108,7 @@ export function clusterProtocol(o: Partial<ClusterSimOptions> = {}): SimProtocol
         return r.ok ? r.msg : undefined;
       },
     },
-    describeAction: (a) => `${a.kind} ${a.group}`,
-    describeEvent: (e) => ("group" in e ? `${e.kind} ${e.group}` : `standby ${e.on ? "on" : "off"}`),
+    describeAction: (a) => `${a.kind} ${a.kind === "fence" ? a.node : a.group}`,
+    describeEvent: (e) => JSON.stringify(e),
   };
 }

@@ -11,5 +11,6 @@ export const PROTOCOLS: Record<string, (nodes?: number) => AnyProtocol> = {
   cluster: (n) => clusterProtocol({ nodes: n ?? 3 }),
   "cluster-witness": (n) => clusterProtocol({ nodes: n ?? 3, witness: true, groups: 1 }),
   cluster5: (n) => clusterProtocol({ nodes: n ?? 5, groups: 3 }),
+  "two-node": () => clusterProtocol({ nodes: 2, groups: 2, twoNode: true }),
   gossip: (n) => gossipProtocol(n ?? 3),
 };

@@ -1,0 +1,32 @@
+// `systemd` resources: a unit driven with `systemctl start|stop|is-active UNIT`.
+import { describeResult, runCommand } from "../run-command.js";
+import type { MonitorResult, OpResult, ResourceAgent } from "./agent.js";
+
+/** Drives one systemd unit through systemctl (found on PATH). */
+export class SystemdAgent implements ResourceAgent {
+  readonly description: string;
+
+  constructor(private unit: string, private timeoutMs: number) {
+    this.description = `systemd ${unit}`;
+  }
+
+  private async op(action: "start" | "stop"): Promise<OpResult> {
+    const r = await runCommand("systemctl", [action, this.unit], { timeoutMs: this.timeoutMs });
+    return { ok: r.code === 0, detail: `${this.description} ${action}: ${describeResult(r)}`, output: r.output.trim() };
+  }
+
+  start(): Promise<OpResult> {
+    return this.op("start");
+  }
+
+  stop(): Promise<OpResult> {
+    return this.op("stop");
+  }
+
+  async monitor(): Promise<MonitorResult> {
+    const r = await runCommand("systemctl", ["is-active", this.unit], { timeoutMs: this.timeoutMs });
+    const said = r.output.trim();
+    const state = r.code === 0 ? "running" : said === "inactive" || said === "deactivating" ? "stopped" : "failed";
+    return { state, detail: `${this.description} is-active: ${said || describeResult(r)}`, output: said };
+  }
+}

@@ -1,0 +1,60 @@
+// `vip` resources: a virtual IP added to an interface with `ip addr`, announced with a burst of
+// gratuitous ARP (arping -U; IPv6: unsolicited neighbour advertisement with ndsend) and removed on stop.
+import { describeResult, runCommand } from "../run-command.js";
+import type { MonitorResult, OpResult, ResourceAgent } from "./agent.js";
+
+/** How many gratuitous ARPs announce a takeover. */
+export const GARP_BURST = 3;
+
+const OP_TIMEOUT_MS = 5000;
+
+/** Whether `address` (with prefix) is configured on `iface`. */
+export async function hasAddress(address: string, iface: string): Promise<boolean> {
+  const ip = address.split("/")[0] ?? address;
+  const r = await runCommand("ip", ["-o", "addr", "show", "dev", iface], { timeoutMs: OP_TIMEOUT_MS });
+  return r.code === 0 && r.output.split("\n").some((l) => l.includes(` ${ip}/`));
+}
+
+/** Removes `address` from `iface` if present; ok when it is gone afterwards. */
+export async function removeAddress(address: string, iface: string): Promise<OpResult> {
+  if (!(await hasAddress(address, iface))) return { ok: true, detail: `vip ${address} on ${iface}: not present` };
+  const r = await runCommand("ip", ["addr", "del", address, "dev", iface], { timeoutMs: OP_TIMEOUT_MS });
+  return { ok: r.code === 0, detail: `vip ${address} on ${iface} removed: ${describeResult(r)}`, output: r.output.trim() };
+}
+
+/** Sends unsolicited ARP (IPv4) or neighbour advertisements (IPv6) for `address` on `iface`. */
+export async function announce(address: string, iface: string, count = GARP_BURST): Promise<OpResult> {
+  const ip = address.split("/")[0] ?? address;
+  const r = ip.includes(":")
+    ? await runCommand("ndsend", [ip, iface], { timeoutMs: OP_TIMEOUT_MS })
+    : await runCommand("arping", ["-q", "-U", "-c", String(count), "-w", "1", "-I", iface, ip], { timeoutMs: OP_TIMEOUT_MS });
+  return { ok: r.code === 0, detail: `announce ${ip} on ${iface}: ${describeResult(r)}`, output: r.output.trim() };
+}
+
+/** A virtual IP on one interface. */
+export class VipAgent implements ResourceAgent {
+  readonly description: string;
+
+  constructor(readonly address: string, readonly iface: string) {
+    this.description = `vip ${address} on ${iface}`;
+  }
+
+  async start(): Promise<OpResult> {
+    if (!(await hasAddress(this.address, this.iface))) {
+      const args = ["addr", "add", this.address, "dev", this.iface, ...(this.address.includes(":") ? ["nodad"] : [])];
+      const r = await runCommand("ip", args, { timeoutMs: OP_TIMEOUT_MS });
+      if (r.code !== 0) return { ok: false, detail: `${this.description} start: ip addr add ${describeResult(r)}`, output: r.output.trim() };
+    }
+    const a = await announce(this.address, this.iface);
+    return { ok: true, detail: `${this.description} started; ${a.detail}`, output: a.ok ? undefined : a.output };
+  }
+
+  async stop(): Promise<OpResult> {
+    return removeAddress(this.address, this.iface);
+  }
+
+  async monitor(): Promise<MonitorResult> {
+    const up = await hasAddress(this.address, this.iface);
+    return { state: up ? "running" : "stopped", detail: `${this.description}: ${up ? "present" : "missing"}` };
+  }
+}

@@ -1,0 +1,182 @@
+// A vigil cluster of three hosts in network namespaces, with a VIP in front of a small TCP service on
+// every host and a client host that probes the VIP. Used by the namespace tests and the benchmark.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
+import { newKeyText } from "../../src/adapters/keygen.js";
+import { Lab } from "./netns.js";
+
+const MAIN = new URL("../../dist/cli/main.js", import.meta.url).pathname;
+const NETNS = new URL("../netns/", import.meta.url).pathname;
+export const SERVICE_PORT = 8080;
+
+/** One probe answer: ms since the probe started, and the host that answered ("-": none). */
+export interface Answer {
+  at: number;
+  host: string;
+}
+
+/** What the client saw around a failover. */
+export interface ProbeReport {
+  answers: Answer[];
+  /** Longest time without an answer, ms. */
+  longestGap: number;
+  /** Instants (10ms buckets) in which two different hosts answered, plus answers from a host after another took over and before it answered again. */
+  doubleAnswers: number;
+}
+
+/** Summarizes probe output lines. */
+export function analyse(lines: string[]): ProbeReport {
+  const answers = lines.map((l) => l.trim().split(" ")).filter((p) => p.length === 2 && !Number.isNaN(Number(p[0]))).map(([at, host]) => ({ at: Number(at), host: host as string }));
+  let longestGap = 0;
+  let lastOk: number | undefined;
+  for (const a of answers) {
+    if (a.host === "-") continue;
+    if (lastOk !== undefined) longestGap = Math.max(longestGap, a.at - lastOk);
+    lastOk = a.at;
+  }
+  const buckets = new Map<number, Set<string>>();
+  for (const a of answers) if (a.host !== "-") buckets.set(Math.floor(a.at / 10), (buckets.get(Math.floor(a.at / 10)) ?? new Set()).add(a.host));
+  let doubleAnswers = [...buckets.values()].filter((s) => s.size > 1).length;
+  const ok = answers.filter((a) => a.host !== "-");
+  const seen: string[] = [];
+  for (const a of ok) {
+    if (seen.at(-1) !== a.host && seen.includes(a.host)) doubleAnswers++;
+    if (seen.at(-1) !== a.host) seen.push(a.host);
+  }
+  return { answers, longestGap, doubleAnswers };
+}
+
+/** Three vigil hosts (h1 > h2 > h3 by priority), a client, a VIP at .100 in front of port 8080. */
+export class NetnsCluster {
+  readonly lab: Lab;
+  readonly dir: string;
+  readonly hosts = ["h1", "h2", "h3"];
+  readonly vip: string;
+  private logs = new Map<string, string>();
+  private vigils = new Map<string, ChildProcess>();
+
+  constructor(tag: string, groupExtra = "    failback: false\n") {
+    this.lab = new Lab(tag);
+    this.dir = mkdtempSync(join(tmpdir(), "vigil-netns-"));
+    this.hosts.forEach((h, i) => this.lab.addHost(h, 11 + i));
+    this.lab.addHost("client", 50);
+    this.vip = this.lab.addr(100);
+    writeFileSync(join(this.dir, "cluster.key"), newKeyText(), { mode: 0o600 });
+    const nodes = this.hosts.map((h, i) => `  - { name: ${h}, address: ${this.lab.addr(11 + i)}, priority: ${200 - i * 50} }`).join("\n");
+    writeFileSync(join(this.dir, "vigil.yaml"), `cluster:\n  name: lab\n  key_file: ${join(this.dir, "cluster.key")}\nnodes:\n${nodes}\ngroups:\n  - name: web\n    prefer: [h1]\n${groupExtra}    resources:\n      - { type: vip, address: ${this.vip}/24, interface: eth0 }\n`);
+  }
+
+  /** Starts the service on every host and vigil on the given hosts. */
+  async start(hosts = this.hosts): Promise<void> {
+    for (const h of this.hosts) this.lab.start(h, process.execPath, [join(NETNS, "responder.mjs"), h, String(SERVICE_PORT)]);
+    for (const h of hosts) this.startVigil(h);
+  }
+
+  startVigil(host: string): void {
+    const i = this.hosts.indexOf(host);
+    this.logs.set(host, "");
+    const child = this.lab.start(host, process.execPath, [MAIN, "run", "-c", join(this.dir, "vigil.yaml"), "--node", host, "--api", `${this.lab.addr(11 + i)}:7480`], {
+      log: (c) => this.logs.set(host, (this.logs.get(host) ?? "") + c),
+    });
+    this.vigils.set(host, child);
+  }
+
+  /** Sends a signal to a host's vigil; for SIGKILL waits until it is gone. */
+  async signalVigil(host: string, signal: NodeJS.Signals): Promise<void> {
+    const child = this.vigils.get(host);
+    if (!child || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const gone = signal === "SIGKILL" ? new Promise((r) => child.once("exit", r)) : undefined;
+    process.kill(child.pid, signal);
+    await gone;
+  }
+
+  /** Starts keepalived (VRRP only) on a host instead of vigil, for side-by-side measurements. */
+  startKeepalived(host: string, advertInt: number): void {
+    const i = this.hosts.indexOf(host);
+    const conf = join(this.dir, `keepalived-${host}.conf`);
+    writeFileSync(conf, [
+      "global_defs {", `  router_id ${host}`, "  vrrp_version 3", "  vrrp_garp_master_delay 0", "  vrrp_garp_master_repeat 3", "}",
+      "vrrp_instance VI_1 {", "  state BACKUP", "  interface eth0", "  virtual_router_id 51", `  priority ${200 - i * 50}`, `  advert_int ${advertInt}`,
+      "  nopreempt", "  virtual_ipaddress {", `    ${this.vip}/24 dev eth0`, "  }", "}", "",
+    ].join("\n"));
+    this.logs.set(host, "");
+    const child = this.lab.start(host, "keepalived", ["-n", "-l", "-P", "-f", conf, "-p", join(this.dir, `ka-${host}.pid`), "-r", join(this.dir, `ka-vrrp-${host}.pid`)], {
+      log: (c) => this.logs.set(host, (this.logs.get(host) ?? "") + c),
+    });
+    this.vigils.set(host, child);
+  }
+
+  /** SIGKILLs every process of a host's HA daemon (vigil or all keepalived processes), leaving the host up. */
+  killDaemon(host: string, daemon: "vigil" | "keepalived"): void {
+    const pids = this.lab.exec(host, "ip", "netns", "pids", this.lab.ns(host)).out.trim().split(/\s+/).filter(Boolean);
+    const own = this.vigils.get(host)?.pid;
+    for (const pid of pids) {
+      let comm = "";
+      try {
+        comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+      } catch {
+        continue;
+      }
+      if ((daemon === "keepalived" && comm === "keepalived") || (daemon === "vigil" && Number(pid) === own)) {
+        try {
+          process.kill(Number(pid), "SIGKILL");
+        } catch {
+          /* gone */
+        }
+      }
+    }
+  }
+
+  /** A host's /status, fetched from inside the client namespace. */
+  status(host: string): { groups: Record<string, string>; isLeader: boolean; holds: string[] } | undefined {
+    const i = this.hosts.indexOf(host);
+    const r = this.lab.exec("client", process.execPath, join(NETNS, "get.mjs"), `http://${this.lab.addr(11 + i)}:7480/status`);
+    try {
+      return JSON.parse(r.out) as { groups: Record<string, string>; isLeader: boolean; holds: string[] };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Which host has the VIP on eth0 right now (by `ip addr`). */
+  vipHolders(): string[] {
+    return this.hosts.filter((h) => this.lab.exec(h, "ip", "-o", "addr", "show", "dev", "eth0").out.includes(` ${this.vip}/`));
+  }
+
+  /** Waits until exactly `host` (or any one host) holds the VIP and answers on it. */
+  async waitForOwner(host?: string, timeoutMs = 15_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const holders = this.vipHolders();
+      if (holders.length === 1 && (host === undefined || holders[0] === host)) return holders[0] as string;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no single VIP owner${host ? ` ${host}` : ""} within ${timeoutMs}ms (holders: ${this.vipHolders().join(", ") || "none"})\n${this.tail()}`);
+  }
+
+  /** Runs the client probe for `ms`, calling `during` after `after` ms; returns what the client saw. */
+  async probe(ms: number, after: number, during: () => void | Promise<void>): Promise<ProbeReport> {
+    let out = "";
+    const child = this.lab.start("client", process.execPath, [join(NETNS, "probe.mjs"), this.vip, String(SERVICE_PORT), "5", String(ms)], { log: (c) => (out += c) });
+    const done = new Promise((r) => child.once("exit", r));
+    await new Promise((r) => setTimeout(r, after));
+    await during();
+    await done;
+    return analyse(out.split("\n"));
+  }
+
+  tail(lines = 12): string {
+    return this.hosts.map((h) => `--- ${h}\n${(this.logs.get(h) ?? "").trim().split("\n").slice(-lines).join("\n")}`).join("\n");
+  }
+
+  log(host: string): string {
+    return this.logs.get(host) ?? "";
+  }
+
+  async destroy(): Promise<void> {
+    await this.lab.destroy();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

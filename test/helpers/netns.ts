@@ -1,0 +1,107 @@
+// Hosts as Linux network namespaces joined by a bridge: a "switch" namespace holds the bridge, each host
+// namespace gets eth0 (a veth whose peer is plugged into the bridge) and an address in 10.77.N.0/24.
+// Everything made here is removed by destroy(), which tests call in `after` so it runs on failure too.
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+
+/** Whether this machine lets us make namespaces (root and iproute2); the reason when not. */
+export function netnsUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return "not root";
+  const r = spawnSync("ip", ["netns", "add", "vigil-probe"], { encoding: "utf8" });
+  if (r.error || r.status !== 0) return `ip netns add failed: ${r.error?.message ?? r.stderr.trim()}`;
+  spawnSync("ip", ["netns", "del", "vigil-probe"]);
+  return undefined;
+}
+
+function ip(...args: string[]): void {
+  execFileSync("ip", args, { stdio: ["ignore", "ignore", "pipe"] });
+}
+
+/** A set of hosts on one bridge. */
+export class Lab {
+  readonly prefix: string;
+  readonly subnet: number;
+  private procs: ChildProcess[] = [];
+  private hosts: string[] = [];
+
+  constructor(tag: string) {
+    this.subnet = 1 + Math.floor(Math.random() * 250);
+    this.prefix = `vg${tag}${this.subnet}`;
+    const sw = this.ns("sw");
+    ip("netns", "add", sw);
+    ip("-n", sw, "link", "add", "br0", "type", "bridge");
+    ip("-n", sw, "link", "set", "br0", "up");
+    ip("-n", sw, "link", "set", "lo", "up");
+  }
+
+  /** Namespace name of a host. */
+  ns(host: string): string {
+    return `${this.prefix}-${host}`;
+  }
+
+  /** The address of host number `n` (10.77.SUBNET.n). */
+  addr(n: number): string {
+    return `10.77.${this.subnet}.${n}`;
+  }
+
+  /** Adds a host with eth0 = 10.77.SUBNET.n/24. */
+  addHost(host: string, n: number): string {
+    const ns = this.ns(host);
+    const peer = `${this.prefix.slice(0, 8)}${n}`.slice(0, 15);
+    ip("netns", "add", ns);
+    this.hosts.push(host);
+    ip("link", "add", peer, "type", "veth", "peer", "name", "eth0", "netns", ns);
+    ip("link", "set", peer, "netns", this.ns("sw"));
+    ip("-n", this.ns("sw"), "link", "set", peer, "master", "br0");
+    ip("-n", this.ns("sw"), "link", "set", peer, "up");
+    ip("-n", ns, "link", "set", "lo", "up");
+    ip("-n", ns, "addr", "add", `${this.addr(n)}/24`, "dev", "eth0");
+    ip("-n", ns, "link", "set", "eth0", "up");
+    return this.addr(n);
+  }
+
+  /** Runs a command in a host's namespace and waits for it. */
+  exec(host: string, cmd: string, ...args: string[]): { code: number | null; out: string } {
+    const r = spawnSync("ip", ["netns", "exec", this.ns(host), cmd, ...args], { encoding: "utf8" });
+    return { code: r.status, out: `${r.stdout}${r.stderr}` };
+  }
+
+  /** Starts a long-running process in a host's namespace; destroy() kills it by pid. */
+  start(host: string, cmd: string, args: string[], opts: { env?: Record<string, string>; log?: (chunk: string) => void } = {}): ChildProcess {
+    const child = spawn("ip", ["netns", "exec", this.ns(host), cmd, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...opts.env } });
+    child.stdout?.on("data", (c: Buffer) => opts.log?.(c.toString()));
+    child.stderr?.on("data", (c: Buffer) => opts.log?.(c.toString()));
+    this.procs.push(child);
+    return child;
+  }
+
+  /** Takes a host's link down or up (the host drops off the network). */
+  link(host: string, up: boolean): void {
+    ip("-n", this.ns(host), "link", "set", "eth0", up ? "up" : "down");
+  }
+
+  /** Drops, inside `host`, everything from the given addresses (one-way cut: host stops hearing them). */
+  block(host: string, from: string[]): void {
+    for (const a of from) this.exec(host, "iptables", "-A", "INPUT", "-s", a, "-j", "DROP");
+  }
+
+  /** Removes every iptables rule in a host. */
+  unblock(host: string): void {
+    this.exec(host, "iptables", "-F", "INPUT");
+  }
+
+  /** Kills every process started here and deletes every namespace (and with them the veths). */
+  async destroy(): Promise<void> {
+    for (const p of this.procs) {
+      if (p.exitCode !== null || p.signalCode !== null || p.pid === undefined) continue;
+      const gone = new Promise((r) => p.once("exit", r));
+      try {
+        process.kill(p.pid, "SIGCONT");
+      } catch {
+        /* gone */
+      }
+      p.kill("SIGKILL");
+      await gone;
+    }
+    for (const h of [...this.hosts, "sw"]) spawnSync("ip", ["netns", "del", this.ns(h)]);
+  }
+}

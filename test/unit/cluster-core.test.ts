@@ -1,0 +1,150 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { LockHolder } from "../../src/core/cluster/locks.js";
+import { Peers } from "../../src/core/cluster/peers.js";
+import { place, type NodeView } from "../../src/core/cluster/placement.js";
+import type { GroupSpec } from "../../src/core/cluster/spec.js";
+import { VoteTable } from "../../src/core/cluster/votes.js";
+import type { Fault } from "../../src/sim/faults.js";
+import { clusterProtocol } from "../../src/sim/protocols/cluster.js";
+import { runSeed } from "../../src/sim/world.js";
+
+describe("vote table", () => {
+  it("promises a lock to one holder until it is released or runs out", () => {
+    const v = new VoteTable(150, 0);
+    assert.deepEqual(v.judge(1000, "a", ["db"]), { granted: ["db"], denied: [] });
+    assert.deepEqual(v.judge(1100, "b", ["db"]), { granted: [], denied: [["db", "a"]] });
+    assert.deepEqual(v.judge(1149, "a", ["db"]).granted, ["db"], "the holder renews");
+    assert.deepEqual(v.judge(1298, "b", ["db"]).denied, [["db", "a"]]);
+    assert.deepEqual(v.judge(1299, "b", ["db"]).granted, ["db"], "the renewed promise ran out at 1149+150");
+    v.judge(1300, "b", []);
+    assert.equal(v.holder("db", 1301), undefined, "not claiming any more releases it");
+  });
+
+  it("grants nothing during the quiet period after a restart", () => {
+    const v = new VoteTable(150, 500);
+    assert.deepEqual(v.judge(499, "a", ["db"]), { granted: [], denied: [["db", "-"]] });
+    assert.deepEqual(v.judge(500, "a", ["db"]).granted, ["db"]);
+  });
+});
+
+describe("lock holder", () => {
+  const votes = () => 1;
+  it("holds from the send time of the heartbeat a quorum granted, less the drift margin", () => {
+    const h = new LockHolder(votes, 2, 150, 0.05);
+    h.want("db", 1);
+    h.sentHeartbeat(1, 1000);
+    h.answer("a", 1, ["db"], []);
+    assert.equal(h.holds("db", 1000), false, "one vote of three is no quorum");
+    h.sentHeartbeat(2, 1025);
+    h.answer("b", 2, ["db"], []);
+    assert.equal(h.heldUntil("db"), 1000 + 142.5, "the second-newest grant bounds the lease");
+  });
+
+  it("ignores grants of heartbeats sent before it asked again", () => {
+    const h = new LockHolder(votes, 2, 150, 0.05);
+    h.want("db", 1);
+    h.sentHeartbeat(1, 1000);
+    h.release("db");
+    h.want("db", 2);
+    h.answer("a", 1, ["db"], []);
+    h.answer("b", 1, ["db"], []);
+    assert.equal(h.holds("db", 1001), false);
+    h.answer("c", 1, [], [["db", "x"]]);
+    assert.deepEqual(h.refusedFor("db"), ["x"]);
+  });
+});
+
+describe("peers", () => {
+  it("drops replays and stale incarnations, accepts a restart", () => {
+    const p = new Peers("a", ["a", "b"], () => 2, 150);
+    assert.equal(p.accept(0, "b", 5, 10, 0), undefined);
+    assert.equal(p.accept(1, "b", 5, 10, 1), "replayed");
+    assert.equal(p.accept(2, "b", 5, 9, 0), "replayed");
+    assert.equal(p.accept(3, "b", 4, 99, 0), "stale-incarnation");
+    assert.equal(p.accept(4, "b", 6, 1, 0), undefined);
+    assert.equal(p.accept(5, "c", 1, 1, 0), "unknown-sender");
+    assert.deepEqual(p.drops, { replayed: 2, "stale-incarnation": 1, "unknown-sender": 1 });
+    assert.deepEqual(p.links("b", 100), [true, true], "a duplicate on link 1 still shows the link alive");
+    assert.deepEqual(p.links("b", 152), [true, false]);
+  });
+});
+
+describe("placement", () => {
+  const g: GroupSpec = { name: "db", prefer: ["h1"], failback: false, migrationThreshold: 3 };
+  const node = (name: string, over: Partial<NodeView> = {}): NodeView => ({
+    name, alive: true, aliveSince: 0, silentFor: 0, witness: false, standby: false, priority: 100, failures: {}, claims: [], running: [], ...over,
+  });
+  const run = (nodes: NodeView[], previous: Record<string, string | null>, group = g, now = 10_000) =>
+    place({ now, groups: [group], nodes, previous, failbackSettle: 2000 });
+
+  it("places a group on its preferred node, never on a witness", () => {
+    assert.deepEqual(run([node("w3", { witness: true, priority: 255 }), node("h2"), node("h1")], {}), {
+      assignments: { db: "h1" }, decisions: ["db placed on h1: its preferred node"],
+    });
+    assert.equal(run([node("w3", { witness: true })], {}).assignments.db, null);
+  });
+
+  it("moves a group away from an unheard owner, saying why", () => {
+    const r = run([node("h1", { alive: false, silentFor: 310, claims: ["db"], running: ["db"] }), node("h2")], { db: "h1" });
+    assert.deepEqual(r, { assignments: { db: "h2" }, decisions: ["db moves h1→h2: h1 unheard for 310ms"] });
+  });
+
+  it("keeps a group where it runs when failback is off, and fails back after the settle delay when on", () => {
+    const nodes = (since: number) => [node("h1", { aliveSince: since }), node("h2", { claims: ["db"], running: ["db"] })];
+    assert.deepEqual(run(nodes(9000), { db: "h2" }).decisions, []);
+    assert.equal(run(nodes(0), { db: "h2" }).assignments.db, "h2");
+    const fb = { ...g, failback: true };
+    assert.equal(run(nodes(9000), { db: "h2" }, fb).assignments.db, "h2", "h1 is back for only 1s");
+    assert.deepEqual(run(nodes(7000), { db: "h2" }, fb).decisions, ["db fails back h2→h1: h1 is preferred and up for 3000ms"]);
+  });
+
+  it("moves a group off standby nodes and nodes past the migration threshold", () => {
+    assert.deepEqual(run([node("h1", { standby: true, claims: ["db"], running: ["db"] }), node("h2")], { db: "h1" }).decisions, ["db moves h1→h2: h1 is in standby"]);
+    assert.deepEqual(run([node("h1", { failures: { db: 3 }, claims: ["db"] }), node("h2")], { db: "h1" }).decisions, ["db moves h1→h2: h1 reached 3 failures (migration_threshold 3)"]);
+  });
+});
+
+describe("cluster core in scripted scenarios", () => {
+  const script = (faults: Fault[], endAt = 3000) => ({ ...clusterProtocol({ nodes: 3, groups: 1 }), scripted: { faults, healAt: endAt - 1000, endAt } });
+  const decisions = (trace: string[]) => trace.filter((l) => l.includes("▸")).map((l) => l.replace(/^\s*[\d.]+\s+/, ""));
+
+  it("elects the highest-priority node and places the group on its preferred node", () => {
+    const r = runSeed(script([]), 1, true);
+    assert.ok(r.ok, r.failure);
+    const d = decisions(r.trace);
+    assert.ok(d.some((l) => /^n1 +▸ n1 leads term 1: /.test(l)), d.join("\n"));
+    assert.ok(d.some((l) => /n1 starts g1: assigned by n1 \(term 1\) and its lease is held/.test(l)), d.join("\n"));
+  });
+
+  it("fails over when the leader crashes, and tells why in one sentence", () => {
+    const r = runSeed(script([{ at: 1000, kind: "crash", node: "n1" }]), 2, true);
+    assert.ok(r.ok, r.failure);
+    const d = decisions(r.trace);
+    assert.ok(d.some((l) => /n2 leads term 2: n1 unheard for 1[45]\dms/.test(l)), d.join("\n"));
+    assert.ok(d.some((l) => /g1 moves n1→n2: n1 unheard for 1[45]\dms/.test(l)), d.join("\n"));
+    assert.ok(d.some((l) => /n2 starts g1/.test(l)), d.join("\n"));
+  });
+
+  it("an owner cut off from the others stops its group before anyone else starts it", () => {
+    const cut: Fault[] = ["n2", "n3"].flatMap((o) => [{ at: 1000, kind: "cut" as const, from: "n1", to: o }, { at: 1000, kind: "cut" as const, from: o, to: "n1" }]);
+    const r = runSeed(script(cut, 3000), 3, true);
+    assert.ok(r.ok, r.failure);
+    const stop = r.trace.findIndex((l) => /n1 stops g1: its lease .* without a quorum \(self-fence\)/.test(l));
+    const start = r.trace.findIndex((l) => /n2 starts g1/.test(l));
+    assert.ok(stop > 0 && start > stop, `self-fence at line ${stop}, takeover at line ${start}`);
+  });
+
+  it("two_node: the higher-priority survivor of a partition fences its peer, then runs everything", () => {
+    const cut: Fault[] = [{ at: 1000, kind: "cut", from: "n1", to: "n2" }, { at: 1000, kind: "cut", from: "n2", to: "n1" }];
+    const p = { ...clusterProtocol({ nodes: 2, groups: 2, twoNode: true }), scripted: { faults: cut, healAt: 2500, endAt: 3500 } };
+    const r = runSeed(p, 4, true);
+    assert.ok(r.ok, r.failure);
+    const d = decisions(r.trace);
+    const fence = d.findIndex((l) => /n1 fences n2: unheard for 1[5-9]\dms/.test(l));
+    assert.ok(fence >= 0, d.join("\n"));
+    assert.ok(!d.some((l) => /n2 fences n1/.test(l)), "the lower-priority node waits a lease longer and is fenced first");
+    assert.ok(d.slice(fence).some((l) => /n1 fenced n2: it may now run alone/.test(l)), d.join("\n"));
+    assert.ok(d.slice(fence).some((l) => /n1 starts g2/.test(l)), d.join("\n"));
+  });
+});

@@ -1,4 +1,4 @@
-// `exec` resources: an LSB-style script called as `PATH [ARGS...] start|stop|status`.
+// `exec` resources: an LSB-style script called as `PATH start|stop|status [ARGS...]` (the action first, as init scripts take it).
 import { describeResult, runCommand } from "../run-command.js";
 import type { MonitorResult, OpResult, ResourceAgent } from "./agent.js";
 
@@ -11,7 +11,7 @@ export class ExecAgent implements ResourceAgent {
   }
 
   private async op(action: "start" | "stop"): Promise<OpResult> {
-    const r = await runCommand(this.path, [...this.args, action], { timeoutMs: this.timeoutMs });
+    const r = await runCommand(this.path, [action, ...this.args], { timeoutMs: this.timeoutMs });
     return { ok: r.code === 0, detail: `${this.description} ${action}: ${describeResult(r)}`, output: r.output.trim() };
   }
 
@@ -25,7 +25,7 @@ export class ExecAgent implements ResourceAgent {
 
   /** LSB status: 0 running, 3 stopped, anything else failed. */
   async monitor(): Promise<MonitorResult> {
-    const r = await runCommand(this.path, [...this.args, "status"], { timeoutMs: this.timeoutMs });
+    const r = await runCommand(this.path, ["status", ...this.args], { timeoutMs: this.timeoutMs });
     const state = r.code === 0 ? "running" : r.code === 3 ? "stopped" : "failed";
     return { state, detail: `${this.description} status: ${describeResult(r)}`, output: r.output.trim() };
   }

@@ -1,0 +1,138 @@
+// Resource agents against real programs: LSB scripts, the real OCF Dummy agent from resource-agents,
+// and systemctl (a stand-in placed first on PATH: there is no systemd as PID 1 here).
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { pino } from "pino";
+import { ExecAgent } from "../../src/adapters/resources/exec.js";
+import { OcfAgent } from "../../src/adapters/resources/ocf.js";
+import { SystemdAgent } from "../../src/adapters/resources/systemd.js";
+import type { ClusterEvent } from "../../src/core/cluster/node.js";
+import { GroupRunner } from "../../src/daemon/group-runner.js";
+
+const dir = mkdtempSync(join(tmpdir(), "vigil-res-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** An LSB-style script keeping its state in a file; `log` records every call in order. */
+function lsbScript(name: string, opts: { failStart?: boolean; sleep?: number } = {}): string {
+  const path = join(dir, name);
+  writeFileSync(path, `#!/bin/sh
+echo "${name} $*" >> ${join(dir, "calls.log")}
+state=${join(dir, `${name}.state`)}
+case "$1" in
+  start) ${opts.sleep ? `sleep ${opts.sleep};` : ""} ${opts.failStart ? "echo cannot start >&2; exit 1" : 'touch "$state"'} ;;
+  stop) rm -f "$state" ;;
+  status) [ -f "$state" ] && exit 0 || exit 3 ;;
+esac
+`, { mode: 0o755 });
+  return path;
+}
+
+const calls = () => (existsSync(join(dir, "calls.log")) ? readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n") : []);
+
+describe("exec resources (LSB scripts)", () => {
+  it("start, status and stop map to running and stopped", async () => {
+    const a = new ExecAgent(lsbScript("svc"), ["primary"], 2000);
+    assert.equal((await a.monitor()).state, "stopped");
+    assert.equal((await a.start()).ok, true);
+    assert.equal((await a.monitor()).state, "running");
+    assert.equal((await a.stop()).ok, true);
+    assert.equal((await a.monitor()).state, "stopped");
+    assert.deepEqual(calls().slice(-5), ["svc status primary", "svc start primary", "svc status primary", "svc stop primary", "svc status primary"]);
+  });
+
+  it("kills an operation at its timeout and counts it as failed", async () => {
+    const r = await new ExecAgent(lsbScript("slow", { sleep: 5 }), [], 300).start();
+    assert.equal(r.ok, false);
+    assert.match(r.detail, /timed out after \d+ms and was killed/);
+  });
+
+  it("runs without a shell: arguments are never interpreted", async () => {
+    const marker = join(dir, "pwned");
+    const r = await new ExecAgent(lsbScript("plain"), [`$(touch ${marker})`, "; touch " + marker], 2000).start();
+    assert.equal(r.ok, true);
+    assert.equal(existsSync(marker), false);
+  });
+
+  it("reports a program that cannot be started", async () => {
+    const r = await new ExecAgent(join(dir, "missing"), [], 1000).start();
+    assert.equal(r.ok, false);
+    assert.match(r.detail, /could not start: ENOENT/);
+  });
+});
+
+const dummy = "/usr/lib/ocf/resource.d/heartbeat/Dummy";
+describe("ocf resources (the real Dummy agent)", { skip: existsSync(dummy) ? false : "resource-agents is not installed" }, () => {
+  it("honours OCF exit codes through start, monitor and stop, with OCF_RESKEY_* params", async () => {
+    const state = join(dir, "dummy.state");
+    const a = new OcfAgent("heartbeat/Dummy", "vigil-test-dummy", { state }, 10_000);
+    assert.equal((await a.monitor()).state, "stopped", "monitor → 7 before start");
+    assert.equal((await a.start()).ok, true);
+    assert.ok(existsSync(state), "the agent used OCF_RESKEY_state");
+    assert.equal((await a.monitor()).state, "running");
+    assert.equal((await a.stop()).ok, true);
+    assert.equal((await a.monitor()).state, "stopped");
+  });
+
+  it("reports a missing agent as failed", async () => {
+    const r = await new OcfAgent("heartbeat/NoSuchAgent", "x", {}, 2000).start();
+    assert.equal(r.ok, false);
+    assert.match(r.detail, /could not start: ENOENT/);
+  });
+});
+
+describe("systemd resources (stand-in systemctl first on PATH)", () => {
+  it("drives systemctl start, stop and is-active", async () => {
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    writeFileSync(join(bin, "systemctl"), `#!/bin/sh
+echo "systemctl $*" >> ${join(dir, "calls.log")}
+f=${join(dir, "unit.active")}
+case "$1" in start) touch "$f";; stop) rm -f "$f";; is-active) if [ -f "$f" ]; then echo active; else echo inactive; exit 3; fi;; esac
+`, { mode: 0o755 });
+    const oldPath = process.env.PATH;
+    process.env.PATH = `${bin}:${oldPath}`;
+    try {
+      const a = new SystemdAgent("mariadb.service", 2000);
+      assert.equal((await a.monitor()).state, "stopped");
+      assert.equal((await a.start()).ok, true);
+      assert.equal((await a.monitor()).state, "running");
+      assert.equal((await a.stop()).ok, true);
+      assert.ok(calls().includes("systemctl start mariadb.service"));
+    } finally {
+      process.env.PATH = oldPath;
+    }
+  });
+});
+
+describe("group runner", () => {
+  it("starts in order, stops in reverse, and undoes a failed start", async () => {
+    const events: ClusterEvent[] = [];
+    const a = { agent: new ExecAgent(lsbScript("first"), [], 2000), monitorEveryMs: 0 };
+    const b = { agent: new ExecAgent(lsbScript("second"), [], 2000), monitorEveryMs: 0 };
+    const bad = { agent: new ExecAgent(lsbScript("broken", { failStart: true }), [], 2000), monitorEveryMs: 0 };
+    const runner = new GroupRunner(new Map([["ok", [a, b]], ["bad", [a, bad, b]]]), (e) => events.push(e), pino({ level: "silent" }));
+    writeFileSync(join(dir, "calls.log"), "");
+    await runner.run({ kind: "start", group: "ok" });
+    await runner.run({ kind: "stop", group: "ok" });
+    assert.deepEqual(calls(), ["first start", "second start", "second stop", "first stop"]);
+    writeFileSync(join(dir, "calls.log"), "");
+    await runner.run({ kind: "start", group: "bad" });
+    assert.deepEqual(calls(), ["first start", "broken start", "first stop"]);
+    assert.deepEqual(events.slice(-2), [{ kind: "stopped", group: "bad" }, { kind: "failed", group: "bad" }]);
+  });
+
+  it("reports a monitored resource that stops behind its back", async () => {
+    const events: ClusterEvent[] = [];
+    const svc = lsbScript("watched");
+    const runner = new GroupRunner(new Map([["g", [{ agent: new ExecAgent(svc, [], 2000), monitorEveryMs: 50 }]]]), (e) => events.push(e), pino({ level: "silent" }));
+    await runner.run({ kind: "start", group: "g" });
+    rmSync(join(dir, "watched.state"));
+    const deadline = Date.now() + 3000;
+    while (!events.some((e) => e.kind === "failed") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    runner.close();
+    assert.deepEqual(events, [{ kind: "started", group: "g" }, { kind: "failed", group: "g" }]);
+  });
+});

@@ -108,7 +108,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     if (spec.quorumMode === "two_node" && voters.length === 2 && peer && me) {
       this.peerName = peer.name;
       const outranks = this.order.indexOf(id) < this.order.indexOf(peer.name) || !this.order.includes(peer.name);
-      this.guard = new TwoNodeGuard(id, peer.name, spec.lease, spec.fence, spec.tiebreaker, outranks);
+      this.guard = new TwoNodeGuard(id, peer.name, spec.lease, spec.fence, spec.tiebreaker, outranks, bootAt);
     }
   }
 
@@ -129,7 +129,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     if (!this.guard || !this.peerName) return;
     const alive = this.peers.alive(this.peerName, now);
     if (alive) this.keptLocks = new Set(this.locks.claims().filter((l) => now < this.locks.heldUntil(l)));
-    this.solo = this.guard.decide(now, alive);
+    this.solo = this.guard.decide(now, alive, now - Math.max(this.bootAt, this.peers.get(this.peerName)?.lastHeard ?? -Infinity));
     if (this.solo.reason) this.decide(this.solo.reason);
     if (this.solo.fence) this.out.actions.push({ kind: "fence", node: this.solo.fence });
   }

@@ -32,6 +32,8 @@ export class TwoNodeGuard {
     private useFence: boolean,
     useTiebreaker: boolean,
     private outranksPeer: boolean,
+    /** Local boot time: a peer never heard since boot counts as lost only one lease after it. */
+    private bootAt: number,
   ) {
     this.tiebreakerOk = !useTiebreaker;
   }
@@ -55,20 +57,21 @@ export class TwoNodeGuard {
     return Math.max(this.retryAt, this.lostAt + (this.outranksPeer ? 0 : this.lease));
   }
 
-  /** Decides, given whether the peer is heard now. */
-  decide(now: number, peerAlive: boolean): SoloDecision {
+  /** Decides, given whether the peer is heard now and how long it has been silent. */
+  decide(now: number, peerAlive: boolean, silentFor: number): SoloDecision {
     if (peerAlive) {
       this.lostAt = undefined;
       this.fenced = false;
       this.fencing = false;
       return { keep: this.tiebreakerOk, take: false };
     }
-    this.lostAt ??= now;
+    this.lostAt ??= Math.max(now, this.bootAt + this.lease);
     if (!this.tiebreakerOk) return { keep: false, take: false };
+    if (now < this.lostAt) return { keep: true, take: false };
     if (!this.useFence || this.fenced) return { keep: true, take: true };
     if (!this.fencing && now >= this.nextCheck()) {
       this.fencing = true;
-      return { keep: true, take: false, fence: this.peer, reason: `${this.self} fences ${this.peer}: unheard for ${Math.round(now - this.lostAt + this.lease)}ms and the tiebreaker is reachable` };
+      return { keep: true, take: false, fence: this.peer, reason: `${this.self} fences ${this.peer}: unheard for ${Math.round(silentFor)}ms and the tiebreaker is reachable` };
     }
     return { keep: true, take: false };
   }

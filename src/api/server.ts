@@ -1,25 +1,72 @@
-// The daemon's HTTP API. For now: GET /status, the node's full state as JSON.
-import { createServer, type Server } from "node:http";
+// The daemon's HTTP API: state for anyone who can reach it, commands only with the bearer token.
+//   GET  /status                         this node's full state (JSON)
+//   POST /nodes/NODE/standby | /online   put a node in standby or back online
+//   POST /groups/GROUP/move?node=NODE    move a group (stops it there before it starts elsewhere)
+//   POST /groups/GROUP/cleanup           forget the group's failures on every node
+//   POST /maintenance/on | /off          stop / resume touching resources, cluster-wide
+// Commands are carried out by the leader, whichever node receives them.
+import { timingSafeEqual, createHash } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Command } from "../core/cluster/admin.js";
 import type { Endpoint } from "../core/net/address.js";
 
-/** What the API reads state through. */
-export interface StatusSource {
+/** The result of a command as the leader reported it. */
+export interface CommandOutcome {
+  ok: boolean;
+  message: string;
+}
+
+/** What the API reads state through and sends commands to. */
+export interface ApiBackend {
   status(): Promise<unknown>;
+  command(cmd: Command): Promise<CommandOutcome>;
+  /** The bearer token; without one, commands are refused. */
+  token: string | undefined;
+}
+
+function send(res: ServerResponse, code: number, body: unknown): void {
+  res.writeHead(code, { "content-type": "application/json" });
+  res.end(`${JSON.stringify(body, null, 2)}\n`);
+}
+
+/** Constant-time token comparison (hashes first so lengths never leak either). */
+function tokenMatches(given: string, expected: string): boolean {
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** Maps a request to a command, or undefined when the path is not a command. */
+export function commandFor(method: string, url: URL): Command | undefined {
+  if (method !== "POST") return undefined;
+  const p = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+  if (p[0] === "nodes" && p.length === 3 && p[1] && (p[2] === "standby" || p[2] === "online")) return { kind: p[2], node: p[1] };
+  if (p[0] === "groups" && p.length === 3 && p[1] && p[2] === "move") return { kind: "move", group: p[1], node: url.searchParams.get("node") ?? "" };
+  if (p[0] === "groups" && p.length === 3 && p[1] && p[2] === "cleanup") return { kind: "cleanup", group: p[1] };
+  if (p[0] === "maintenance" && p.length === 2 && (p[1] === "on" || p[1] === "off")) return { kind: "maintenance", on: p[1] === "on" };
+  return undefined;
+}
+
+function handle(req: IncomingMessage, res: ServerResponse, backend: ApiBackend): void {
+  const url = new URL(req.url ?? "/", "http://vigil");
+  if (req.method === "GET" && url.pathname === "/status") {
+    backend.status().then((s) => send(res, 200, s), (err: Error) => send(res, 500, { error: err.message }));
+    return;
+  }
+  const cmd = commandFor(req.method ?? "", url);
+  if (!cmd) return send(res, 404, { error: `no such endpoint: ${req.method} ${url.pathname}` });
+  if (backend.token === undefined) return send(res, 403, { error: "commands are disabled: set api.token_file in the config" });
+  const auth = req.headers.authorization ?? "";
+  if (!auth.startsWith("Bearer ") || !tokenMatches(auth.slice(7).trim(), backend.token)) {
+    return send(res, 401, { error: "missing or wrong bearer token (see api.token_file)" });
+  }
+  if (cmd.kind === "move" && cmd.node === "") return send(res, 400, { error: "say where to: POST /groups/GROUP/move?node=NODE" });
+  backend.command(cmd).then((r) => send(res, r.ok ? 200 : 409, r), (err: Error) => send(res, 500, { error: err.message }));
 }
 
 /** Starts the API on `listen`; resolves once it is listening. */
-export async function startApi(listen: Endpoint, source: StatusSource): Promise<Server> {
-  const server = createServer((req, res) => {
-    const send = (code: number, body: unknown) => {
-      res.writeHead(code, { "content-type": "application/json" });
-      res.end(`${JSON.stringify(body, null, 2)}\n`);
-    };
-    if (req.method === "GET" && req.url === "/status") {
-      source.status().then((s) => send(200, s), (err: Error) => send(500, { error: err.message }));
-      return;
-    }
-    send(404, { error: `no such endpoint: ${req.method} ${req.url}` });
-  });
+export async function startApi(listen: Endpoint, backend: ApiBackend): Promise<Server> {
+  const server = createServer((req, res) => handle(req, res, backend));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(listen.port, listen.ip.text, () => {

@@ -9,7 +9,8 @@ import { createLogger, type Logger } from "../adapters/logger.js";
 import { createAgent } from "../adapters/resources/agent.js";
 import { removeAddress } from "../adapters/resources/vip.js";
 import { fence, tiebreakerReachable } from "../adapters/two-node.js";
-import { startApi } from "../api/server.js";
+import { startApi, type CommandOutcome } from "../api/server.js";
+import type { Command } from "../core/cluster/admin.js";
 import { clusterSpecFrom } from "../core/cluster/spec.js";
 import type { Config } from "../core/config/schema.js";
 import { parseEndpoint, type Endpoint } from "../core/net/address.js";
@@ -108,6 +109,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   const toWorker = (m: ToWorker) => worker.postMessage(m);
   const runner = new GroupRunner(agents, (event) => toWorker({ t: "event", event }), nlog);
   const pending = new Map<number, (s: WorkerStatus) => void>();
+  const commands = new Map<number, (r: CommandOutcome) => void>();
   let nextId = 1;
 
   const ready = new Promise<void>((resolve, reject) => {
@@ -120,6 +122,11 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
           return;
         case "action": {
           const a = m.action;
+          if (a.kind === "command-result") {
+            commands.get(a.id)?.({ ok: a.ok, message: a.message });
+            commands.delete(a.id);
+            return;
+          }
           if (a.kind !== "fence") return void runner.run(a);
           const spec = config.cluster.fence;
           if (!spec) return toWorker({ t: "event", event: { kind: "fenced", node: a.node, ok: true } });
@@ -169,9 +176,22 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
         if (pending.delete(id)) reject(new Error("cluster worker did not answer within 1s"));
       }, 1000).unref();
     });
+  const command = (cmd: Command) =>
+    new Promise<CommandOutcome>((resolve) => {
+      const id = nextId++;
+      commands.set(id, resolve);
+      toWorker({ t: "event", event: { kind: "command", id, cmd } });
+    });
+  let token: string | undefined;
+  try {
+    token = config.api.token_file ? readFileSync(config.api.token_file, "utf8").trim() : undefined;
+  } catch (err) {
+    await worker.terminate();
+    throw new StartupError(`api.token_file ${config.api.token_file}: ${(err as Error).message}`);
+  }
   let api: Server;
   try {
-    api = await startApi(apiListen as Endpoint, { status });
+    api = await startApi(apiListen as Endpoint, { status, command, token });
   } catch (err) {
     await worker.terminate();
     throw new StartupError(`cannot listen on ${opts.api ?? config.api.listen} for the API: ${(err as Error).message}`);

@@ -26,6 +26,8 @@ export interface SimProtocol<M, A, E, V> {
   onAction?(id: string, action: A, prng: Prng, realNow: number): { delay: number; event?: E; crash?: string }[];
   /** Fresh checkers for one run (they may keep ground truth across the run). */
   invariants(): Invariant<V>[];
+  /** Operator inputs to inject during the faulty part of the run (commands, say), from the run's PRNG. */
+  operatorInputs?(prng: Prng, faultyFor: number): { at: number; node: string; event: E }[];
   /** A fixed fault script instead of a random schedule (for scenario tests); clocks stay exact. */
   scripted?: { faults: Fault[]; healAt: number; endAt: number };
   describeMessage(msg: M): string;
@@ -53,7 +55,8 @@ type Item<M, E> =
   | { t: "wake"; node: string; token: number }
   | { t: "local"; node: string; incarnation: number; event: E }
   | { t: "resume"; node: string; token: number }
-  | { t: "start"; node: string };
+  | { t: "start"; node: string }
+  | { t: "operator"; node: string; event: E };
 
 interface SimNode<M, A, E, V> {
   id: string;
@@ -100,6 +103,9 @@ class World<M, A, E, V> {
       this.queue.push(this.prng.between(0, p.interval), { t: "start", node: id });
     }
     for (const fault of this.schedule.faults) this.queue.push(fault.at, { t: "fault", fault });
+    for (const op of p.scripted ? [] : (p.operatorInputs?.(this.prng, p.faultyFor) ?? [])) {
+      this.queue.push(op.at, { t: "operator", node: op.node, event: op.event });
+    }
     this.queue.push(this.schedule.healAt, { t: "fault", fault: { at: this.schedule.healAt, kind: "calm" } });
   }
 
@@ -162,6 +168,11 @@ class World<M, A, E, V> {
   private handle(item: Item<M, E>): void {
     switch (item.t) {
       case "start": return this.boot(this.node(item.node));
+      case "operator": {
+        const n = this.node(item.node);
+        if (this.tracing) this.log(n.id, `◆ operator: ${this.p.describeEvent?.(item.event) ?? "input"}`);
+        return this.input(n, { kind: "local", event: item.event });
+      }
       case "fault": return this.applyFault(item.fault);
       case "deliver": {
         const n = this.node(item.to);

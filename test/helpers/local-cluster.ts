@@ -52,11 +52,12 @@ export class LocalCluster {
     const n = o.nodes ?? 3;
     const dir = mkdtempSync(join(tmpdir(), "vigil-cluster-"));
     writeFileSync(join(dir, "cluster.key"), newKeyText(), { mode: 0o600 });
+    writeFileSync(join(dir, "api.token"), "test-token-0123456789\n", { mode: 0o600 });
     const base = 20000 + Math.floor(Math.random() * 20000) * 2;
     const names = Array.from({ length: n }, (_, i) => `n${i + 1}`);
     const nodesYaml = names.map((name, i) => `  - { name: ${name}, address: "127.0.0.1:${base + i}", priority: ${200 - i * 10} }`).join("\n");
     const groups = o.groupsYaml ?? "  - name: db\n    prefer: [n1]\n    resources:\n      - { type: exec, path: /bin/true }\n";
-    const config = `cluster:\n  name: test\n  key_file: ${join(dir, "cluster.key")}\n${o.clusterYaml ?? ""}nodes:\n${nodesYaml}\ngroups:\n${groups}`;
+    const config = `cluster:\n  name: test\n  key_file: ${join(dir, "cluster.key")}\n${o.clusterYaml ?? ""}api:\n  token_file: ${join(dir, "api.token")}\nnodes:\n${nodesYaml}\ngroups:\n${groups}`;
     const configFile = join(dir, "vigil.yaml");
     writeFileSync(configFile, config);
     const apiPorts = new Map(names.map((name, i) => [name, base + 1000 + i]));
@@ -102,6 +103,16 @@ export class LocalCluster {
     } catch {
       return undefined;
     }
+  }
+
+  /** POSTs a command path to a node's API; `token` defaults to the right one. */
+  async command(name: string, path: string, token: string | null = "test-token-0123456789"): Promise<{ status: number; body: { ok?: boolean; message?: string; error?: string } }> {
+    const res = await fetch(`http://127.0.0.1:${this.apiPorts.get(name)}${path}`, {
+      method: "POST",
+      headers: token === null ? {} : { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(5000),
+    });
+    return { status: res.status, body: (await res.json()) as { ok?: boolean; message?: string; error?: string } };
   }
 
   /** Statuses of every node that answers. */

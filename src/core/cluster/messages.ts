@@ -1,6 +1,7 @@
 // Cluster messages and their payload codec. Framing and HMAC are the transport's job; this decodes an
 // authenticated payload strictly, so a malformed one is an error value, never an exception or a state change.
 import { z } from "zod";
+import type { AdminState, Command } from "./admin.js";
 
 /** Sent by every node every interval to every peer. */
 export interface Heartbeat {
@@ -31,6 +32,8 @@ export interface LeaderAnnouncement {
   /** Increases whenever the assignments change within a term. */
   version: number;
   assignments: Record<string, string | null>;
+  /** Operator state (standby nodes, moves, cleanups, maintenance) the leader carries. */
+  admin: AdminState;
 }
 
 /** A voter's answer to one heartbeat's claims. */
@@ -49,8 +52,30 @@ export interface Ack {
   denied: [string, string][];
 }
 
+/** An operator command forwarded to the leader by the node that received it. */
+export interface CommandMsg {
+  type: "cmd";
+  from: string;
+  inc: number;
+  seq: number;
+  /** Unique per sender incarnation; the leader applies each id once. */
+  id: number;
+  cmd: Command;
+}
+
+/** The leader's answer to a forwarded command. */
+export interface CommandResultMsg {
+  type: "cmdres";
+  from: string;
+  inc: number;
+  seq: number;
+  id: number;
+  ok: boolean;
+  message: string;
+}
+
 /** Any cluster message. */
-export type ClusterMsg = Heartbeat | Ack;
+export type ClusterMsg = Heartbeat | Ack | CommandMsg | CommandResultMsg;
 
 /** Largest payload accepted, bytes. */
 export const MAX_PAYLOAD = 16 * 1024;
@@ -71,7 +96,14 @@ const heartbeatSchema = z.strictObject({
   standby: z.boolean(),
   alive: z.array(name).max(512),
   failures: z.record(name, counter),
-  leader: z.strictObject({ term: counter, version: counter, assignments: z.record(name, name.nullable()) }).optional(),
+  leader: z
+    .strictObject({
+      term: counter,
+      version: counter,
+      assignments: z.record(name, name.nullable()),
+      admin: z.strictObject({ standby: z.array(name).max(512), moves: z.record(name, name), cleanups: z.record(name, counter), maintenance: z.boolean() }),
+    })
+    .optional(),
 });
 
 const ackSchema = z.strictObject({
@@ -86,7 +118,18 @@ const ackSchema = z.strictObject({
   denied: z.array(z.tuple([lockName, z.union([name, z.literal("-")])])).max(512),
 });
 
-const messageSchema = z.discriminatedUnion("type", [heartbeatSchema, ackSchema]);
+const commandSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("standby"), node: name }),
+  z.strictObject({ kind: z.literal("online"), node: name }),
+  z.strictObject({ kind: z.literal("move"), group: name, node: name }),
+  z.strictObject({ kind: z.literal("cleanup"), group: name }),
+  z.strictObject({ kind: z.literal("maintenance"), on: z.boolean() }),
+]);
+
+const cmdSchema = z.strictObject({ type: z.literal("cmd"), from: name, inc: counter, seq: counter, id: counter, cmd: commandSchema });
+const cmdResSchema = z.strictObject({ type: z.literal("cmdres"), from: name, inc: counter, seq: counter, id: counter, ok: z.boolean(), message: z.string().max(1024) });
+
+const messageSchema = z.discriminatedUnion("type", [heartbeatSchema, ackSchema, cmdSchema, cmdResSchema]);
 
 /** Why a payload was refused. */
 export type DecodeError = "oversized" | "not-json" | "malformed";
@@ -114,6 +157,8 @@ export function decodeMessage(bytes: Uint8Array): { ok: true; msg: ClusterMsg } 
 
 /** A short description for traces and logs. */
 export function describeMessage(m: ClusterMsg): string {
+  if (m.type === "cmd") return `cmd#${m.id} ${JSON.stringify(m.cmd)}`;
+  if (m.type === "cmdres") return `cmdres#${m.id} ${m.ok ? "ok" : "refused"}: ${m.message}`;
   if (m.type === "ack") {
     const denied = m.denied.map(([l, h]) => `${l}→${h}`).join(",");
     return `ack#${m.seq} of #${m.ackSeq}${m.granted.length ? ` grant[${m.granted.join(",")}]` : ""}${denied ? ` deny[${denied}]` : ""}`;

@@ -2,10 +2,12 @@
 // state machine. Time and messages come in; heartbeats, acks, start/stop actions and one-line decisions
 // go out. The daemon and the simulator drive the very same code.
 import { noOutput, type Machine, type MachineInput, type StepOutput } from "../machine.js";
+import { applyCommand, EMPTY_ADMIN, type AdminState, type Command } from "./admin.js";
+import { CommandDesk } from "./commands.js";
 import { FailureLog } from "./failures.js";
 import { chooseLeadership } from "./leadership.js";
 import { LockHolder } from "./locks.js";
-import type { Ack, ClusterMsg, Heartbeat, LeaderAnnouncement } from "./messages.js";
+import type { Ack, ClusterMsg, CommandMsg, Heartbeat, LeaderAnnouncement } from "./messages.js";
 import { Peers } from "./peers.js";
 import { place, type NodeView } from "./placement.js";
 import { LEADER_LOCK, leadershipOrder, type ClusterSpec } from "./spec.js";
@@ -13,7 +15,12 @@ import { TwoNodeGuard, type SoloDecision } from "./two-node.js";
 import { VoteTable } from "./votes.js";
 
 /** What the node asks its resource layer to do. */
-export type ClusterAction = { kind: "start"; group: string } | { kind: "stop"; group: string } | { kind: "fence"; node: string };
+export type ClusterAction =
+  | { kind: "start"; group: string }
+  | { kind: "stop"; group: string }
+  | { kind: "fence"; node: string }
+  /** The outcome of an operator command submitted here. */
+  | { kind: "command-result"; id: number; ok: boolean; message: string };
 
 /** What the resource layer and operators tell the node. */
 export type ClusterEvent =
@@ -23,6 +30,8 @@ export type ClusterEvent =
   | { kind: "standby"; on: boolean }
   /** `vigil cleanup GROUP`: forget this node's failures of the group. */
   | { kind: "cleanup"; group: string }
+  /** An operator command (API/CLI); it is carried out by the leader, whichever node receives it. */
+  | { kind: "command"; id: number; cmd: Command }
   /** two_node: the fence command against `node` finished. */
   | { kind: "fenced"; node: string; ok: boolean }
   /** two_node: the tiebreaker is (not) reachable. */
@@ -44,6 +53,8 @@ export interface ClusterView {
   groups: Record<string, GroupState>;
   assignments: Record<string, string | null>;
   standby: boolean;
+  /** Operator state as announced by the leader this node follows. */
+  admin: AdminState;
 }
 
 /** The full status of a node: its view plus peers, links and dropped packets. */
@@ -74,6 +85,8 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   private standby = false;
   /** After stepping aside for a stronger candidate, no new bid for leadership before this. */
   private leaderBackoffUntil = -Infinity;
+  private desk: CommandDesk;
+  private cleanupsSeen: Record<string, number> = {};
   /** When our own vote table will stop refusing one of our claims (then we claim again at once). */
   private selfBlockedUntil = -Infinity;
   private pendingRejudge = new Map<string, { seq: number; inc: number; claims: string[] }>();
@@ -102,6 +115,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     for (const g of spec.groups) this.groups.set(g.name, "stopped");
     this.failures = new FailureLog(new Map(spec.groups.flatMap((g) => (g.failureTimeout ? [[g.name, g.failureTimeout] as const] : []))));
     this.nextBeat = bootAt;
+    this.desk = new CommandDesk(2 * spec.lease + 2000, spec.interval);
     const voters = spec.members.filter((m) => m.votes > 0);
     const peer = voters.find((m) => m.name !== id);
     const me = spec.members.find((m) => m.name === id);
@@ -150,6 +164,8 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     this.rejudge(now);
     this.twoNode(now);
     this.decideLeadership(now);
+    this.flushCommands(now);
+    this.followAdmin(now);
     this.placeGroups(now);
     this.driveGroups(now);
     if (this.selfBlockedUntil > -Infinity && now >= this.selfBlockedUntil) {
@@ -177,6 +193,12 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
       this.decide(`${this.id} sees ${from} restarted (incarnation ${msg.inc}): its old promises are void`);
     }
     if (msg.type === "ack") return this.onAck(msg);
+    if (msg.type === "cmd") return this.onCommandMsg(msg);
+    if (msg.type === "cmdres") {
+      const r = this.desk.answered(msg.id, msg.ok, msg.message);
+      if (r) this.out.actions.push({ kind: "command-result", ...r });
+      return;
+    }
     this.onHeartbeat(now, msg);
   }
 
@@ -226,8 +248,11 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
         return;
       case "failed":
         this.decide(`${this.id}: ${e.group} failed (${this.failures.record(e.group, now)} failures here)`);
-        if (this.groups.get(e.group) !== "stopped") this.stopGroup(e.group, `${this.id} stops ${e.group}: it failed and restarts`);
+        if (this.groups.get(e.group) !== "stopped" && !this.admin.maintenance) this.stopGroup(e.group, `${this.id} stops ${e.group}: it failed and restarts`);
         this.urgent = true;
+        return;
+      case "command":
+        this.desk.submit(e.id, e.cmd, now);
         return;
       case "cleanup":
         this.failures.cleanup(e.group);
@@ -279,7 +304,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     if (nowHolds && !this.leading) {
       this.term += 1;
       const prev = this.lastLeader && this.lastLeader.name !== this.id ? `${this.lastLeader.name} unheard for ${Math.round(now - this.lastLeader.at)}ms` : "no other leader heard";
-      this.leading = { term: this.term, version: 0, assignments: { ...(this.following?.assignments ?? {}) } };
+      this.leading = { term: this.term, version: 0, assignments: { ...(this.following?.assignments ?? {}) }, admin: this.following?.admin ?? EMPTY_ADMIN };
       this.decide(`${this.id} leads term ${this.term}: ${prev}`);
       this.urgent = true;
     } else if (!nowHolds && this.leading) {
@@ -289,6 +314,55 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     if (this.leading) {
       this.following = { ...this.leading, from: this.id };
       this.lastLeader = { name: this.id, at: now };
+    }
+  }
+
+  private get admin(): AdminState {
+    return this.following?.admin ?? EMPTY_ADMIN;
+  }
+
+  /** The leader applies a command to its admin state and announces it; returns the sentence or error. */
+  private applyAsLeader(cmd: Command): { ok: boolean; message: string } {
+    if (!this.leading) return { ok: false, message: "not the leader" };
+    const known = {
+      nodes: this.spec.members.map((m) => m.name),
+      runners: this.spec.members.filter((m) => !m.witness).map((m) => m.name),
+      groups: this.spec.groups.map((g) => g.name),
+    };
+    const r = applyCommand(this.leading.admin, cmd, known);
+    if (!r.ok) return { ok: false, message: r.error };
+    this.leading = { ...this.leading, version: this.leading.version + 1, admin: r.state };
+    this.following = { ...this.leading, from: this.id };
+    this.decide(`${r.reason} (leader ${this.id}, term ${this.leading.term})`);
+    this.urgent = true;
+    return { ok: true, message: r.reason };
+  }
+
+  private onCommandMsg(msg: CommandMsg): void {
+    if (!this.leading) return;
+    const key = `${msg.from}/${msg.inc}/${msg.id}`;
+    const r = this.desk.seen(key) ?? { id: msg.id, ...this.applyAsLeader(msg.cmd) };
+    this.desk.remember(key, r);
+    this.out.sends.push({ to: msg.from, msg: { type: "cmdres", from: this.id, inc: this.inc, seq: ++this.seq, id: msg.id, ok: r.ok, message: r.message } });
+  }
+
+  /** Applies our own pending commands when leading, else forwards them to the leader we follow. */
+  private flushCommands(now: number): void {
+    if (this.leading) {
+      for (const { id, cmd } of this.desk.takeAll()) this.out.actions.push({ kind: "command-result", id, ...this.applyAsLeader(cmd) });
+    } else if (this.following && this.following.from !== this.id) {
+      for (const { id, cmd } of this.desk.due(now)) this.out.sends.push({ to: this.following.from, msg: { type: "cmd", from: this.id, inc: this.inc, seq: ++this.seq, id, cmd } });
+    }
+    for (const r of this.desk.expired(now)) this.out.actions.push({ kind: "command-result", ...r });
+  }
+
+  /** Follows the announced admin state: `cleanup` counters that grew clear this node's failures. */
+  private followAdmin(_now: number): void {
+    for (const [group, n] of Object.entries(this.admin.cleanups)) {
+      if (n <= (this.cleanupsSeen[group] ?? 0)) continue;
+      this.cleanupsSeen[group] = n;
+      this.failures.cleanup(group);
+      this.urgent = true;
     }
   }
 
@@ -304,7 +378,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
         silentFor: self ? 0 : now - (p?.lastHeard ?? -Infinity),
         witness: m.witness,
         priority: m.priority,
-        standby: self ? this.standby : (r?.standby ?? false),
+        standby: (self ? this.standby : (r?.standby ?? false)) || this.admin.standby.includes(m.name),
         failures: self ? this.failures.counts(now) : (r?.failures ?? {}),
         claims: self ? this.locks.claims() : (r?.claims ?? []),
         running: self ? this.runningGroups() : (r?.running ?? []),
@@ -314,7 +388,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
 
   private placeGroups(now: number): void {
     if (!this.leading) return;
-    const result = place({ now, groups: this.spec.groups, nodes: this.nodeViews(now), previous: this.leading.assignments, failbackSettle: this.spec.failbackSettle });
+    const result = place({ now, groups: this.spec.groups, nodes: this.nodeViews(now), previous: this.leading.assignments, failbackSettle: this.spec.failbackSettle, moves: this.leading.admin.moves });
     if (result.decisions.length === 0) return;
     for (const d of result.decisions) this.decide(`${d} (leader ${this.id}, term ${this.leading.term})`);
     this.leading = { ...this.leading, version: this.leading.version + 1, assignments: result.assignments };
@@ -333,6 +407,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   }
 
   private driveGroups(now: number): void {
+    if (this.admin.maintenance) return;
     const f = this.following;
     for (const [group, state] of this.groups) {
       const mine = f?.assignments[group] === this.id;
@@ -386,6 +461,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     if (this.guard) consider(this.guard.nextCheck());
     consider(this.failures.nextExpiry());
     consider(this.leaderBackoffUntil);
+    consider(this.desk.nextDue());
     for (const p of this.peers.all()) consider(p.lastHeard + this.spec.lease);
     for (const [, p] of this.pendingRejudge) for (const l of p.claims) consider(this.votes.promiseEnd(l));
     consider(this.votes.quietEnd);
@@ -397,7 +473,8 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     return {
       name: this.id, inc: this.inc, term: this.term, isLeader: this.leading !== undefined && this.holds(LEADER_LOCK, now),
       leader: this.following?.from, holds: this.locks.claims().filter((l) => this.holds(l, now)),
-      groups: Object.fromEntries(this.groups), assignments: this.following?.assignments ?? {}, standby: this.standby,
+      groups: Object.fromEntries(this.groups), assignments: this.following?.assignments ?? {}, standby: this.standby || this.admin.standby.includes(this.id),
+      admin: this.admin,
     };
   }
 

@@ -25,6 +25,8 @@ export interface PlacementInput {
   nodes: readonly NodeView[];
   previous: Readonly<Record<string, string | null>>;
   failbackSettle: number;
+  /** Groups pinned to a node by an operator's `move`; they go there whenever it is eligible. */
+  moves?: Readonly<Record<string, string>>;
 }
 
 /** Group → node (null: nowhere), with one sentence per change. */
@@ -72,6 +74,11 @@ function placeOne(g: GroupSpec, input: PlacementInput, byName: Map<string, NodeV
   const current = holder?.name ?? prev;
   const currentNode = current === null ? undefined : byName.get(current);
   const why = current === null ? undefined : ineligibility(currentNode, g);
+  const pinned = input.moves?.[g.name];
+  if (pinned !== undefined && ineligibility(byName.get(pinned), g) === undefined) {
+    if (current === pinned) return { node: pinned, reason: `${g.name} stays on ${pinned}: moved there by an operator` };
+    return { node: pinned, reason: `${g.name} moves ${current ?? "nowhere"}→${pinned}: moved by an operator` };
+  }
 
   if (current !== null && why === undefined) {
     const best = eligible[0];

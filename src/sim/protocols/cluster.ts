@@ -64,6 +64,9 @@ function liveness(spec: ClusterSpec): Invariant<ClusterView> {
       const up = obs.nodes.filter((n) => n.view && !n.paused);
       const leaders = up.filter((n) => n.view?.isLeader);
       if (leaders.length !== 1) return `${leaders.length} leaders`;
+      const admin = leaders[0]?.view?.admin;
+      const runners = spec.members.filter((m) => !m.witness && !admin?.standby.includes(m.name));
+      if (runners.length === 0) return undefined;
       for (const g of spec.groups) {
         const running = up.filter((n) => n.view?.groups[g.name] === "running" && n.view.holds.includes(g.name));
         if (running.length !== 1) return `${g.name} runs on ${running.length} nodes`;
@@ -94,12 +97,31 @@ export function clusterProtocol(o: Partial<ClusterSimOptions> = {}): SimProtocol
         const delay = prng.between(1, 50);
         return [{ delay, crash: action.node }, { delay, event: { kind: "fenced", node: action.node, ok: true } }];
       }
+      if (action.kind === "command-result") return [];
       const key = `${id}/${action.group}`;
       const at = Math.max(realNow, busyUntil.get(key) ?? 0) + prng.between(0.1, 5);
       busyUntil.set(key, at);
       return [{ delay: at - realNow, event: { kind: action.kind === "start" ? "started" : "stopped", group: action.group } }];
     },
     invariants: () => [safety(spec), liveness(spec)],
+    operatorInputs(prng, faultyFor) {
+      const runners = spec.members.filter((m) => !m.witness).map((m) => m.name);
+      const out: { at: number; node: string; event: ClusterEvent }[] = [];
+      let id = 1;
+      const count = prng.int(4);
+      for (let i = 0; i < count; i++) {
+        const at = prng.between(0, faultyFor);
+        const via = prng.pick(spec.members).name;
+        const kind = prng.int(3);
+        if (kind === 0 && spec.groups.length > 0) out.push({ at, node: via, event: { kind: "command", id: id++, cmd: { kind: "move", group: prng.pick(spec.groups).name, node: prng.pick(runners) } } });
+        else if (kind === 1 && runners.length > 1) {
+          const node = prng.pick(runners);
+          out.push({ at, node: via, event: { kind: "command", id: id++, cmd: { kind: "standby", node } } });
+          out.push({ at: at + prng.between(50, 1500), node: prng.pick(spec.members).name, event: { kind: "command", id: id++, cmd: { kind: "online", node } } });
+        } else out.push({ at, node: via, event: { kind: "command", id: id++, cmd: { kind: "cleanup", group: prng.pick(spec.groups).name } } });
+      }
+      return out;
+    },
     describeMessage,
     codec: {
       encode: encodeMessage,
@@ -108,7 +130,7 @@ export function clusterProtocol(o: Partial<ClusterSimOptions> = {}): SimProtocol
         return r.ok ? r.msg : undefined;
       },
     },
-    describeAction: (a) => `${a.kind} ${a.kind === "fence" ? a.node : a.group}`,
+    describeAction: (a) => `${a.kind} ${a.kind === "fence" ? a.node : a.kind === "command-result" ? a.message : a.group}`,
     describeEvent: (e) => JSON.stringify(e),
   };
 }

@@ -1,0 +1,63 @@
+// Operator commands through the API of a real three-node cluster on loopback: the token is required,
+// and commands sent to any node are carried out by the leader.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { LocalCluster } from "../helpers/local-cluster.js";
+
+let c: LocalCluster;
+before(async () => {
+  c = await LocalCluster.start();
+  await c.waitFor("db running on n1", async () => ((await c.owner("db")) === "n1" ? true : undefined));
+});
+after(async () => {
+  await c?.stop();
+});
+
+/** Fails if two nodes ever run the group at once while `action` plays out over `ms`. */
+async function neverTwoOwners(ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const owners = (await c.statuses()).filter((s) => s.groups.db === "running" || s.groups.db === "starting").map((s) => s.name);
+    assert.ok(owners.length <= 1, `${owners.join(" and ")} both run db`);
+  }
+}
+
+describe("commands through the API", () => {
+  it("refuse a missing or wrong token with 401 and change nothing", async () => {
+    const none = await c.command("n2", "/groups/db/move?node=n3", null);
+    assert.equal(none.status, 401);
+    const wrong = await c.command("n2", "/groups/db/move?node=n3", "guess");
+    assert.equal(wrong.status, 401);
+    assert.match(wrong.body.error ?? "", /missing or wrong bearer token/);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await c.owner("db"), "n1");
+  });
+
+  it("move a group from any node, stopping it before it starts elsewhere", async () => {
+    const r = await c.command("n2", "/groups/db/move?node=n3");
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.message, "db is moved to n3 by an operator");
+    await neverTwoOwners(600);
+    assert.equal(await c.waitFor("db on n3", async () => ((await c.owner("db")) === "n3" ? "n3" : undefined)), "n3");
+    assert.ok(c.decisions().some((d) => d.node === "n1" && /^db moves n1→n3: moved by an operator/.test(d.msg)), c.tail());
+  });
+
+  it("put the owner in standby (the group leaves), and back online", async () => {
+    const r = await c.command("n3", "/nodes/n3/standby");
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const owner = await c.waitFor("db off n3", async () => {
+      const o = await c.owner("db");
+      return o && o !== "n3" ? o : undefined;
+    });
+    assert.equal(owner, "n1");
+    assert.equal((await c.status("n3"))?.groups.db, "stopped");
+    assert.equal((await c.command("n1", "/nodes/n3/online")).status, 200);
+  });
+
+  it("refuse commands naming unknown groups or nodes, saying what exists", async () => {
+    const r = await c.command("n1", "/groups/nope/cleanup");
+    assert.equal(r.status, 409);
+    assert.equal(r.body.message, 'no group named "nope" (groups: db)');
+    assert.equal((await c.command("n2", "/nodes/n9/standby")).body.message, 'no node named "n9" (nodes: n1, n2, n3)');
+  });
+});

@@ -1,10 +1,12 @@
 // One cluster member: membership, votes, leases, leadership, placement and group start/stop, as a pure
 // state machine. Time and messages come in; heartbeats, acks, start/stop actions and one-line decisions
 // go out. The daemon and the simulator drive the very same code.
+export type { GroupState };
 import { noOutput, type Machine, type MachineInput, type StepOutput } from "../machine.js";
 import { applyCommand, EMPTY_ADMIN, type AdminState, type Command } from "./admin.js";
 import { CommandDesk } from "./commands.js";
 import { FailureLog } from "./failures.js";
+import { GroupDriver, type GroupState } from "./group-driver.js";
 import { chooseLeadership } from "./leadership.js";
 import { LockHolder } from "./locks.js";
 import type { Ack, ClusterMsg, CommandMsg, Heartbeat, LeaderAnnouncement } from "./messages.js";
@@ -37,8 +39,6 @@ export type ClusterEvent =
   /** two_node: the tiebreaker is (not) reachable. */
   | { kind: "tiebreaker"; ok: boolean };
 
-/** Where a group stands on this node. */
-export type GroupState = "stopped" | "starting" | "running" | "stopping";
 
 /** A read-only snapshot of what this node holds and runs, for invariant checkers and status. */
 export interface ClusterView {
@@ -80,7 +80,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   private following: (LeaderAnnouncement & { from: string }) | undefined;
   private lastLeader: { name: string; at: number } | undefined;
   private leading: LeaderAnnouncement | undefined;
-  private groups = new Map<string, GroupState>();
+  private groups: GroupDriver;
   private failures: FailureLog;
   private standby = false;
   /** After stepping aside for a stronger candidate, no new bid for leadership before this. */
@@ -112,7 +112,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     this.votesOf = new Map(spec.members.map((m) => [m.name, m.votes]));
     this.locks = new LockHolder((v) => this.votesOf.get(v) ?? 0, spec.quorumVotes, spec.lease, spec.driftMargin);
     this.order = leadershipOrder(spec.members);
-    for (const g of spec.groups) this.groups.set(g.name, "stopped");
+    this.groups = new GroupDriver(spec.groups.map((g) => g.name));
     this.failures = new FailureLog(new Map(spec.groups.flatMap((g) => (g.failureTimeout ? [[g.name, g.failureTimeout] as const] : []))));
     this.nextBeat = bootAt;
     this.desk = new CommandDesk(2 * spec.lease + 2000, spec.interval);
@@ -241,14 +241,14 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   private onEvent(e: ClusterEvent, now: number): void {
     switch (e.kind) {
       case "started":
-        if (this.groups.get(e.group) === "starting") this.groups.set(e.group, "running");
+        this.groups.started(e.group);
         return;
       case "stopped":
-        this.groups.set(e.group, "stopped");
+        this.groups.stopped(e.group);
         return;
       case "failed":
         this.decide(`${this.id}: ${e.group} failed (${this.failures.record(e.group, now)} failures here)`);
-        if (this.groups.get(e.group) !== "stopped" && !this.admin.maintenance) this.stopGroup(e.group, `${this.id} stops ${e.group}: it failed and restarts`);
+        if (this.groups.state(e.group) !== "stopped" && !this.admin.maintenance) this.groups.stop(e.group, `${this.id} stops ${e.group}: it failed and restarts`, this.out);
         this.urgent = true;
         return;
       case "command":
@@ -381,7 +381,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
         standby: (self ? this.standby : (r?.standby ?? false)) || this.admin.standby.includes(m.name),
         failures: self ? this.failures.counts(now) : (r?.failures ?? {}),
         claims: self ? this.locks.claims() : (r?.claims ?? []),
-        running: self ? this.runningGroups() : (r?.running ?? []),
+        running: self ? this.groups.active() : (r?.running ?? []),
       };
     });
   }
@@ -396,41 +396,13 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     this.urgent = true;
   }
 
-  private runningGroups(): string[] {
-    return [...this.groups].filter(([, s]) => s !== "stopped").map(([g]) => g).sort();
-  }
-
-  private stopGroup(group: string, reason: string): void {
-    this.groups.set(group, "stopping");
-    this.out.actions.push({ kind: "stop", group });
-    this.decide(reason);
-  }
-
   private driveGroups(now: number): void {
     if (this.admin.maintenance) return;
-    const f = this.following;
-    for (const [group, state] of this.groups) {
-      const mine = f?.assignments[group] === this.id;
-      const safeUntil = this.leaseEnd(group) - this.fenceMargin;
-      if (mine && !this.locks.wants(group)) {
-        this.locks.want(group, this.seq + 1);
-        this.urgent = true;
-      }
-      if (state === "starting" || state === "running") {
-        if (!mine) this.stopGroup(group, `${this.id} stops ${group}: assigned to ${f?.assignments[group] ?? "no node"} by ${f?.from} (term ${f?.term})`);
-        else if (now >= safeUntil) this.stopGroup(group, `${this.id} stops ${group}: its lease ${safeUntil + this.fenceMargin > now ? `ends in ${Math.round(safeUntil + this.fenceMargin - now)}ms` : "ran out"} without a quorum (self-fence)`);
-      } else if (state === "stopped") {
-        if (mine && now < safeUntil) {
-          this.groups.set(group, "starting");
-          this.out.actions.push({ kind: "start", group });
-          this.decide(`${this.id} starts ${group}: assigned by ${f?.from} (term ${f?.term}) and its lease is held`);
-          this.urgent = true;
-        } else if (!mine && this.locks.wants(group)) {
-          this.locks.release(group);
-          this.urgent = true;
-        }
-      }
-    }
+    const urgent = this.groups.drive({
+      self: this.id, now, following: this.following, fenceMargin: this.fenceMargin,
+      leaseEnd: (g) => this.leaseEnd(g), wants: (g) => this.locks.wants(g), want: (g) => this.locks.want(g, this.seq + 1), release: (g) => this.locks.release(g),
+    }, this.out);
+    if (urgent) this.urgent = true;
   }
 
   private beat(now: number): void {
@@ -445,7 +417,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
       this.selfBlockedUntil = own.denied.length === 0 ? -Infinity : Math.max(this.votes.quietEnd, ...own.denied.map(([l]) => this.votes.promiseEnd(l)));
     }
     const hb: Heartbeat = {
-      type: "hb", from: this.id, inc: this.inc, seq, term: this.term, claims, running: this.runningGroups(),
+      type: "hb", from: this.id, inc: this.inc, seq, term: this.term, claims, running: this.groups.active(),
       standby: this.standby, alive: this.peers.all().filter((p) => this.peers.alive(p.name, now)).map((p) => p.name),
       failures: this.failures.counts(now), ...(this.leading ? { leader: this.leading } : {}),
     };
@@ -473,7 +445,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     return {
       name: this.id, inc: this.inc, term: this.term, isLeader: this.leading !== undefined && this.holds(LEADER_LOCK, now),
       leader: this.following?.from, holds: this.locks.claims().filter((l) => this.holds(l, now)),
-      groups: Object.fromEntries(this.groups), assignments: this.following?.assignments ?? {}, standby: this.standby || this.admin.standby.includes(this.id),
+      groups: this.groups.states(), assignments: this.following?.assignments ?? {}, standby: this.standby || this.admin.standby.includes(this.id),
       admin: this.admin,
     };
   }
@@ -481,7 +453,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   /** For every group not stopped here: how long (ms) its lease still covers it. The VIP guard uses it. */
   groupCover(now: number): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const [g, state] of this.groups) if (state !== "stopped") out[g] = Math.max(0, this.leaseEnd(g) - now);
+    for (const g of this.groups.active()) out[g] = Math.max(0, this.leaseEnd(g) - now);
     return out;
   }
 

@@ -1,0 +1,101 @@
+// Where each group stands on this node, and the step that moves it: take the group's lock when the
+// leader assigns it here, start it once the lease is held, stop it when it is assigned elsewhere or when
+// the lease is about to run out (self-fence), and release the lock once it has stopped.
+
+/** Where a group stands on this node. */
+export type GroupState = "stopped" | "starting" | "running" | "stopping";
+
+/** The assignment this node follows. */
+export interface FollowedAssignment {
+  from: string;
+  term: number;
+  assignments: Record<string, string | null>;
+}
+
+/** What the driver needs from its node for one step. */
+export interface DriveContext {
+  self: string;
+  now: number;
+  following: FollowedAssignment | undefined;
+  /** Local time the node's lease on a group ends. */
+  leaseEnd(group: string): number;
+  /** Stop this long before the lease would run out. */
+  fenceMargin: number;
+  wants(group: string): boolean;
+  want(group: string): void;
+  release(group: string): void;
+}
+
+/** Where the driver writes what it decided. */
+export interface DriveOutput {
+  actions: { push(action: { kind: "start" | "stop"; group: string }): unknown };
+  decisions: { push(sentence: string): unknown };
+}
+
+/** The groups of one node. */
+export class GroupDriver {
+  private groups = new Map<string, GroupState>();
+
+  constructor(names: readonly string[]) {
+    for (const g of names) this.groups.set(g, "stopped");
+  }
+
+  states(): Record<string, GroupState> {
+    return Object.fromEntries(this.groups);
+  }
+
+  state(group: string): GroupState | undefined {
+    return this.groups.get(group);
+  }
+
+  /** Groups not stopped here (their resources may be active). */
+  active(): string[] {
+    return [...this.groups].filter(([, s]) => s !== "stopped").map(([g]) => g).sort();
+  }
+
+  started(group: string): void {
+    if (this.groups.get(group) === "starting") this.groups.set(group, "running");
+  }
+
+  stopped(group: string): void {
+    this.groups.set(group, "stopped");
+  }
+
+  stop(group: string, reason: string, out: DriveOutput): void {
+    this.groups.set(group, "stopping");
+    out.actions.push({ kind: "stop", group });
+    out.decisions.push(reason);
+  }
+
+  /** One step for every group; returns true when a heartbeat should go out at once. */
+  drive(c: DriveContext, out: DriveOutput): boolean {
+    let urgent = false;
+    const f = c.following;
+    for (const [group, state] of this.groups) {
+      const mine = f?.assignments[group] === c.self;
+      const safeUntil = c.leaseEnd(group) - c.fenceMargin;
+      if (mine && !c.wants(group)) {
+        c.want(group);
+        urgent = true;
+      }
+      if (state === "starting" || state === "running") {
+        if (!mine) this.stop(group, `${c.self} stops ${group}: assigned to ${f?.assignments[group] ?? "no node"} by ${f?.from} (term ${f?.term})`, out);
+        else if (c.now >= safeUntil) {
+          const left = safeUntil + c.fenceMargin - c.now;
+          this.stop(group, `${c.self} stops ${group}: its lease ${left > 0 ? `ends in ${Math.round(left)}ms` : "ran out"} without a quorum (self-fence)`, out);
+        }
+      } else if (state === "stopped") {
+        if (mine && c.now < safeUntil) {
+          this.groups.set(group, "starting");
+          out.actions.push({ kind: "start", group });
+          out.decisions.push(`${c.self} starts ${group}: assigned by ${f?.from} (term ${f?.term}) and its lease is held`);
+          urgent = true;
+        } else if (!mine && c.wants(group)) {
+          c.release(group);
+          urgent = true;
+        }
+      }
+    }
+    return urgent;
+  }
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The vigil command line: one entry point, subcommands built with commander.
 import { Command } from "commander";
+import { addAdminCommands } from "./admin-commands.js";
 import { checkCommand } from "./check.js";
 import { keygenCommand } from "./keygen.js";
 import { runCommand } from "./run.js";
@@ -36,5 +37,7 @@ program
   .action(async (opts: { config: string; node?: string; api?: string }) => {
     process.exitCode = await runCommand({ configFile: opts.config, node: opts.node, api: opts.api });
   });
+
+addAdminCommands(program);
 
 await program.parseAsync(process.argv);

@@ -43,6 +43,11 @@ export class LocalCluster {
   readonly procs = new Map<string, ChildProcess>();
   private constructor(readonly dir: string, readonly names: string[], private apiPorts: Map<string, number>, readonly configFile: string, private base: number) {}
 
+  /** A node's API address (IP:PORT). */
+  apiAddress(name: string): string {
+    return `127.0.0.1:${this.apiPorts.get(name)}`;
+  }
+
   /** A node's cluster address (IP:PORT). */
   nodeAddress(name: string): string {
     return `127.0.0.1:${this.base + this.names.indexOf(name)}`;

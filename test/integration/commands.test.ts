@@ -1,6 +1,9 @@
 // Operator commands through the API of a real three-node cluster on loopback: the token is required,
 // and commands sent to any node are carried out by the leader.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { LocalCluster } from "../helpers/local-cluster.js";
 
@@ -59,5 +62,27 @@ describe("commands through the API", () => {
     assert.equal(r.status, 409);
     assert.equal(r.body.message, 'no group named "nope" (groups: db)');
     assert.equal((await c.command("n2", "/nodes/n9/standby")).body.message, 'no node named "n9" (nodes: n1, n2, n3)');
+  });
+
+  it("work from the CLI, which reports unreachable daemons and wrong tokens clearly", async () => {
+    const main = new URL("../../dist/cli/main.js", import.meta.url).pathname;
+    const vigil = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: "utf8" });
+    const api = c.apiAddress("n2");
+    const status = vigil("status", "--api", api);
+    assert.equal(status.status, 0, status.stderr);
+    assert.match(status.stdout, /as seen by n2: leader n1 \(term \d+\)/);
+    assert.match(status.stdout, /n3 +online/);
+    assert.match(status.stdout, /db +running on n3/);
+    const moved = vigil("move", "db", "n2", "--api", api, "--token-file", join(c.dir, "api.token"));
+    assert.equal(moved.status, 0, moved.stderr);
+    assert.equal(moved.stdout.trim(), "db is moved to n2 by an operator");
+    await c.waitFor("db on n2", async () => ((await c.owner("db")) === "n2" ? true : undefined));
+    writeFileSync(join(c.dir, "wrong.token"), "nope\n");
+    const wrong = vigil("cleanup", "db", "--api", api, "--token-file", join(c.dir, "wrong.token"));
+    assert.equal(wrong.status, 1);
+    assert.match(wrong.stderr, /the API refused the token \(401\)/);
+    const down = vigil("status", "--api", "127.0.0.1:9");
+    assert.equal(down.status, 1);
+    assert.match(down.stderr, /cannot reach the vigil API at http:\/\/127\.0\.0\.1:9: is `vigil run` running on this node\?/);
   });
 });

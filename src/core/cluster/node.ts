@@ -60,7 +60,8 @@ export interface ClusterView {
 /** The full status of a node: its view plus peers, links and dropped packets. */
 export interface ClusterStatus extends ClusterView {
   failures: Record<string, number>;
-  peers: { name: string; alive: boolean; links: boolean[] }[];
+  /** Every other member as this node hears it: liveness, links, and what its last heartbeat said. */
+  peers: { name: string; alive: boolean; links: boolean[]; running: string[]; standby: boolean; failures: Record<string, number> }[];
   drops: Record<string, number>;
 }
 
@@ -460,7 +461,10 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   status(now: number): ClusterStatus {
     return {
       ...this.observe(now), assignments: { ...(this.following?.assignments ?? {}) }, failures: this.failures.counts(now),
-      peers: this.peers.all().map((p) => ({ name: p.name, alive: this.peers.alive(p.name, now), links: this.peers.links(p.name, now) })),
+      peers: this.peers.all().map((p) => {
+        const r = this.reports.get(p.name);
+        return { name: p.name, alive: this.peers.alive(p.name, now), links: this.peers.links(p.name, now), running: r?.running ?? [], standby: r?.standby ?? false, failures: r?.failures ?? {} };
+      }),
       drops: { ...this.peers.drops },
     };
   }

@@ -1,0 +1,68 @@
+// The operator commands of the CLI: status, standby, online, move, cleanup, maintenance.
+import type { Command } from "commander";
+import type { WorkerStatus } from "../daemon/worker-protocol.js";
+import { apiTarget, callApi, CliError } from "./api-client.js";
+import { renderStatus } from "./status-view.js";
+
+interface ApiOpts {
+  config?: string;
+  api?: string;
+  tokenFile?: string;
+}
+
+function withApi(cmd: Command): Command {
+  return cmd
+    .option("-c, --config <file>", "config file (for api.listen and api.token_file)")
+    .option("--api <ip:port>", "API address (default: api.listen, or 127.0.0.1:7480)")
+    .option("--token-file <file>", "file holding the API token (default: api.token_file)");
+}
+
+async function run(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (!(err instanceof CliError)) throw err;
+    process.stderr.write(`vigil: ${err.message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+function post(opts: ApiOpts, path: string): Promise<void> {
+  return run(async () => {
+    const r = (await callApi(apiTarget(opts), "POST", path)) as { message?: string };
+    process.stdout.write(`${r.message ?? "done"}\n`);
+  });
+}
+
+/** Adds the operator commands to the program. */
+export function addAdminCommands(program: Command): void {
+  withApi(program.command("status").description("show the cluster as this node sees it"))
+    .option("--json", "print the raw status as JSON")
+    .option("--watch", "redraw every second until Ctrl-C")
+    .action((opts: ApiOpts & { json?: boolean; watch?: boolean }) =>
+      run(async () => {
+        const t = apiTarget(opts);
+        for (;;) {
+          const s = (await callApi(t, "GET", "/status")) as WorkerStatus;
+          const text = opts.json ? JSON.stringify(s, null, 2) : renderStatus(s).join("\n");
+          process.stdout.write(opts.watch ? `\x1b[2J\x1b[H${text}\n` : `${text}\n`);
+          if (!opts.watch) return;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }),
+    );
+  withApi(program.command("standby <node>").description("move every group off a node and keep them off")).action((node: string, opts: ApiOpts) => post(opts, `/nodes/${encodeURIComponent(node)}/standby`));
+  withApi(program.command("online <node>").description("let a node in standby run groups again")).action((node: string, opts: ApiOpts) => post(opts, `/nodes/${encodeURIComponent(node)}/online`));
+  withApi(program.command("move <group> <node>").description("move a group to a node (stopped there first, then started on the node)")).action((group: string, node: string, opts: ApiOpts) =>
+    post(opts, `/groups/${encodeURIComponent(group)}/move?node=${encodeURIComponent(node)}`),
+  );
+  withApi(program.command("cleanup <group>").description("forget a group's failures on every node")).action((group: string, opts: ApiOpts) => post(opts, `/groups/${encodeURIComponent(group)}/cleanup`));
+  withApi(program.command("maintenance <on|off>").description("stop or resume touching resources, cluster-wide")).action((mode: string, opts: ApiOpts) => {
+    if (mode !== "on" && mode !== "off") {
+      process.stderr.write("vigil: maintenance takes on or off\n");
+      process.exitCode = 1;
+      return;
+    }
+    return post(opts, `/maintenance/${mode}`);
+  });
+}

@@ -1,5 +1,8 @@
 // The daemon's HTTP API: state for anyone who can reach it, commands only with the bearer token.
 //   GET  /status                         this node's full state (JSON)
+//   GET  /events                         recent decisions and resource events (JSON, newest last)
+//   GET  /metrics                        Prometheus metrics
+//   GET  /health/primary/GROUP           200 only on the node that runs GROUP, 503 elsewhere
 //   POST /nodes/NODE/standby | /online   put a node in standby or back online
 //   POST /groups/GROUP/move?node=NODE    move a group (stops it there before it starts elsewhere)
 //   POST /groups/GROUP/cleanup           forget the group's failures on every node
@@ -16,9 +19,18 @@ export interface CommandOutcome {
   message: string;
 }
 
+/** One entry of the recent-events log. */
+export interface EventEntry {
+  at: number;
+  node: string;
+  text: string;
+}
+
 /** What the API reads state through and sends commands to. */
 export interface ApiBackend {
-  status(): Promise<unknown>;
+  status(): Promise<{ groups: Record<string, string>; holds: string[] }>;
+  events(): EventEntry[];
+  metrics(): Promise<string>;
   command(cmd: Command): Promise<CommandOutcome>;
   /** The bearer token; without one, commands are refused. */
   token: string | undefined;
@@ -51,6 +63,30 @@ function handle(req: IncomingMessage, res: ServerResponse, backend: ApiBackend):
   const url = new URL(req.url ?? "/", "http://vigil");
   if (req.method === "GET" && url.pathname === "/status") {
     backend.status().then((s) => send(res, 200, s), (err: Error) => send(res, 500, { error: err.message }));
+    return;
+  }
+  if (req.method === "GET" && url.pathname === "/events") return send(res, 200, backend.events());
+  if (req.method === "GET" && url.pathname === "/metrics") {
+    backend.metrics().then(
+      (text) => {
+        res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+        res.end(text);
+      },
+      (err: Error) => send(res, 500, { error: err.message }),
+    );
+    return;
+  }
+  const primary = /^\/health\/primary\/([^/]+)$/.exec(url.pathname);
+  if (req.method === "GET" && primary) {
+    const group = decodeURIComponent(primary[1] ?? "");
+    backend.status().then(
+      (s) => {
+        if (!(group in s.groups)) return send(res, 404, { error: `no group named "${group}"` });
+        const here = s.groups[group] === "running" && s.holds.includes(group);
+        send(res, here ? 200 : 503, { group, primary: here });
+      },
+      (err: Error) => send(res, 503, { error: err.message }),
+    );
     return;
   }
   const cmd = commandFor(req.method ?? "", url);

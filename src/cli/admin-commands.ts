@@ -51,6 +51,14 @@ export function addAdminCommands(program: Command): void {
         }
       }),
     );
+  withApi(program.command("events").description("recent decisions of this node, oldest first"))
+    .option("-n, --lines <n>", "how many", "50")
+    .action((opts: ApiOpts & { lines: string }) =>
+      run(async () => {
+        const events = (await callApi(apiTarget(opts), "GET", "/events")) as { at: number; node: string; text: string }[];
+        for (const e of events.slice(-Number(opts.lines))) process.stdout.write(`${new Date(e.at).toISOString()}  ${e.node}  ${e.text}\n`);
+      }),
+    );
   withApi(program.command("standby <node>").description("move every group off a node and keep them off")).action((node: string, opts: ApiOpts) => post(opts, `/nodes/${encodeURIComponent(node)}/standby`));
   withApi(program.command("online <node>").description("let a node in standby run groups again")).action((node: string, opts: ApiOpts) => post(opts, `/nodes/${encodeURIComponent(node)}/online`));
   withApi(program.command("move <group> <node>").description("move a group to a node (stopped there first, then started on the node)")).action((group: string, node: string, opts: ApiOpts) =>

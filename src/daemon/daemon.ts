@@ -9,7 +9,8 @@ import { createLogger, type Logger } from "../adapters/logger.js";
 import { createAgent } from "../adapters/resources/agent.js";
 import { removeAddress } from "../adapters/resources/vip.js";
 import { fence, tiebreakerReachable } from "../adapters/two-node.js";
-import { startApi, type CommandOutcome } from "../api/server.js";
+import { Metrics } from "../api/metrics.js";
+import { startApi, type CommandOutcome, type EventEntry } from "../api/server.js";
 import type { Command } from "../core/cluster/admin.js";
 import { clusterSpecFrom } from "../core/cluster/spec.js";
 import type { Config } from "../core/config/schema.js";
@@ -67,6 +68,9 @@ async function removeStaleVips(vips: Record<string, [string, string][]>, log: Lo
   }
 }
 
+/** How many recent decisions /events keeps. */
+const RECENT_EVENTS = 500;
+
 /** Scheduling priority asked for (as corosync runs at high priority): a CPU-bound neighbour must not
  * delay heartbeats. Threads created afterwards, the cluster worker among them, inherit it. */
 const NICE = -10;
@@ -107,8 +111,16 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   raisePriority(nlog);
   const worker = new Worker(new URL("./cluster-worker.js", import.meta.url), { workerData: init });
   const toWorker = (m: ToWorker) => worker.postMessage(m);
-  const runner = new GroupRunner(agents, (event) => toWorker({ t: "event", event }), nlog);
+  let metrics: Metrics | undefined;
+  const runner = new GroupRunner(agents, (event) => toWorker({ t: "event", event }), nlog, (group, op, ok) =>
+    metrics?.resourceOps.inc({ group, op, outcome: ok ? "ok" : "failed" }),
+  );
   const pending = new Map<number, (s: WorkerStatus) => void>();
+  const recent: EventEntry[] = [];
+  const remember = (at: number, text: string) => {
+    recent.push({ at, node: name, text });
+    if (recent.length > RECENT_EVENTS) recent.shift();
+  };
   const commands = new Map<number, (r: CommandOutcome) => void>();
   let nextId = 1;
 
@@ -118,7 +130,10 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
         case "ready": return resolve();
         case "fatal": return reject(new StartupError(m.message));
         case "decisions":
-          for (const line of m.lines) nlog.info({ decision: true, at: m.at }, line);
+          for (const line of m.lines) {
+            nlog.info({ decision: true, at: m.at }, line);
+            remember(m.at, line);
+          }
           return;
         case "action": {
           const a = m.action;
@@ -127,6 +142,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
             commands.delete(a.id);
             return;
           }
+          if (a.kind === "start") metrics?.groupStarts.inc({ group: a.group });
           if (a.kind !== "fence") return void runner.run(a);
           const spec = config.cluster.fence;
           if (!spec) return toWorker({ t: "event", event: { kind: "fenced", node: a.node, ok: true } });
@@ -191,7 +207,9 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   }
   let api: Server;
   try {
-    api = await startApi(apiListen as Endpoint, { status, command, token });
+    metrics = new Metrics(name, status, init.spec.quorumVotes, (n) => init.spec.members.find((m) => m.name === n)?.votes ?? 0);
+    const m = metrics;
+    api = await startApi(apiListen as Endpoint, { status, command, token, events: () => [...recent], metrics: () => m.render() });
   } catch (err) {
     await worker.terminate();
     throw new StartupError(`cannot listen on ${opts.api ?? config.api.listen} for the API: ${(err as Error).message}`);

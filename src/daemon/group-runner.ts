@@ -21,7 +21,13 @@ export class GroupRunner {
   private pending = new Map<string, number>();
   private monitors = new Map<string, NodeJS.Timeout[]>();
 
-  constructor(private resources: Map<string, ManagedResource[]>, private report: (e: ClusterEvent) => void, private log: Logger) {}
+  constructor(
+    private resources: Map<string, ManagedResource[]>,
+    private report: (e: ClusterEvent) => void,
+    private log: Logger,
+    /** Told of every operation's outcome (metrics). */
+    private onOp: (group: string, op: "start" | "stop" | "monitor", ok: boolean) => void = () => undefined,
+  ) {}
 
   private get agents(): Map<string, ResourceAgent[]> {
     return new Map([...this.resources].map(([g, rs]) => [g, rs.map((r) => r.agent)]));
@@ -56,6 +62,7 @@ export class GroupRunner {
       const tick = async () => {
         if ((this.pending.get(group) ?? 0) > 0 || !this.monitors.has(group)) return;
         const m = await r.agent.monitor();
+        this.onOp(group, "monitor", m.state === "running");
         if (!this.monitors.has(group) || (this.pending.get(group) ?? 0) > 0) return;
         if (m.state === "running") {
           timers[i] = setTimeout(() => void tick(), r.monitorEveryMs);
@@ -75,6 +82,7 @@ export class GroupRunner {
     const agents = this.agents.get(group) ?? [];
     for (const [i, agent] of agents.entries()) {
       const r = await agent.start();
+      this.onOp(group, "start", r.ok);
       this.log.info({ group, op: "start", ok: r.ok, output: r.output || undefined }, r.detail);
       if (!r.ok) {
         this.log.error({ group }, `${group}: start failed at ${agent.description}; stopping what was started`);
@@ -98,6 +106,7 @@ export class GroupRunner {
   private async stopAgents(group: string, agents: ResourceAgent[]): Promise<void> {
     for (const agent of agents) {
       const r = await agent.stop();
+      this.onOp(group, "stop", r.ok);
       if (r.ok) this.log.info({ group, op: "stop", output: r.output || undefined }, r.detail);
       else this.log.error({ group, op: "stop", output: r.output || undefined }, `${r.detail} (stop failed)`);
     }

@@ -85,4 +85,21 @@ describe("commands through the API", () => {
     assert.equal(down.status, 1);
     assert.match(down.stderr, /cannot reach the vigil API at http:\/\/127\.0\.0\.1:9: is `vigil run` running on this node\?/);
   });
+
+  it("serve recent events, the primary health check and Prometheus metrics", async () => {
+    const owner = await c.waitFor("an owner", () => c.owner("db"));
+    const other = c.names.find((n) => n !== owner) as string;
+    const get = (node: string, path: string) => fetch(`http://${c.apiAddress(node)}${path}`);
+    assert.equal((await get(owner, "/health/primary/db")).status, 200);
+    assert.equal((await get(other, "/health/primary/db")).status, 503);
+    assert.equal((await get(owner, "/health/primary/nope")).status, 404);
+    const events = (await (await get(owner, "/events")).json()) as { text: string }[];
+    assert.ok(events.some((e) => new RegExp(`^${owner} starts db: `).test(e.text)), JSON.stringify(events.slice(-5)));
+    const metrics = await (await get(owner, "/metrics")).text();
+    assert.match(metrics, new RegExp(`vigil_group_running\\{group="db",node="${owner}"\\} 1`));
+    assert.match(metrics, /vigil_quorum\{node="[^"]+"\} 1/);
+    assert.match(metrics, /vigil_peer_up\{peer="[^"]+",node="[^"]+"\} 1/);
+    assert.match(metrics, /vigil_resource_operations_total\{group="db",op="start",outcome="ok",node="[^"]+"\} [1-9]/);
+    assert.match(metrics, /vigil_term\{node="[^"]+"\} [1-9]/);
+  });
 });

@@ -10,6 +10,7 @@ import { Lab } from "./netns.js";
 const MAIN = new URL("../../dist/cli/main.js", import.meta.url).pathname;
 const NETNS = new URL("../netns/", import.meta.url).pathname;
 export const SERVICE_PORT = 8080;
+const TOKEN = "netns-test-token";
 
 /** One probe answer: ms since the probe started, and the host that answered ("-": none). */
 export interface Answer {
@@ -57,15 +58,17 @@ export class NetnsCluster {
   private logs = new Map<string, string>();
   private vigils = new Map<string, ChildProcess>();
 
-  constructor(tag: string, groupExtra = "    failback: false\n") {
+  /** `resourcesYaml` adds resources after the VIP (indented as list items under `resources:`). */
+  constructor(tag: string, groupExtra = "    failback: false\n", resourcesYaml = "") {
     this.lab = new Lab(tag);
     this.dir = mkdtempSync(join(tmpdir(), "vigil-netns-"));
     this.hosts.forEach((h, i) => this.lab.addHost(h, 11 + i));
     this.lab.addHost("client", 50);
     this.vip = this.lab.addr(100);
     writeFileSync(join(this.dir, "cluster.key"), newKeyText(), { mode: 0o600 });
+    writeFileSync(join(this.dir, "api.token"), `${TOKEN}\n`, { mode: 0o600 });
     const nodes = this.hosts.map((h, i) => `  - { name: ${h}, address: ${this.lab.addr(11 + i)}, priority: ${200 - i * 50} }`).join("\n");
-    writeFileSync(join(this.dir, "vigil.yaml"), `cluster:\n  name: lab\n  key_file: ${join(this.dir, "cluster.key")}\nnodes:\n${nodes}\ngroups:\n  - name: web\n    prefer: [h1]\n${groupExtra}    resources:\n      - { type: vip, address: ${this.vip}/24, interface: eth0 }\n`);
+    writeFileSync(join(this.dir, "vigil.yaml"), `cluster:\n  name: lab\n  key_file: ${join(this.dir, "cluster.key")}\napi:\n  token_file: ${join(this.dir, "api.token")}\nnodes:\n${nodes}\ngroups:\n  - name: web\n    prefer: [h1]\n${groupExtra}    resources:\n      - { type: vip, address: ${this.vip}/24, interface: eth0 }\n${resourcesYaml}`);
   }
 
   /** Starts the service on every host and vigil on the given hosts. */
@@ -130,14 +133,21 @@ export class NetnsCluster {
   }
 
   /** A host's /status, fetched from inside the client namespace. */
-  status(host: string): { groups: Record<string, string>; isLeader: boolean; holds: string[] } | undefined {
+  status(host: string): { groups: Record<string, string>; isLeader: boolean; holds: string[]; failures: Record<string, number> } | undefined {
     const i = this.hosts.indexOf(host);
     const r = this.lab.exec("client", process.execPath, join(NETNS, "get.mjs"), `http://${this.lab.addr(11 + i)}:7480/status`);
     try {
-      return JSON.parse(r.out) as { groups: Record<string, string>; isLeader: boolean; holds: string[] };
+      return JSON.parse(r.out.slice(r.out.indexOf("\n") + 1)) as { groups: Record<string, string>; isLeader: boolean; holds: string[]; failures: Record<string, number> };
     } catch {
       return undefined;
     }
+  }
+
+  /** POSTs a command to a host's API from the client namespace; returns the HTTP status. */
+  command(host: string, path: string): number {
+    const i = this.hosts.indexOf(host);
+    const r = this.lab.exec("client", process.execPath, join(NETNS, "get.mjs"), `http://${this.lab.addr(11 + i)}:7480${path}`, "POST", TOKEN);
+    return Number(r.out.split("\n")[0]);
   }
 
   /** Which host has the VIP on eth0 right now (by `ip addr`). */

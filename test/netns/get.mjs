@@ -1,3 +1,5 @@
-// Prints the body of one HTTP GET (run inside a namespace with `ip netns exec`). Usage: node get.mjs URL
-const res = await fetch(process.argv[2], { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
-process.stdout.write(res?.ok ? await res.text() : "");
+// One HTTP request from inside a namespace (`ip netns exec`): prints the status code and the body.
+// Usage: node get.mjs URL [POST TOKEN]
+const [url, method = "GET", token] = process.argv.slice(2);
+const res = await fetch(url, { method, headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(5000) }).catch(() => undefined);
+process.stdout.write(res ? `${res.status}\n${await res.text()}` : "0\n");

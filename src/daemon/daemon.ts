@@ -12,10 +12,12 @@ import { fence, tiebreakerReachable } from "../adapters/two-node.js";
 import { Metrics } from "../api/metrics.js";
 import { startApi, type CommandOutcome, type EventEntry } from "../api/server.js";
 import type { Command } from "../core/cluster/admin.js";
+import type { ClusterEvent } from "../core/cluster/node.js";
 import { clusterSpecFrom } from "../core/cluster/spec.js";
 import type { Config } from "../core/config/schema.js";
 import { parseEndpoint, type Endpoint } from "../core/net/address.js";
 import { GroupRunner, type ManagedResource } from "./group-runner.js";
+import { Notifier } from "./notifier.js";
 import { linksOf, pickNode } from "./node-identity.js";
 import type { FromWorker, ToWorker, WorkerStatus } from "./worker-protocol.js";
 import type { WorkerInit } from "./cluster-worker.js";
@@ -112,7 +114,17 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   const worker = new Worker(new URL("./cluster-worker.js", import.meta.url), { workerData: init });
   const toWorker = (m: ToWorker) => worker.postMessage(m);
   let metrics: Metrics | undefined;
-  const runner = new GroupRunner(agents, (event) => toWorker({ t: "event", event }), nlog, (group, op, ok) =>
+  const notifier = new Notifier(new Map(config.groups.flatMap((g) => (g.notify ? [[g.name, g.notify] as const] : []))), name, nlog);
+  let leaving = false;
+  const onGroupEvent = (event: ClusterEvent) => {
+    toWorker({ t: "event", event });
+    if (!("group" in event)) return;
+    if (event.kind === "started") void notifier.notify(event.group, "master");
+    else if (event.kind === "failed") void notifier.notify(event.group, "fault");
+    else if (event.kind === "stopped") void notifier.notify(event.group, leaving ? "stopped" : "backup");
+  };
+  for (const g of config.groups) void notifier.notify(g.name, "backup");
+  const runner = new GroupRunner(agents, onGroupEvent, nlog, (group, op, ok) =>
     metrics?.resourceOps.inc({ group, op, outcome: ok ? "ok" : "failed" }),
   );
   const pending = new Map<number, (s: WorkerStatus) => void>();
@@ -219,6 +231,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   return {
     name,
     async drain(timeoutMs: number) {
+      leaving = true;
       toWorker({ t: "event", event: { kind: "standby", on: true } });
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {

@@ -11,6 +11,7 @@ import { OcfAgent } from "../../src/adapters/resources/ocf.js";
 import { SystemdAgent } from "../../src/adapters/resources/systemd.js";
 import type { ClusterEvent } from "../../src/core/cluster/node.js";
 import { GroupRunner } from "../../src/daemon/group-runner.js";
+import { Notifier } from "../../src/daemon/notifier.js";
 
 const dir = mkdtempSync(join(tmpdir(), "vigil-res-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -136,3 +137,19 @@ describe("group runner", () => {
     assert.deepEqual(events, [{ kind: "started", group: "g" }, { kind: "failed", group: "g" }]);
   });
 });
+
+describe("notify scripts", () => {
+  it("get GROUP NODE STATE on every change, in order, once per state", async () => {
+    const script = join(dir, "notify.sh");
+    writeFileSync(script, `#!/bin/sh\necho "notify $*" >> ${join(dir, "calls.log")}\n`, { mode: 0o755 });
+    writeFileSync(join(dir, "calls.log"), "");
+    const n = new Notifier(new Map([["db", script]]), "h1", pino({ level: "silent" }));
+    void n.notify("db", "backup");
+    void n.notify("db", "master");
+    void n.notify("db", "master");
+    void n.notify("other", "fault");
+    await n.notify("db", "fault");
+    assert.deepEqual(calls(), ["notify db h1 backup", "notify db h1 master", "notify db h1 fault"]);
+  });
+});
+

@@ -42,6 +42,6 @@ export function createAgent(r: ResourceConfig, instance: string): ResourceAgent 
     case "systemd":
       return new SystemdAgent(r.unit, r.monitor?.timeout ?? DEFAULT_OP_TIMEOUT_MS);
     case "vip":
-      return new VipAgent(r.address, r.interface);
+      return new VipAgent(r.address, r.interface, r.garp_refresh ?? 0);
   }
 }

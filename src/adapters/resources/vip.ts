@@ -34,8 +34,10 @@ export async function announce(address: string, iface: string, count = GARP_BURS
 /** A virtual IP on one interface. */
 export class VipAgent implements ResourceAgent {
   readonly description: string;
+  private refresh: NodeJS.Timeout | undefined;
 
-  constructor(readonly address: string, readonly iface: string) {
+  /** `refreshMs`: repeat the announcement this often while held (0: only on takeover). */
+  constructor(readonly address: string, readonly iface: string, private refreshMs = 0) {
     this.description = `vip ${address} on ${iface}`;
   }
 
@@ -46,10 +48,16 @@ export class VipAgent implements ResourceAgent {
       if (r.code !== 0) return { ok: false, detail: `${this.description} start: ip addr add ${describeResult(r)}`, output: r.output.trim() };
     }
     const a = await announce(this.address, this.iface);
+    if (this.refreshMs > 0) {
+      clearInterval(this.refresh);
+      this.refresh = setInterval(() => void announce(this.address, this.iface, 1), this.refreshMs);
+    }
     return { ok: true, detail: `${this.description} started; ${a.detail}`, output: a.ok ? undefined : a.output };
   }
 
   async stop(): Promise<OpResult> {
+    clearInterval(this.refresh);
+    this.refresh = undefined;
     return removeAddress(this.address, this.iface);
   }
 

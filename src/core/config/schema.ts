@@ -41,6 +41,8 @@ const vipResource = z.strictObject({
   type: z.literal("vip"),
   address: parsed("an address with prefix such as 10.77.0.100/24", parseCidr),
   interface: z.string({ error: "expected an interface name" }).regex(/^[A-Za-z0-9_.:@-]{1,15}$/, { error: "expected an interface name such as eth0" }),
+  /** Repeat the gratuitous ARP this often while the VIP is held (default: only the burst on takeover). */
+  garp_refresh: duration.optional(),
 });
 
 /** `exec`: an LSB-style script called with start | stop | status plus `args`. */

@@ -1,0 +1,34 @@
+// `notify` scripts: called as `SCRIPT GROUP NODE STATE` (master | backup | fault | stopped) whenever a
+// group's state on this node changes, in order per group, with a timeout, never blocking the cluster
+// loop or the resource operations.
+import type { Logger } from "../adapters/logger.js";
+import { describeResult, runCommand } from "../adapters/run-command.js";
+
+/** A group's state as notify scripts see it on this node. */
+export type NotifyState = "master" | "backup" | "fault" | "stopped";
+
+/** Time one notify call may take. */
+export const NOTIFY_TIMEOUT_MS = 10_000;
+
+/** Runs the notify scripts of groups that have one. */
+export class Notifier {
+  private chains = new Map<string, Promise<void>>();
+  private last = new Map<string, NotifyState>();
+
+  constructor(private scripts: Map<string, string>, private node: string, private log: Logger) {}
+
+  /** Queues a notification when the state changed; returns once it has run (tests wait on it). */
+  notify(group: string, state: NotifyState): Promise<void> {
+    const script = this.scripts.get(group);
+    if (!script || this.last.get(group) === state) return this.chains.get(group) ?? Promise.resolve();
+    this.last.set(group, state);
+    const next = (this.chains.get(group) ?? Promise.resolve()).then(async () => {
+      const r = await runCommand(script, [group, this.node, state], { timeoutMs: NOTIFY_TIMEOUT_MS });
+      const line = `notify ${script} ${group} ${this.node} ${state}: ${describeResult(r)}`;
+      if (r.code === 0) this.log.info({ group, notify: state }, line);
+      else this.log.warn({ group, notify: state, output: r.output.trim() || undefined }, line);
+    });
+    this.chains.set(group, next);
+    return next;
+  }
+}

@@ -86,9 +86,10 @@ export class GroupRunner {
       this.log.info({ group, op: "start", ok: r.ok, output: r.output || undefined }, r.detail);
       if (!r.ok) {
         this.log.error({ group }, `${group}: start failed at ${agent.description}; stopping what was started`);
-        await this.stopAgents(group, agents.slice(0, i).reverse());
-        this.report({ kind: "stopped", group });
-        this.report({ kind: "failed", group });
+        if (await this.stopAgents(group, agents.slice(0, i).reverse())) {
+          this.report({ kind: "stopped", group });
+          this.report({ kind: "failed", group });
+        } else this.report({ kind: "stop-failed", group });
         return;
       }
     }
@@ -98,17 +99,25 @@ export class GroupRunner {
   }
 
   private async stop(group: string): Promise<void> {
-    await this.stopAgents(group, [...(this.agents.get(group) ?? [])].reverse());
-    this.log.info({ group }, `${group} stopped`);
-    this.report({ kind: "stopped", group });
+    if (await this.stopAgents(group, [...(this.agents.get(group) ?? [])].reverse())) {
+      this.log.info({ group }, `${group} stopped`);
+      this.report({ kind: "stopped", group });
+    } else {
+      this.log.error({ group }, `${group}: a resource could not be stopped; the node is unclean for ${group} until \`vigil cleanup ${group}\``);
+      this.report({ kind: "stop-failed", group });
+    }
   }
 
-  private async stopAgents(group: string, agents: ResourceAgent[]): Promise<void> {
+  /** Stops every agent (all are tried even after a failure); true when all stopped. */
+  private async stopAgents(group: string, agents: ResourceAgent[]): Promise<boolean> {
+    let all = true;
     for (const agent of agents) {
       const r = await agent.stop();
       this.onOp(group, "stop", r.ok);
+      all &&= r.ok;
       if (r.ok) this.log.info({ group, op: "stop", output: r.output || undefined }, r.detail);
       else this.log.error({ group, op: "stop", output: r.output || undefined }, `${r.detail} (stop failed)`);
     }
+    return all;
   }
 }

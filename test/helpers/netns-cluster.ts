@@ -68,7 +68,12 @@ export class NetnsCluster {
     writeFileSync(join(this.dir, "cluster.key"), newKeyText(), { mode: 0o600 });
     writeFileSync(join(this.dir, "api.token"), `${TOKEN}\n`, { mode: 0o600 });
     const nodes = this.hosts.map((h, i) => `  - { name: ${h}, address: ${this.lab.addr(11 + i)}, priority: ${200 - i * 50} }`).join("\n");
-    writeFileSync(join(this.dir, "vigil.yaml"), `cluster:\n  name: lab\n  key_file: ${join(this.dir, "cluster.key")}\napi:\n  token_file: ${join(this.dir, "api.token")}\nnodes:\n${nodes}\ngroups:\n  - name: web\n    prefer: [h1]\n${groupExtra}    resources:\n      - { type: vip, address: ${this.vip}/24, interface: eth0 }\n${resourcesYaml}`);
+    writeFileSync(join(this.dir, "vigil.yaml"), `cluster:\n  name: lab\n  key_file: ${join(this.dir, "cluster.key")}\napi:\n  token_file: ${join(this.dir, "api.token")}\nnodes:\n${nodes}\ngroups:\n  - name: web\n    prefer: [h1]\n${groupExtra}    resources:\n      - { type: vip, address: ${this.vip}/24, interface: eth0 }\n${resourcesYaml.replaceAll("VIP6", this.vip6(100))}`);
+  }
+
+  /** An IPv6 address in this lab's ULA prefix (fd77:SUBNET::n). */
+  vip6(n: number): string {
+    return `fd77:${this.lab.subnet}::${n}`;
   }
 
   /** Starts the service on every host and vigil on the given hosts. */

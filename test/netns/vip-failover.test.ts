@@ -13,7 +13,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe("VIP failover between namespace hosts", { skip: why }, () => {
   let c: NetnsCluster;
   before(async () => {
-    c = new NetnsCluster("t");
+    c = new NetnsCluster("t", "    failback: false\n", "      - { type: vip, address: VIP6/64, interface: eth0 }\n");
+    c.lab.exec("client", "ip", "-6", "addr", "add", `${c.vip6(50)}/64`, "dev", "eth0", "nodad");
     await c.start();
   });
   after(async () => {
@@ -28,7 +29,11 @@ describe("VIP failover between namespace hosts", { skip: why }, () => {
   });
 
   it("moves the VIP when the owner's daemon is SIGKILLed (the guard removes it there)", async () => {
+    const has6 = (h: string) => c.lab.exec(h, "ip", "-6", "addr", "show", "dev", "eth0").out.includes(`${c.vip6(100)}/64`);
+    for (let i = 0; i < 50 && !c.lab.exec("h1", "ip", "-6", "addr", "show", "dev", "eth0").out.includes(c.vip6(100)); i++) await sleep(50);
+    assert.equal(c.lab.exec("client", "ping", "-6", "-c", "1", "-W", "1", c.vip6(100)).code, 0, "the IPv6 VIP answers on h1");
     const r = await c.probe(2500, 300, () => c.signalVigil("h1", "SIGKILL"));
+    assert.deepEqual([has6("h1"), has6("h2")], [false, true], "the IPv6 VIP moved too");
     assert.deepEqual(c.vipHolders(), ["h2"]);
     assert.equal(r.doubleAnswers, 0);
     assert.ok(r.longestGap < 1000, `longest gap ${r.longestGap}ms`);

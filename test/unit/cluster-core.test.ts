@@ -21,6 +21,17 @@ describe("vote table", () => {
     assert.equal(v.holder("db", 1301), undefined, "not claiming any more releases it");
   });
 
+  it("keeps the promise of a lock whose stop failed until it runs out, neither renewing nor releasing it", () => {
+    const v = new VoteTable(150, 0);
+    v.judge(1000, "a", ["db"]);
+    v.judge(1100, "a", [], ["db"]);
+    assert.equal(v.holder("db", 1101), "a", "an unclean lock is not released");
+    assert.deepEqual(v.judge(1120, "b", ["db"]).denied, [["db", "a"]]);
+    v.judge(1140, "a", [], ["db"]);
+    assert.equal(v.holder("db", 1150), undefined, "nor renewed: the promise of 1000 ran out at 1150");
+    assert.deepEqual(v.judge(1151, "b", ["db"]).granted, ["db"]);
+  });
+
   it("grants nothing during the quiet period after a restart", () => {
     const v = new VoteTable(150, 500);
     assert.deepEqual(v.judge(499, "a", ["db"]), { granted: [], denied: [["db", "-"]] });
@@ -83,6 +94,12 @@ describe("placement", () => {
       assignments: { db: "h1" }, decisions: ["db placed on h1: its preferred node"],
     });
     assert.equal(run([node("w3", { witness: true })], {}).assignments.db, null);
+  });
+
+  it("at start-up, waits for the preferred node rather than taking whichever node came up first", () => {
+    const nodes = [node("h1", { alive: false }), node("h2")];
+    assert.deepEqual(place({ now: 1000, groups: [g], nodes, previous: {}, failbackSettle: 2000, waitForPreferredUntil: 2000 }), { assignments: { db: null }, decisions: [] });
+    assert.equal(place({ now: 2001, groups: [g], nodes, previous: {}, failbackSettle: 2000, waitForPreferredUntil: 2000 }).assignments.db, "h2");
   });
 
   it("moves a group away from an unheard owner, saying why", () => {

@@ -10,10 +10,10 @@ import { Prng } from "../../src/sim/prng.js";
 const key = Buffer.alloc(32, 7);
 const codec = new FrameCodec(key, "fuzz");
 const samples: ClusterMsg[] = [
-  { type: "hb", from: "h1", inc: 1795264362652, seq: 41, term: 3, claims: ["*leader", "db"], running: ["db"], standby: false, alive: ["h2", "w3"], failures: { db: 1 }, leader: { term: 3, version: 2, assignments: { db: "h1", web: null }, admin: { standby: ["h2"], moves: { db: "h1" }, cleanups: { db: 2 }, maintenance: false } } },
+  { type: "hb", from: "h1", inc: 1795264362652, seq: 41, term: 3, claims: ["*leader", "db"], running: ["db"], unclean: [], standby: false, alive: ["h2", "w3"], failures: { db: 1 }, leader: { term: 3, version: 2, assignments: { db: "h1", web: null }, admin: { standby: ["h2"], moves: { db: "h1" }, cleanups: { db: 2 }, maintenance: false } } },
   { type: "cmd", from: "h2", inc: 5, seq: 78, id: 3, cmd: { kind: "move", group: "db", node: "h1" } },
   { type: "cmdres", from: "h1", inc: 1795264362652, seq: 42, id: 3, ok: true, message: "db is moved to h1 by an operator" },
-  { type: "hb", from: "w3", inc: 2, seq: 9, term: 0, claims: [], running: [], standby: true, alive: [], failures: {} },
+  { type: "hb", from: "w3", inc: 2, seq: 9, term: 0, claims: [], running: ["web"], unclean: ["web"], standby: true, alive: [], failures: {} },
   { type: "ack", from: "h2", inc: 5, seq: 77, ackInc: 1795264362652, ackSeq: 41, term: 3, granted: ["db"], denied: [["*leader", "h1"], ["web", "-"]] },
 ];
 const valid = samples.map((m) => Buffer.from(JSON.stringify(m)));

@@ -1,5 +1,8 @@
 // `vip` resources: a virtual IP added to an interface with `ip addr`, announced with a burst of
-// gratuitous ARP (arping -U; IPv6: unsolicited neighbour advertisement with ndsend) and removed on stop.
+// gratuitous ARP (arping -U) and removed on stop. An IPv6 VIP is added without duplicate address
+// detection and with the interface's ndisc_notify set, so the kernel itself sends the unsolicited
+// neighbour advertisement the moment the address appears.
+import { writeFileSync } from "node:fs";
 import { describeResult, runCommand } from "../run-command.js";
 import type { MonitorResult, OpResult, ResourceAgent } from "./agent.js";
 
@@ -22,19 +25,30 @@ export async function removeAddress(address: string, iface: string): Promise<OpR
   return { ok: r.code === 0, detail: `vip ${address} on ${iface} removed: ${describeResult(r)}`, output: r.output.trim() };
 }
 
-/** Sends unsolicited ARP (IPv4) or neighbour advertisements (IPv6) for `address` on `iface`. */
+/** Sends unsolicited ARP for an IPv4 `address` on `iface` (IPv6 is announced by the kernel on add). */
 export async function announce(address: string, iface: string, count = GARP_BURST): Promise<OpResult> {
   const ip = address.split("/")[0] ?? address;
-  const r = ip.includes(":")
-    ? await runCommand("ndsend", [ip, iface], { timeoutMs: OP_TIMEOUT_MS })
-    : await runCommand("arping", ["-q", "-U", "-c", String(count), "-w", "1", "-I", iface, ip], { timeoutMs: OP_TIMEOUT_MS });
+  if (ip.includes(":")) return { ok: true, detail: `announce ${ip} on ${iface}: unsolicited neighbour advertisement sent by the kernel` };
+  const r = await runCommand("arping", ["-q", "-U", "-c", String(count), "-w", "1", "-I", iface, ip], { timeoutMs: OP_TIMEOUT_MS });
   return { ok: r.code === 0, detail: `announce ${ip} on ${iface}: ${describeResult(r)}`, output: r.output.trim() };
+}
+
+/** Asks the kernel to advertise new IPv6 addresses of `iface` (net.ipv6.conf.IFACE.ndisc_notify = 1). */
+function enableNdiscNotify(iface: string): string | undefined {
+  try {
+    writeFileSync(`/proc/sys/net/ipv6/conf/${iface}/ndisc_notify`, "1");
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 /** A virtual IP on one interface. */
 export class VipAgent implements ResourceAgent {
   readonly description: string;
   private refresh: NodeJS.Timeout | undefined;
+  /** The burst of the last takeover: it runs on while the next resources start (arping waits between packets). */
+  lastAnnounce: Promise<OpResult> | undefined;
 
   /** `refreshMs`: repeat the announcement this often while held (0: only on takeover). */
   constructor(readonly address: string, readonly iface: string, private refreshMs = 0) {
@@ -42,17 +56,20 @@ export class VipAgent implements ResourceAgent {
   }
 
   async start(): Promise<OpResult> {
+    const v6 = this.address.includes(":");
+    const notifyErr = v6 ? enableNdiscNotify(this.iface) : undefined;
+    if (notifyErr) return { ok: false, detail: `${this.description} start: cannot enable ndisc_notify: ${notifyErr}` };
     if (!(await hasAddress(this.address, this.iface))) {
-      const args = ["addr", "add", this.address, "dev", this.iface, ...(this.address.includes(":") ? ["nodad"] : [])];
+      const args = [...(v6 ? ["-6"] : []), "addr", "add", this.address, "dev", this.iface, ...(v6 ? ["nodad"] : [])];
       const r = await runCommand("ip", args, { timeoutMs: OP_TIMEOUT_MS });
       if (r.code !== 0) return { ok: false, detail: `${this.description} start: ip addr add ${describeResult(r)}`, output: r.output.trim() };
     }
-    const a = await announce(this.address, this.iface);
+    this.lastAnnounce = announce(this.address, this.iface);
     if (this.refreshMs > 0) {
       clearInterval(this.refresh);
       this.refresh = setInterval(() => void announce(this.address, this.iface, 1), this.refreshMs);
     }
-    return { ok: true, detail: `${this.description} started; ${a.detail}`, output: a.ok ? undefined : a.output };
+    return { ok: true, detail: `${this.description} started; gratuitous ARP burst under way` };
   }
 
   async stop(): Promise<OpResult> {

@@ -15,6 +15,11 @@ export class FailureLog {
     return list.length;
   }
 
+  /** Records failures until the count reaches `count` (a failed stop makes the node ineligible at once). */
+  atLeast(group: string, count: number, now: number): void {
+    while (this.live(group, now).length < count) this.record(group, now);
+  }
+
   /** Forgets every failure of a group (`vigil cleanup`). */
   cleanup(group: string): void {
     this.times.delete(group);

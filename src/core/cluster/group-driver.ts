@@ -2,8 +2,9 @@
 // leader assigns it here, start it once the lease is held, stop it when it is assigned elsewhere or when
 // the lease is about to run out (self-fence), and release the lock once it has stopped.
 
-/** Where a group stands on this node. */
-export type GroupState = "stopped" | "starting" | "running" | "stopping";
+/** Where a group stands on this node. `unclean`: a stop failed, so its resources may still run here;
+ * the node gives the group's lease up (without releasing it early) and may not run it again until cleanup. */
+export type GroupState = "stopped" | "starting" | "running" | "stopping" | "unclean";
 
 /** The assignment this node follows. */
 export interface FollowedAssignment {
@@ -61,6 +62,15 @@ export class GroupDriver {
     this.groups.set(group, "stopped");
   }
 
+  unclean(group: string): void {
+    this.groups.set(group, "unclean");
+  }
+
+  /** Groups whose stop failed here. */
+  uncleanGroups(): string[] {
+    return [...this.groups].filter(([, s]) => s === "unclean").map(([g]) => g).sort();
+  }
+
   stop(group: string, reason: string, out: DriveOutput): void {
     this.groups.set(group, "stopping");
     out.actions.push({ kind: "stop", group });
@@ -72,6 +82,7 @@ export class GroupDriver {
     let urgent = false;
     const f = c.following;
     for (const [group, state] of this.groups) {
+      if (state === "unclean") continue;
       const mine = f?.assignments[group] === c.self;
       const safeUntil = c.leaseEnd(group) - c.fenceMargin;
       if (mine && !c.wants(group)) {

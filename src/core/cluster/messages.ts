@@ -17,6 +17,8 @@ export interface Heartbeat {
   claims: string[];
   /** Groups whose resources run on the sender. */
   running: string[];
+  /** Groups whose stop failed on the sender: their promises must run out, not be released. */
+  unclean: string[];
   standby: boolean;
   /** Peers the sender hears (so others can tell whether it could reach a quorum). */
   alive: string[];
@@ -93,6 +95,7 @@ const heartbeatSchema = z.strictObject({
   term: counter,
   claims: lockList,
   running: lockList,
+  unclean: lockList,
   standby: z.boolean(),
   alive: z.array(name).max(512),
   failures: z.record(name, counter),

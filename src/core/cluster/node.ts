@@ -29,6 +29,8 @@ export type ClusterEvent =
   | { kind: "started"; group: string }
   | { kind: "stopped"; group: string }
   | { kind: "failed"; group: string }
+  /** A stop failed or timed out: the group may still run here. */
+  | { kind: "stop-failed"; group: string }
   | { kind: "standby"; on: boolean }
   /** `vigil cleanup GROUP`: forget this node's failures of the group. */
   | { kind: "cleanup"; group: string }
@@ -218,7 +220,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
       if (!f || hb.leader.term > f.term || (hb.leader.term === f.term && hb.leader.version >= f.version)) this.following = { ...hb.leader, from: hb.from };
     }
     if (!this.isVoter) return;
-    const verdict = this.votes.judge(now, hb.from, hb.claims);
+    const verdict = this.votes.judge(now, hb.from, hb.claims, hb.unclean);
     if (verdict.denied.length > 0) this.pendingRejudge.set(hb.from, { seq: hb.seq, inc: hb.inc, claims: hb.claims });
     else this.pendingRejudge.delete(hb.from);
     if (hb.claims.length > 0) this.sendAck(hb.from, hb.inc, hb.seq, verdict.granted, verdict.denied);
@@ -247,6 +249,15 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
       case "stopped":
         this.groups.stopped(e.group);
         return;
+      case "stop-failed": {
+        const spec = this.spec.groups.find((g) => g.name === e.group);
+        this.groups.unclean(e.group);
+        this.locks.release(e.group);
+        this.failures.atLeast(e.group, spec?.migrationThreshold ?? 1, now);
+        this.decide(`${this.id}: ${e.group} could not be stopped and is unclean here: it may run elsewhere only once its lease has run out, and here again only after cleanup`);
+        this.urgent = true;
+        return;
+      }
       case "failed":
         this.decide(`${this.id}: ${e.group} failed (${this.failures.record(e.group, now)} failures here)`);
         if (this.groups.state(e.group) !== "stopped" && !this.admin.maintenance) this.groups.stop(e.group, `${this.id} stops ${e.group}: it failed and restarts`, this.out);
@@ -363,6 +374,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
       if (n <= (this.cleanupsSeen[group] ?? 0)) continue;
       this.cleanupsSeen[group] = n;
       this.failures.cleanup(group);
+      if (this.groups.state(group) === "unclean") this.groups.stop(group, `${this.id} tries again to stop ${group}: cleanup by an operator`, this.out);
       this.urgent = true;
     }
   }
@@ -389,7 +401,10 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
 
   private placeGroups(now: number): void {
     if (!this.leading) return;
-    const result = place({ now, groups: this.spec.groups, nodes: this.nodeViews(now), previous: this.leading.assignments, failbackSettle: this.spec.failbackSettle, moves: this.leading.admin.moves });
+    const result = place({
+      now, groups: this.spec.groups, nodes: this.nodeViews(now), previous: this.leading.assignments, failbackSettle: this.spec.failbackSettle, moves: this.leading.admin.moves,
+      waitForPreferredUntil: this.bootAt + this.spec.failbackSettle,
+    });
     if (result.decisions.length === 0) return;
     for (const d of result.decisions) this.decide(`${d} (leader ${this.id}, term ${this.leading.term})`);
     this.leading = { ...this.leading, version: this.leading.version + 1, assignments: result.assignments };
@@ -413,12 +428,12 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     const claims = this.locks.claims();
     this.locks.sentHeartbeat(seq, now);
     if (this.isVoter) {
-      const own = this.votes.judge(now, this.id, claims);
+      const own = this.votes.judge(now, this.id, claims, this.groups.uncleanGroups());
       this.locks.answer(this.id, seq, own.granted, own.denied);
       this.selfBlockedUntil = own.denied.length === 0 ? -Infinity : Math.max(this.votes.quietEnd, ...own.denied.map(([l]) => this.votes.promiseEnd(l)));
     }
     const hb: Heartbeat = {
-      type: "hb", from: this.id, inc: this.inc, seq, term: this.term, claims, running: this.groups.active(),
+      type: "hb", from: this.id, inc: this.inc, seq, term: this.term, claims, running: this.groups.active(), unclean: this.groups.uncleanGroups(),
       standby: this.standby, alive: this.peers.all().filter((p) => this.peers.alive(p.name, now)).map((p) => p.name),
       failures: this.failures.counts(now), ...(this.leading ? { leader: this.leading } : {}),
     };

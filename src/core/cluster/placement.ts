@@ -27,6 +27,9 @@ export interface PlacementInput {
   failbackSettle: number;
   /** Groups pinned to a node by an operator's `move`; they go there whenever it is eligible. */
   moves?: Readonly<Record<string, string>>;
+  /** Until this local time (the leader's start-up), a group that runs nowhere waits for its preferred
+   * node instead of going to whichever node happened to start first. */
+  waitForPreferredUntil?: number;
 }
 
 /** Group → node (null: nowhere), with one sentence per change. */
@@ -89,6 +92,10 @@ function placeOne(g: GroupSpec, input: PlacementInput, byName: Map<string, NodeV
     return { node: current, reason: `${g.name} stays on ${current}: ${g.failback ? "already on its best node" : "failback is off"}` };
   }
   const best = eligible[0];
+  const preferred = g.prefer[0] === undefined ? undefined : byName.get(g.prefer[0]);
+  if (current === null && preferred && !preferred.alive && input.now < (input.waitForPreferredUntil ?? -Infinity)) {
+    return { node: null, reason: `${g.name} waits for ${preferred.name} to start` };
+  }
   if (!best) return { node: null, reason: `${g.name} cannot run anywhere: no eligible node${current ? ` (${current} ${why})` : ""}` };
   if (current === null) return { node: best.name, reason: `${g.name} placed on ${best.name}: ${g.prefer[0] === best.name ? "its preferred node" : "best eligible node"}` };
   return { node: best.name, reason: `${g.name} moves ${current}→${best.name}: ${current} ${why}` };

@@ -20,9 +20,10 @@ export class VoteTable {
   /** `quietUntil`: after a restart a voter grants nothing until promises it may have forgotten ran out. */
   constructor(private lease: number, private quietUntil: number) {}
 
-  /** Judges a node's current claims; locks it held here but no longer claims are released. */
-  judge(now: number, from: string, claims: readonly string[]): Verdict {
-    for (const [lock, p] of this.promises) if (p.holder === from && !claims.includes(lock)) this.promises.delete(lock);
+  /** Judges a node's current claims; locks it held here but no longer claims are released, except
+   * `unclean` ones (a failed stop): their promise is neither renewed nor released, it runs out. */
+  judge(now: number, from: string, claims: readonly string[], unclean: readonly string[] = []): Verdict {
+    for (const [lock, p] of this.promises) if (p.holder === from && !claims.includes(lock) && !unclean.includes(lock)) this.promises.delete(lock);
     const verdict: Verdict = { granted: [], denied: [] };
     for (const lock of claims) {
       const p = this.promises.get(lock);

@@ -68,6 +68,7 @@ function liveness(spec: ClusterSpec): Invariant<ClusterView> {
       const runners = spec.members.filter((m) => !m.witness && !admin?.standby.includes(m.name));
       if (runners.length === 0) return undefined;
       for (const g of spec.groups) {
+        if (!runners.some((m) => obs.nodes.find((n) => n.id === m.name)?.view?.groups[g.name] !== "unclean")) continue;
         const running = up.filter((n) => n.view?.groups[g.name] === "running" && n.view.holds.includes(g.name));
         if (running.length !== 1) return `${g.name} runs on ${running.length} nodes`;
       }
@@ -101,7 +102,8 @@ export function clusterProtocol(o: Partial<ClusterSimOptions> = {}): SimProtocol
       const key = `${id}/${action.group}`;
       const at = Math.max(realNow, busyUntil.get(key) ?? 0) + prng.between(0.1, 5);
       busyUntil.set(key, at);
-      return [{ delay: at - realNow, event: { kind: action.kind === "start" ? "started" : "stopped", group: action.group } }];
+      const failsToStop = action.kind === "stop" && prng.chance(0.02);
+      return [{ delay: at - realNow, event: { kind: action.kind === "start" ? "started" : failsToStop ? "stop-failed" : "stopped", group: action.group } }];
     },
     invariants: () => [safety(spec), liveness(spec)],
     operatorInputs(prng, faultyFor) {

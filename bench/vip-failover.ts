@@ -2,13 +2,15 @@
 // A client connects to the VIP every 5ms; per trial we record its longest gap without an answer and the
 // instants at which two different hosts answered. Scenarios: the owner drops off the network (link
 // down), and the owner's HA daemon is SIGKILLed.
-// Usage (root): npx tsx bench/vip-failover.ts [--trials 20]
+// Usage (root): npx tsx bench/vip-failover.ts [--trials 20] [--only vigil|keepalived]
 import { NetnsCluster } from "../test/helpers/netns-cluster.js";
 import { netnsUnavailable } from "../test/helpers/netns.js";
 
 type System = { name: string; kind: "vigil" | "keepalived"; advert?: number };
 const SYSTEMS: System[] = [{ name: "vigil (25ms/150ms)", kind: "vigil" }, { name: "keepalived advert_int 1s", kind: "keepalived", advert: 1 }, { name: "keepalived advert_int 0.1s", kind: "keepalived", advert: 0.1 }];
 const SCENARIOS = ["owner link down", "owner daemon SIGKILL"] as const;
+const onlyArg = process.argv.indexOf("--only");
+const ONLY = onlyArg >= 0 ? process.argv[onlyArg + 1] : undefined;
 
 const trialsArg = process.argv.indexOf("--trials");
 const TRIALS = trialsArg >= 0 ? Number(process.argv[trialsArg + 1]) : 20;
@@ -43,7 +45,7 @@ if (why) {
 }
 const rows: string[] = [];
 for (const scenario of SCENARIOS) {
-  for (const sys of SYSTEMS) {
+  for (const sys of SYSTEMS.filter((x) => ONLY === undefined || x.kind === ONLY)) {
     const gaps: number[] = [];
     let doubles = 0;
     for (let t = 0; t < TRIALS; t++) {

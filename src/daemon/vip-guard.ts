@@ -1,8 +1,9 @@
 // The VIP guard: a small separate process that removes this node's virtual IPs when the daemon can no
 // longer vouch for them. The cluster worker writes, every heartbeat, how long each held VIP stays
 // covered by its group's lease ({"holdMs":N,"vips":[[address, interface], ...]} per line). If no renewal
-// arrives in time (the daemon is frozen, or its cluster loop starved) or the pipe closes (the daemon
-// died), the guard removes the VIPs itself, before any other node may take them over.
+// arrives in time (the daemon is frozen, or its cluster loop starved) or the daemon died (the pipe
+// closed), the guard removes the VIPs itself when the last reported lease runs out: before any other
+// node may take them over, and not earlier, so clients are not left without an answer meanwhile.
 import { createInterface } from "node:readline";
 import { removeAddress } from "../adapters/resources/vip.js";
 
@@ -41,8 +42,11 @@ lines.on("line", (line) => {
   }
 });
 lines.on("close", () => {
+  // The daemon is gone. The lease it last reported still covers its VIPs (nobody else may take them
+  // before it runs out), so they keep answering until then and are removed exactly when it ends.
   if (timer) clearTimeout(timer);
-  void removeAll("the daemon is gone").then(() => process.exit(0));
+  const left = Math.max(0, deadline - performance.now());
+  setTimeout(() => void removeAll("the daemon is gone and its lease ran out").then(() => process.exit(0)), held.length > 0 ? left : 0);
 });
 process.on("SIGTERM", () => undefined);
 process.on("SIGINT", () => undefined);

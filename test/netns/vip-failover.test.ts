@@ -38,7 +38,7 @@ describe("VIP failover between namespace hosts", { skip: why }, () => {
     assert.equal(r.doubleAnswers, 0);
     assert.ok(r.longestGap < 1000, `longest gap ${r.longestGap}ms`);
     assert.ok(r.answers.some((a) => a.host === "h2"));
-    assert.match(c.log("h1"), /guard: the daemon is gone; vip .* removed/);
+    assert.match(c.log("h1"), /guard: the daemon is gone and its lease ran out; vip .* removed/);
   });
 
   it("gives the VIP up when the owner is cut off from the other nodes but not from the client", async () => {

@@ -6,9 +6,6 @@ import { writeFileSync } from "node:fs";
 import { describeResult, runCommand } from "../run-command.js";
 import type { MonitorResult, OpResult, ResourceAgent } from "./agent.js";
 
-/** How many gratuitous ARPs announce a takeover. */
-export const GARP_BURST = 3;
-
 const OP_TIMEOUT_MS = 5000;
 
 /** Whether `address` (with prefix) is configured on `iface`. */
@@ -25,12 +22,17 @@ export async function removeAddress(address: string, iface: string): Promise<OpR
   return { ok: r.code === 0, detail: `vip ${address} on ${iface} removed: ${describeResult(r)}`, output: r.output.trim() };
 }
 
-/** Sends unsolicited ARP for an IPv4 `address` on `iface` (IPv6 is announced by the kernel on add). */
-export async function announce(address: string, iface: string, count = GARP_BURST): Promise<OpResult> {
+/** When, after a takeover, the gratuitous ARPs of the burst go out (ms). */
+export const GARP_BURST_MS = [0, 150, 500];
+
+/** Sends one unsolicited ARP for an IPv4 `address` on `iface` (IPv6 is announced by the kernel on add).
+ * arping sends at once but then lingers about a second; it is stopped after the packet is out. */
+export async function announce(address: string, iface: string): Promise<OpResult> {
   const ip = address.split("/")[0] ?? address;
   if (ip.includes(":")) return { ok: true, detail: `announce ${ip} on ${iface}: unsolicited neighbour advertisement sent by the kernel` };
-  const r = await runCommand("arping", ["-q", "-U", "-c", String(count), "-w", "1", "-I", iface, ip], { timeoutMs: OP_TIMEOUT_MS });
-  return { ok: r.code === 0, detail: `announce ${ip} on ${iface}: ${describeResult(r)}`, output: r.output.trim() };
+  const r = await runCommand("arping", ["-q", "-U", "-c", "1", "-I", iface, ip], { timeoutMs: 200 });
+  const ok = r.code === 0 || (r.timedOut && !r.spawnError);
+  return { ok, detail: `announce ${ip} on ${iface}: ${ok ? "gratuitous ARP sent" : describeResult(r)}`, output: r.output.trim() };
 }
 
 /** Asks the kernel to advertise new IPv6 addresses of `iface` (net.ipv6.conf.IFACE.ndisc_notify = 1). */
@@ -47,8 +49,8 @@ function enableNdiscNotify(iface: string): string | undefined {
 export class VipAgent implements ResourceAgent {
   readonly description: string;
   private refresh: NodeJS.Timeout | undefined;
-  /** The burst of the last takeover: it runs on while the next resources start (arping waits between packets). */
-  lastAnnounce: Promise<OpResult> | undefined;
+  /** The rest of the takeover burst; cancelled when the VIP goes, so a stale owner never announces. */
+  private pending: NodeJS.Timeout[] = [];
 
   /** `refreshMs`: repeat the announcement this often while held (0: only on takeover). */
   constructor(readonly address: string, readonly iface: string, private refreshMs = 0) {
@@ -64,17 +66,22 @@ export class VipAgent implements ResourceAgent {
       const r = await runCommand("ip", args, { timeoutMs: OP_TIMEOUT_MS });
       if (r.code !== 0) return { ok: false, detail: `${this.description} start: ip addr add ${describeResult(r)}`, output: r.output.trim() };
     }
-    this.lastAnnounce = announce(this.address, this.iface);
-    if (this.refreshMs > 0) {
-      clearInterval(this.refresh);
-      this.refresh = setInterval(() => void announce(this.address, this.iface, 1), this.refreshMs);
-    }
-    return { ok: true, detail: `${this.description} started; gratuitous ARP burst under way` };
+    this.cancelAnnouncements();
+    const first = await announce(this.address, this.iface);
+    this.pending = GARP_BURST_MS.slice(1).map((ms) => setTimeout(() => void announce(this.address, this.iface), ms));
+    if (this.refreshMs > 0) this.refresh = setInterval(() => void announce(this.address, this.iface), this.refreshMs);
+    return { ok: true, detail: `${this.description} started; ${first.detail}`, output: first.ok ? undefined : first.output };
+  }
+
+  private cancelAnnouncements(): void {
+    for (const t of this.pending) clearTimeout(t);
+    this.pending = [];
+    clearInterval(this.refresh);
+    this.refresh = undefined;
   }
 
   async stop(): Promise<OpResult> {
-    clearInterval(this.refresh);
-    this.refresh = undefined;
+    this.cancelAnnouncements();
     return removeAddress(this.address, this.iface);
   }
 

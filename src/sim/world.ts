@@ -29,7 +29,7 @@ export interface SimProtocol<M, A, E, V> {
   /** Operator inputs to inject during the faulty part of the run (commands, say), from the run's PRNG. */
   operatorInputs?(prng: Prng, faultyFor: number): { at: number; node: string; event: E }[];
   /** A fixed fault script instead of a random schedule (for scenario tests); clocks stay exact. */
-  scripted?: { faults: Fault[]; healAt: number; endAt: number };
+  scripted?: { faults: Fault[]; healAt: number; endAt: number; operator?: { at: number; node: string; event: E }[] };
   describeMessage(msg: M): string;
   /** When given, every message crosses the simulated network encoded and is decoded on arrival, as on
    * the wire; one that fails to decode is a failure of the run. Otherwise messages are deep-copied. */
@@ -103,7 +103,7 @@ class World<M, A, E, V> {
       this.queue.push(this.prng.between(0, p.interval), { t: "start", node: id });
     }
     for (const fault of this.schedule.faults) this.queue.push(fault.at, { t: "fault", fault });
-    for (const op of p.scripted ? [] : (p.operatorInputs?.(this.prng, p.faultyFor) ?? [])) {
+    for (const op of p.scripted ? (p.scripted.operator ?? []) : (p.operatorInputs?.(this.prng, p.faultyFor) ?? [])) {
       this.queue.push(op.at, { t: "operator", node: op.node, event: op.event });
     }
     this.queue.push(this.schedule.healAt, { t: "fault", fault: { at: this.schedule.healAt, kind: "calm" } });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { FailureLog } from "../../src/core/cluster/failures.js";
 import { LockHolder } from "../../src/core/cluster/locks.js";
 import { Peers } from "../../src/core/cluster/peers.js";
 import { place, type NodeView } from "../../src/core/cluster/placement.js";
@@ -163,5 +164,35 @@ describe("cluster core in scripted scenarios", () => {
     assert.ok(!d.some((l) => /n2 fences n1/.test(l)), "the lower-priority node waits a lease longer and is fenced first");
     assert.ok(d.slice(fence).some((l) => /n1 fenced n2: it may now run alone/.test(l)), d.join("\n"));
     assert.ok(d.slice(fence).some((l) => /n1 starts g2/.test(l)), d.join("\n"));
+  });
+});
+
+describe("failure log", () => {
+  it("forgets failures after the group's failure_timeout, and on cleanup", () => {
+    const log = new FailureLog(new Map([["db", 1000]]));
+    log.record("db", 0);
+    log.record("db", 600);
+    log.record("web", 600);
+    assert.deepEqual(log.counts(700), { db: 2, web: 1 });
+    assert.deepEqual(log.counts(1200), { db: 1, web: 1 }, "the failure at 0 is older than 1s");
+    assert.equal(log.nextExpiry(), 1000);
+    log.cleanup("web");
+    assert.deepEqual(log.counts(1200), { db: 1 });
+  });
+});
+
+describe("maintenance", () => {
+  it("stops touching resources: an owner cut off from the others keeps its group, and nothing starts elsewhere", () => {
+    const cut: Fault[] = ["n2", "n3"].flatMap((o) => [{ at: 1500, kind: "cut" as const, from: "n1", to: o }, { at: 1500, kind: "cut" as const, from: o, to: "n1" }]);
+    const p = {
+      ...clusterProtocol({ nodes: 3, groups: 1 }),
+      invariants: () => [],
+      scripted: { faults: cut, healAt: 3000, endAt: 3100, operator: [{ at: 1000, node: "n2", event: { kind: "command" as const, id: 1, cmd: { kind: "maintenance" as const, on: true } } }] },
+    };
+    const r = runSeed(p, 5, true);
+    const d = r.trace.filter((l) => l.includes("▸"));
+    assert.ok(d.some((l) => /maintenance on: vigil stops touching resources by an operator/.test(l)), d.join("\n"));
+    assert.ok(!d.some((l) => /n1 stops g1/.test(l)), "no self-fence while in maintenance");
+    assert.ok(!d.some((l) => /n[23] starts g1/.test(l)), "no start elsewhere while in maintenance");
   });
 });

@@ -227,6 +227,9 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
     throw new StartupError(`cannot listen on ${opts.api ?? config.api.listen} for the API: ${(err as Error).message}`);
   }
   nlog.info({ api: opts.api ?? config.api.listen }, `vigil ${name} running in cluster ${config.cluster.name}`);
+  if (config.virtual_servers.length > 0) {
+    nlog.warn({ virtual_servers: config.virtual_servers.map((v) => v.name) }, "virtual_servers are validated but not served by this version of vigil yet");
+  }
 
   return {
     name,

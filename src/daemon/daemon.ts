@@ -45,21 +45,14 @@ function readKey(file: string): Buffer {
   return Buffer.from(readFileSync(file, "utf8").trim(), "utf8");
 }
 
+/** The agents of every group's resources, in order, with their monitor intervals. */
 function agentsFor(config: Config): Map<string, ManagedResource[]> {
-  const problems: string[] = [];
-  const agents = new Map<string, ManagedResource[]>();
-  config.groups.forEach((g, gi) => {
-    agents.set(g.name, g.resources.flatMap((r, ri) => {
-      try {
-        return [{ agent: createAgent(r, `${g.name}-${ri}`), monitorEveryMs: ("monitor" in r && r.monitor?.interval) || 0 }];
-      } catch (err) {
-        problems.push(`groups[${gi}].resources[${ri}]: ${(err as Error).message}`);
-        return [];
-      }
-    }));
-  });
-  if (problems.length > 0) throw new StartupError(problems.join("\n"));
-  return agents;
+  return new Map(
+    config.groups.map((g) => [
+      g.name,
+      g.resources.map((r, ri) => ({ agent: createAgent(r, `${g.name}-${ri}`), monitorEveryMs: ("monitor" in r && r.monitor?.interval) || 0 })),
+    ]),
+  );
 }
 
 /** Removes configured VIPs left on this host (by a crash): at start-up this node owns none. */

@@ -31,8 +31,7 @@ export interface ResourceAgent {
 /** Default time one start or stop may take. */
 export const DEFAULT_OP_TIMEOUT_MS = 20_000;
 
-/** Builds the agent for a configured resource (`instance` names it, e.g. for OCF), or says why this
- * build cannot drive it. */
+/** Builds the agent for a configured resource (`instance` names it, e.g. for OCF). */
 export function createAgent(r: ResourceConfig, instance: string): ResourceAgent {
   switch (r.type) {
     case "exec":

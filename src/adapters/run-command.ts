@@ -58,3 +58,8 @@ export function describeResult(r: CommandResult): string {
   if (r.signal) return `killed by ${r.signal}`;
   return `exit ${r.code} in ${Math.round(r.ms)}ms`;
 }
+
+/** The usual outcome of a resource operation: ok on exit 0, one line saying what ran and how it ended. */
+export function operationOutcome(label: string, r: CommandResult, ok = r.code === 0): { ok: boolean; detail: string; output: string } {
+  return { ok, detail: `${label}: ${describeResult(r)}`, output: r.output.trim() };
+}

@@ -1,5 +1,5 @@
 // `exec` resources: an LSB-style script called as `PATH start|stop|status [ARGS...]` (the action first, as init scripts take it).
-import { describeResult, runCommand } from "../run-command.js";
+import { describeResult, operationOutcome, runCommand } from "../run-command.js";
 import type { MonitorResult, OpResult, ResourceAgent } from "./agent.js";
 
 /** Drives an LSB-style script. */
@@ -11,8 +11,7 @@ export class ExecAgent implements ResourceAgent {
   }
 
   private async op(action: "start" | "stop"): Promise<OpResult> {
-    const r = await runCommand(this.path, [action, ...this.args], { timeoutMs: this.timeoutMs });
-    return { ok: r.code === 0, detail: `${this.description} ${action}: ${describeResult(r)}`, output: r.output.trim() };
+    return operationOutcome(`${this.description} ${action}`, await runCommand(this.path, [action, ...this.args], { timeoutMs: this.timeoutMs }));
   }
 
   start(): Promise<OpResult> {

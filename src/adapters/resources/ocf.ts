@@ -2,7 +2,7 @@
 // OCF_ROOT, OCF_RESOURCE_INSTANCE and OCF_RESKEY_* in the environment. Exit codes follow the OCF
 // standard: 0 success / running, 7 not running, 8 running promoted; anything else is a failure.
 import { join } from "node:path";
-import { describeResult, runCommand } from "../run-command.js";
+import { describeResult, operationOutcome, runCommand } from "../run-command.js";
 import type { MonitorResult, OpResult, ResourceAgent } from "./agent.js";
 
 /** Where OCF agents live unless OCF_ROOT says otherwise. */
@@ -37,13 +37,11 @@ export class OcfAgent implements ResourceAgent {
   }
 
   async start(): Promise<OpResult> {
-    const r = await this.run("start");
-    return { ok: r.code === OCF.SUCCESS, detail: `${this.description} start: ${describeResult(r)}`, output: r.output.trim() };
+    return operationOutcome(`${this.description} start`, await this.run("start"));
   }
 
   async stop(): Promise<OpResult> {
-    const r = await this.run("stop");
-    return { ok: r.code === OCF.SUCCESS, detail: `${this.description} stop: ${describeResult(r)}`, output: r.output.trim() };
+    return operationOutcome(`${this.description} stop`, await this.run("stop"));
   }
 
   async monitor(): Promise<MonitorResult> {

@@ -1,5 +1,5 @@
 // `systemd` resources: a unit driven with `systemctl start|stop|is-active UNIT`.
-import { describeResult, runCommand } from "../run-command.js";
+import { describeResult, operationOutcome, runCommand } from "../run-command.js";
 import type { MonitorResult, OpResult, ResourceAgent } from "./agent.js";
 
 /** Drives one systemd unit through systemctl (found on PATH). */
@@ -11,8 +11,7 @@ export class SystemdAgent implements ResourceAgent {
   }
 
   private async op(action: "start" | "stop"): Promise<OpResult> {
-    const r = await runCommand("systemctl", [action, this.unit], { timeoutMs: this.timeoutMs });
-    return { ok: r.code === 0, detail: `${this.description} ${action}: ${describeResult(r)}`, output: r.output.trim() };
+    return operationOutcome(`${this.description} ${action}`, await runCommand("systemctl", [action, this.unit], { timeoutMs: this.timeoutMs }));
   }
 
   start(): Promise<OpResult> {

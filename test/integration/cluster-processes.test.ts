@@ -47,11 +47,14 @@ describe("three vigil processes on loopback", () => {
     const owner = await c.waitFor("a new owner of db", () => c.owner("db"), 5000, 5);
     const took = Date.now() - t0;
     assert.equal(owner, "n2");
-    const l = await c.waitFor("a new leader", leader);
-    assert.equal(l.name, "n2");
+    // Under load n3 may lead for a moment (no better node asked in time); n2 then takes over.
+    const l = await c.waitFor("n2 leading", async () => {
+      const x = await leader();
+      return x?.name === "n2" ? x : undefined;
+    }, 3000);
     assert.ok(l.term > termBefore, `term ${l.term} after ${termBefore}`);
-    assert.ok(took < 2000, `failover took ${took}ms`);
-    assert.ok(c.decisions().some((d) => d.node === "n2" && /^n2 leads term \d+: n1 unheard for \d+ms$/.test(d.msg)), c.tail());
+    assert.ok(took < 4000, `failover took ${took}ms (speed is measured by bench/failover.ts; this bound only catches a stuck failover)`);
+    assert.ok(c.decisions().some((d) => d.node === "n2" && /^n2 leads term \d+: (n1 unheard for \d+ms|n3 stepped aside)$/.test(d.msg)), c.tail());
     assert.ok(c.decisions().some((d) => /^db moves n1→n2: n1 unheard for \d+ms/.test(d.msg)), c.tail());
   });
 

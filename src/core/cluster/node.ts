@@ -315,7 +315,9 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     const nowHolds = this.holds(LEADER_LOCK, now);
     if (nowHolds && !this.leading) {
       this.term += 1;
-      const prev = this.lastLeader && this.lastLeader.name !== this.id ? `${this.lastLeader.name} unheard for ${Math.round(now - this.lastLeader.at)}ms` : "no other leader heard";
+      const last = this.lastLeader && this.lastLeader.name !== this.id ? this.lastLeader : undefined;
+      const silent = last ? now - last.at : 0;
+      const prev = !last ? "no other leader heard" : silent < this.spec.lease && this.peers.alive(last.name, now) ? `${last.name} stepped aside` : `${last.name} unheard for ${Math.round(silent)}ms`;
       this.leading = { term: this.term, version: 0, assignments: { ...(this.following?.assignments ?? {}) }, admin: this.following?.admin ?? EMPTY_ADMIN };
       this.decide(`${this.id} leads term ${this.term}: ${prev}`);
       this.urgent = true;

@@ -168,7 +168,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     this.twoNode(now);
     this.decideLeadership(now);
     this.flushCommands(now);
-    this.followAdmin(now);
+    this.followAdmin();
     this.placeGroups(now);
     this.driveGroups(now);
     if (this.selfBlockedUntil > -Infinity && now >= this.selfBlockedUntil) {
@@ -371,7 +371,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   }
 
   /** Follows the announced admin state: `cleanup` counters that grew clear this node's failures. */
-  private followAdmin(_now: number): void {
+  private followAdmin(): void {
     for (const [group, n] of Object.entries(this.admin.cleanups)) {
       if (n <= (this.cleanupsSeen[group] ?? 0)) continue;
       this.cleanupsSeen[group] = n;

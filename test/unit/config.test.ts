@@ -116,6 +116,27 @@ describe("config: cross-field rules", () => {
     assert.ok(errs[0]?.includes('virtual_servers[0].listen: expected an address IP:PORT such as 10.77.0.21:3306, got "10.77.0.100"'));
     assert.ok(errs[1]?.includes("virtual_servers[0].real_servers[1].address"));
   });
+
+  it("refuses check keys that do not fit the check type, an exec check without a script and an unknown group", () => {
+    const text = exampleWithKey(tmp.keyFile)
+      .replace("type: tcp                         # tcp", "type: exec\n      path: /health                         # tcp")
+      .replace("quiescent: true", "quiescent: true\n    group: nosuch");
+    const errs = errors(text);
+    assert.equal(errs.length, 3, errs.join("\n"));
+    assert.match(errs.join("\n"), /virtual_servers\[0\]\.check\.path: path does not apply to exec checks \(exec checks take: script, args\) \[E_CHECK\]/);
+    assert.match(errs.join("\n"), /virtual_servers\[0\]\.check: an exec check needs script/);
+    assert.match(errs.join("\n"), /virtual_servers\[0\]\.group: no group named "nosuch" \(groups: db\)/);
+  });
+
+  it("serves a virtual server on the owner of the group whose vip it listens on", async () => {
+    const { servingGroup } = await import("../../src/core/config/virtual-server-checks.js");
+    const r = load(exampleWithKey(tmp.keyFile));
+    assert.ok(r.ok);
+    const vs = r.config.virtual_servers[0];
+    assert.ok(vs);
+    assert.equal(servingGroup(vs, r.config.groups), "db");
+    assert.equal(servingGroup({ ...vs, listen: "10.77.0.9:80" }, r.config.groups), undefined);
+  });
 });
 
 describe("config: the key file", () => {

@@ -1,6 +1,7 @@
 // Rules that span several keys: uniqueness, references between sections, timer sanity and quorum shape.
 import { formatEndpoint, parseNodeAddress } from "../net/address.js";
 import type { ConfigIssue } from "./issues.js";
+import { checkVirtualServers } from "./virtual-server-checks.js";
 import type { Config, GroupConfig, NodeConfig, VirtualServerConfig } from "./schema.js";
 
 /** What cross-field rules look at: every section item that passed the schema on its own, at its own
@@ -17,7 +18,7 @@ export const MIN_LEASE_INTERVALS = 3;
 
 /** Returns every cross-field problem of an otherwise schema-valid config. */
 export function checkCrossFields(config: PartialConfig): ConfigIssue[] {
-  return [...uniqueness(config), ...timing(config), ...quorum(config), ...references(config)];
+  return [...uniqueness(config), ...timing(config), ...quorum(config), ...references(config), ...checkVirtualServers(config.virtual_servers, config.groups)];
 }
 
 function duplicates<T>(items: readonly (T | undefined)[], keyOf: (item: T) => string[], report: (index: number, key: string, first: number) => ConfigIssue): ConfigIssue[] {
@@ -62,11 +63,6 @@ function uniqueness(config: PartialConfig): ConfigIssue[] {
 
 function timing(config: PartialConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  config.virtual_servers.forEach((v, i) => {
-    if (v && v.check.timeout > v.check.interval) {
-      issues.push({ code: "E_TIMING", path: ["virtual_servers", i, "check", "timeout"], message: `check timeout ${v.check.timeout}ms exceeds its interval ${v.check.interval}ms` });
-    }
-  });
   if (!config.cluster.heartbeat) return issues;
   const { interval, lease } = config.cluster.heartbeat;
   if (interval < 1) issues.push({ code: "E_TIMING", path: ["cluster", "heartbeat", "interval"], message: "expected an interval of at least 1ms" });

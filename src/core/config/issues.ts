@@ -23,6 +23,8 @@ export type ConfigIssueCode =
   | "E_REFERENCE"
   | "E_TIMING"
   | "E_QUORUM"
+  | "E_CHECK"
+  | "E_WEIGHT"
   | "E_KEY_FILE";
 
 /** Renders a key path the way a user would write it: `nodes[1].name`. */

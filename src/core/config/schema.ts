@@ -89,8 +89,28 @@ const check = z.strictObject({
   type: z.enum(["tcp", "http", "https", "exec"], { error: "expected one of tcp, http, https, exec" }),
   interval: duration.default(1000),
   timeout: duration.default(1000),
+  /** Consecutive successes that mark a down server up. */
   rise: int(1, 100).default(2),
+  /** Consecutive failures that mark an up server down. */
   fall: int(1, 100).default(3),
+  /** Check this port instead of the real server's own (tcp, http, https). */
+  port: int(1, 65535).optional(),
+  /** http/https: request method (default GET). */
+  method: z.enum(["GET", "HEAD", "POST", "OPTIONS"], { error: "expected GET, HEAD, POST or OPTIONS" }).optional(),
+  /** http/https: request path (default /). */
+  path: z.string({ error: "expected a path such as /health" }).regex(/^\/[^\s]*$/, { error: "expected a path starting with / and without spaces" }).optional(),
+  /** http/https: status codes that count as healthy (default [200]). */
+  expect_status: z.union([int(100, 599), z.array(int(100, 599)).min(1)], { error: "expected a status code or a list of them" }).optional(),
+  /** http/https: text the response body must contain. */
+  expect_body: z.string({ error: "expected text to find in the body" }).optional(),
+  /** http/https: the Host header (default: the server's address). */
+  host: z.string({ error: "expected a host name" }).regex(/^[A-Za-z0-9.:[\]-]+$/, { error: "expected a host name such as www.example.com" }).optional(),
+  /** https: verify the server's certificate (default true). */
+  tls_verify: z.boolean({ error: "expected true or false" }).optional(),
+  /** exec: the script; called as SCRIPT ARGS... IP PORT, exit 0 = healthy. */
+  script: absolutePath.optional(),
+  /** exec: arguments before IP and PORT. */
+  args: z.array(z.string({ error: "expected a string argument" })).optional(),
 });
 
 /** One backend of a virtual server. */
@@ -109,6 +129,18 @@ export const virtualServerSchema = z.strictObject({
   check: check.default({ type: "tcp", interval: 1000, timeout: 1000, rise: 2, fall: 3 }),
   sorry_server: endpoint.optional(),
   quiescent: z.boolean({ error: "expected true or false" }).default(false),
+  /** Serve only on the node that runs this group (default: the group whose vip is the listen address; none: every node). */
+  group: name.optional(),
+  /** How long a connect to a real server may take before the next server is tried. */
+  connect_timeout: duration.default(1000),
+  /** How many other real servers are tried after a failed connect. */
+  retries: int(0, 100).default(2),
+  /** A connection idle this long in both directions is closed. */
+  idle_timeout: duration.default(600_000),
+  /** Pass the client address to real servers with the PROXY protocol. */
+  proxy_protocol: z.enum(["none", "v1", "v2"], { error: "expected none, v1 or v2" }).default("none"),
+  /** Client connections beyond this are refused (closed at once) and counted. */
+  max_connections: int(1, 1_000_000).default(10_000),
 });
 
 /** One cluster member. */

@@ -2,7 +2,9 @@
 // group ownership and starts, resource operations, and dropped packets by reason. Values are read from
 // the node's status at scrape time; counters of things that happen are bumped as they happen.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import type { VirtualServerStatus } from "../core/balancer/status.js";
 import type { WorkerStatus } from "../daemon/worker-protocol.js";
+import { BalancerMetrics } from "./balancer-metrics.js";
 
 /** The metrics of one daemon. */
 export class Metrics {
@@ -12,10 +14,14 @@ export class Metrics {
   /** Groups started on this node (a failover or move onto it counts one). */
   readonly groupStarts = new Counter({ name: "vigil_group_starts_total", help: "Times a group was started on this node", labelNames: ["group"], registers: [this.registry] });
 
-  constructor(node: string, status: () => Promise<WorkerStatus>, quorumVotes: number, votesOf: (n: string) => number) {
+  /** Virtual server metrics. */
+  readonly balancer: BalancerMetrics;
+
+  constructor(node: string, status: () => Promise<WorkerStatus>, quorumVotes: number, votesOf: (n: string) => number, virtualServers: () => VirtualServerStatus[] = () => []) {
     this.registry.setDefaultLabels({ node });
     collectDefaultMetrics({ register: this.registry, prefix: "vigil_process_" });
     const r = [this.registry];
+    this.balancer = new BalancerMetrics(this.registry, virtualServers);
     const peerUp = new Gauge({ name: "vigil_peer_up", help: "1 while a peer is heard within the lease", labelNames: ["peer"], registers: r });
     const linkUp = new Gauge({ name: "vigil_link_up", help: "1 while a peer is heard on this link", labelNames: ["peer", "link"], registers: r });
     const leader = new Gauge({ name: "vigil_is_leader", help: "1 while this node holds the leader lease", registers: r });
@@ -48,6 +54,7 @@ export class Metrics {
   /** The exposition text, fresh. */
   async render(): Promise<string> {
     await this.refresh();
+    this.balancer.update();
     return this.registry.metrics();
   }
 }

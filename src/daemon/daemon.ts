@@ -16,7 +16,10 @@ import type { ClusterEvent } from "../core/cluster/node.js";
 import { clusterSpecFrom } from "../core/cluster/spec.js";
 import type { Config } from "../core/config/schema.js";
 import { parseEndpoint, type Endpoint } from "../core/net/address.js";
+import { HealthChecker } from "../balancer/health-checker.js";
+import type { HealthFactory } from "../balancer/virtual-server.js";
 import { GroupRunner, type ManagedResource } from "./group-runner.js";
+import { VirtualServers } from "./virtual-servers.js";
 import { Notifier } from "./notifier.js";
 import { linksOf, pickNode } from "./node-identity.js";
 import type { FromWorker, ToWorker, WorkerStatus } from "./worker-protocol.js";
@@ -45,12 +48,16 @@ function readKey(file: string): Buffer {
   return Buffer.from(readFileSync(file, "utf8").trim(), "utf8");
 }
 
-/** The agents of every group's resources, in order, with their monitor intervals. */
-function agentsFor(config: Config): Map<string, ManagedResource[]> {
+/** The agents of every group's resources, in order, with their monitor intervals; the listeners of
+ * the group's virtual servers come last. */
+function agentsFor(config: Config, vservers: VirtualServers): Map<string, ManagedResource[]> {
   return new Map(
     config.groups.map((g) => [
       g.name,
-      g.resources.map((r, ri) => ({ agent: createAgent(r, `${g.name}-${ri}`), monitorEveryMs: ("monitor" in r && r.monitor?.interval) || 0 })),
+      [
+        ...g.resources.map((r, ri) => ({ agent: createAgent(r, `${g.name}-${ri}`), monitorEveryMs: ("monitor" in r && r.monitor?.interval) || 0 })),
+        ...vservers.agentsFor(g.name).map((agent) => ({ agent, monitorEveryMs: 0 })),
+      ],
     ]),
   );
 }
@@ -91,8 +98,18 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   }
   const apiListen = parseEndpoint(opts.api ?? config.api.listen);
   if (!apiListen) throw new StartupError(`--api ${opts.api}: expected IP:PORT`);
-  const agents = agentsFor(config);
   const nlog = log.child({ node: name });
+  let metrics: Metrics | undefined;
+  const makeHealth: HealthFactory = (vs, onTransition) =>
+    new HealthChecker({
+      vs, log: nlog, onTransition,
+      onResult: (address, ok, latencyMs) => {
+        metrics?.balancer.checks.inc({ vs: vs.name, real_server: address, result: ok ? "ok" : "failed" });
+        metrics?.balancer.checkLatency.observe({ vs: vs.name }, latencyMs / 1000);
+      },
+    });
+  const vservers = new VirtualServers(config, nlog, makeHealth);
+  const agents = agentsFor(config, vservers);
 
   const init: WorkerInit = {
     spec: clusterSpecFrom(config),
@@ -106,7 +123,6 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   raisePriority(nlog);
   const worker = new Worker(new URL("./cluster-worker.js", import.meta.url), { workerData: init });
   const toWorker = (m: ToWorker) => worker.postMessage(m);
-  let metrics: Metrics | undefined;
   const notifier = new Notifier(new Map(config.groups.flatMap((g) => (g.notify ? [[g.name, g.notify] as const] : []))), name, nlog);
   let leaving = false;
   const onGroupEvent = (event: ClusterEvent) => {
@@ -210,19 +226,25 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
     await worker.terminate();
     throw new StartupError(`api.token_file ${config.api.token_file}: ${(err as Error).message}`);
   }
+  try {
+    await vservers.start();
+  } catch (err) {
+    await vservers.stop();
+    await worker.terminate();
+    throw new StartupError(`virtual servers: ${(err as Error).message}`);
+  }
   let api: Server;
   try {
-    metrics = new Metrics(name, status, init.spec.quorumVotes, (n) => init.spec.members.find((m) => m.name === n)?.votes ?? 0);
+    metrics = new Metrics(name, status, init.spec.quorumVotes, (n) => init.spec.members.find((m) => m.name === n)?.votes ?? 0, () => vservers.status());
     const m = metrics;
-    api = await startApi(apiListen as Endpoint, { status, command, token, events: () => [...recent], metrics: () => m.render() });
+    const fullStatus = async () => ({ ...(await status()), virtual_servers: vservers.status() });
+    api = await startApi(apiListen as Endpoint, { status: fullStatus, command, token, events: () => [...recent], metrics: () => m.render() });
   } catch (err) {
+    await vservers.stop();
     await worker.terminate();
     throw new StartupError(`cannot listen on ${opts.api ?? config.api.listen} for the API: ${(err as Error).message}`);
   }
   nlog.info({ api: opts.api ?? config.api.listen }, `vigil ${name} running in cluster ${config.cluster.name}`);
-  if (config.virtual_servers.length > 0) {
-    nlog.warn({ virtual_servers: config.virtual_servers.map((v) => v.name) }, "virtual_servers are validated but not served by this version of vigil yet");
-  }
 
   return {
     name,
@@ -241,6 +263,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
       if (tiebreakerTimer) clearTimeout(tiebreakerTimer);
       runner.close();
       api.close();
+      await vservers.stop();
       toWorker({ t: "stop" });
       await worker.terminate();
     },

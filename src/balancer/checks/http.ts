@@ -1,6 +1,6 @@
 // HTTP and HTTPS health checks: one request on a fresh connection, judged by status code and
 // optionally by a substring of the body; the timeout covers connect, TLS, response and body.
-import { request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
+import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { isIP } from "node:net";
 import { describeSocketError, elapsed, type CheckResult, type CheckTarget } from "./result.js";
@@ -51,7 +51,6 @@ export function checkHttp(target: CheckTarget, opts: HttpCheckOptions): Promise<
   return new Promise((resolve) => {
     let done = false;
     let phase = "connecting";
-    let req: ClientRequest | undefined;
     let res: IncomingMessage | undefined;
     const finish = (ok: boolean, detail: string) => {
       if (done) return;
@@ -59,13 +58,13 @@ export function checkHttp(target: CheckTarget, opts: HttpCheckOptions): Promise<
       clearTimeout(timer);
       opts.signal?.removeEventListener("abort", onAbort);
       res?.destroy();
-      req?.destroy();
+      req.destroy();
       resolve({ ok, detail, latencyMs: elapsed(started) });
     };
     const onAbort = () => finish(false, "check cancelled");
     const timer = setTimeout(() => finish(false, `timed out after ${opts.timeoutMs}ms ${phase}`), opts.timeoutMs);
     const send = opts.tls ? httpsRequest : httpRequest;
-    req = send({
+    const req = send({
       host: target.ip,
       port: target.port,
       method: opts.method,

@@ -16,8 +16,8 @@ export interface CommandResult {
 /** Most output kept per run, bytes; the rest is cut (and said so). */
 const MAX_OUTPUT = 16 * 1024;
 
-/** Runs `path args` with `env` added to the environment; never rejects. */
-export function runCommand(path: string, args: readonly string[], options: { timeoutMs: number; env?: Record<string, string> }): Promise<CommandResult> {
+/** Runs `path args` with `env` added to the environment; never rejects. Aborting `signal` kills it like a timeout. */
+export function runCommand(path: string, args: readonly string[], options: { timeoutMs: number; env?: Record<string, string>; signal?: AbortSignal }): Promise<CommandResult> {
   const started = performance.now();
   return new Promise((resolve) => {
     let output = "";
@@ -35,17 +35,28 @@ export function runCommand(path: string, args: readonly string[], options: { tim
         child.kill(signal);
       }
     };
-    const timer = setTimeout(() => {
-      timedOut = true;
+    const kill = () => {
       killGroup("SIGTERM");
       setTimeout(() => killGroup("SIGKILL"), 1000).unref();
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
     }, options.timeoutMs);
+    const onAbort = () => {
+      clearTimeout(timer);
+      kill();
+    };
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener("abort", onAbort, { once: true });
     child.on("error", (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
       resolve({ code: null, signal: null, timedOut: false, spawnError: `${err.code ?? "error"}: ${err.message}`, output, ms: performance.now() - started });
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
       resolve({ code, signal, timedOut, output: output.length >= MAX_OUTPUT ? `${output}…(cut)` : output, ms: performance.now() - started });
     });
   });

@@ -1,0 +1,40 @@
+// What every health check returns, and the words used for the usual socket failures.
+
+/** The outcome of one check of one real server; checks never throw, they return this. */
+export interface CheckResult {
+  /** Whether the server passed. */
+  ok: boolean;
+  /** What happened, for people: "connected in 2ms", "connection refused", "HTTP 503 (expected 200)". */
+  detail: string;
+  /** How long the check took, ms. */
+  latencyMs: number;
+}
+
+/** Where a health check goes: the real server's IP and the port to check. */
+export interface CheckTarget {
+  /** IPv4 or IPv6 address, without brackets. */
+  ip: string;
+  port: number;
+}
+
+const SOCKET_ERRORS: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset by the server",
+  EPIPE: "connection closed by the server",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  ETIMEDOUT: "timed out (kernel)",
+  EADDRNOTAVAIL: "address not available on this host",
+  EMFILE: "too many open files in vigil (raise its file limit)",
+  ENFILE: "too many open files on this host",
+};
+
+/** A socket error in a few words: the known errno as a phrase, else Node's message. */
+export function describeSocketError(err: NodeJS.ErrnoException): string {
+  return (err.code && SOCKET_ERRORS[err.code]) ?? err.message;
+}
+
+/** Milliseconds since `started` (a performance.now() value), rounded to 0.1ms. */
+export function elapsed(started: number): number {
+  return Math.round((performance.now() - started) * 10) / 10;
+}

@@ -36,6 +36,8 @@ export interface LocalClusterOptions {
   groupsYaml?: string;
   /** Extra YAML appended to the `cluster:` section (e.g. heartbeat timers). */
   clusterYaml?: string;
+  /** YAML of the `virtual_servers:` section, if any. */
+  virtualServersYaml?: string;
 }
 
 /** A running local cluster. */
@@ -62,7 +64,7 @@ export class LocalCluster {
     const names = Array.from({ length: n }, (_, i) => `n${i + 1}`);
     const nodesYaml = names.map((name, i) => `  - { name: ${name}, address: "127.0.0.1:${base + i}", priority: ${200 - i * 10} }`).join("\n");
     const groups = o.groupsYaml ?? "  - name: db\n    prefer: [n1]\n    resources:\n      - { type: exec, path: /bin/true }\n";
-    const config = `cluster:\n  name: test\n  key_file: ${join(dir, "cluster.key")}\n${o.clusterYaml ?? ""}api:\n  token_file: ${join(dir, "api.token")}\nnodes:\n${nodesYaml}\ngroups:\n${groups}`;
+    const config = `cluster:\n  name: test\n  key_file: ${join(dir, "cluster.key")}\n${o.clusterYaml ?? ""}api:\n  token_file: ${join(dir, "api.token")}\nnodes:\n${nodesYaml}\ngroups:\n${groups}${o.virtualServersYaml ? `virtual_servers:\n${o.virtualServersYaml}` : ""}`;
     const configFile = join(dir, "vigil.yaml");
     writeFileSync(configFile, config);
     const apiPorts = new Map(names.map((name, i) => [name, base + 1000 + i]));

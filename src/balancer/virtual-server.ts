@@ -55,10 +55,10 @@ export class VirtualServer {
     log: Logger,
     makeHealth: HealthFactory,
   ) {
-    this.log = log.child({ virtual_server: config.name });
+    this.log = log.child({ virtualServer: config.name });
     this.balancer = new Balancer(balancerSpec(config));
     this.proxy = new TcpProxy(proxySettings(config), this.balancer, {
-      connectFailed: (address, reason) => this.log.debug({ real_server: address }, `connect to ${address} failed: ${reason}`),
+      connectFailed: (address, reason) => this.log.debug({ realServer: address }, `connect to ${address} failed: ${reason}`),
       noServer: (ip) => this.log.debug({ client: ip }, "no real server could take the connection"),
     });
     this.health = makeHealth(config, (address, up) => this.onHealth(address, up));
@@ -71,7 +71,7 @@ export class VirtualServer {
   private onHealth(address: string, up: boolean): void {
     const wasSorry = this.balancer.pool.noneAvailable();
     const effect = this.balancer.setHealth(address, up);
-    if (effect.reason) this.log.info({ real_server: address, up }, `${this.config.name}: ${effect.reason}`);
+    if (effect.reason) this.log[effect.dropConnections ? "warn" : "debug"]({ realServer: address, up }, `${this.config.name}: ${effect.reason}`);
     if (effect.dropConnections) this.proxy.drop(address);
     const isSorry = this.balancer.pool.noneAvailable();
     if (wasSorry !== isSorry && this.config.sorry_server) {

@@ -9,6 +9,7 @@ import type { ClusterSpec } from "../core/cluster/spec.js";
 import type { MachineInput } from "../core/machine.js";
 import { FrameCodec } from "../adapters/frame.js";
 import { UdpTransport, type LinkedNode } from "../adapters/udp-transport.js";
+import { HeartbeatGaps } from "./heartbeat-gaps.js";
 import type { FromWorker, ToWorker } from "./worker-protocol.js";
 
 /** What the main thread hands the worker at start. */
@@ -31,8 +32,12 @@ const clock = () => performance.now();
 const linkCounts = new Map(init.peers.map((p) => [p.name, Math.min(p.links.length, init.self.links.length)]));
 const node = new ClusterNode(init.spec, init.self.name, init.incarnation, clock(), (peer) => linkCounts.get(peer) ?? 1);
 const transportDrops: Record<string, number> = {};
+const gaps = new HeartbeatGaps();
 const transport = new UdpTransport(new FrameCodec(Buffer.from(init.keyHex, "hex"), init.spec.clusterName), init.self, init.peers, {
-  message: (from, msg, link) => step({ kind: "message", from, msg, link }),
+  message: (from, msg, link) => {
+    if (msg.type === "hb") gaps.record(from, link, clock());
+    step({ kind: "message", from, msg, link });
+  },
   drop: (reason) => {
     transportDrops[reason] = (transportDrops[reason] ?? 0) + 1;
   },
@@ -87,7 +92,7 @@ port.on("message", (m: ToWorker) => {
     case "event":
       return step({ kind: "local", event: m.event });
     case "status?":
-      return post({ t: "status", id: m.id, status: { ...node.status(clock()), transportDrops: { ...transportDrops }, sendErrors: { ...transport.sendErrors } } });
+      return post({ t: "status", id: m.id, status: { ...node.status(clock()), transportDrops: { ...transportDrops }, sendErrors: { ...transport.sendErrors }, heartbeatGaps: gaps.summary() } });
     case "stop":
       if (timer) clearTimeout(timer);
       guard?.stdin?.end();

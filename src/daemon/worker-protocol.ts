@@ -1,10 +1,13 @@
 // Messages between the daemon's main thread and its cluster worker thread.
 import type { ClusterAction, ClusterEvent, ClusterStatus } from "../core/cluster/node.js";
+import type { GapSummary } from "./heartbeat-gaps.js";
 
 /** The worker's full status, with transport counters. */
 export interface WorkerStatus extends ClusterStatus {
   transportDrops: Record<string, number>;
   sendErrors: Record<string, number>;
+  /** Gaps between heartbeats received from each "peer/link" over the recent window, ms. */
+  heartbeatGaps: Record<string, GapSummary>;
 }
 
 /** Main thread → worker. */

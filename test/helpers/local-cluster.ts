@@ -2,6 +2,8 @@
 // each with its own UDP port and API port, logs in a temp dir. stop() kills every process it started
 // (by pid) and removes the dir, also after a failed test.
 import { spawn, type ChildProcess } from "node:child_process";
+import { createSocket, type Socket } from "node:dgram";
+import { createServer, type Server } from "node:net";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,6 +42,20 @@ export interface LocalClusterOptions {
   virtualServersYaml?: string;
 }
 
+/** Whether UDP base..base+n-1 and TCP base+1000.. are free on loopback (other tests may hold ports). */
+async function portsFree(base: number, n: number): Promise<boolean> {
+  const tryBind = (port: number, udp: boolean) =>
+    new Promise<boolean>((resolve) => {
+      const s = udp ? createSocket("udp4") : createServer();
+      s.once("error", () => resolve(false));
+      const done = () => (udp ? (s as Socket).close(() => resolve(true)) : (s as Server).close(() => resolve(true)));
+      if (udp) (s as Socket).bind(port, "127.0.0.1", done);
+      else (s as Server).listen(port, "127.0.0.1", done);
+    });
+  for (let i = 0; i < n; i++) if (!(await tryBind(base + i, true)) || !(await tryBind(base + 1000 + i, false))) return false;
+  return true;
+}
+
 /** A running local cluster. */
 export class LocalCluster {
   readonly procs = new Map<string, ChildProcess>();
@@ -60,7 +76,8 @@ export class LocalCluster {
     const dir = mkdtempSync(join(tmpdir(), "vigil-cluster-"));
     writeFileSync(join(dir, "cluster.key"), newKeyText(), { mode: 0o600 });
     writeFileSync(join(dir, "api.token"), "test-token-0123456789\n", { mode: 0o600 });
-    const base = 20000 + Math.floor(Math.random() * 20000) * 2;
+    let base = 20000 + Math.floor(Math.random() * 20000) * 2;
+    while (!(await portsFree(base, n))) base = 20000 + Math.floor(Math.random() * 20000) * 2;
     const names = Array.from({ length: n }, (_, i) => `n${i + 1}`);
     const nodesYaml = names.map((name, i) => `  - { name: ${name}, address: "127.0.0.1:${base + i}", priority: ${200 - i * 10} }`).join("\n");
     const groups = o.groupsYaml ?? "  - name: db\n    prefer: [n1]\n    resources:\n      - { type: exec, path: /bin/true }\n";

@@ -9,6 +9,7 @@ import { createLogger, type Logger } from "../adapters/logger.js";
 import { createAgent } from "../adapters/resources/agent.js";
 import { removeAddress } from "../adapters/resources/vip.js";
 import { fence, tiebreakerReachable } from "../adapters/two-node.js";
+import { clusterInfo } from "../api/cluster-info.js";
 import { Metrics } from "../api/metrics.js";
 import { startApi, type CommandOutcome, type EventEntry } from "../api/server.js";
 import type { Command } from "../core/cluster/admin.js";
@@ -214,7 +215,11 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   try {
     metrics = new Metrics(name, status, init.spec.quorumVotes, (n) => init.spec.members.find((m) => m.name === n)?.votes ?? 0);
     const m = metrics;
-    api = await startApi(apiListen as Endpoint, { status, command, token, events: () => [...recent], metrics: () => m.render() });
+    const apiStatus = async () => {
+      const s = await status();
+      return { ...s, cluster: clusterInfo(init.spec, s.name, s.peers) };
+    };
+    api = await startApi(apiListen as Endpoint, { status: apiStatus, command, token, events: () => [...recent], metrics: () => m.render() });
   } catch (err) {
     await worker.terminate();
     throw new StartupError(`cannot listen on ${opts.api ?? config.api.listen} for the API: ${(err as Error).message}`);

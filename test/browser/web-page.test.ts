@@ -44,13 +44,17 @@ describe("the web page served by the daemon", { skip: why }, () => {
     await waitText(page, "#conn", /live from n2/);
     assert.equal(await page.textContent("#self"), "n2");
     await waitText(page, "#leader", /^n1$/);
-    assert.match(await page.textContent("#quorum") ?? "", /yes \(3 of 3 votes heard, 2 needed\)/);
+    await waitText(page, "#quorum", /^yes \(3 of 3 votes heard, 2 needed\)$/);
     for (const n of ["n1", "n2", "n3"]) await waitText(page, row("nodes", "node", n, "state"), /^online$/);
     assert.match(await page.textContent(row("nodes", "node", "n1", "role")) ?? "", /leader/);
     assert.match(await page.textContent(row("nodes", "node", "n2", "links")) ?? "", /this node/);
     assert.match(await page.textContent(row("nodes", "node", "n3", "links")) ?? "", /^up$/);
     await waitText(page, row("groups", "group", "db", "state"), /^running on n1$/);
-    await waitText(page, "#events li:first-child", /n2/);
+    await waitText(page, "#events li:first-child .who", /^n2$/);
+    const times = await page.locator("#events li .when").allTextContents();
+    assert.deepEqual(times, [...times].sort().reverse(), "events newest first");
+    const limited = (await (await fetch(`http://${c.apiAddress(SERVING)}/events?limit=2`)).json()) as unknown[];
+    assert.equal(limited.length, Math.min(2, times.length));
     assert.equal(await page.isHidden("#lost"), true);
     assert.equal(await page.isHidden("#vs-section"), true, "no virtual servers in /status yet: the section stays hidden");
     assert.deepEqual(problems, []);
@@ -60,8 +64,12 @@ describe("the web page served by the daemon", { skip: why }, () => {
     const p = await browser.newPage();
     try {
       await p.route("**/status", async (route) => {
-        const real = await route.fetch();
-        await route.fulfill({ response: real, json: { ...(await real.json()), virtual_servers: VS_FIXTURE } });
+        try {
+          const real = await route.fetch();
+          await route.fulfill({ response: real, json: { ...(await real.json()), virtual_servers: VS_FIXTURE } });
+        } catch {
+          await route.abort().catch(() => undefined);
+        }
       });
       await p.goto(`http://${c.apiAddress(SERVING)}/`);
       await waitText(p, "#vs [data-vs='web'] > p", /web 10\.0\.0\.10:80 · wlc · follows group db · serving here · 3 active, 120 total, 2 refused · in 1\.5 MB, out 20\.0 MB/);
@@ -81,6 +89,8 @@ describe("the web page served by the daemon", { skip: why }, () => {
   });
 
   it("refuses a command without a token and with a wrong one (401, shown) and changes nothing", async () => {
+    await page.click("#groups button[data-cmd='move'][data-group='db']");
+    await waitText(page, "#result", /choose the node to move db to first/);
     await page.selectOption("#groups select[data-group='db']", "n3");
     await page.click("#groups button[data-cmd='move'][data-group='db']");
     await page.waitForSelector("#token-dialog[open]");
@@ -99,7 +109,7 @@ describe("the web page served by the daemon", { skip: why }, () => {
     assert.equal(await page.isHidden("#token-state"), true);
   });
 
-  it("moves the group with the right token (asked once) and shows it on the new node", async () => {
+  it("moves the group with the right token (asked once), shows it on the new node, and runs the other commands", async () => {
     await page.selectOption("#groups select[data-group='db']", "n3");
     await page.click("#groups button[data-cmd='move'][data-group='db']");
     await page.waitForSelector("#token-dialog[open]");
@@ -111,8 +121,20 @@ describe("the web page served by the daemon", { skip: why }, () => {
     assert.match(await page.textContent(row("nodes", "node", "n3", "runs")) ?? "", /^db$/);
     await page.click("#groups button[data-cmd='cleanup'][data-group='db']");
     await waitText(page, "#result", /failures of db are cleared by an operator/);
+    await page.click("#nodes button[data-cmd='standby'][data-node='n1']");
+    await waitText(page, row("nodes", "node", "n1", "state"), /^standby$/);
+    await page.click("#nodes button[data-cmd='online'][data-node='n1']");
+    await waitText(page, "#result", /n1 is back online by an operator/);
+    await waitText(page, row("nodes", "node", "n1", "state"), /^online$/);
+    await page.click("#maintenance-on");
+    await page.waitForSelector("#maintenance", { state: "visible", timeout: 5000 });
+    assert.match(await page.textContent("#maintenance") ?? "", /MAINTENANCE: vigil does not start or stop resources/);
+    await page.click("#maintenance button[data-cmd='maintenance-off']");
+    await waitText(page, "#result", /maintenance off by an operator/);
+    await page.waitForSelector("#maintenance", { state: "hidden" });
     assert.equal(await page.isVisible("#token-dialog[open]"), false, "the token is not asked twice");
-    assert.doesNotMatch(await page.textContent("#result") ?? "", /401/);
+    assert.equal(await c.owner("db"), "n3");
+    assert.deepEqual(problems, []);
   });
 
   it("shows the SIGKILLed owner OFFLINE and the group running on another node, without a reload", async () => {
@@ -124,7 +146,7 @@ describe("the web page served by the daemon", { skip: why }, () => {
     const owner = await c.waitFor("one owner", () => c.owner("db"));
     assert.equal(moved, `running on ${owner}`);
     assert.match(await page.textContent(row("nodes", "node", "n3", "runs")) ?? "", /^$/);
-    assert.match(await page.textContent("#quorum") ?? "", /yes \(2 of 3 votes heard, 2 needed\)/);
+    await waitText(page, "#quorum", /^yes \(2 of 3 votes heard, 2 needed\)$/);
     assert.equal(await page.evaluate(() => (globalThis as { vigilTestMark?: number }).vigilTestMark), 1, "the page was not reloaded");
     process.stderr.write(`# the page showed db on ${owner} ${Date.now() - killedAt}ms after SIGKILL of n3\n`);
   });

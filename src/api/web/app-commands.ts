@@ -31,6 +31,7 @@ function commandOf(button) {
     case "move": {
       const row = button.closest("tr");
       const node = row && row.querySelector("select") ? row.querySelector("select").value : "";
+      if (!node) return { error: "choose the node to move " + d.group + " to first" };
       return { path: "/groups/" + enc(d.group) + "/move?node=" + enc(node), label: "move " + d.group + " to " + node };
     }
   }
@@ -38,6 +39,7 @@ function commandOf(button) {
 }
 
 async function send(cmd) {
+  if (cmd.error) return showResult("error", cmd.error);
   const t = token();
   showResult("pending", cmd.label + " …");
   let res, body;

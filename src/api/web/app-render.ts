@@ -95,7 +95,7 @@ function renderGroups(s, members) {
   const chosen = new Map(Array.from(tbody.querySelectorAll("select")).map((sel) => [sel.dataset.group, sel.value]));
   fill(tbody, rows.map((r) => {
     const pick = el("select", { "data-group": r.name, title: "node to move " + r.name + " to" },
-      r.choices.map((n) => el("option", { value: n, text: n })));
+      [el("option", { value: "", text: "node…" })].concat(r.choices.map((n) => el("option", { value: n, text: n }))));
     if (chosen.has(r.name) && r.choices.includes(chosen.get(r.name))) pick.value = chosen.get(r.name);
     return el("tr", { "data-group": r.name }, [
       el("td", {}, [el("b", { text: r.name })]),

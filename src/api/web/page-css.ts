@@ -25,7 +25,7 @@ td.actions { white-space: nowrap; text-align: right; }
 .muted { color: var(--muted); }
 .banner { padding: .6em 1.2em; font-weight: 600; }
 .banner.lost { background: #fde8e6; color: var(--bad); border-bottom: 2px solid var(--bad); }
-.banner.maint { background: #fff4d6; color: var(--warn); border-bottom: 2px solid var(--warn); }
+.banner.maint { background: #fff4d6; color: var(--warn); border: 2px solid var(--warn); margin-top: .6em; }
 .result { margin: .6em 1.2em 0; padding: .45em .8em; border-radius: 4px; background: #fff; border: 1px solid var(--line); }
 .result.ok { border-color: var(--ok); color: var(--ok); }
 .result.error { border-color: var(--bad); color: var(--bad); }

@@ -18,12 +18,12 @@ export const PAGE_HTML = String.raw`<!doctype html>
   <span id="token-state" hidden>token set <button type="button" id="forget-token" class="link">forget</button></span>
 </header>
 <div id="lost" class="banner lost" role="alert" hidden></div>
-<div id="maintenance" class="banner maint" hidden>
-  MAINTENANCE: vigil does not start or stop resources anywhere (it keeps monitoring and reporting).
-  <button type="button" data-cmd="maintenance-off">maintenance off</button>
-</div>
 <div id="result" class="result" role="status" hidden></div>
 <main id="view">
+  <div id="maintenance" class="banner maint" hidden>
+    MAINTENANCE: vigil does not start or stop resources anywhere (it keeps monitoring and reporting).
+    <button type="button" data-cmd="maintenance-off">maintenance off</button>
+  </div>
   <section id="summary">
     <p>
       As seen by <b id="self">…</b>:

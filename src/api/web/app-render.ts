@@ -29,6 +29,7 @@ function render(s, events) {
   renderGroups(s, members);
   renderVirtualServers(s);
   renderEvents(events);
+  $("events-node").textContent = "as logged by " + s.name + ", newest first";
 }
 
 function renderSummary(s) {

@@ -14,13 +14,13 @@ function bytes(n) {
 function realServerRow(r) {
   const health = r.draining ? "draining" : r.up ? "up" : "DOWN";
   const weight = r.effectiveWeight === r.weight ? String(r.weight) : r.effectiveWeight + " (of " + r.weight + ")";
-  const latency = typeof r.latencyMs === "number" ? " (" + r.latencyMs + " ms)" : "";
   return el("tr", { "data-real": r.address }, [
     el("td", { text: r.address }),
     el("td", { class: "health " + (r.draining ? "draining" : r.up ? "up" : "down"), text: health }),
     el("td", { text: weight }),
     el("td", { text: r.active + " active, " + r.total + " total" }),
-    el("td", { class: "detail", text: r.detail + latency }),
+    el("td", { text: typeof r.latencyMs === "number" ? r.latencyMs + " ms" : "" }),
+    el("td", { class: "detail", text: r.detail }),
   ]);
 }
 
@@ -32,7 +32,7 @@ function virtualServerBlock(v) {
     " · " + v.active + " active, " + v.total + " total, " + v.refused + " refused · in " + bytes(v.bytesIn) + ", out " + bytes(v.bytesOut),
   ]);
   const table = el("table", {}, [
-    el("thead", {}, [el("tr", {}, ["real server", "health", "weight", "connections", "last check"].map((t) => el("th", { text: t })))]),
+    el("thead", {}, [el("tr", {}, ["real server", "health", "weight", "connections", "check time", "last check"].map((t) => el("th", { text: t })))]),
     el("tbody", {}, (v.realServers || []).map(realServerRow)),
   ]);
   const sorry = v.sorry

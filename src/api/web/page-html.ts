@@ -51,7 +51,7 @@ export const PAGE_HTML = String.raw`<!doctype html>
     <div id="vs"></div>
   </section>
   <section>
-    <h2>Recent events <small>newest first</small></h2>
+    <h2>Recent events <small id="events-node">newest first</small></h2>
     <ol id="events" class="events"></ol>
   </section>
 </main>

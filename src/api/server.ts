@@ -1,6 +1,7 @@
 // The daemon's HTTP API: state for anyone who can reach it, commands only with the bearer token.
+//   GET  /                               the live web page (src/api/web/)
 //   GET  /status                         this node's full state (JSON)
-//   GET  /events                         recent decisions and resource events (JSON, newest last)
+//   GET  /events[?limit=N]               recent decisions and resource events (JSON, newest last)
 //   GET  /metrics                        Prometheus metrics
 //   GET  /health/primary/GROUP           200 only on the node that runs GROUP, 503 elsewhere
 //   POST /nodes/NODE/standby | /online   put a node in standby or back online
@@ -12,6 +13,7 @@ import { timingSafeEqual, createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Command } from "../core/cluster/admin.js";
 import type { Endpoint } from "../core/net/address.js";
+import { serveWeb } from "./web/routes.js";
 
 /** The result of a command as the leader reported it. */
 export interface CommandOutcome {
@@ -48,6 +50,12 @@ function tokenMatches(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+/** The newest `limit` events (all when the limit is absent or not a positive integer). */
+function lastEvents(events: EventEntry[], limit: string | null): EventEntry[] {
+  const n = Number(limit);
+  return limit !== null && Number.isInteger(n) && n > 0 ? events.slice(-n) : events;
+}
+
 /** Maps a request to a command, or undefined when the path is not a command. */
 export function commandFor(method: string, url: URL): Command | undefined {
   if (method !== "POST") return undefined;
@@ -65,7 +73,8 @@ function handle(req: IncomingMessage, res: ServerResponse, backend: ApiBackend):
     backend.status().then((s) => send(res, 200, s), (err: Error) => send(res, 500, { error: err.message }));
     return;
   }
-  if (req.method === "GET" && url.pathname === "/events") return send(res, 200, backend.events());
+  if (serveWeb(req.method ?? "", url.pathname, res)) return;
+  if (req.method === "GET" && url.pathname === "/events") return send(res, 200, lastEvents(backend.events(), url.searchParams.get("limit")));
   if (req.method === "GET" && url.pathname === "/metrics") {
     backend.metrics().then(
       (text) => {

@@ -9,6 +9,7 @@ import { createLogger, type Logger } from "../adapters/logger.js";
 import { createAgent } from "../adapters/resources/agent.js";
 import { removeAddress } from "../adapters/resources/vip.js";
 import { fence, tiebreakerReachable } from "../adapters/two-node.js";
+import { clusterInfo } from "../api/cluster-info.js";
 import { Metrics } from "../api/metrics.js";
 import { startApi, type CommandOutcome, type EventEntry } from "../api/server.js";
 import type { Command } from "../core/cluster/admin.js";
@@ -237,8 +238,11 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   try {
     metrics = new Metrics(name, status, init.spec.quorumVotes, (n) => init.spec.members.find((m) => m.name === n)?.votes ?? 0, () => vservers.status());
     const m = metrics;
-    const fullStatus = async () => ({ ...(await status()), virtual_servers: vservers.status() });
-    api = await startApi(apiListen as Endpoint, { status: fullStatus, command, token, events: () => [...recent], metrics: () => m.render() });
+    const apiStatus = async () => {
+      const s = await status();
+      return { ...s, cluster: clusterInfo(init.spec, s.name, s.peers), virtual_servers: vservers.status() };
+    };
+    api = await startApi(apiListen as Endpoint, { status: apiStatus, command, token, events: () => [...recent], metrics: () => m.render() });
   } catch (err) {
     await vservers.stop();
     await worker.terminate();

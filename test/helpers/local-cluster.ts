@@ -2,10 +2,10 @@
 // each with its own UDP port and API port, logs in a temp dir. stop() kills every process it started
 // (by pid) and removes the dir, also after a failed test.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createSocket, type Socket } from "node:dgram";
-import { createServer, type Server } from "node:net";
+import { createSocket } from "node:dgram";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { newKeyText } from "../../src/adapters/keygen.js";
 
@@ -42,18 +42,29 @@ export interface LocalClusterOptions {
   virtualServersYaml?: string;
 }
 
-/** Whether UDP base..base+n-1 and TCP base+1000.. are free on loopback (other tests may hold ports). */
-async function portsFree(base: number, n: number): Promise<boolean> {
-  const tryBind = (port: number, udp: boolean) =>
-    new Promise<boolean>((resolve) => {
-      const s = udp ? createSocket("udp4") : createServer();
-      s.once("error", () => resolve(false));
-      const done = () => (udp ? (s as Socket).close(() => resolve(true)) : (s as Server).close(() => resolve(true)));
-      if (udp) (s as Socket).bind(port, "127.0.0.1", done);
-      else (s as Server).listen(port, "127.0.0.1", done);
-    });
-  for (let i = 0; i < n; i++) if (!(await tryBind(base + i, true)) || !(await tryBind(base + 1000 + i, false))) return false;
-  return true;
+/** Whether 127.0.0.1 has these TCP and UDP ports free right now (others share this machine). */
+async function portsFree(tcp: number[], udp: number[]): Promise<boolean> {
+  const tryBind = (open: (done: (ok: boolean) => void) => void) => new Promise<boolean>((resolve) => open(resolve));
+  const checks = [
+    ...tcp.map((port) => tryBind((done) => {
+      const srv = createServer().once("error", () => done(false));
+      srv.listen(port, "127.0.0.1", () => srv.close(() => done(true)));
+    })),
+    ...udp.map((port) => tryBind((done) => {
+      const sock = createSocket("udp4").once("error", () => done(false));
+      sock.bind(port, "127.0.0.1", () => sock.close(() => done(true)));
+    })),
+  ];
+  return (await Promise.all(checks)).every(Boolean);
+}
+
+/** A random base port whose cluster (base + i) and API (base + 1000 + i) ports are free now. */
+async function freeBase(n: number): Promise<number> {
+  for (let tries = 0; ; tries++) {
+    const base = 20000 + Math.floor(Math.random() * 20000) * 2;
+    const idx = Array.from({ length: n }, (_, i) => i);
+    if (tries >= 20 || (await portsFree(idx.map((i) => base + 1000 + i), idx.map((i) => base + i)))) return base;
+  }
 }
 
 /** A running local cluster. */
@@ -76,8 +87,7 @@ export class LocalCluster {
     const dir = mkdtempSync(join(tmpdir(), "vigil-cluster-"));
     writeFileSync(join(dir, "cluster.key"), newKeyText(), { mode: 0o600 });
     writeFileSync(join(dir, "api.token"), "test-token-0123456789\n", { mode: 0o600 });
-    let base = 20000 + Math.floor(Math.random() * 20000) * 2;
-    while (!(await portsFree(base, n))) base = 20000 + Math.floor(Math.random() * 20000) * 2;
+    const base = await freeBase(n);
     const names = Array.from({ length: n }, (_, i) => `n${i + 1}`);
     const nodesYaml = names.map((name, i) => `  - { name: ${name}, address: "127.0.0.1:${base + i}", priority: ${200 - i * 10} }`).join("\n");
     const groups = o.groupsYaml ?? "  - name: db\n    prefer: [n1]\n    resources:\n      - { type: exec, path: /bin/true }\n";

@@ -1,0 +1,29 @@
+// The web page's three assets, assembled: the HTML, the stylesheet, and one script made of the
+// client parts, wrapped so nothing leaks into the page's global scope.
+import { COMMANDS_JS } from "./app-commands.js";
+import { CORE_JS } from "./app-core.js";
+import { RENDER_JS } from "./app-render.js";
+import { VS_JS } from "./app-vs.js";
+import { PAGE_CSS } from "./page-css.js";
+import { PAGE_HTML } from "./page-html.js";
+
+/** One asset the daemon serves. */
+export interface WebAsset {
+  type: string;
+  body: string;
+}
+
+const START_JS = `
+setupCommands();
+poll();
+`;
+
+/** The page's script: every client part in one strict-mode function scope. */
+export const APP_JS = `"use strict";\n(() => {\n${[CORE_JS, RENDER_JS, VS_JS, COMMANDS_JS, START_JS].join("\n")}\n})();\n`;
+
+/** Assets by path. */
+export const WEB_ASSETS: ReadonlyMap<string, WebAsset> = new Map([
+  ["/", { type: "text/html; charset=utf-8", body: PAGE_HTML }],
+  ["/web/app.js", { type: "text/javascript; charset=utf-8", body: APP_JS }],
+  ["/web/style.css", { type: "text/css; charset=utf-8", body: PAGE_CSS }],
+]);

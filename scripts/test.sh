@@ -4,12 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n=== %s\n' "$*"; }
+step "packages";   bash scripts/packages.sh
+[ -d node_modules ] || npm ci --no-audit --no-fund
 step "build";      npm run --silent build
 step "lint";       npm run --silent lint
 step "type-check"; npm run --silent typecheck
 step "unit tests"; npm run --silent test:unit
 step "integration tests (real vigil processes on loopback)"
 npm run --silent test:integration
+step "browser test (the web page in Chromium against a real cluster; skipped loudly without Chromium)"
+npm run --silent test:browser
 step "network namespace tests (root: real VIPs, guard, client probing; skipped loudly without root)"
 npm run --silent test:netns
 step "simulator: test protocol, witness, five nodes, two_node with fencing"

@@ -41,7 +41,14 @@ interface Link {
   upstream: Socket;
   address: string;
   sorry: boolean;
+  /** Bytes relayed either way, and the count at the last idle sweep. */
+  bytes: number;
+  seen: number;
+  idleMs: number;
 }
+
+/** Socket buffer size: large enough that a 64 KiB read rarely has to pause the other side. */
+const HIGH_WATER_MARK = 256 * 1024;
 
 function hostPort(address: string): { host: string; port: number } {
   const i = address.lastIndexOf(":");
@@ -53,6 +60,7 @@ export class TcpProxy {
   readonly counters: ProxyCounters = { active: 0, total: 0, refused: 0, failed: 0, bytesIn: 0, bytesOut: 0, sorryActive: 0 };
   private server: Server | undefined;
   private links = new Map<string, Set<Link>>();
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     private settings: ProxySettings,
@@ -74,7 +82,7 @@ export class TcpProxy {
   /** Starts listening; rejects with the OS's reason (e.g. the address is not on this host). */
   async listen(): Promise<void> {
     if (this.server) return;
-    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (c) => this.accept(c));
+    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true, highWaterMark: HIGH_WATER_MARK }, (c) => this.accept(c));
     const { ip, port } = this.settings.listen;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -85,12 +93,30 @@ export class TcpProxy {
     });
     server.on("error", () => undefined);
     this.server = server;
+    this.startSweeper();
+  }
+
+  /** Idle connections are found by a sweep comparing byte counts, which costs nothing per chunk
+   * (a socket timeout would re-arm a timer on every read and write). */
+  private startSweeper(): void {
+    const every = Math.max(10, Math.min(1000, Math.floor(this.settings.idleTimeoutMs / 4)));
+    this.sweeper = setInterval(() => {
+      const limit = this.settings.idleTimeoutMs;
+      for (const set of this.links.values()) {
+        for (const l of set) {
+          if (l.bytes !== l.seen) [l.seen, l.idleMs] = [l.bytes, 0];
+          else if ((l.idleMs += every) >= limit) this.abort(l);
+        }
+      }
+    }, every);
+    this.sweeper.unref();
   }
 
   /** Stops listening and closes every open connection. */
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
+    if (this.sweeper) clearInterval(this.sweeper);
     for (const set of this.links.values()) for (const l of set) this.abort(l);
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -129,7 +155,8 @@ export class TcpProxy {
       return;
     }
     const { host, port } = hostPort(choice.address);
-    const upstream = connect({ host, port, allowHalfOpen: true, noDelay: true });
+    const options = { host, port, allowHalfOpen: true, noDelay: true, highWaterMark: HIGH_WATER_MARK }; // net.Socket passes highWaterMark on to its streams
+    const upstream = connect(options);
     const timer = setTimeout(() => fail(`no connection within ${this.settings.connectTimeoutMs}ms`), this.settings.connectTimeoutMs);
     const fail = (reason: string) => {
       clearTimeout(timer);
@@ -152,7 +179,7 @@ export class TcpProxy {
         upstream.destroy();
         return;
       }
-      this.relay({ client, upstream, address: choice.address, sorry: choice.sorry });
+      this.relay({ client, upstream, address: choice.address, sorry: choice.sorry, bytes: 0, seen: 0, idleMs: 0 });
     });
   }
 
@@ -170,9 +197,14 @@ export class TcpProxy {
     }
     upstream.on("error", () => this.abort(link));
     client.on("error", () => this.abort(link));
-    this.pump(client, upstream, (n) => (this.counters.bytesIn += n));
-    this.pump(upstream, client, (n) => (this.counters.bytesOut += n));
-    client.setTimeout(this.settings.idleTimeoutMs, () => this.abort(link));
+    this.pump(client, upstream, (n) => {
+      this.counters.bytesIn += n;
+      link.bytes += n;
+    });
+    this.pump(upstream, client, (n) => {
+      this.counters.bytesOut += n;
+      link.bytes += n;
+    });
     let open = 2;
     const closed = () => {
       if (--open > 0) return;

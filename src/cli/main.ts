@@ -5,6 +5,7 @@ import { addAdminCommands } from "./admin-commands.js";
 import { checkCommand } from "./check.js";
 import { keygenCommand } from "./keygen.js";
 import { runCommand } from "./run.js";
+import { runDemo } from "../demo/demo.js";
 
 const program = new Command()
   .name("vigil")
@@ -36,6 +37,20 @@ program
   .option("--api <ip:port>", "listen address of the API, overriding api.listen (several nodes on one host)")
   .action(async (opts: { config: string; node?: string; api?: string }) => {
     process.exitCode = await runCommand({ configFile: opts.config, node: opts.node, api: opts.api });
+  });
+
+program
+  .command("demo")
+  .description("run a three-node demo cluster on loopback (no root needed) and watch failovers; Ctrl-C stops it")
+  .option("--base-port <port>", "first port: web pages on PORT..PORT+2, cluster on PORT+10.., the site on PORT+600", "7480")
+  .action(async (opts: { basePort: string }) => {
+    const base = Number(opts.basePort);
+    if (!Number.isInteger(base) || base < 1024 || base > 64000) {
+      process.stderr.write(`vigil demo: --base-port ${opts.basePort}: expected a whole number from 1024 to 64000\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.exitCode = await runDemo(base);
   });
 
 addAdminCommands(program);

@@ -1,0 +1,53 @@
+// The demo cluster's configuration: three nodes on loopback, a group "web" (a role script and the
+// virtual server's listener) preferring n1, and a virtual server balancing over three app servers.
+
+/** Ports the demo uses, all on 127.0.0.1. */
+export interface DemoPorts {
+  /** UDP cluster port of node i is cluster + i. */
+  cluster: number;
+  /** API / web page of node i is api + i. */
+  api: number;
+  /** The virtual server. */
+  site: number;
+  /** App server i listens on app + i. */
+  app: number;
+}
+
+/** Ports starting at `base` (default 7480: web pages on 7480-7482, the site on 8080). */
+export function demoPorts(base: number): DemoPorts {
+  return { api: base, cluster: base + 10, site: base + 600, app: base + 610 };
+}
+
+/** The demo's YAML. */
+export function demoConfig(dir: string, roleScript: string, p: DemoPorts): string {
+  const nodes = [0, 1, 2].map((i) => `  - { name: n${i + 1}, address: "127.0.0.1:${p.cluster + i}", priority: ${200 - i * 50} }`).join("\n");
+  const apps = [0, 1, 2].map((i) => `      - { address: "127.0.0.1:${p.app + i}", weight: 1 }`).join("\n");
+  return `# vigil demo: three nodes on loopback (made by \`vigil demo\`)
+cluster:
+  name: demo
+  key_file: ${dir}/cluster.key
+  heartbeat: { interval: 25ms, lease: 150ms }
+nodes:
+${nodes}
+api:
+  listen: 127.0.0.1:${p.api}
+  token_file: ${dir}/api.token
+groups:
+  - name: web
+    prefer: [n1]
+    failback: true
+    resources:
+      - type: exec
+        path: ${roleScript}
+        args: [${dir}/web-role]
+        monitor: { interval: 1s, timeout: 2s }
+virtual_servers:
+  - name: site
+    listen: 127.0.0.1:${p.site}
+    group: web
+    scheduler: rr
+    real_servers:
+${apps}
+    check: { type: http, path: /health, interval: 500ms, timeout: 400ms, rise: 1, fall: 2 }
+`;
+}

@@ -1,0 +1,274 @@
+// `vigil demo`: a three-node cluster on loopback, without root. A group "web" (a role script plus the
+// listener of virtual server "site") prefers n1; "site" balances over three small app servers. The
+// terminal shows who leads, who serves and who answers, with the nodes' decisions; keys (or typed
+// commands when stdin is not a terminal) kill and restart nodes and app servers. Ctrl-C stops all.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createSocket } from "node:dgram";
+import { request } from "node:http";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { newKeyText } from "../adapters/keygen.js";
+import { demoConfig, demoPorts, type DemoPorts } from "./demo-config.js";
+
+const MAIN = new URL("../cli/main.js", import.meta.url).pathname;
+const APP = new URL("./app-server.js", import.meta.url).pathname;
+const ROLE = new URL("../../examples/demo/role.sh", import.meta.url).pathname;
+const NODES = ["n1", "n2", "n3"];
+const APPS = ["app-1", "app-2", "app-3"];
+
+interface NodeView {
+  name: string;
+  isLeader: boolean;
+  term: number;
+  groups: Record<string, string>;
+  holds: string[];
+  virtual_servers?: { serving: boolean; realServers: { address: string; up: boolean }[] }[];
+}
+
+/** GETs a loopback URL; resolves with the body, or undefined on any failure or after `ms`. */
+function get(port: number, path: string, ms = 400): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const req = request({ host: "127.0.0.1", port, path, timeout: ms, agent: false }, (res) => {
+      let body = "";
+      res.on("data", (d: Buffer) => (body += d.toString()));
+      res.on("end", () => resolve(res.statusCode === 200 ? body : undefined));
+      res.on("error", () => resolve(undefined));
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(undefined));
+    req.end();
+  });
+}
+
+/** The running demo. */
+class Demo {
+  private nodes = new Map<string, ChildProcess>();
+  private apps = new Map<string, ChildProcess>();
+  private logOffsets = new Map<string, number>();
+  private lastLine = "";
+  private t0 = Date.now();
+  private timer: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  constructor(private dir: string, private ports: DemoPorts, private configFile: string, private out: (line: string) => void) {}
+
+  private stamp(): string {
+    return `${((Date.now() - this.t0) / 1000).toFixed(2).padStart(7)}s`;
+  }
+
+  private static running(c: ChildProcess | undefined): boolean {
+    return c !== undefined && c.exitCode === null && c.signalCode === null;
+  }
+
+  startNode(name: string): void {
+    if (Demo.running(this.nodes.get(name))) return this.out(`${name} is already running`);
+    const i = NODES.indexOf(name);
+    const log = openSync(join(this.dir, `${name}.log`), "a");
+    const child = spawn(process.execPath, [MAIN, "run", "-c", this.configFile, "--node", name, "--api", `127.0.0.1:${this.ports.api + i}`], { stdio: ["ignore", "ignore", log] });
+    closeSync(log);
+    this.nodes.set(name, child);
+    this.out(`${this.stamp()}  started ${name} (pid ${child.pid})`);
+  }
+
+  killNode(name: string): void {
+    const child = this.nodes.get(name);
+    if (!child || !Demo.running(child)) return this.out(`${name} is not running`);
+    child.kill("SIGKILL");
+    this.out(`${this.stamp()}  killed ${name} (SIGKILL, pid ${child.pid})`);
+  }
+
+  startApp(name: string): void {
+    if (Demo.running(this.apps.get(name))) return this.out(`${name} is already running`);
+    const child = spawn(process.execPath, [APP, String(this.ports.app + APPS.indexOf(name)), name], { stdio: "ignore" });
+    this.apps.set(name, child);
+    this.out(`${this.stamp()}  started ${name} on 127.0.0.1:${this.ports.app + APPS.indexOf(name)} (pid ${child.pid})`);
+  }
+
+  stopApp(name: string): void {
+    const child = this.apps.get(name);
+    if (!child || !Demo.running(child)) return this.out(`${name} is not running`);
+    child.kill("SIGKILL");
+    this.out(`${this.stamp()}  stopped ${name}`);
+  }
+
+  toggleNode(name: string): void {
+    if (Demo.running(this.nodes.get(name))) this.killNode(name);
+    else this.startNode(name);
+  }
+
+  toggleApp(name: string): void {
+    if (Demo.running(this.apps.get(name))) this.stopApp(name);
+    else this.startApp(name);
+  }
+
+  /** Polls the nodes and the site four times a second; prints a line when the picture changes. */
+  watch(): void {
+    const tick = async () => {
+      const views = await Promise.all(NODES.map(async (n, i) => {
+        const body = await get(this.ports.api + i, "/status");
+        return body ? (JSON.parse(body) as NodeView) : undefined;
+      }));
+      const answer = await get(this.ports.site, "/");
+      this.printDecisions();
+      const alive = NODES.filter((_, i) => views[i] !== undefined);
+      const leader = views.find((v) => v?.isLeader);
+      const owner = views.find((v) => v && v.groups.web === "running" && v.holds.includes("web"));
+      const serving = views.filter((v) => v?.virtual_servers?.[0]?.serving).map((v) => v?.name);
+      const health = (owner ?? views.find((v) => v))?.virtual_servers?.[0]?.realServers.map((r, i) => `${APPS[i]} ${r.up ? "up" : "DOWN"}`).join(", ");
+      const line = `up: ${alive.join(" ") || "none"} | leader: ${leader ? `${leader.name} (term ${leader.term})` : "none"} | web on: ${owner?.name ?? "none"} | site served by: ${serving.join(" ") || "none"} | ${answer ? `answered by ${answer.trim().replace("hello from ", "")}` : "no answer"}${health ? ` | ${health}` : ""}`;
+      if (line !== this.lastLine) this.out(`${this.stamp()}  ${line}`);
+      this.lastLine = line;
+      if (!this.stopping) this.timer = setTimeout(() => void tick(), 250);
+    };
+    void tick();
+  }
+
+  /** Prints the decision lines the nodes logged since the last call. */
+  private printDecisions(): void {
+    for (const n of NODES) {
+      const file = join(this.dir, `${n}.log`);
+      let size: number;
+      try {
+        size = statSync(file).size;
+      } catch {
+        continue;
+      }
+      const from = this.logOffsets.get(n) ?? 0;
+      if (size <= from) continue;
+      const buf = Buffer.alloc(size - from);
+      const fd = openSync(file, "r");
+      readSync(fd, buf, 0, buf.length, from);
+      closeSync(fd);
+      const text = buf.toString();
+      const complete = text.lastIndexOf("\n") + 1;
+      this.logOffsets.set(n, from + Buffer.byteLength(text.slice(0, complete)));
+      for (const raw of text.slice(0, complete).split("\n")) {
+        if (!raw.includes('"decision":true') && !/ (down|up): /.test(raw)) continue;
+        try {
+          this.out(`${this.stamp()}    [${n}] ${(JSON.parse(raw) as { msg: string }).msg}`);
+        } catch {
+          /* a partial line */
+        }
+      }
+    }
+  }
+
+  /** Stops everything it started: nodes get SIGTERM (they hand over and leave), stragglers SIGKILL. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    const all = [...this.nodes.values(), ...this.apps.values()].filter((c) => Demo.running(c));
+    await Promise.all(all.map((c) => new Promise<void>((resolve) => {
+      const force = setTimeout(() => c.kill("SIGKILL"), 5000);
+      c.once("exit", () => {
+        clearTimeout(force);
+        resolve();
+      });
+      c.kill("SIGTERM");
+    })));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Carries out a typed command; false for "quit". */
+  command(text: string): boolean {
+    const [verb, what = ""] = text.trim().split(/\s+/);
+    if (verb === "quit" || verb === "q") return false;
+    if (verb === "kill" && NODES.includes(what)) this.killNode(what);
+    else if (verb === "start" && NODES.includes(what)) this.startNode(what);
+    else if (verb === "stop" && APPS.includes(what)) this.stopApp(what);
+    else if (verb === "start" && APPS.includes(what)) this.startApp(what);
+    else if (verb) this.out("commands: kill NODE | start NODE | stop APP | start APP | quit   (NODE n1-n3, APP app-1..app-3)");
+    return true;
+  }
+}
+
+/** The first of the demo's ports that something else already uses, if any. */
+async function busyPort(p: DemoPorts): Promise<string | undefined> {
+  const tcp = [0, 1, 2].flatMap((i) => [p.api + i, p.app + i]).concat(p.site);
+  for (const port of tcp) {
+    const free = await new Promise<boolean>((resolve) => {
+      const s = createServer().once("error", () => resolve(false));
+      s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+    });
+    if (!free) return `TCP 127.0.0.1:${port}`;
+  }
+  for (const port of [0, 1, 2].map((i) => p.cluster + i)) {
+    const free = await new Promise<boolean>((resolve) => {
+      const s = createSocket("udp4").once("error", () => resolve(false));
+      s.bind(port, "127.0.0.1", () => s.close(() => resolve(true)));
+    });
+    if (!free) return `UDP 127.0.0.1:${port}`;
+  }
+  return undefined;
+}
+
+/** Runs the demo until Ctrl-C (or "quit"); resolves with the exit code. */
+export async function runDemo(basePort: number, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+  const ports = demoPorts(basePort);
+  const busy = await busyPort(ports);
+  if (busy) {
+    process.stderr.write(`vigil demo: ${busy} is already in use; choose other ports with --base-port (now ${basePort})\n`);
+    return 1;
+  }
+  const dir = mkdtempSync(join(tmpdir(), "vigil-demo-"));
+  writeFileSync(join(dir, "cluster.key"), newKeyText(), { mode: 0o600 });
+  const token = randomBytes(12).toString("hex");
+  writeFileSync(join(dir, "api.token"), `${token}\n`, { mode: 0o600 });
+  const configFile = join(dir, "vigil.yaml");
+  writeFileSync(configFile, demoConfig(dir, ROLE, ports));
+  const demo = new Demo(dir, ports, configFile, out);
+  out(`vigil demo: three nodes on loopback, files in ${dir}`);
+  out(`  web pages:  ${NODES.map((n, i) => `${n} http://127.0.0.1:${ports.api + i}/`).join("   ")}`);
+  out(`  API token:  ${token}   (the page asks for it once, for its buttons)`);
+  out(`  the site:   curl http://127.0.0.1:${ports.site}/   (virtual server "site", served by the owner of group "web")`);
+  out(`  keys: 1 2 3 kill/restart node n1 n2 n3 · a b c stop/start app-1..3 · q or Ctrl-C quits`);
+  out(`  (without a terminal, type: kill n1 | start n1 | stop app-2 | start app-2 | quit)`);
+  for (const a of APPS) demo.startApp(a);
+  for (const n of NODES) demo.startNode(n);
+  demo.watch();
+  return new Promise((resolve) => {
+    const finish = () => {
+      out("stopping the demo…");
+      void demo.stop().then(() => {
+        out("demo stopped; nothing left running");
+        resolve(0);
+      });
+    };
+    process.once("SIGINT", finish);
+    process.once("SIGTERM", finish);
+    const stdin = process.stdin;
+    if (stdin.isTTY) {
+      stdin.setRawMode(true);
+      stdin.on("data", (d: Buffer) => {
+        const k = d.toString();
+        if (k === "q" || k === "\u0003") {
+          stdin.setRawMode(false);
+          stdin.pause();
+          return finish();
+        }
+        const node = { "1": "n1", "2": "n2", "3": "n3" }[k];
+        const app = { a: "app-1", b: "app-2", c: "app-3" }[k];
+        if (node) demo.toggleNode(node);
+        if (app) demo.toggleApp(app);
+      });
+    } else {
+      let buffered = "";
+      stdin.on("data", (d: Buffer) => {
+        buffered += d.toString();
+        let nl;
+        while ((nl = buffered.indexOf("\n")) >= 0) {
+          const line = buffered.slice(0, nl);
+          buffered = buffered.slice(nl + 1);
+          if (!demo.command(line)) {
+            stdin.pause();
+            return finish();
+          }
+        }
+      });
+    }
+  });
+}

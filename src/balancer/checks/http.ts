@@ -3,7 +3,7 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { isIP } from "node:net";
-import { describeSocketError, elapsed, type CheckResult, type CheckTarget } from "./result.js";
+import { deadline, describeSocketError, elapsed, type CheckResult, type CheckTarget } from "./result.js";
 
 /** Most body read when looking for `expectBody`. */
 export const BODY_LIMIT = 64 * 1024;
@@ -55,14 +55,14 @@ export function checkHttp(target: CheckTarget, opts: HttpCheckOptions): Promise<
     const finish = (ok: boolean, detail: string) => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      cancelDeadline();
       opts.signal?.removeEventListener("abort", onAbort);
       res?.destroy();
       req.destroy();
       resolve({ ok, detail, latencyMs: elapsed(started) });
     };
     const onAbort = () => finish(false, "check cancelled");
-    const timer = setTimeout(() => finish(false, `timed out after ${opts.timeoutMs}ms ${phase}`), opts.timeoutMs);
+    const cancelDeadline = deadline(opts.timeoutMs, () => finish(false, `timed out after ${opts.timeoutMs}ms ${phase}`));
     const send = opts.tls ? httpsRequest : httpRequest;
     const req = send({
       host: target.ip,

@@ -160,6 +160,12 @@ describe("http check", () => {
     assert.deepEqual(hosts, [address]);
   });
 
+  it("says so when the server closes the connection without answering", async (t) => {
+    const port = await listen(t, createTcpServer((s) => s.end()));
+    const r = await checkHttp({ ip: LOCAL, port }, http());
+    assert.deepEqual([r.ok, r.detail], [false, "connection closed before a response"]);
+  });
+
   it("times out on a server that accepts but never answers, and closes the connection", async (t) => {
     const server = createTcpServer();
     const closed: Promise<void>[] = [];

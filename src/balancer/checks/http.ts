@@ -74,9 +74,10 @@ export function checkHttp(target: CheckTarget, opts: HttpCheckOptions): Promise<
       ...(opts.tls ? { rejectUnauthorized: opts.tlsVerify, servername: serverName(host) } : {}),
     });
     req.once("socket", (socket) => socket.once(opts.tls ? "secureConnect" : "connect", () => (phase = "waiting for the response")));
-    req.once("error", (err) => finish(false, describeRequestError(err)));
+    req.on("error", (err) => finish(false, describeRequestError(err)));
     req.once("response", (r) => {
       res = r;
+      r.on("error", (err) => finish(false, describeRequestError(err)));
       const status = r.statusCode ?? 0;
       if (!opts.expectStatus.includes(status)) return finish(false, `HTTP ${status} (expected ${opts.expectStatus.join(", ")})`);
       const passed = () => finish(true, `HTTP ${status} in ${Math.round(performance.now() - started)}ms`);
@@ -88,7 +89,6 @@ export function checkHttp(target: CheckTarget, opts: HttpCheckOptions): Promise<
         if (found) passed();
         else finish(false, `body lacks "${needle}"${cut ? ` in its first ${BODY_LIMIT / 1024} KiB` : ""}`);
       });
-      r.once("error", (err) => finish(false, describeRequestError(err)));
     });
     if (opts.signal?.aborted) onAbort();
     else opts.signal?.addEventListener("abort", onAbort, { once: true });

@@ -19,7 +19,7 @@ export function checkTcp(target: CheckTarget, opts: { timeoutMs: number; signal?
     const onAbort = () => finish(false, "check cancelled");
     const cancelDeadline = deadline(opts.timeoutMs, () => finish(false, `timed out after ${opts.timeoutMs}ms connecting`));
     socket.once("connect", () => finish(true, `connected in ${Math.round(performance.now() - started)}ms`));
-    socket.once("error", (err) => finish(false, describeSocketError(err)));
+    socket.on("error", (err) => finish(false, describeSocketError(err)));
     if (opts.signal?.aborted) onAbort();
     else opts.signal?.addEventListener("abort", onAbort, { once: true });
   });

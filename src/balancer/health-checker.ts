@@ -42,7 +42,8 @@ interface Server {
   detail: string;
   latencyMs?: number;
   timer?: NodeJS.Timeout;
-  inFlight?: AbortController;
+  /** Aborted when the server's checks stop; replaced so that they can start again. */
+  cancel: AbortController;
   removed: boolean;
 }
 
@@ -97,7 +98,7 @@ export class HealthChecker {
   private add(address: string): Server {
     const e = parseEndpoint(address);
     if (!e) throw new Error(`real server address "${address}" is not IP:PORT`);
-    const s: Server = { address, target: { ip: e.ip.text, port: e.port }, health: initialHealth(), detail: "not checked yet", removed: false };
+    const s: Server = { address, target: { ip: e.ip.text, port: e.port }, health: initialHealth(), detail: "not checked yet", cancel: new AbortController(), removed: false };
     this.servers.set(address, s);
     return s;
   }
@@ -105,8 +106,8 @@ export class HealthChecker {
   private halt(s: Server): void {
     clearTimeout(s.timer);
     s.timer = undefined;
-    s.inFlight?.abort();
-    s.inFlight = undefined;
+    s.cancel.abort();
+    s.cancel = new AbortController();
   }
 
   /** Runs the next check of `s` at `due` (a performance.now() time). */
@@ -117,17 +118,15 @@ export class HealthChecker {
   private async checkOnce(s: Server, due: number): Promise<void> {
     s.timer = undefined;
     const started = performance.now();
-    const abort = new AbortController();
-    s.inFlight = abort;
+    const { signal } = s.cancel;
     const run = this.opts.runCheck ?? runCheck;
-    const result = await run(this.opts.vs.check, s.target, abort.signal).catch((err: unknown) => ({
+    const result = await run(this.opts.vs.check, s.target, signal).catch((err: unknown) => ({
       ok: false,
       detail: `check failed: ${err instanceof Error ? err.message : String(err)}`,
       latencyMs: performance.now() - started,
     }));
-    if (abort.signal.aborted || s.removed || !this.running) return;
-    s.inFlight = undefined;
-    this.record(s, result, started - due);
+    if (signal.aborted || s.removed || !this.running) return;
+    this.record(s, result, Math.max(0, started - due));
     this.schedule(s, Math.max(started + this.opts.vs.check.interval, performance.now()));
   }
 

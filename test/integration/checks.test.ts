@@ -3,7 +3,7 @@
 // logging and scheduling over them.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
@@ -24,13 +24,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const LOCAL = "127.0.0.1";
 
 /** Listens on 127.0.0.1 (`port` 0: any free port); the test closes it and its connections at its end. */
-async function listen(t: TestContext, server: Server, port = 0): Promise<number> {
+async function listen(t: TestContext, server: Server, port = 0, host = LOCAL): Promise<number> {
   const sockets = new Set<Socket>();
   server.on("connection", (s: Socket) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
-  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, LOCAL, () => resolve()));
+  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, host, () => resolve()));
   t.after(() => closeServer(server, sockets));
   return (server.address() as { port: number }).port;
 }
@@ -88,6 +88,15 @@ describe("tcp check", () => {
     assert.ok(r.latencyMs >= 0 && r.latencyMs < 1000);
   });
 
+  it("a busy event loop does not turn a prompt answer into a timeout", async (t) => {
+    const port = await listen(t, createTcpServer());
+    const pending = checkTcp({ ip: LOCAL, port }, { timeoutMs: 100 });
+    const until = performance.now() + 300;
+    while (performance.now() < until);
+    const r = await pending;
+    assert.equal(r.ok, true, `the kernel completed the connect while the loop was blocked, yet: ${r.detail}`);
+  });
+
   it("fails with 'connection refused' when nothing listens", async () => {
     const r = await checkTcp({ ip: LOCAL, port: await closedPort() }, { timeoutMs: 1000 });
     assert.deepEqual([r.ok, r.detail], [false, "connection refused"]);
@@ -137,6 +146,24 @@ describe("http check", () => {
         { method: "POST", url: "/", host: `${LOCAL}:${port}` },
       ],
     );
+  });
+
+  it("checks an IPv6 server through the HealthChecker, with Host [IP]:PORT", async (t) => {
+    const hosts: (string | undefined)[] = [];
+    const port = await listen(t, createHttpServer((req, res) => (hosts.push(req.headers.host), res.writeHead(200).end())), 0, "::1");
+    const address = `[::1]:${port}`;
+    const c = new HealthChecker({ vs: { name: "v6", check: { type: "http", interval: 1000, timeout: 1000, rise: 2, fall: 3 }, real_servers: [{ address }] }, log: pino({ level: "silent" }), onTransition: () => undefined });
+    t.after(() => c.stop());
+    c.start();
+    await waitFor("a first check", () => c.state(address)?.detail !== "not checked yet");
+    assert.match(c.state(address)?.detail ?? "", /^HTTP 200 in \d+ms$/);
+    assert.deepEqual(hosts, [address]);
+  });
+
+  it("says so when the server closes the connection without answering", async (t) => {
+    const port = await listen(t, createTcpServer((s) => s.end()));
+    const r = await checkHttp({ ip: LOCAL, port }, http());
+    assert.deepEqual([r.ok, r.detail], [false, "connection closed before a response"]);
   });
 
   it("times out on a server that accepts but never answers, and closes the connection", async (t) => {
@@ -301,8 +328,9 @@ describe("HealthChecker", () => {
     const c = new HealthChecker({ vs: { name: "db", check: { type: "exec", interval: 5000, timeout: 5000, rise: 1, fall: 1, script: path }, real_servers: [{ address: `${LOCAL}:3306` }] }, log: capture().log, onTransition: () => assert.fail("no result may count after stop") });
     t.after(() => c.stop());
     c.start();
-    await waitFor("the script to run", () => { try { return readFileSync(pidFile, "utf8").trim() !== ""; } catch { return false; } });
-    const pid = Number(readFileSync(pidFile, "utf8"));
+    const pidOf = () => (existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8")) : 0);
+    await waitFor("the script to run", () => pidOf() > 0);
+    const pid = pidOf();
     assert.ok(alive(pid));
     c.stop();
     await waitFor("the script to be killed", () => !alive(pid), 2000);

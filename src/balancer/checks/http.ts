@@ -3,7 +3,7 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { isIP } from "node:net";
-import { describeSocketError, elapsed, type CheckResult, type CheckTarget } from "./result.js";
+import { deadline, describeSocketError, elapsed, type CheckResult, type CheckTarget } from "./result.js";
 
 /** Most body read when looking for `expectBody`. */
 export const BODY_LIMIT = 64 * 1024;
@@ -55,14 +55,14 @@ export function checkHttp(target: CheckTarget, opts: HttpCheckOptions): Promise<
     const finish = (ok: boolean, detail: string) => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      cancelDeadline();
       opts.signal?.removeEventListener("abort", onAbort);
       res?.destroy();
       req.destroy();
       resolve({ ok, detail, latencyMs: elapsed(started) });
     };
     const onAbort = () => finish(false, "check cancelled");
-    const timer = setTimeout(() => finish(false, `timed out after ${opts.timeoutMs}ms ${phase}`), opts.timeoutMs);
+    const cancelDeadline = deadline(opts.timeoutMs, () => finish(false, `timed out after ${opts.timeoutMs}ms ${phase}`));
     const send = opts.tls ? httpsRequest : httpRequest;
     const req = send({
       host: target.ip,
@@ -74,9 +74,10 @@ export function checkHttp(target: CheckTarget, opts: HttpCheckOptions): Promise<
       ...(opts.tls ? { rejectUnauthorized: opts.tlsVerify, servername: serverName(host) } : {}),
     });
     req.once("socket", (socket) => socket.once(opts.tls ? "secureConnect" : "connect", () => (phase = "waiting for the response")));
-    req.once("error", (err) => finish(false, describeRequestError(err)));
+    req.on("error", (err) => finish(false, describeRequestError(err)));
     req.once("response", (r) => {
       res = r;
+      r.on("error", (err) => finish(false, describeRequestError(err)));
       const status = r.statusCode ?? 0;
       if (!opts.expectStatus.includes(status)) return finish(false, `HTTP ${status} (expected ${opts.expectStatus.join(", ")})`);
       const passed = () => finish(true, `HTTP ${status} in ${Math.round(performance.now() - started)}ms`);
@@ -88,7 +89,6 @@ export function checkHttp(target: CheckTarget, opts: HttpCheckOptions): Promise<
         if (found) passed();
         else finish(false, `body lacks "${needle}"${cut ? ` in its first ${BODY_LIMIT / 1024} KiB` : ""}`);
       });
-      r.once("error", (err) => finish(false, describeRequestError(err)));
     });
     if (opts.signal?.aborted) onAbort();
     else opts.signal?.addEventListener("abort", onAbort, { once: true });

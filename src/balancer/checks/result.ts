@@ -38,3 +38,17 @@ export function describeSocketError(err: NodeJS.ErrnoException): string {
 export function elapsed(started: number): number {
   return Math.round((performance.now() - started) * 10) / 10;
 }
+
+/**
+ * Calls `expire` `ms` from now, but only after I/O that is already waiting has been handled (the
+ * verdict is deferred to setImmediate, which runs after the poll phase): a busy event loop must not
+ * turn an answer that arrived in time into a timeout. Returns a function that cancels it.
+ */
+export function deadline(ms: number, expire: () => void): () => void {
+  let immediate: NodeJS.Immediate | undefined;
+  const timer = setTimeout(() => (immediate = setImmediate(expire)), ms);
+  return () => {
+    clearTimeout(timer);
+    if (immediate) clearImmediate(immediate);
+  };
+}

@@ -1,6 +1,6 @@
 // TCP health check: the server is healthy when a connection opens within the timeout.
 import { connect } from "node:net";
-import { describeSocketError, elapsed, type CheckResult, type CheckTarget } from "./result.js";
+import { deadline, describeSocketError, elapsed, type CheckResult, type CheckTarget } from "./result.js";
 
 /** Connects to `target` and closes at once; fails on refusal, error, timeout or abort. Never throws. */
 export function checkTcp(target: CheckTarget, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<CheckResult> {
@@ -11,15 +11,15 @@ export function checkTcp(target: CheckTarget, opts: { timeoutMs: number; signal?
     const finish = (ok: boolean, detail: string) => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      cancelDeadline();
       opts.signal?.removeEventListener("abort", onAbort);
       socket.destroy();
       resolve({ ok, detail, latencyMs: elapsed(started) });
     };
     const onAbort = () => finish(false, "check cancelled");
-    const timer = setTimeout(() => finish(false, `timed out after ${opts.timeoutMs}ms connecting`), opts.timeoutMs);
+    const cancelDeadline = deadline(opts.timeoutMs, () => finish(false, `timed out after ${opts.timeoutMs}ms connecting`));
     socket.once("connect", () => finish(true, `connected in ${Math.round(performance.now() - started)}ms`));
-    socket.once("error", (err) => finish(false, describeSocketError(err)));
+    socket.on("error", (err) => finish(false, describeSocketError(err)));
     if (opts.signal?.aborted) onAbort();
     else opts.signal?.addEventListener("abort", onAbort, { once: true });
   });

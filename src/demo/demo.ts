@@ -235,6 +235,7 @@ export async function runDemo(basePort: number, out: (line: string) => void = (l
       out("stopping the demo…");
       void demo.stop().then(() => {
         out("demo stopped; nothing left running");
+        process.stdin.destroy();
         resolve(0);
       });
     };

@@ -40,6 +40,7 @@ export function checkVirtualServers(servers: readonly (VirtualServerConfig | und
         issues.push({ code: "E_CHECK", path: at("check", key), message: `${key} does not apply to ${c.type} checks (${c.type} checks take: ${KEYS_BY_TYPE[c.type].join(", ")})` });
       }
     }
+    if (c.method === "HEAD" && c.expect_body !== undefined) issues.push({ code: "E_CHECK", path: at("check", "expect_body"), message: "a HEAD response has no body to match; use GET, or drop expect_body" });
     if (c.type === "exec" && c.script === undefined) issues.push({ code: "E_CHECK", path: at("check"), message: "an exec check needs script: /path/to/script (called as SCRIPT ARGS... IP PORT)" });
     if (v.group !== undefined && !groups.includes(undefined) && !groupNames.has(v.group)) {
       issues.push({ code: "E_REFERENCE", path: at("group"), message: `no group named "${v.group}" (groups: ${[...groupNames].join(", ") || "none"})` });

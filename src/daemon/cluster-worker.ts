@@ -86,6 +86,10 @@ port.on("message", (m: ToWorker) => {
   switch (m.t) {
     case "event":
       return step({ kind: "local", event: m.event });
+    case "reload":
+      init.vips = m.vips;
+      lastVips = "";
+      return step({ kind: "local", event: { kind: "groups", groups: m.groups } });
     case "status?":
       return post({ t: "status", id: m.id, status: { ...node.status(clock()), transportDrops: { ...transportDrops }, sendErrors: { ...transport.sendErrors } } });
     case "stop":

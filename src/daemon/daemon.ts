@@ -6,7 +6,6 @@ import type { Server } from "node:http";
 import { Worker } from "node:worker_threads";
 import { formatIssue, loadConfigFile } from "../adapters/config-file.js";
 import { createLogger, type Logger } from "../adapters/logger.js";
-import { createAgent } from "../adapters/resources/agent.js";
 import { removeAddress } from "../adapters/resources/vip.js";
 import { fence, tiebreakerReachable } from "../adapters/two-node.js";
 import { Metrics } from "../api/metrics.js";
@@ -14,13 +13,15 @@ import { startApi, type CommandOutcome, type EventEntry } from "../api/server.js
 import type { Command } from "../core/cluster/admin.js";
 import type { ClusterEvent } from "../core/cluster/node.js";
 import { clusterSpecFrom } from "../core/cluster/spec.js";
-import type { Config } from "../core/config/schema.js";
 import { parseEndpoint, type Endpoint } from "../core/net/address.js";
-import { GroupRunner, type ManagedResource } from "./group-runner.js";
+import { agentsFor, notifyScriptsOf, vipsOf } from "./group-resources.js";
+import { GroupRunner } from "./group-runner.js";
 import { Notifier } from "./notifier.js";
 import { linksOf, pickNode } from "./node-identity.js";
 import type { FromWorker, ToWorker, WorkerStatus } from "./worker-protocol.js";
 import type { WorkerInit } from "./cluster-worker.js";
+import { groupsPart } from "./reload-groups.js";
+import { pendingVirtualServersPart, readKey, Reloader, tokenPart, type ReloadOutcome } from "./reload.js";
 
 /** Options of `vigil run`. */
 export interface RunOptions {
@@ -35,25 +36,13 @@ export interface Daemon {
   name: string;
   /** Hands this node's groups over (standby, then waits until they stopped here), up to `timeoutMs`. */
   drain(timeoutMs: number): Promise<boolean>;
+  /** Re-reads the config file and applies what changed (SIGHUP); an invalid or restart-only change is refused. */
+  reload(): Promise<ReloadOutcome>;
   stop(): Promise<void>;
 }
 
 /** Thrown for problems the operator must fix before the daemon can start. */
 export class StartupError extends Error {}
-
-function readKey(file: string): Buffer {
-  return Buffer.from(readFileSync(file, "utf8").trim(), "utf8");
-}
-
-/** The agents of every group's resources, in order, with their monitor intervals. */
-function agentsFor(config: Config): Map<string, ManagedResource[]> {
-  return new Map(
-    config.groups.map((g) => [
-      g.name,
-      g.resources.map((r, ri) => ({ agent: createAgent(r, `${g.name}-${ri}`), monitorEveryMs: ("monitor" in r && r.monitor?.interval) || 0 })),
-    ]),
-  );
-}
 
 /** Removes configured VIPs left on this host (by a crash): at start-up this node owns none. */
 async function removeStaleVips(vips: Record<string, [string, string][]>, log: Logger): Promise<void> {
@@ -100,14 +89,14 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
     peers: config.nodes.filter((n) => n.name !== name).map((n) => linksOf(config, n.name)),
     keyHex: readKey(config.cluster.key_file).toString("hex"),
     incarnation: Date.now(),
-    vips: Object.fromEntries(config.groups.map((g) => [g.name, g.resources.flatMap((r) => (r.type === "vip" ? [[r.address, r.interface] as [string, string]] : []))])),
+    vips: vipsOf(config),
   };
   await removeStaleVips(init.vips, nlog);
   raisePriority(nlog);
   const worker = new Worker(new URL("./cluster-worker.js", import.meta.url), { workerData: init });
   const toWorker = (m: ToWorker) => worker.postMessage(m);
   let metrics: Metrics | undefined;
-  const notifier = new Notifier(new Map(config.groups.flatMap((g) => (g.notify ? [[g.name, g.notify] as const] : []))), name, nlog);
+  const notifier = new Notifier(notifyScriptsOf(config), name, nlog);
   let leaving = false;
   const onGroupEvent = (event: ClusterEvent) => {
     toWorker({ t: "event", event });
@@ -214,7 +203,12 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   try {
     metrics = new Metrics(name, status, init.spec.quorumVotes, (n) => init.spec.members.find((m) => m.name === n)?.votes ?? 0);
     const m = metrics;
-    api = await startApi(apiListen as Endpoint, { status, command, token, events: () => [...recent], metrics: () => m.render() });
+    api = await startApi(apiListen as Endpoint, {
+      status, command, events: () => [...recent], metrics: () => m.render(),
+      get token() {
+        return token;
+      },
+    });
   } catch (err) {
     await worker.terminate();
     throw new StartupError(`cannot listen on ${opts.api ?? config.api.listen} for the API: ${(err as Error).message}`);
@@ -224,8 +218,15 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
     nlog.warn({ virtual_servers: config.virtual_servers.map((v) => v.name) }, "virtual_servers are validated but not served by this version of vigil yet");
   }
 
+  const reloader = new Reloader(opts.configFile, config, init.keyHex, [
+    groupsPart({ runner, notifier, status, post: toWorker }),
+    tokenPart(() => token, (t) => (token = t)),
+    pendingVirtualServersPart,
+  ], nlog);
+
   return {
     name,
+    reload: () => reloader.reload(),
     async drain(timeoutMs: number) {
       leaving = true;
       toWorker({ t: "event", event: { kind: "standby", on: true } });

@@ -11,7 +11,7 @@
 // have it; a removed group stops on each node as soon as that node is reloaded; a changed group runs
 // with the definition of the node that runs it until all nodes are reloaded.
 import { groupSpecsFrom } from "../core/cluster/spec.js";
-import { describeGroupChange, resourcesChanged, type GroupChange } from "../core/config/reload-plan.js";
+import { describeGroupChange, resourcesChanged, sameValue, type GroupChange } from "../core/config/reload-plan.js";
 import type { Config } from "../core/config/schema.js";
 import type { GroupRunner, ReconfigureOutcome } from "./group-runner.js";
 import { notifyScriptsOf, resourcesOf, vipsOf } from "./group-resources.js";
@@ -86,7 +86,8 @@ export function groupsPart(d: GroupsPartDeps): ReloadablePart {
       }
       d.notifier.setScripts(notifyScriptsOf(next));
       for (const c of plan.groups) if (c.kind === "added") void d.notifier.notify(c.name, "backup");
-      if (plan.groups.length > 0) d.post({ t: "reload", groups: groupSpecsFrom(next), vips: coveredVips(current, next) });
+      const [specs, vips] = [groupSpecsFrom(next), coveredVips(current, next)];
+      if (!sameValue(specs, groupSpecsFrom(current)) || !sameValue(vips, vipsOf(current))) d.post({ t: "reload", groups: specs, vips });
       return Promise.all(ops);
     },
   };

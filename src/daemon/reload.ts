@@ -75,7 +75,11 @@ export class Reloader {
     const next = loaded.config;
     const plan = planReload(this.current, next);
     const issues: ReloadIssue[] = [...plan.restartNeeded, ...this.keyIssues(next)];
-    if (issues.length === 0) for (const part of this.parts) issues.push(...((await part.check?.(this.current, next, plan)) ?? []));
+    try {
+      if (issues.length === 0) for (const part of this.parts) issues.push(...((await part.check?.(this.current, next, plan)) ?? []));
+    } catch (err) {
+      return this.refuse([`${this.configFile}: could not check the new config: ${(err as Error).message}`], "a check failed");
+    }
     if (issues.length > 0) {
       const located = locateIssues(loaded.text, this.configFile, issues);
       const restart = issues.filter((i) => i.code === "E_RELOAD_NEEDS_RESTART").length;

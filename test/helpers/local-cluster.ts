@@ -58,7 +58,8 @@ export class LocalCluster {
     const dir = mkdtempSync(join(tmpdir(), "vigil-cluster-"));
     writeFileSync(join(dir, "cluster.key"), newKeyText(), { mode: 0o600 });
     writeFileSync(join(dir, "api.token"), "test-token-0123456789\n", { mode: 0o600 });
-    const base = 20000 + Math.floor(Math.random() * 20000) * 2;
+    // Below the kernel's ephemeral range (32768-60999): a busy host's outgoing connections hold ports there.
+    const base = 10000 + Math.floor(Math.random() * 10000) * 2;
     const names = Array.from({ length: n }, (_, i) => `n${i + 1}`);
     const nodesYaml = names.map((name, i) => `  - { name: ${name}, address: "127.0.0.1:${base + i}", priority: ${200 - i * 10} }`).join("\n");
     const groups = o.groupsYaml ?? "  - name: db\n    prefer: [n1]\n    resources:\n      - { type: exec, path: /bin/true }\n";

@@ -238,7 +238,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
         this.spec = { ...this.spec, groups: e.groups };
         this.groups.configure(e.groups.map((g) => g.name), this.out, this.id);
         this.failures.setTimeouts(failureTimeouts(e.groups));
-        this.decide(`${this.id} reloads its groups: ${e.groups.map((g) => g.name).join(", ") || "none"}`);
+        this.decide(`${this.id} takes the reloaded groups: ${e.groups.map((g) => g.name).join(", ") || "none"}`);
         this.urgent = true;
         return;
     }

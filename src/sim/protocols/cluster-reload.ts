@@ -37,13 +37,18 @@ function removedRunNowhere(removed: string[]): Invariant<ClusterView> {
   };
 }
 
-/** The cluster protocol with a rolling reload of the groups. */
-export function clusterReloadProtocol(o: Partial<ClusterSimOptions> = {}) {
+/** The specs before and after the reload. */
+export function reloadSpecs(o: Partial<ClusterSimOptions> = {}): { opts: ClusterSimOptions; before: ClusterSpec; after: ClusterSpec } {
   const opts: ClusterSimOptions = { nodes: 3, witness: false, groups: 2, interval: 25, lease: 150, twoNode: false, ...o };
-  const base = clusterProtocol(opts);
   const before = simSpec(opts);
   const runners = before.members.filter((m) => !m.witness).map((m) => m.name);
-  const after: ClusterSpec = { ...before, groups: reloadedGroups(before.groups, runners) };
+  return { opts, before, after: { ...before, groups: reloadedGroups(before.groups, runners) } };
+}
+
+/** The cluster protocol with a rolling reload of the groups. */
+export function clusterReloadProtocol(o: Partial<ClusterSimOptions> = {}) {
+  const { opts, before, after } = reloadSpecs(o);
+  const base = clusterProtocol(opts);
   const removed = before.groups.map((g) => g.name).filter((g) => !after.groups.some((a) => a.name === g));
   const everyLock: ClusterSpec = { ...before, groups: [...before.groups, ...after.groups.filter((g) => !before.groups.some((b) => b.name === g.name))] };
   const edited = new Set<string>();

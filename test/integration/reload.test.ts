@@ -109,7 +109,6 @@ describe("SIGHUP reload (one real vigil process)", () => {
         /* not running */
       }
     }
-    if (process.env.DUMP) process.stdout.write(cluster.tail(80));
     await cluster.stop();
   });
 

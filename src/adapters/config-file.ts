@@ -20,7 +20,7 @@ export interface LocatedIssue extends ConfigIssue {
 export type LoadResult = { ok: true; config: Config; text: string } | { ok: false; issues: LocatedIssue[] };
 
 /** Formats one issue as `file:line:column: key.path: message [CODE]`. */
-export function formatIssue(i: LocatedIssue): string {
+export function formatIssue(i: Pick<LocatedIssue, "file" | "line" | "column" | "path" | "message"> & { code: string }): string {
   return `${i.file}:${i.line}:${i.column}: ${formatPath(i.path)}: ${i.message} [${i.code}]`;
 }
 
@@ -56,9 +56,24 @@ export function loadConfigText(text: string, file: string, options: { checkKeyFi
   const keyFile = rawKeyFile(raw);
   if (keyFile !== undefined && options.checkKeyFile !== false) issues.push(...checkKeyFile(keyFile));
   if (issues.length === 0 && result.ok) return { ok: true, config: result.config, text };
-  const located = issues.map((issue) => ({ file, ...at(offsetOf(doc.contents, issue.path, issue.atKey === true)), ...issue }));
+  return { ok: false, issues: placeIssues(doc.contents, lineCounter, file, issues) };
+}
+
+/** Places issues about a file's content at their key path (the parent when the key is absent), as
+ * file:line:column, sorted by position. */
+export function locateIssues<T extends { path: KeyPath; atKey?: boolean }>(text: string, file: string, issues: readonly T[]): (T & { file: string; line: number; column: number })[] {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  return placeIssues(doc.contents, lineCounter, file, issues);
+}
+
+function placeIssues<T extends { path: KeyPath; atKey?: boolean }>(root: YamlNode | null, lineCounter: LineCounter, file: string, issues: readonly T[]): (T & { file: string; line: number; column: number })[] {
+  const located = issues.map((issue) => {
+    const p = lineCounter.linePos(offsetOf(root, issue.path, issue.atKey === true));
+    return { file, line: p.line, column: p.col, ...issue };
+  });
   located.sort((a, b) => a.line - b.line || a.column - b.column);
-  return { ok: false, issues: located };
+  return located;
 }
 
 function rawKeyFile(raw: unknown): string | undefined {

@@ -47,6 +47,7 @@ export class VirtualServer {
   readonly proxy: TcpProxy;
   private health: HealthSource;
   private log: Logger;
+  private makeHealth: HealthFactory;
 
   constructor(
     private config: VirtualServerConfig,
@@ -61,6 +62,7 @@ export class VirtualServer {
       connectFailed: (address, reason) => this.log.debug({ realServer: address }, `connect to ${address} failed: ${reason}`),
       noServer: (ip) => this.log.debug({ client: ip }, "no real server could take the connection"),
     });
+    this.makeHealth = makeHealth;
     this.health = makeHealth(config, (address, up) => this.onHealth(address, up));
   }
 
@@ -111,10 +113,15 @@ export class VirtualServer {
 
   /** Applies a reloaded config of the same virtual server (same listen address). */
   reconfigure(config: VirtualServerConfig): void {
+    const checkChanged = JSON.stringify(config.check) !== JSON.stringify(this.config.check);
     this.config = config;
     this.proxy.update(proxySettings(config));
     this.balancer.reconfigure(balancerSpec(config));
-    this.health.setServers(this.balancer.pool.addresses());
+    if (!checkChanged) return this.health.setServers(this.balancer.pool.addresses());
+    this.health.stop();
+    for (const a of this.balancer.pool.addresses()) this.balancer.setHealth(a, true);
+    this.health = this.makeHealth(config, (address, up) => this.onHealth(address, up));
+    this.health.start();
   }
 
   /** Stops checks and the proxy. */

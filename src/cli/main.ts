@@ -4,6 +4,7 @@ import { Command } from "commander";
 import { addAdminCommands } from "./admin-commands.js";
 import { checkCommand } from "./check.js";
 import { keygenCommand } from "./keygen.js";
+import { releaseVipsCommand } from "./release-vips.js";
 import { runCommand } from "./run.js";
 import { runDemo } from "../demo/demo.js";
 
@@ -31,7 +32,7 @@ program
 
 program
   .command("run")
-  .description("run the daemon for one node of the cluster (SIGTERM hands its groups over, then exits)")
+  .description("run the daemon for one node of the cluster (SIGHUP reloads the config; SIGTERM hands its groups over, then exits)")
   .requiredOption("-c, --config <file>", "config file")
   .option("--node <name>", "which configured node this is (default: the one whose address is on this host)")
   .option("--api <ip:port>", "listen address of the API, overriding api.listen (several nodes on one host)")
@@ -51,6 +52,15 @@ program
       return;
     }
     process.exitCode = await runDemo(base);
+  });
+
+program
+  .command("release-vips")
+  .description("remove every configured VIP still present on this host (systemd ExecStopPost; refused while a daemon answers)")
+  .requiredOption("-c, --config <file>", "config file")
+  .option("--force", "remove them even though a vigil daemon answers on the API address")
+  .action(async (opts: { config: string; force?: boolean }) => {
+    process.exitCode = await releaseVipsCommand(opts.config, { force: opts.force === true });
   });
 
 addAdminCommands(program);

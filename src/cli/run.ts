@@ -1,17 +1,33 @@
-// `vigil run -c FILE [--node NAME]`: the daemon in the foreground until SIGTERM or SIGINT.
+// `vigil run -c FILE [--node NAME]`: the daemon in the foreground until SIGTERM or SIGINT. SIGHUP
+// reloads the config file. Under systemd (Type=notify) it says READY=1 once the API serves.
 import { createLogger } from "../adapters/logger.js";
-import { StartupError, startDaemon, type RunOptions } from "../daemon/daemon.js";
+import { sdNotify } from "../adapters/sd-notify.js";
+import { StartupError, startDaemon, type Daemon, type RunOptions } from "../daemon/daemon.js";
 
-/** Time SIGTERM waits for groups to move away before exiting anyway. */
-const DRAIN_TIMEOUT_MS = 10_000;
+/** Time SIGTERM waits for groups to move away before exiting anyway (the systemd unit's
+ * TimeoutStopSec must be longer). */
+export const DRAIN_TIMEOUT_MS = 10_000;
 
 /** Runs the daemon; resolves with the exit code once it has stopped. */
 export async function runCommand(opts: RunOptions): Promise<number> {
   const log = createLogger();
-  let daemon;
+  let daemon: Daemon | undefined;
+  let stopping = false;
+  let hupWhileStarting = false;
+  // Installed before start-up: the default action of SIGHUP would kill the process.
+  const onHup = () => {
+    if (stopping) return;
+    if (!daemon) {
+      hupWhileStarting = true;
+      return;
+    }
+    void daemon.reload();
+  };
+  process.on("SIGHUP", onHup);
   try {
     daemon = await startDaemon(opts, log);
   } catch (err) {
+    process.off("SIGHUP", onHup);
     if (err instanceof StartupError) {
       process.stderr.write(`vigil run: ${err.message}\n`);
       return 1;
@@ -19,11 +35,13 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     throw err;
   }
   const d = daemon;
+  void sdNotify(["READY=1", `STATUS=running as ${d.name}`], log);
+  if (hupWhileStarting) void d.reload();
   return new Promise((resolve) => {
-    let stopping = false;
     const shutdown = async (signal: string) => {
       if (stopping) return;
       stopping = true;
+      void sdNotify(["STOPPING=1", `STATUS=${signal}: handing groups over`], log);
       log.info({ node: d.name }, `${signal}: handing groups over before leaving`);
       const drained = await d.drain(DRAIN_TIMEOUT_MS);
       if (!drained) log.warn({ node: d.name }, `groups did not move away within ${DRAIN_TIMEOUT_MS}ms; leaving anyway`);

@@ -44,10 +44,14 @@ const transport = new UdpTransport(new FrameCodec(Buffer.from(init.keyHex, "hex"
 });
 
 let timer: NodeJS.Timeout | undefined;
-const guard = Object.values(init.vips).some((v) => v.length > 0)
-  ? spawn(process.execPath, [new URL("./vip-guard.js", import.meta.url).pathname], { stdio: ["pipe", "ignore", "inherit"] })
-  : undefined;
-guard?.stdin?.on("error", () => undefined);
+let guard: ReturnType<typeof spawn> | undefined;
+/** Starts the VIP guard once any group has a VIP (at start, or when a reload adds the first one). */
+function guardVips(): void {
+  if (guard || !Object.values(init.vips).some((v) => v.length > 0)) return;
+  guard = spawn(process.execPath, [new URL("./vip-guard.js", import.meta.url).pathname], { stdio: ["pipe", "ignore", "inherit"] });
+  guard.stdin?.on("error", () => undefined);
+}
+guardVips();
 let lastVips = "";
 let lastCoverAt = -Infinity;
 
@@ -91,6 +95,11 @@ port.on("message", (m: ToWorker) => {
   switch (m.t) {
     case "event":
       return step({ kind: "local", event: m.event });
+    case "reload":
+      init.vips = m.vips;
+      lastVips = "";
+      guardVips();
+      return step({ kind: "local", event: { kind: "groups", groups: m.groups } });
     case "status?":
       return post({ t: "status", id: m.id, status: { ...node.status(clock()), transportDrops: { ...transportDrops }, sendErrors: { ...transport.sendErrors }, heartbeatGaps: gaps.summary() } });
     case "stop":

@@ -6,7 +6,6 @@ import type { Server } from "node:http";
 import { Worker } from "node:worker_threads";
 import { formatIssue, loadConfigFile } from "../adapters/config-file.js";
 import { createLogger, type Logger } from "../adapters/logger.js";
-import { createAgent } from "../adapters/resources/agent.js";
 import { removeAddress } from "../adapters/resources/vip.js";
 import { fence, tiebreakerReachable } from "../adapters/two-node.js";
 import { clusterInfo } from "../api/cluster-info.js";
@@ -15,16 +14,18 @@ import { startApi, type CommandOutcome, type EventEntry } from "../api/server.js
 import type { Command } from "../core/cluster/admin.js";
 import type { ClusterEvent } from "../core/cluster/node.js";
 import { clusterSpecFrom } from "../core/cluster/spec.js";
-import type { Config } from "../core/config/schema.js";
 import { parseEndpoint, type Endpoint } from "../core/net/address.js";
 import { HealthChecker } from "../balancer/health-checker.js";
 import type { HealthFactory } from "../balancer/virtual-server.js";
-import { GroupRunner, type ManagedResource } from "./group-runner.js";
+import { agentsFor, notifyScriptsOf, vipsOf } from "./group-resources.js";
+import { GroupRunner } from "./group-runner.js";
 import { VirtualServers } from "./virtual-servers.js";
 import { Notifier } from "./notifier.js";
 import { linksOf, pickNode } from "./node-identity.js";
 import type { FromWorker, ToWorker, WorkerStatus } from "./worker-protocol.js";
 import type { WorkerInit } from "./cluster-worker.js";
+import { groupsPart } from "./reload-groups.js";
+import { readKey, Reloader, tokenPart, type ReloadOutcome } from "./reload.js";
 
 /** Options of `vigil run`. */
 export interface RunOptions {
@@ -39,29 +40,13 @@ export interface Daemon {
   name: string;
   /** Hands this node's groups over (standby, then waits until they stopped here), up to `timeoutMs`. */
   drain(timeoutMs: number): Promise<boolean>;
+  /** Re-reads the config file and applies what changed (SIGHUP); an invalid or restart-only change is refused. */
+  reload(): Promise<ReloadOutcome>;
   stop(): Promise<void>;
 }
 
 /** Thrown for problems the operator must fix before the daemon can start. */
 export class StartupError extends Error {}
-
-function readKey(file: string): Buffer {
-  return Buffer.from(readFileSync(file, "utf8").trim(), "utf8");
-}
-
-/** The agents of every group's resources, in order, with their monitor intervals; the listeners of
- * the group's virtual servers come last. */
-function agentsFor(config: Config, vservers: VirtualServers): Map<string, ManagedResource[]> {
-  return new Map(
-    config.groups.map((g) => [
-      g.name,
-      [
-        ...g.resources.map((r, ri) => ({ agent: createAgent(r, `${g.name}-${ri}`), monitorEveryMs: ("monitor" in r && r.monitor?.interval) || 0 })),
-        ...vservers.agentsFor(g.name).map((agent) => ({ agent, monitorEveryMs: 0 })),
-      ],
-    ]),
-  );
-}
 
 /** Removes configured VIPs left on this host (by a crash): at start-up this node owns none. */
 async function removeStaleVips(vips: Record<string, [string, string][]>, log: Logger): Promise<void> {
@@ -110,7 +95,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
       },
     });
   const vservers = new VirtualServers(config, nlog, makeHealth);
-  const agents = agentsFor(config, vservers);
+  const agents = agentsFor(config, (g) => vservers.listenerOf(g));
 
   const init: WorkerInit = {
     spec: clusterSpecFrom(config),
@@ -118,13 +103,13 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
     peers: config.nodes.filter((n) => n.name !== name).map((n) => linksOf(config, n.name)),
     keyHex: readKey(config.cluster.key_file).toString("hex"),
     incarnation: Date.now(),
-    vips: Object.fromEntries(config.groups.map((g) => [g.name, g.resources.flatMap((r) => (r.type === "vip" ? [[r.address, r.interface] as [string, string]] : []))])),
+    vips: vipsOf(config),
   };
   await removeStaleVips(init.vips, nlog);
   raisePriority(nlog);
   const worker = new Worker(new URL("./cluster-worker.js", import.meta.url), { workerData: init });
   const toWorker = (m: ToWorker) => worker.postMessage(m);
-  const notifier = new Notifier(new Map(config.groups.flatMap((g) => (g.notify ? [[g.name, g.notify] as const] : []))), name, nlog);
+  const notifier = new Notifier(notifyScriptsOf(config), name, nlog);
   let leaving = false;
   const onGroupEvent = (event: ClusterEvent) => {
     toWorker({ t: "event", event });
@@ -242,7 +227,12 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
       const s = await status();
       return { ...s, cluster: clusterInfo(init.spec, s.name, s.peers), virtual_servers: vservers.status() };
     };
-    api = await startApi(apiListen as Endpoint, { status: apiStatus, command, token, events: () => [...recent], metrics: () => m.render() });
+    api = await startApi(apiListen as Endpoint, {
+      status: apiStatus, command, events: () => [...recent], metrics: () => m.render(),
+      get token() {
+        return token;
+      },
+    });
   } catch (err) {
     await vservers.stop();
     await worker.terminate();
@@ -250,8 +240,15 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   }
   nlog.info({ api: opts.api ?? config.api.listen }, `vigil ${name} running in cluster ${config.cluster.name}`);
 
+  const reloader = new Reloader(opts.configFile, config, init.keyHex, [
+    groupsPart({ runner, notifier, status, post: toWorker, listener: (g) => vservers.listenerOf(g) }),
+    tokenPart(() => token, (t) => (token = t)),
+    { name: "virtual servers", apply: (_current, next, plan) => (plan.virtualServers ? vservers.apply(next) : []) },
+  ], nlog);
+
   return {
     name,
+    reload: () => reloader.reload(),
     async drain(timeoutMs: number) {
       leaving = true;
       toWorker({ t: "event", event: { kind: "standby", on: true } });

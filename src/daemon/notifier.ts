@@ -17,6 +17,12 @@ export class Notifier {
 
   constructor(private scripts: Map<string, string>, private node: string, private log: Logger) {}
 
+  /** Takes the scripts of a reloaded config; a group that gained a script is told its next change. */
+  setScripts(scripts: Map<string, string>): void {
+    for (const [g, script] of scripts) if (this.scripts.get(g) !== script) this.last.delete(g);
+    this.scripts = scripts;
+  }
+
   /** Queues a notification when the state changed; returns once it has run (tests wait on it). */
   notify(group: string, state: NotifyState): Promise<void> {
     const script = this.scripts.get(group);

@@ -1,68 +1,130 @@
 // The virtual servers of this node, tied to the cluster: a virtual server that belongs to a group is
-// served by that group's owner (its listener is the group's last resource, so it starts after the
-// VIP is up and stops before the VIP goes); one without a group is served on every node.
+// served by that group's owner (each group's last resource is its listener, so it starts after the
+// VIP is up and stops before the VIP goes); one without a group is served on every node. A reload
+// adds, removes and changes virtual servers without touching the others.
 import type { Logger } from "../adapters/logger.js";
 import type { MonitorResult, OpResult, ResourceAgent } from "../adapters/resources/agent.js";
 import { VirtualServer, type HealthFactory } from "../balancer/virtual-server.js";
 import type { VirtualServerStatus } from "../core/balancer/status.js";
-import type { Config } from "../core/config/schema.js";
+import type { Config, VirtualServerConfig } from "../core/config/schema.js";
 import { servingGroup } from "../core/config/virtual-server-checks.js";
 
-/** A group resource that makes this node listen for a virtual server. */
-class ListenerAgent implements ResourceAgent {
-  readonly description: string;
+/** A group's last resource: makes this node listen for the group's virtual servers (whichever are
+ * configured when it starts). With none configured it does nothing and says nothing. */
+class GroupListener implements ResourceAgent {
+  private up = false;
 
-  constructor(private vs: VirtualServer, listen: string) {
-    this.description = `virtual server ${vs.name} on ${listen}`;
+  constructor(private group: string, private servers: () => VirtualServer[]) {}
+
+  get description(): string {
+    return `virtual servers of ${this.group}`;
+  }
+
+  private mine(): VirtualServer[] {
+    return this.servers().filter((vs) => vs.group === this.group);
+  }
+
+  /** Whether the group is up here (its listeners should be open). */
+  get serving(): boolean {
+    return this.up;
   }
 
   async start(): Promise<OpResult> {
-    try {
-      await this.vs.serve();
-      return { ok: true, detail: `${this.description}: listening` };
-    } catch (err) {
-      return { ok: false, detail: `${this.description}: ${(err as Error).message}` };
+    this.up = true;
+    const names: string[] = [];
+    for (const vs of this.mine()) {
+      try {
+        await vs.serve();
+        names.push(vs.name);
+      } catch (err) {
+        return { ok: false, detail: `virtual server ${vs.name}: ${(err as Error).message}` };
+      }
     }
+    return { ok: true, detail: names.length ? `listening for virtual servers ${names.join(", ")}` : "" };
   }
 
   async stop(): Promise<OpResult> {
-    await this.vs.unserve();
-    return { ok: true, detail: `${this.description}: stopped listening` };
+    this.up = false;
+    const mine = this.mine();
+    await Promise.all(mine.map((vs) => vs.unserve()));
+    return { ok: true, detail: mine.length ? `stopped listening for virtual servers ${mine.map((v) => v.name).join(", ")}` : "" };
   }
 
   monitor(): Promise<MonitorResult> {
-    return Promise.resolve(this.vs.proxy.listening ? { state: "running", detail: `${this.description}: listening` } : { state: "stopped", detail: `${this.description}: not listening` });
+    const down = this.mine().filter((vs) => !vs.proxy.listening);
+    return Promise.resolve(down.length ? { state: "failed", detail: `not listening for ${down.map((v) => v.name).join(", ")}` } : { state: "running", detail: "" });
   }
 }
 
 /** Every virtual server of the config on this node. */
 export class VirtualServers {
-  private servers: VirtualServer[];
-  private listens: Map<string, string>;
+  private servers = new Map<string, { vs: VirtualServer; config: VirtualServerConfig }>();
+  private listeners = new Map<string, GroupListener>();
 
-  constructor(config: Config, log: Logger, makeHealth: HealthFactory) {
-    this.servers = config.virtual_servers.map((vs) => new VirtualServer(vs, servingGroup(vs, config.groups), log, makeHealth));
-    this.listens = new Map(config.virtual_servers.map((vs) => [vs.name, vs.listen]));
+  constructor(config: Config, private log: Logger, private makeHealth: HealthFactory) {
+    for (const c of config.virtual_servers) this.servers.set(c.name, { vs: new VirtualServer(c, servingGroup(c, config.groups), log, makeHealth), config: c });
   }
 
-  /** The listener resources to append to `group`. */
-  agentsFor(group: string): ResourceAgent[] {
-    return this.servers.filter((vs) => vs.group === group).map((vs) => new ListenerAgent(vs, this.listens.get(vs.name) ?? ""));
+  private all(): VirtualServer[] {
+    return [...this.servers.values()].map((e) => e.vs);
+  }
+
+  /** The listener resource of `group` (one per group, kept across reloads). */
+  listenerOf(group: string): ResourceAgent {
+    let l = this.listeners.get(group);
+    if (!l) this.listeners.set(group, (l = new GroupListener(group, () => this.all())));
+    return l;
+  }
+
+  /** Whether this node should be listening for `vs` now. */
+  private shouldServe(vs: VirtualServer): boolean {
+    return vs.group === undefined || (this.listeners.get(vs.group)?.serving ?? false);
   }
 
   /** Starts every health check, and listens for the virtual servers that belong to no group. */
   async start(): Promise<void> {
-    for (const vs of this.servers) vs.start();
-    for (const vs of this.servers) if (vs.group === undefined) await vs.serve();
+    for (const vs of this.all()) vs.start();
+    for (const vs of this.all()) if (vs.group === undefined) await vs.serve();
+  }
+
+  /** Applies a reloaded config: new virtual servers start (and listen if their group runs here),
+   * removed ones stop, changed ones are updated in place (real servers removed drain) unless their
+   * listen address or group changed, which replaces them. Returns phrases for the reload summary. */
+  async apply(next: Config): Promise<string[]> {
+    const done: string[] = [];
+    for (const [name, e] of this.servers) {
+      if (next.virtual_servers.some((c) => c.name === name)) continue;
+      await e.vs.stop();
+      this.servers.delete(name);
+      done.push(`virtual server ${name} removed`);
+    }
+    for (const c of next.virtual_servers) {
+      const e = this.servers.get(c.name);
+      const group = servingGroup(c, next.groups);
+      if (e && JSON.stringify(e.config) === JSON.stringify(c) && e.vs.group === group) continue;
+      if (e && e.config.listen === c.listen && e.vs.group === group) {
+        e.vs.reconfigure(c);
+        e.config = c;
+        done.push(`virtual server ${c.name} updated`);
+        continue;
+      }
+      if (e) await e.vs.stop();
+      const vs = new VirtualServer(c, group, this.log, this.makeHealth);
+      this.servers.set(c.name, { vs, config: c });
+      vs.start();
+      if (this.shouldServe(vs)) await vs.serve().catch((err: Error) => this.log.error({ virtualServer: c.name }, err.message));
+      done.push(`virtual server ${c.name} ${e ? "replaced" : "added"}`);
+    }
+    return done;
   }
 
   /** Status of every virtual server. */
   status(): VirtualServerStatus[] {
-    return this.servers.map((vs) => vs.status());
+    return this.all().map((vs) => vs.status());
   }
 
   /** Stops checks and closes every listener and connection. */
   async stop(): Promise<void> {
-    await Promise.all(this.servers.map((vs) => vs.stop()));
+    await Promise.all(this.all().map((vs) => vs.stop()));
   }
 }

@@ -1,6 +1,7 @@
 // Messages between the daemon's main thread and its cluster worker thread.
 import type { ClusterAction, ClusterEvent, ClusterStatus } from "../core/cluster/node.js";
 import type { GapSummary } from "./heartbeat-gaps.js";
+import type { GroupSpec } from "../core/cluster/spec.js";
 
 /** The worker's full status, with transport counters. */
 export interface WorkerStatus extends ClusterStatus {
@@ -10,8 +11,12 @@ export interface WorkerStatus extends ClusterStatus {
   heartbeatGaps: Record<string, GapSummary>;
 }
 
-/** Main thread → worker. */
-export type ToWorker = { t: "event"; event: ClusterEvent } | { t: "status?"; id: number } | { t: "stop" };
+/** Main thread → worker. `reload`: the groups of a reloaded config, and the VIPs the guard covers. */
+export type ToWorker =
+  | { t: "event"; event: ClusterEvent }
+  | { t: "status?"; id: number }
+  | { t: "reload"; groups: GroupSpec[]; vips: Record<string, [string, string][]> }
+  | { t: "stop" };
 
 /** Worker → main thread. `at` is wall-clock ms, for logs. */
 export type FromWorker =

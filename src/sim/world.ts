@@ -28,6 +28,9 @@ export interface SimProtocol<M, A, E, V> {
   invariants(): Invariant<V>[];
   /** Operator inputs to inject during the faulty part of the run (commands, say), from the run's PRNG. */
   operatorInputs?(prng: Prng, faultyFor: number): { at: number; node: string; event: E }[];
+  /** Told of every operator input when it is due, even for a node that is down (which loses it): an
+   * operator who edits a node's config file changes what that node reads when it boots next. */
+  onOperator?(node: string, event: E): void;
   /** A fixed fault script instead of a random schedule (for scenario tests); clocks stay exact. */
   scripted?: { faults: Fault[]; healAt: number; endAt: number; operator?: { at: number; node: string; event: E }[] };
   describeMessage(msg: M): string;
@@ -170,6 +173,7 @@ class World<M, A, E, V> {
       case "start": return this.boot(this.node(item.node));
       case "operator": {
         const n = this.node(item.node);
+        this.p.onOperator?.(n.id, item.event);
         if (this.tracing) this.log(n.id, `◆ operator: ${this.p.describeEvent?.(item.event) ?? "input"}`);
         return this.input(n, { kind: "local", event: item.event });
       }

@@ -61,7 +61,7 @@ async function portsFree(tcp: number[], udp: number[]): Promise<boolean> {
 /** A random base port whose cluster (base + i) and API (base + 1000 + i) ports are free now. */
 async function freeBase(n: number): Promise<number> {
   for (let tries = 0; ; tries++) {
-    const base = 20000 + Math.floor(Math.random() * 20000) * 2;
+    const base = 10000 + Math.floor(Math.random() * 10000) * 2; // below the kernel's ephemeral range (32768-60999)
     const idx = Array.from({ length: n }, (_, i) => i);
     if (tries >= 20 || (await portsFree(idx.map((i) => base + 1000 + i), idx.map((i) => base + i)))) return base;
   }

@@ -8,6 +8,11 @@ export class FailureLog {
   /** `timeouts`: group → ms after which a failure is forgotten (absent: never). */
   constructor(private timeouts: ReadonlyMap<string, number>) {}
 
+  /** Takes new failure_timeout settings (a reload); counts are kept. */
+  setTimeouts(timeouts: ReadonlyMap<string, number>): void {
+    this.timeouts = timeouts;
+  }
+
   record(group: string, now: number): number {
     const list = this.live(group, now);
     list.push(now);

@@ -1,6 +1,8 @@
 // Where each group stands on this node, and the step that moves it: take the group's lock when the
 // leader assigns it here, start it once the lease is held, stop it when it is assigned elsewhere or when
-// the lease is about to run out (self-fence), and release the lock once it has stopped.
+// the lease is about to run out (self-fence), and release the lock once it has stopped. A group removed
+// from this node's config (a reload) is never "assigned here", whatever the leader says: it stops, its
+// lock is released, and it is forgotten.
 
 /** Where a group stands on this node. `unclean`: a stop failed, so its resources may still run here;
  * the node gives the group's lease up (without releasing it early) and may not run it again until cleanup. */
@@ -36,9 +38,22 @@ export interface DriveOutput {
 /** The groups of one node. */
 export class GroupDriver {
   private groups = new Map<string, GroupState>();
+  /** Groups in this node's config; others are only kept until they stopped here. */
+  private configured = new Set<string>();
 
   constructor(names: readonly string[]) {
-    for (const g of names) this.groups.set(g, "stopped");
+    this.configure(names, { actions: [], decisions: [] });
+  }
+
+  /** Takes a new list of configured groups (a reload). New groups start out stopped; a removed group
+   * that is unclean here gets its stop tried again (the operator wants it gone); a running one is
+   * stopped by the next drive(). */
+  configure(names: readonly string[], out: DriveOutput, self = ""): void {
+    this.configured = new Set(names);
+    for (const g of names) if (!this.groups.has(g)) this.groups.set(g, "stopped");
+    for (const [g, state] of this.groups) {
+      if (state === "unclean" && !this.configured.has(g)) this.stop(g, `${self} tries again to stop ${g}: removed from the config`, out);
+    }
   }
 
   states(): Record<string, GroupState> {
@@ -59,11 +74,11 @@ export class GroupDriver {
   }
 
   stopped(group: string): void {
-    this.groups.set(group, "stopped");
+    if (this.groups.has(group)) this.groups.set(group, "stopped");
   }
 
   unclean(group: string): void {
-    this.groups.set(group, "unclean");
+    if (this.groups.has(group)) this.groups.set(group, "unclean");
   }
 
   /** Groups whose stop failed here. */
@@ -83,14 +98,16 @@ export class GroupDriver {
     const f = c.following;
     for (const [group, state] of this.groups) {
       if (state === "unclean") continue;
-      const mine = f?.assignments[group] === c.self;
+      const configured = this.configured.has(group);
+      const mine = configured && f?.assignments[group] === c.self;
       const safeUntil = c.leaseEnd(group) - c.fenceMargin;
       if (mine && !c.wants(group)) {
         c.want(group);
         urgent = true;
       }
       if (state === "starting" || state === "running") {
-        if (!mine) this.stop(group, `${c.self} stops ${group}: assigned to ${f?.assignments[group] ?? "no node"} by ${f?.from} (term ${f?.term})`, out);
+        if (!configured) this.stop(group, `${c.self} stops ${group}: removed from the config`, out);
+        else if (!mine) this.stop(group, `${c.self} stops ${group}: assigned to ${f?.assignments[group] ?? "no node"} by ${f?.from} (term ${f?.term})`, out);
         else if (c.now >= safeUntil) {
           const left = safeUntil + c.fenceMargin - c.now;
           this.stop(group, `${c.self} stops ${group}: its lease ${left > 0 ? `ends in ${Math.round(left)}ms` : "ran out"} without a quorum (self-fence)`, out);
@@ -105,6 +122,7 @@ export class GroupDriver {
           c.release(group);
           urgent = true;
         }
+        if (!configured && !c.wants(group)) this.groups.delete(group);
       }
     }
     return urgent;

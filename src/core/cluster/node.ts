@@ -2,8 +2,10 @@
 // state machine. Time and messages come in; heartbeats, acks, start/stop actions and one-line decisions
 // go out. The daemon and the simulator drive the very same code.
 export type { GroupState };
+export type { ClusterAction, ClusterEvent, ClusterStatus, ClusterView } from "./events.js";
 import { noOutput, type Machine, type MachineInput, type StepOutput } from "../machine.js";
 import { applyCommand, EMPTY_ADMIN, type AdminState, type Command } from "./admin.js";
+import type { ClusterAction, ClusterEvent, ClusterStatus, ClusterView } from "./events.js";
 import { CommandDesk } from "./commands.js";
 import { FailureLog } from "./failures.js";
 import { GroupDriver, type GroupState } from "./group-driver.js";
@@ -12,60 +14,9 @@ import { LockHolder } from "./locks.js";
 import type { Ack, ClusterMsg, CommandMsg, Heartbeat, LeaderAnnouncement } from "./messages.js";
 import { Peers } from "./peers.js";
 import { place, type NodeView } from "./placement.js";
-import { LEADER_LOCK, leadershipOrder, type ClusterSpec } from "./spec.js";
+import { failureTimeouts, LEADER_LOCK, leadershipOrder, type ClusterSpec } from "./spec.js";
 import { TwoNodeGuard, type SoloDecision } from "./two-node.js";
 import { VoteTable } from "./votes.js";
-
-/** What the node asks its resource layer to do. */
-export type ClusterAction =
-  | { kind: "start"; group: string }
-  | { kind: "stop"; group: string }
-  | { kind: "fence"; node: string }
-  /** The outcome of an operator command submitted here. */
-  | { kind: "command-result"; id: number; ok: boolean; message: string };
-
-/** What the resource layer and operators tell the node. */
-export type ClusterEvent =
-  | { kind: "started"; group: string }
-  | { kind: "stopped"; group: string }
-  | { kind: "failed"; group: string }
-  /** A stop failed or timed out: the group may still run here. */
-  | { kind: "stop-failed"; group: string }
-  | { kind: "standby"; on: boolean }
-  /** `vigil cleanup GROUP`: forget this node's failures of the group. */
-  | { kind: "cleanup"; group: string }
-  /** An operator command (API/CLI); it is carried out by the leader, whichever node receives it. */
-  | { kind: "command"; id: number; cmd: Command }
-  /** two_node: the fence command against `node` finished. */
-  | { kind: "fenced"; node: string; ok: boolean }
-  /** two_node: the tiebreaker is (not) reachable. */
-  | { kind: "tiebreaker"; ok: boolean };
-
-
-/** A read-only snapshot of what this node holds and runs, for invariant checkers and status. */
-export interface ClusterView {
-  name: string;
-  inc: number;
-  term: number;
-  isLeader: boolean;
-  /** The leader this node follows (itself when leading). */
-  leader: string | undefined;
-  /** Locks (groups and the leader lock) whose lease this node holds right now. */
-  holds: string[];
-  groups: Record<string, GroupState>;
-  assignments: Record<string, string | null>;
-  standby: boolean;
-  /** Operator state as announced by the leader this node follows. */
-  admin: AdminState;
-}
-
-/** The full status of a node: its view plus peers, links and dropped packets. */
-export interface ClusterStatus extends ClusterView {
-  failures: Record<string, number>;
-  /** Every other member as this node hears it: liveness, links, and what its last heartbeat said. */
-  peers: { name: string; alive: boolean; links: boolean[]; running: string[]; standby: boolean; failures: Record<string, number> }[];
-  drops: Record<string, number>;
-}
 
 /** Per-peer latest heartbeat contents. */
 type Report = Pick<Heartbeat, "claims" | "running" | "standby" | "failures" | "term" | "alive">;
@@ -116,7 +67,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     this.locks = new LockHolder((v) => this.votesOf.get(v) ?? 0, spec.quorumVotes, spec.lease, spec.driftMargin);
     this.order = leadershipOrder(spec.members);
     this.groups = new GroupDriver(spec.groups.map((g) => g.name));
-    this.failures = new FailureLog(new Map(spec.groups.flatMap((g) => (g.failureTimeout ? [[g.name, g.failureTimeout] as const] : []))));
+    this.failures = new FailureLog(failureTimeouts(spec.groups));
     this.nextBeat = bootAt;
     this.desk = new CommandDesk(2 * spec.lease + 2000, spec.interval);
     const voters = spec.members.filter((m) => m.votes > 0);
@@ -254,11 +205,13 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
         this.groups.unclean(e.group);
         this.locks.release(e.group);
         this.failures.atLeast(e.group, spec?.migrationThreshold ?? 1, now);
-        this.decide(`${this.id}: ${e.group} could not be stopped and is unclean here: it may run elsewhere only once its lease has run out, and here again only after cleanup`);
+        const retry = spec ? "here again only after cleanup" : "a reload tries its stop again (it was removed from the config)";
+        this.decide(`${this.id}: ${e.group} could not be stopped and is unclean here: it may run elsewhere only once its lease has run out, ${retry}`);
         this.urgent = true;
         return;
       }
       case "failed":
+        if (this.groups.state(e.group) === undefined) return;
         this.decide(`${this.id}: ${e.group} failed (${this.failures.record(e.group, now)} failures here)`);
         if (this.groups.state(e.group) !== "stopped" && !this.admin.maintenance) this.groups.stop(e.group, `${this.id} stops ${e.group}: it failed and restarts`, this.out);
         this.urgent = true;
@@ -280,6 +233,13 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
         return;
       case "tiebreaker":
         this.guard?.setTiebreaker(e.ok);
+        return;
+      case "groups":
+        this.spec = { ...this.spec, groups: e.groups };
+        this.groups.configure(e.groups.map((g) => g.name), this.out, this.id);
+        this.failures.setTimeouts(failureTimeouts(e.groups));
+        this.decide(`${this.id} takes the reloaded groups: ${e.groups.map((g) => g.name).join(", ") || "none"}`);
+        this.urgent = true;
         return;
     }
   }

@@ -67,6 +67,9 @@ export function place(input: PlacementInput): PlacementResult {
     assignments[g.name] = choice.node;
     if (choice.node !== prev) decisions.push(choice.reason);
   }
+  for (const g of Object.keys(input.previous)) {
+    if (!(g in assignments)) decisions.push(`${g} is no longer placed: it is not in the leader's config`);
+  }
   return { assignments, decisions };
 }
 

@@ -52,7 +52,7 @@ export function clusterSpecFrom(config: Config): ClusterSpec {
   return {
     clusterName: config.cluster.name,
     members,
-    groups: config.groups.map((g) => ({ name: g.name, prefer: g.prefer, failback: g.failback, migrationThreshold: g.migration_threshold, failureTimeout: g.failure_timeout })),
+    groups: groupSpecsFrom(config),
     interval,
     lease,
     driftMargin: DEFAULT_DRIFT_MARGIN,
@@ -62,6 +62,16 @@ export function clusterSpecFrom(config: Config): ClusterSpec {
     fence: config.cluster.fence !== undefined,
     tiebreaker: config.cluster.tiebreaker !== undefined,
   };
+}
+
+/** The groups of a validated config as placement sees them (also sent to the core on a reload). */
+export function groupSpecsFrom(config: Config): GroupSpec[] {
+  return config.groups.map((g) => ({ name: g.name, prefer: g.prefer, failback: g.failback, migrationThreshold: g.migration_threshold, failureTimeout: g.failure_timeout }));
+}
+
+/** Group → failure_timeout (ms) of the groups that have one. */
+export function failureTimeouts(groups: readonly GroupSpec[]): Map<string, number> {
+  return new Map(groups.flatMap((g) => (g.failureTimeout ? [[g.name, g.failureTimeout] as const] : [])));
 }
 
 /** Orders members for leadership: higher priority first, then name. Witnesses never lead. */

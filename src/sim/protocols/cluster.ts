@@ -37,7 +37,8 @@ export function simSpec(o: ClusterSimOptions): ClusterSpec {
   };
 }
 
-function safety(spec: ClusterSpec): Invariant<ClusterView> {
+/** No two nodes hold a lease on the same lock; no node runs a group without its lease. */
+export function safety(spec: ClusterSpec): Invariant<ClusterView> {
   const locks = [LEADER_LOCK, ...spec.groups.map((g) => g.name)];
   return {
     name: "one holder per lock",
@@ -57,7 +58,8 @@ function safety(spec: ClusterSpec): Invariant<ClusterView> {
   };
 }
 
-function liveness(spec: ClusterSpec): Invariant<ClusterView> {
+/** Once faults stop: one leader, and every group of `spec` running on exactly one node. */
+export function liveness(spec: ClusterSpec): Invariant<ClusterView> {
   return {
     name: "leader and every group placed",
     liveness(obs: Observation<ClusterView>) {

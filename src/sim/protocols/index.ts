@@ -1,6 +1,7 @@
 // The protocols `npm run sim` can drive, by name.
 import type { SimProtocol } from "../world.js";
 import { clusterProtocol } from "./cluster.js";
+import { clusterReloadProtocol } from "./cluster-reload.js";
 import { gossipProtocol } from "./gossip.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -11,6 +12,7 @@ export const PROTOCOLS: Record<string, (nodes?: number) => AnyProtocol> = {
   cluster: (n) => clusterProtocol({ nodes: n ?? 3 }),
   "cluster-witness": (n) => clusterProtocol({ nodes: n ?? 3, witness: true, groups: 1 }),
   cluster5: (n) => clusterProtocol({ nodes: n ?? 5, groups: 3 }),
+  "cluster-reload": (n) => clusterReloadProtocol({ nodes: n ?? 3 }),
   "two-node": () => clusterProtocol({ nodes: 2, groups: 2, twoNode: true }),
   gossip: (n) => gossipProtocol(n ?? 3),
 };

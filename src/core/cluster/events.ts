@@ -1,0 +1,59 @@
+// What a cluster node exchanges with whatever drives it: the actions it asks for, the local events it
+// is told about (resource outcomes, operator input, a reloaded config), and the views it gives out.
+import type { AdminState, Command } from "./admin.js";
+import type { GroupState } from "./group-driver.js";
+import type { GroupSpec } from "./spec.js";
+
+/** What the node asks its resource layer to do. */
+export type ClusterAction =
+  | { kind: "start"; group: string }
+  | { kind: "stop"; group: string }
+  | { kind: "fence"; node: string }
+  /** The outcome of an operator command submitted here. */
+  | { kind: "command-result"; id: number; ok: boolean; message: string };
+
+/** What the resource layer and operators tell the node. */
+export type ClusterEvent =
+  | { kind: "started"; group: string }
+  | { kind: "stopped"; group: string }
+  | { kind: "failed"; group: string }
+  /** A stop failed or timed out: the group may still run here. */
+  | { kind: "stop-failed"; group: string }
+  | { kind: "standby"; on: boolean }
+  /** `vigil cleanup GROUP`: forget this node's failures of the group. */
+  | { kind: "cleanup"; group: string }
+  /** An operator command (API/CLI); it is carried out by the leader, whichever node receives it. */
+  | { kind: "command"; id: number; cmd: Command }
+  /** two_node: the fence command against `node` finished. */
+  | { kind: "fenced"; node: string; ok: boolean }
+  /** two_node: the tiebreaker is (not) reachable. */
+  | { kind: "tiebreaker"; ok: boolean }
+  /** The configured groups changed (a reload): new ones may be placed, removed ones stop here and are
+   * forgotten, changed placement keys apply from the next placement round. */
+  | { kind: "groups"; groups: GroupSpec[] };
+
+
+/** A read-only snapshot of what this node holds and runs, for invariant checkers and status. */
+export interface ClusterView {
+  name: string;
+  inc: number;
+  term: number;
+  isLeader: boolean;
+  /** The leader this node follows (itself when leading). */
+  leader: string | undefined;
+  /** Locks (groups and the leader lock) whose lease this node holds right now. */
+  holds: string[];
+  groups: Record<string, GroupState>;
+  assignments: Record<string, string | null>;
+  standby: boolean;
+  /** Operator state as announced by the leader this node follows. */
+  admin: AdminState;
+}
+
+/** The full status of a node: its view plus peers, links and dropped packets. */
+export interface ClusterStatus extends ClusterView {
+  failures: Record<string, number>;
+  /** Every other member as this node hears it: liveness, links, and what its last heartbeat said. */
+  peers: { name: string; alive: boolean; links: boolean[]; running: string[]; standby: boolean; failures: Record<string, number> }[];
+  drops: Record<string, number>;
+}

@@ -1,0 +1,31 @@
+// The resources of configured groups as the daemon drives them: agents with their monitor intervals,
+// and the virtual IPs the VIP guard must cover.
+import { createAgent, type ResourceAgent } from "../adapters/resources/agent.js";
+import type { Config } from "../core/config/schema.js";
+import type { ManagedResource } from "./group-runner.js";
+
+type GroupConfig = Config["groups"][number];
+
+/** The agents of one group's resources, in order, with their monitor intervals; `listener` (the
+ * group's virtual servers) comes last, so they listen only once the VIP is up and stop before it goes. */
+export function resourcesOf(g: GroupConfig, listener: (group: string) => ResourceAgent): ManagedResource[] {
+  return [
+    ...g.resources.map((r, ri) => ({ agent: createAgent(r, `${g.name}-${ri}`), monitorEveryMs: ("monitor" in r && r.monitor?.interval) || 0 })),
+    { agent: listener(g.name), monitorEveryMs: 0 },
+  ];
+}
+
+/** The agents of every group. */
+export function agentsFor(config: Config, listener: (group: string) => ResourceAgent): Map<string, ManagedResource[]> {
+  return new Map(config.groups.map((g) => [g.name, resourcesOf(g, listener)]));
+}
+
+/** Per group, its virtual IPs as [address, interface]. */
+export function vipsOf(config: Config): Record<string, [string, string][]> {
+  return Object.fromEntries(config.groups.map((g) => [g.name, g.resources.flatMap((r) => (r.type === "vip" ? [[r.address, r.interface] as [string, string]] : []))]));
+}
+
+/** Per group with a notify script, the script. */
+export function notifyScriptsOf(config: Config): Map<string, string> {
+  return new Map(config.groups.flatMap((g) => (g.notify ? [[g.name, g.notify] as const] : [])));
+}

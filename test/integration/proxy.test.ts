@@ -233,12 +233,19 @@ describe("proxy: health, sorry server and quiescent", () => {
 
 describe("proxy: no leaks", () => {
   it("returns to its descriptor count after 1500 connections with resets, hangs and early exits", async () => {
-    const fds = () => readdirSync("/proc/self/fd").length;
+    const fds = async () => {
+      let least = Infinity;
+      for (let i = 0; i < 10; i++) {
+        least = Math.min(least, readdirSync("/proc/self/fd").length);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return least; // other virtual servers' health checks open sockets now and then
+    };
     const echo = await startBackend("l-echo", "echo");
     const rst = await startBackend("l-rst", "reset");
     const { vs, port } = await serve([echo, rst, await refusingAddress()], { scheduler: "rr", idle_timeout: "200ms", check: { type: "tcp", interval: "60s", timeout: "1s" } });
     await exchange(port, "warm");
-    const before = fds();
+    const before = await fds();
     for (let round = 0; round < 15; round++) {
       await Promise.all(
         Array.from({ length: 100 }, (_, i) => {
@@ -254,6 +261,7 @@ describe("proxy: no leaks", () => {
     }
     await until("all proxied connections closed", () => vs.status().active === 0 && echo.open.size === 0 && rst.open.size === 0, 5000);
     assert.ok(vs.status().total >= 1500);
-    assert.ok(fds() <= before + 2, `descriptors: ${before} before, ${fds()} after`);
+    const afterwards = await fds();
+    assert.ok(afterwards <= before + 1, `descriptors: ${before} before, ${afterwards} after`);
   });
 });

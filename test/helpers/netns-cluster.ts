@@ -49,7 +49,8 @@ export function analyse(lines: string[]): ProbeReport {
   return { answers, longestGap, doubleAnswers };
 }
 
-/** Three vigil hosts (h1 > h2 > h3 by priority), a client, a VIP at .100 in front of port 8080. */
+/** Three vigil hosts (h1 > h2 > h3 by priority), a client, a VIP at .100 in front of port 8080 (the
+ * service listens on IPv4 and IPv6). */
 export class NetnsCluster {
   readonly lab: Lab;
   readonly dir: string;
@@ -171,10 +172,11 @@ export class NetnsCluster {
     throw new Error(`no single VIP owner${host ? ` ${host}` : ""} within ${timeoutMs}ms (holders: ${this.vipHolders().join(", ") || "none"})\n${this.tail()}`);
   }
 
-  /** Runs the client probe for `ms`, calling `during` after `after` ms; returns what the client saw. */
-  async probe(ms: number, after: number, during: () => void | Promise<void>): Promise<ProbeReport> {
+  /** Runs the client probe of `address` (default: the IPv4 VIP) for `ms`, calling `during` after `after`
+   * ms; returns what the client saw. */
+  async probe(ms: number, after: number, during: () => void | Promise<void>, address = this.vip): Promise<ProbeReport> {
     let out = "";
-    const child = this.lab.start("client", process.execPath, [join(NETNS, "probe.mjs"), this.vip, String(SERVICE_PORT), "5", String(ms)], { log: (c) => (out += c) });
+    const child = this.lab.start("client", process.execPath, [join(NETNS, "probe.mjs"), address, String(SERVICE_PORT), "5", String(ms)], { log: (c) => (out += c) });
     const done = new Promise((r) => child.once("exit", r));
     await new Promise((r) => setTimeout(r, after));
     await during();

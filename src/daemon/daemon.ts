@@ -6,7 +6,7 @@ import type { Server } from "node:http";
 import { Worker } from "node:worker_threads";
 import { formatIssue, loadConfigFile } from "../adapters/config-file.js";
 import { createLogger, type Logger } from "../adapters/logger.js";
-import { createAgent } from "../adapters/resources/agent.js";
+import { createAgent, virtualAddressOf } from "../adapters/resources/agent.js";
 import { removeAddress } from "../adapters/resources/vip.js";
 import { fence, tiebreakerReachable } from "../adapters/two-node.js";
 import { Metrics } from "../api/metrics.js";
@@ -100,7 +100,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
     peers: config.nodes.filter((n) => n.name !== name).map((n) => linksOf(config, n.name)),
     keyHex: readKey(config.cluster.key_file).toString("hex"),
     incarnation: Date.now(),
-    vips: Object.fromEntries(config.groups.map((g) => [g.name, g.resources.flatMap((r) => (r.type === "vip" ? [[r.address, r.interface] as [string, string]] : []))])),
+    vips: Object.fromEntries(config.groups.map((g) => [g.name, g.resources.map(virtualAddressOf).filter((a) => a !== undefined)])),
   };
   await removeStaleVips(init.vips, nlog);
   raisePriority(nlog);

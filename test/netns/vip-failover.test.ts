@@ -6,27 +6,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { netnsUnavailable } from "../helpers/netns.js";
-import { NetnsCluster, type ProbeReport } from "../helpers/netns-cluster.js";
+import { assertFollowed, NetnsCluster } from "../helpers/netns-cluster.js";
 
 const why = netnsUnavailable();
 if (why) process.stderr.write(`\n!!! SKIPPING network namespace tests: ${why}\n\n`);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** How soon after the failover is triggered the client must get answers from the new owner, ms. */
-const FOLLOW_MS = 1000;
-
-/** Checks that a probe moved from `from` to `to` within FOLLOW_MS of `at` (ms into the probe), and
- * never had answers from two hosts at once. */
-function assertFollowed(r: ProbeReport, from: string, to: string, at: number, what: string): void {
-  const ok = r.answers.filter((a) => a.host !== "-");
-  const first = ok.find((a) => a.host === to);
-  assert.ok(ok.some((a) => a.host === from && a.at < at), `${what}: ${from} answered before the failover`);
-  assert.ok(first && first.at - at < FOLLOW_MS, `${what}: first answer from ${to} ${first ? `${Math.round(first.at - at)}ms` : "never"} after the failover`);
-  assert.equal(ok.at(-1)?.host, to, `${what}: the last answer came from ${to}`);
-  assert.equal(r.doubleAnswers, 0, `${what}: the client got answers from two hosts at once`);
-  assert.ok(r.longestGap < FOLLOW_MS, `${what}: longest gap ${Math.round(r.longestGap)}ms`);
-}
 
 describe("VIP failover between namespace hosts", { skip: why }, () => {
   let c: NetnsCluster;

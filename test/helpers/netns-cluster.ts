@@ -78,8 +78,8 @@ export class NetnsCluster {
 
   /** `resourcesYaml` adds resources after the VIP (indented as list items under `resources:`; VIP6
    * stands for the IPv6 VIP). `opts.vipResource` replaces the VIP resource (a YAML flow mapping; VIP
-   * stands for the IPv4 VIP). */
-  constructor(tag: string, groupExtra = "    failback: false\n", resourcesYaml = "", opts: { vipResource?: string } = {}) {
+   * stands for the IPv4 VIP); `opts.clusterYaml` is added to the `cluster:` section (e.g. heartbeat timers). */
+  constructor(tag: string, groupExtra = "    failback: false\n", resourcesYaml = "", opts: { vipResource?: string; clusterYaml?: string } = {}) {
     this.lab = new Lab(tag);
     this.dir = mkdtempSync(join(tmpdir(), "vigil-netns-"));
     this.hosts.forEach((h, i) => this.lab.addHost(h, 11 + i));
@@ -89,7 +89,7 @@ export class NetnsCluster {
     writeFileSync(join(this.dir, "api.token"), `${TOKEN}\n`, { mode: 0o600 });
     const nodes = this.hosts.map((h, i) => `  - { name: ${h}, address: ${this.lab.addr(11 + i)}, priority: ${200 - i * 50} }`).join("\n");
     const vipResource = (opts.vipResource ?? "{ type: vip, address: VIP/24, interface: eth0 }").replaceAll("VIP", this.vip);
-    writeFileSync(join(this.dir, "vigil.yaml"), `cluster:\n  name: lab\n  key_file: ${join(this.dir, "cluster.key")}\napi:\n  token_file: ${join(this.dir, "api.token")}\nnodes:\n${nodes}\ngroups:\n  - name: web\n    prefer: [h1]\n${groupExtra}    resources:\n      - ${vipResource}\n${resourcesYaml.replaceAll("VIP6", this.vip6(100))}`);
+    writeFileSync(join(this.dir, "vigil.yaml"), `cluster:\n  name: lab\n  key_file: ${join(this.dir, "cluster.key")}\n${opts.clusterYaml ?? ""}api:\n  token_file: ${join(this.dir, "api.token")}\nnodes:\n${nodes}\ngroups:\n  - name: web\n    prefer: [h1]\n${groupExtra}    resources:\n      - ${vipResource}\n${resourcesYaml.replaceAll("VIP6", this.vip6(100))}`);
   }
 
   /** An IPv6 address in this lab's ULA prefix (fd77:SUBNET::n). */

@@ -16,7 +16,13 @@ export interface CommandResult {
 /** Most output kept per run, bytes; the rest is cut (and said so). */
 const MAX_OUTPUT = 16 * 1024;
 
-/** Runs `path args` with `env` added to the environment; never rejects. Aborting `signal` kills it like a timeout. */
+/** How long, once the program exited, its output may still take to drain from the pipes (ms). */
+const DRAIN_MS = 20;
+
+/** Runs `path args` with `env` added to the environment; never rejects. Ends when the program exits,
+ * not when its pipes close: a background child it leaves running (IPaddr2's send_arp, a daemon an LSB
+ * script starts) may hold them open for long, and is neither waited for nor killed. Aborting `signal`
+ * kills it like a timeout. */
 export function runCommand(path: string, args: readonly string[], options: { timeoutMs: number; env?: Record<string, string>; signal?: AbortSignal }): Promise<CommandResult> {
   const started = performance.now();
   return new Promise((resolve) => {
@@ -54,10 +60,18 @@ export function runCommand(path: string, args: readonly string[], options: { tim
       options.signal?.removeEventListener("abort", onAbort);
       resolve({ code: null, signal: null, timedOut: false, spawnError: `${err.code ?? "error"}: ${err.message}`, output, ms: performance.now() - started });
     });
-    child.on("close", (code, signal) => {
+    child.once("exit", (code, signal) => {
       clearTimeout(timer);
       options.signal?.removeEventListener("abort", onAbort);
-      resolve({ code, signal, timedOut, output: output.length >= MAX_OUTPUT ? `${output}…(cut)` : output, ms: performance.now() - started });
+      const ms = performance.now() - started;
+      const done = () => {
+        clearTimeout(drain);
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        resolve({ code, signal, timedOut, output: output.length >= MAX_OUTPUT ? `${output}…(cut)` : output, ms });
+      };
+      const drain = setTimeout(done, DRAIN_MS);
+      child.once("close", done);
     });
   });
 }

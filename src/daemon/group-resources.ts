@@ -1,6 +1,6 @@
 // The resources of configured groups as the daemon drives them: agents with their monitor intervals,
 // and the virtual IPs the VIP guard must cover.
-import { createAgent, type ResourceAgent } from "../adapters/resources/agent.js";
+import { createAgent, virtualAddressOf, type ResourceAgent } from "../adapters/resources/agent.js";
 import type { Config } from "../core/config/schema.js";
 import type { ManagedResource } from "./group-runner.js";
 
@@ -20,9 +20,9 @@ export function agentsFor(config: Config, listener: (group: string) => ResourceA
   return new Map(config.groups.map((g) => [g.name, resourcesOf(g, listener)]));
 }
 
-/** Per group, its virtual IPs as [address, interface]. */
+/** Per group, its virtual IPs as [address, interface] (vip resources and ocf IPaddr2). */
 export function vipsOf(config: Config): Record<string, [string, string][]> {
-  return Object.fromEntries(config.groups.map((g) => [g.name, g.resources.flatMap((r) => (r.type === "vip" ? [[r.address, r.interface] as [string, string]] : []))]));
+  return Object.fromEntries(config.groups.map((g) => [g.name, g.resources.map(virtualAddressOf).filter((a) => a !== undefined)]));
 }
 
 /** Per group with a notify script, the script. */

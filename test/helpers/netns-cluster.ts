@@ -1,5 +1,6 @@
 // A vigil cluster of three hosts in network namespaces, with a VIP in front of a small TCP service on
 // every host and a client host that probes the VIP. Used by the namespace tests and the benchmark.
+import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,7 +50,24 @@ export function analyse(lines: string[]): ProbeReport {
   return { answers, longestGap, doubleAnswers };
 }
 
-/** Three vigil hosts (h1 > h2 > h3 by priority), a client, a VIP at .100 in front of port 8080. */
+/** How soon after a failover is triggered the client must get answers from the new owner, ms. */
+export const FOLLOW_MS = 1000;
+
+/** Asserts that a probe moved from `from` to `to` within FOLLOW_MS of `at` (ms into the probe), and
+ * never had answers from two hosts at once. `what` names the probe in messages. */
+export function assertFollowed(r: ProbeReport, from: string, to: string, at: number, what: string): void {
+  const ok = r.answers.filter((a) => a.host !== "-");
+  const first = ok.find((a) => a.host === to);
+  const seen = () => `(answers: ${JSON.stringify(r.answers.filter((a, i) => i === 0 || a.host !== r.answers[i - 1]?.host).slice(0, 12))})`;
+  assert.ok(ok.some((a) => a.host === from && a.at < at), `${what}: ${from} answered before the failover ${seen()}`);
+  assert.ok(first && first.at - at < FOLLOW_MS, `${what}: first answer from ${to} ${first ? `${Math.round(first.at - at)}ms` : "never"} after the failover ${seen()}`);
+  assert.equal(ok.at(-1)?.host, to, `${what}: the last answer came from ${to}`);
+  assert.equal(r.doubleAnswers, 0, `${what}: the client got answers from two hosts at once`);
+  assert.ok(r.longestGap < FOLLOW_MS, `${what}: longest gap ${Math.round(r.longestGap)}ms`);
+}
+
+/** Three vigil hosts (h1 > h2 > h3 by priority), a client, a VIP at .100 in front of port 8080 (the
+ * service listens on IPv4 and IPv6). */
 export class NetnsCluster {
   readonly lab: Lab;
   readonly dir: string;
@@ -58,8 +76,10 @@ export class NetnsCluster {
   private logs = new Map<string, string>();
   private vigils = new Map<string, ChildProcess>();
 
-  /** `resourcesYaml` adds resources after the VIP (indented as list items under `resources:`). */
-  constructor(tag: string, groupExtra = "    failback: false\n", resourcesYaml = "") {
+  /** `resourcesYaml` adds resources after the VIP (indented as list items under `resources:`; VIP6
+   * stands for the IPv6 VIP). `opts.vipResource` replaces the VIP resource (a YAML flow mapping; VIP
+   * stands for the IPv4 VIP); `opts.clusterYaml` is added to the `cluster:` section (e.g. heartbeat timers). */
+  constructor(tag: string, groupExtra = "    failback: false\n", resourcesYaml = "", opts: { vipResource?: string; clusterYaml?: string } = {}) {
     this.lab = new Lab(tag);
     this.dir = mkdtempSync(join(tmpdir(), "vigil-netns-"));
     this.hosts.forEach((h, i) => this.lab.addHost(h, 11 + i));
@@ -68,7 +88,8 @@ export class NetnsCluster {
     writeFileSync(join(this.dir, "cluster.key"), newKeyText(), { mode: 0o600 });
     writeFileSync(join(this.dir, "api.token"), `${TOKEN}\n`, { mode: 0o600 });
     const nodes = this.hosts.map((h, i) => `  - { name: ${h}, address: ${this.lab.addr(11 + i)}, priority: ${200 - i * 50} }`).join("\n");
-    writeFileSync(join(this.dir, "vigil.yaml"), `cluster:\n  name: lab\n  key_file: ${join(this.dir, "cluster.key")}\napi:\n  token_file: ${join(this.dir, "api.token")}\nnodes:\n${nodes}\ngroups:\n  - name: web\n    prefer: [h1]\n${groupExtra}    resources:\n      - { type: vip, address: ${this.vip}/24, interface: eth0 }\n${resourcesYaml.replaceAll("VIP6", this.vip6(100))}`);
+    const vipResource = (opts.vipResource ?? "{ type: vip, address: VIP/24, interface: eth0 }").replaceAll("VIP", this.vip);
+    writeFileSync(join(this.dir, "vigil.yaml"), `cluster:\n  name: lab\n  key_file: ${join(this.dir, "cluster.key")}\n${opts.clusterYaml ?? ""}api:\n  token_file: ${join(this.dir, "api.token")}\nnodes:\n${nodes}\ngroups:\n  - name: web\n    prefer: [h1]\n${groupExtra}    resources:\n      - ${vipResource}\n${resourcesYaml.replaceAll("VIP6", this.vip6(100))}`);
   }
 
   /** An IPv6 address in this lab's ULA prefix (fd77:SUBNET::n). */
@@ -86,6 +107,8 @@ export class NetnsCluster {
     const i = this.hosts.indexOf(host);
     this.logs.set(host, "");
     const child = this.lab.start(host, process.execPath, [MAIN, "run", "-c", join(this.dir, "vigil.yaml"), "--node", host, "--api", `${this.lab.addr(11 + i)}:7480`], {
+      // The hosts share one file system: each gets its own HA_RSCTMP, as its own /run would be.
+      env: { HA_RSCTMP: join(this.dir, "run", host) },
       log: (c) => this.logs.set(host, (this.logs.get(host) ?? "") + c),
     });
     this.vigils.set(host, child);
@@ -171,11 +194,21 @@ export class NetnsCluster {
     throw new Error(`no single VIP owner${host ? ` ${host}` : ""} within ${timeoutMs}ms (holders: ${this.vipHolders().join(", ") || "none"})\n${this.tail()}`);
   }
 
-  /** Runs the client probe for `ms`, calling `during` after `after` ms; returns what the client saw. */
-  async probe(ms: number, after: number, during: () => void | Promise<void>): Promise<ProbeReport> {
+  /** Runs the client probe of `address` (default: the IPv4 VIP) for `ms`, calling `during` after `after`
+   * ms; returns what the client saw. */
+  async probe(ms: number, after: number, during: () => void | Promise<void>, address = this.vip): Promise<ProbeReport> {
     let out = "";
-    const child = this.lab.start("client", process.execPath, [join(NETNS, "probe.mjs"), this.vip, String(SERVICE_PORT), "5", String(ms)], { log: (c) => (out += c) });
+    let started: () => void = () => undefined;
+    const ready = new Promise<void>((r) => (started = r));
+    const child = this.lab.start("client", process.execPath, [join(NETNS, "probe.mjs"), address, String(SERVICE_PORT), "5", String(ms)], {
+      log: (c) => {
+        out += c;
+        if (out.includes("started")) started();
+      },
+    });
     const done = new Promise((r) => child.once("exit", r));
+    // `after` counts from the probe's own start (its clock), not from the spawn, which is slow under load.
+    await Promise.race([ready, done]);
     await new Promise((r) => setTimeout(r, after));
     await during();
     await done;

@@ -74,6 +74,18 @@ export class Lab {
     return child;
   }
 
+  /** The MAC address of a host's eth0. */
+  mac(host: string): string {
+    return this.exec(host, "cat", "/sys/class/net/eth0/address").out.trim();
+  }
+
+  /** A host's neighbour entry for `address` on eth0: link-layer address and state (REACHABLE, STALE, …). */
+  neighbour(host: string, address: string): { mac?: string; state?: string; line: string } {
+    const line = this.exec(host, "ip", "neigh", "show", address, "dev", "eth0").out.trim();
+    const m = /lladdr (\S+).* ([A-Z]+)$/.exec(line);
+    return { mac: m?.[1], state: m?.[2] ?? line.split(" ").at(-1), line };
+  }
+
   /** Takes a host's link down or up (the host drops off the network). */
   link(host: string, up: boolean): void {
     ip("-n", this.ns(host), "link", "set", "eth0", up ? "up" : "down");

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { pino } from "pino";
 import { ExecAgent } from "../../src/adapters/resources/exec.js";
+import { virtualAddressOf } from "../../src/adapters/resources/agent.js";
 import { OcfAgent } from "../../src/adapters/resources/ocf.js";
 import { SystemdAgent } from "../../src/adapters/resources/systemd.js";
 import type { ClusterEvent } from "../../src/core/cluster/node.js";
@@ -57,10 +58,54 @@ describe("exec resources (LSB scripts)", () => {
     assert.equal(existsSync(marker), false);
   });
 
+  it("ends when the script exits, neither waiting for nor killing a background child that keeps its output open", async () => {
+    const path = join(dir, "daemonizing");
+    writeFileSync(path, "#!/bin/sh\nsleep 30 &\necho \"started $!\"\n", { mode: 0o755 });
+    const r = await new ExecAgent(path, [], 5000).start();
+    const pid = Number(/started (\d+)/.exec(r.output ?? "")?.[1]);
+    try {
+      assert.equal(r.ok, true, r.detail);
+      assert.match(r.detail, /exit 0 in \d+ms/);
+      assert.ok(pid > 0, `the script's output arrived: ${r.output}`);
+      assert.doesNotThrow(() => process.kill(pid, 0), "the background child still runs");
+    } finally {
+      if (pid > 0) process.kill(pid, "SIGKILL");
+    }
+  });
+
   it("reports a program that cannot be started", async () => {
     const r = await new ExecAgent(join(dir, "missing"), [], 1000).start();
     assert.equal(r.ok, false);
     assert.match(r.detail, /could not start: ENOENT/);
+  });
+});
+
+describe("ocf environment (a stand-in agent under a temporary OCF_ROOT)", () => {
+  it("passes OCF_*, OCF_RESKEY_* and OCF_RESKEY_CRM_meta_timeout, and makes HA_RSCTMP if it is missing", async () => {
+    const root = join(dir, "ocf-root");
+    mkdirSync(join(root, "resource.d", "test"), { recursive: true });
+    writeFileSync(join(root, "resource.d", "test", "EnvDump"), `#!/bin/sh\n[ -d "$HA_RSCTMP" ] && echo "rsctmp exists"\nenv | grep -E '^(OCF_|HA_RSCTMP)' | sort\n`, { mode: 0o755 });
+    const rscTmp = join(dir, "run", "resource-agents");
+    const saved = process.env.HA_RSCTMP;
+    process.env.HA_RSCTMP = rscTmp;
+    try {
+      const r = await new OcfAgent("test/EnvDump", "web-0", { ip: "10.0.0.1", cidr_netmask: 24 }, 7000, root).start();
+      assert.equal(r.ok, true, r.detail);
+      for (const line of ["rsctmp exists", `HA_RSCTMP=${rscTmp}`, `OCF_ROOT=${root}`, "OCF_RESOURCE_INSTANCE=web-0", "OCF_RESOURCE_TYPE=EnvDump", "OCF_RESOURCE_PROVIDER=test", "OCF_RESKEY_ip=10.0.0.1", "OCF_RESKEY_cidr_netmask=24", "OCF_RESKEY_CRM_meta_timeout=7000"]) {
+        assert.ok(r.output?.split("\n").includes(line), `${line} in:\n${r.output}`);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.HA_RSCTMP;
+      else process.env.HA_RSCTMP = saved;
+    }
+  });
+
+  it("names the address an IPaddr2 resource holds, so the VIP guard covers it", () => {
+    const ocf = (agent: string, params: Record<string, string | number>) => virtualAddressOf({ type: "ocf", agent, params });
+    assert.deepEqual(ocf("heartbeat/IPaddr2", { ip: "10.0.0.5", cidr_netmask: 24, nic: "eth0" }), ["10.0.0.5/24", "eth0"]);
+    assert.deepEqual(ocf("heartbeat/IPaddr2", { ip: "10.0.0.5", nic: "eth1" }), ["10.0.0.5", "eth1"]);
+    assert.equal(ocf("heartbeat/IPaddr2", { ip: "10.0.0.5" }), undefined, "no nic: IPaddr2 picks the interface, the guard cannot know it");
+    assert.equal(ocf("heartbeat/Dummy", { ip: "10.0.0.5", nic: "eth0" }), undefined);
   });
 });
 

@@ -1,6 +1,6 @@
-// A host's service behind the VIP: answers every TCP connection on PORT with the host's name.
+// A host's service behind the VIP: answers every TCP connection on PORT (IPv4 and IPv6) with the host's name.
 // Usage: node responder.mjs NAME PORT
 import { createServer } from "node:net";
 
 const [name, port] = process.argv.slice(2);
-createServer((s) => s.end(`${name}\n`)).listen(Number(port), "0.0.0.0", () => process.stdout.write("ready\n"));
+createServer((s) => s.end(`${name}\n`)).listen(Number(port), "::", () => process.stdout.write("ready\n"));

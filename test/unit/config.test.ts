@@ -79,6 +79,16 @@ describe("config: located errors", () => {
 });
 
 describe("config: cross-field rules", () => {
+  it("accepts fast heartbeat timers down to lease = 3 × interval, and refuses a shorter lease", () => {
+    const timers = (interval: string, lease: string) => minimal().replace("nodes:", `  heartbeat: { interval: ${interval}, lease: ${lease} }\nnodes:`);
+    for (const [interval, lease] of [["10ms", "60ms"], ["10ms", "30ms"], ["5ms", "15ms"]] as const) {
+      const r = load(timers(interval, lease));
+      assert.ok(r.ok, r.ok ? "" : r.issues.map(formatIssue).join("\n"));
+      assert.deepEqual([r.config.cluster.heartbeat.interval, r.config.cluster.heartbeat.lease], [parseInt(interval), parseInt(lease)]);
+    }
+    assert.ok(errors(timers("10ms", "29ms")).some((e) => e.includes("cluster.heartbeat.lease: lease 29ms must be at least 3 × interval (30ms)")));
+  });
+
   it("refuses duplicate node names and addresses", () => {
     const errs = errors(minimal("  - name: a\n    address: 127.0.0.1:7001\n  - name: w\n    address: 127.0.0.1:7003\n"));
     assert.ok(errs.some((e) => /nodes\[1\]\.name: node name "a" is already used by nodes\[0\]/.test(e)), errs.join("\n"));

@@ -1,7 +1,7 @@
 // The interface every resource type implements, and the factory that picks one by config type.
 import type { ResourceConfig } from "../../core/config/schema.js";
 import { ExecAgent } from "./exec.js";
-import { OcfAgent } from "./ocf.js";
+import { ipaddr2Address, OcfAgent } from "./ocf.js";
 import { SystemdAgent } from "./systemd.js";
 import { VipAgent } from "./vip.js";
 
@@ -43,4 +43,11 @@ export function createAgent(r: ResourceConfig, instance: string): ResourceAgent 
     case "vip":
       return new VipAgent(r.address, r.interface, r.garp_refresh ?? 0);
   }
+}
+
+/** The [address, interface] a resource holds while it runs here, if it is a virtual IP: a `vip`, or an
+ * `ocf` heartbeat/IPaddr2 with `ip` and `nic`. The VIP guard and the start-up clean-up remove these. */
+export function virtualAddressOf(r: ResourceConfig): [string, string] | undefined {
+  if (r.type === "vip") return [r.address, r.interface];
+  return r.type === "ocf" ? ipaddr2Address(r.agent, r.params) : undefined;
 }

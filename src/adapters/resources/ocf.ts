@@ -1,12 +1,19 @@
 // `ocf` resources: an OCF agent (`$OCF_ROOT/resource.d/PROVIDER/AGENT`) driven as pacemaker does, with
-// OCF_ROOT, OCF_RESOURCE_INSTANCE and OCF_RESKEY_* in the environment. Exit codes follow the OCF
-// standard: 0 success / running, 7 not running, 8 running promoted; anything else is a failure.
+// OCF_ROOT, OCF_RESOURCE_INSTANCE, OCF_RESKEY_* and OCF_RESKEY_CRM_meta_timeout in the environment.
+// Exit codes follow the OCF standard: 0 success / running, 7 not running, 8 running promoted; anything
+// else is a failure. Agents keep pid and state files in HA_RSCTMP (from vigil's environment, default
+// /run/resource-agents), which is made if missing: systemd-tmpfiles makes it at boot, but nothing
+// does where systemd is not PID 1.
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describeResult, operationOutcome, runCommand } from "../run-command.js";
 import type { MonitorResult, OpResult, ResourceAgent } from "./agent.js";
 
 /** Where OCF agents live unless OCF_ROOT says otherwise. */
 export const DEFAULT_OCF_ROOT = "/usr/lib/ocf";
+
+/** Where agents keep pid and state files unless HA_RSCTMP says otherwise (as resource-agents' ocf-directories). */
+export const DEFAULT_HA_RSCTMP = "/run/resource-agents";
 
 /** OCF exit codes vigil distinguishes. */
 export const OCF = { SUCCESS: 0, NOT_RUNNING: 7, RUNNING_PROMOTED: 8 } as const;
@@ -16,13 +23,17 @@ export class OcfAgent implements ResourceAgent {
   readonly description: string;
   private path: string;
   private env: Record<string, string>;
+  private rscTmp: string;
 
   constructor(agent: string, instance: string, params: Record<string, string | number | boolean>, private timeoutMs: number, ocfRoot = DEFAULT_OCF_ROOT) {
     const [provider = "", type = ""] = agent.split("/");
     this.path = join(ocfRoot, "resource.d", provider, type);
     this.description = `ocf ${agent} (${instance})`;
+    this.rscTmp = process.env.HA_RSCTMP || DEFAULT_HA_RSCTMP;
     this.env = {
       OCF_ROOT: ocfRoot,
+      HA_RSCTMP: this.rscTmp,
+      OCF_RESKEY_CRM_meta_timeout: String(timeoutMs),
       OCF_RA_VERSION_MAJOR: "1",
       OCF_RA_VERSION_MINOR: "0",
       OCF_RESOURCE_INSTANCE: instance,
@@ -32,7 +43,9 @@ export class OcfAgent implements ResourceAgent {
     };
   }
 
-  private run(action: string) {
+  private async run(action: string) {
+    // A failure to make it is left to the agent to report, in its own words.
+    await mkdir(this.rscTmp, { recursive: true, mode: 0o1755 }).catch(() => undefined);
     return runCommand(this.path, [action], { timeoutMs: this.timeoutMs, env: this.env });
   }
 
@@ -49,4 +62,13 @@ export class OcfAgent implements ResourceAgent {
     const state = r.code === OCF.SUCCESS || r.code === OCF.RUNNING_PROMOTED ? "running" : r.code === OCF.NOT_RUNNING ? "stopped" : "failed";
     return { state, detail: `${this.description} monitor: ${describeResult(r)}`, output: r.output.trim() };
   }
+}
+
+/** The address an `ocf` heartbeat/IPaddr2 resource puts on an interface, as [ip[/cidr_netmask], nic],
+ * so that the VIP guard and the start-up clean-up cover it as they cover a `vip`; undefined for other
+ * agents and when `ip` or `nic` is not given (IPaddr2 then picks the interface itself). */
+export function ipaddr2Address(agent: string, params: Record<string, string | number | boolean>): [string, string] | undefined {
+  const { ip, nic, cidr_netmask: prefix } = params;
+  if (agent !== "heartbeat/IPaddr2" || typeof ip !== "string" || typeof nic !== "string") return undefined;
+  return [prefix === undefined ? ip : `${ip}/${String(prefix)}`, nic];
 }

@@ -1,10 +1,10 @@
 // `vip` resources: a virtual IP added to an interface with `ip addr`, announced with a burst of
 // gratuitous ARP (arping -U) and removed on stop. An IPv6 VIP is added without duplicate address
-// detection and with the interface's ndisc_notify set, so the kernel itself sends the unsolicited
-// neighbour advertisement the moment the address appears.
-import { writeFileSync } from "node:fs";
+// detection (usable at once) and announced with a burst of unsolicited neighbour advertisements that
+// carry the Override flag (see neighbour-advert.ts), so clients with a REACHABLE entry switch at once.
 import { describeResult, runCommand } from "../run-command.js";
 import type { MonitorResult, OpResult, ResourceAgent } from "./agent.js";
+import { sendUnsolicitedNa } from "./neighbour-advert.js";
 
 const OP_TIMEOUT_MS = 5000;
 
@@ -22,27 +22,18 @@ export async function removeAddress(address: string, iface: string): Promise<OpR
   return { ok: r.code === 0, detail: `vip ${address} on ${iface} removed: ${describeResult(r)}`, output: r.output.trim() };
 }
 
-/** When, after a takeover, the gratuitous ARPs of the burst go out (ms). */
+/** When, after a takeover, the gratuitous ARPs (or neighbour advertisements) of the burst go out (ms). */
 export const GARP_BURST_MS = [0, 150, 500];
 
-/** Sends one unsolicited ARP for an IPv4 `address` on `iface` (IPv6 is announced by the kernel on add).
- * arping sends at once but then lingers about a second; it is stopped after the packet is out. */
+/** Announces `address` on `iface`: one unsolicited ARP for IPv4, one unsolicited neighbour
+ * advertisement for IPv6. arping sends at once but then lingers about a second; it is stopped after
+ * the packet is out. */
 export async function announce(address: string, iface: string): Promise<OpResult> {
   const ip = address.split("/")[0] ?? address;
-  if (ip.includes(":")) return { ok: true, detail: `announce ${ip} on ${iface}: unsolicited neighbour advertisement sent by the kernel` };
+  if (ip.includes(":")) return sendUnsolicitedNa(ip, iface);
   const r = await runCommand("arping", ["-q", "-U", "-c", "1", "-I", iface, ip], { timeoutMs: 200 });
   const ok = r.code === 0 || (r.timedOut && !r.spawnError);
   return { ok, detail: `announce ${ip} on ${iface}: ${ok ? "gratuitous ARP sent" : describeResult(r)}`, output: r.output.trim() };
-}
-
-/** Asks the kernel to advertise new IPv6 addresses of `iface` (net.ipv6.conf.IFACE.ndisc_notify = 1). */
-function enableNdiscNotify(iface: string): string | undefined {
-  try {
-    writeFileSync(`/proc/sys/net/ipv6/conf/${iface}/ndisc_notify`, "1");
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
 }
 
 /** A virtual IP on one interface. */
@@ -59,8 +50,6 @@ export class VipAgent implements ResourceAgent {
 
   async start(): Promise<OpResult> {
     const v6 = this.address.includes(":");
-    const notifyErr = v6 ? enableNdiscNotify(this.iface) : undefined;
-    if (notifyErr) return { ok: false, detail: `${this.description} start: cannot enable ndisc_notify: ${notifyErr}` };
     if (!(await hasAddress(this.address, this.iface))) {
       const args = [...(v6 ? ["-6"] : []), "addr", "add", this.address, "dev", this.iface, ...(v6 ? ["nodad"] : [])];
       const r = await runCommand("ip", args, { timeoutMs: OP_TIMEOUT_MS });

@@ -16,10 +16,11 @@ step "browser test (the web page in Chromium against a real cluster; skipped lou
 npm run --silent test:browser
 step "network namespace tests (root: real VIPs, guard, client probing; skipped loudly without root)"
 npm run --silent test:netns
-step "simulator: test protocol, witness, five nodes, two_node with fencing"
+step "simulator: test protocol, witness, five nodes, two_node with fencing, reloads"
 npm run --silent sim -- --protocol gossip --seeds 300 --from 1
 npm run --silent sim -- --protocol cluster-witness --seeds 1000 --from 1
 npm run --silent sim -- --protocol cluster5 --seeds 500 --from 1
 npm run --silent sim -- --protocol two-node --seeds 1000 --from 1
+npm run --silent sim -- --protocol cluster-reload --seeds 300 --from 1
 step "simulator: the cluster core over 10,000 seeds"
 npm run --silent sim -- --protocol cluster --seeds 10000 --from 1

@@ -25,13 +25,20 @@ export async function removeAddress(address: string, iface: string): Promise<OpR
 /** When, after a takeover, the gratuitous ARPs (or neighbour advertisements) of the burst go out (ms). */
 export const GARP_BURST_MS = [0, 150, 500];
 
+/** How long arping may take to fail (a bad interface, no permission) before its ARP counts as sent. */
+const ARPING_FAILS_WITHIN_MS = 50;
+/** When arping is stopped: it sends at once but then lingers about a second. */
+const ARPING_LINGER_MS = 200;
+
 /** Announces `address` on `iface`: one unsolicited ARP for IPv4, one unsolicited neighbour
- * advertisement for IPv6. arping sends at once but then lingers about a second; it is stopped after
- * the packet is out. */
+ * advertisement for IPv6. Does not wait for arping's linger, which would hold up the group's next
+ * resource (an IPv6 VIP behind an IPv4 one would be announced 200ms later); arping is stopped after it. */
 export async function announce(address: string, iface: string): Promise<OpResult> {
   const ip = address.split("/")[0] ?? address;
   if (ip.includes(":")) return sendUnsolicitedNa(ip, iface);
-  const r = await runCommand("arping", ["-q", "-U", "-c", "1", "-I", iface, ip], { timeoutMs: 200 });
+  const run = runCommand("arping", ["-q", "-U", "-c", "1", "-I", iface, ip], { timeoutMs: ARPING_LINGER_MS });
+  const r = await Promise.race([run, new Promise<undefined>((done) => setTimeout(() => done(undefined), ARPING_FAILS_WITHIN_MS))]);
+  if (r === undefined) return { ok: true, detail: `announce ${ip} on ${iface}: gratuitous ARP sent` };
   const ok = r.code === 0 || (r.timedOut && !r.spawnError);
   return { ok, detail: `announce ${ip} on ${iface}: ${ok ? "gratuitous ARP sent" : describeResult(r)}`, output: r.output.trim() };
 }

@@ -1,8 +1,24 @@
 // `vigil status`: a crm_mon-like screen built from one node's /status.
+import type { VirtualServerStatus } from "../core/balancer/status.js";
 import type { WorkerStatus } from "../daemon/worker-protocol.js";
 
+/** The virtual servers section, like `ipvsadm -L`: each real server with health, weight and connections. */
+function renderVirtualServers(list: readonly VirtualServerStatus[]): string[] {
+  if (list.length === 0) return [];
+  const lines = ["", "virtual servers:"];
+  for (const v of list) {
+    lines.push(`  ${v.name.padEnd(12)} ${v.listen.padEnd(22)} ${v.scheduler.padEnd(4)} ${v.serving ? "serving here" : "not served here"}  active ${v.active}  total ${v.total}  refused ${v.refused}${v.group ? `  (group ${v.group})` : ""}`);
+    for (const r of v.realServers) {
+      const weight = r.effectiveWeight === r.weight ? `${r.weight}` : `${r.effectiveWeight} (of ${r.weight})`;
+      lines.push(`    -> ${r.address.padEnd(22)} ${(r.up ? "up" : "DOWN").padEnd(5)} weight ${weight.padEnd(10)} active ${String(r.active).padEnd(5)} ${r.draining ? "draining  " : ""}${r.detail}`);
+    }
+    if (v.sorry) lines.push(`    sorry ${v.sorry.address}${v.sorry.inUse ? "  IN USE (no real server available)" : ""}`);
+  }
+  return lines;
+}
+
 /** Renders a node's status as lines of text. */
-export function renderStatus(s: WorkerStatus): string[] {
+export function renderStatus(s: WorkerStatus & { virtual_servers?: VirtualServerStatus[] }): string[] {
   const members = [
     { name: s.name, alive: true, links: [] as boolean[], running: Object.entries(s.groups).filter(([, st]) => st !== "stopped").map(([g]) => g), standby: s.standby, failures: s.failures },
     ...s.peers,
@@ -27,6 +43,7 @@ export function renderStatus(s: WorkerStatus): string[] {
     const pinned = s.admin.moves[g] ? `  moved to ${s.admin.moves[g]}` : "";
     lines.push(`  ${g.padEnd(12)} ${owners.length ? `running on ${owners.join(", ")}` : "stopped"}${target && !owners.some((o) => o.startsWith(target)) ? `  → ${target}` : ""}${failures.length ? `  failures ${failures.join(" ")}` : ""}${pinned}`);
   }
+  lines.push(...renderVirtualServers(s.virtual_servers ?? []));
   const drops = { ...s.drops, ...s.transportDrops };
   if (Object.keys(drops).length > 0) lines.push("", `dropped packets: ${Object.entries(drops).map(([k, v]) => `${k} ${v}`).join(", ")}`);
   return lines;

@@ -1,6 +1,7 @@
 // A virtual server in a real three-node cluster on loopback: only the owner of its group listens,
 // status and metrics show it, and when the owner dies the next owner serves within a second.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { closeAll, exchange, startBackend, type Backend } from "../helpers/backends.js";
@@ -45,6 +46,13 @@ describe("virtual server in a cluster", () => {
     assert.equal(n2?.serving, false);
     assert.ok((n1?.total ?? 0) >= 2);
     await c.waitFor("n2's checks see both servers up", async () => ((await vsOf("n2"))?.realServers.every((r) => r.up && r.detail !== "not checked yet") ? true : undefined));
+  });
+
+  it("shows in `vigil status` like ipvsadm -L", async () => {
+    const r = spawnSync(process.execPath, [new URL("../../dist/cli/main.js", import.meta.url).pathname, "status", "--api", c.apiAddress("n1")], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`site +127\\.0\\.0\\.1:${port} +rr +serving here .*\\(group web\\)`));
+    for (const b of backends) assert.match(r.stdout, new RegExp(`-> 127\\.0\\.0\\.1:${b.port} +up +weight 1`));
   });
 
   it("exports proxy and check metrics", async () => {

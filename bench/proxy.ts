@@ -84,7 +84,10 @@ const scenarios = [
 
 async function main(): Promise<void> {
   procs.push(spawn("nginx", ["-c", join(dir, "nginx.conf"), "-p", dir], { stdio: "ignore" }));
-  const haproxy = spawn("haproxy", ["-f", join(dir, "haproxy.cfg"), "-db"], { stdio: "ignore" });
+  // vigil's daemon raises itself to nice -10 (for its heartbeats); HAProxy gets the same priority so
+  // neither proxy is favoured by the scheduler over the other programs (nginx, wrk) on these 2 cores.
+  const asRoot = process.getuid?.() === 0;
+  const haproxy = spawn(asRoot ? "nice" : "haproxy", [...(asRoot ? ["-n", "-10", "haproxy"] : []), "-f", join(dir, "haproxy.cfg"), "-db"], { stdio: "ignore" });
   procs.push(haproxy);
   cluster = await LocalCluster.start({
     groupsYaml: "  - name: lb\n    prefer: [n1]\n    resources:\n      - { type: exec, path: /bin/true }\n",
@@ -108,14 +111,21 @@ async function main(): Promise<void> {
     }
   }
   const gaps = async (node: string, from: string) => {
-    const res = await fetch(`http://${c.apiAddress(node)}/status`, { signal: AbortSignal.timeout(5000) });
-    return ((await res.json()) as { heartbeatGaps?: Record<string, { p50: number; p99: number; max: number; count: number }> }).heartbeatGaps?.[`${from}/0`];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await fetch(`http://${c.apiAddress(node)}/status`, { signal: AbortSignal.timeout(5000), headers: { connection: "close" } });
+        return ((await res.json()) as { heartbeatGaps?: Record<string, { p50: number; p99: number; max: number; count: number }> }).heartbeatGaps?.[`${from}/0`];
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
   };
   // 30 s of full load on vigil (keep-alive and new connections in turn), so the gap window covers only it.
   const hogEnd = Date.now() + 30_000;
   for (let i = 0; Date.now() < hogEnd; i++) wrk(port("vigil"), "/small.txt", 50, i % 2 === 1);
   const [n2sees, n1sees] = [await gaps("n2", "n1"), await gaps("n1", "n2")];
-  const mem = { haproxy: memoryKiB(haproxy.pid ?? 0), vigil: memoryKiB(c.pid("n1")) };
+  const haproxyPid = Number(spawnSync("pgrep", ["-f", `haproxy -f ${join(dir, "haproxy.cfg")}`], { encoding: "utf8" }).stdout.trim().split("\n")[0]);
+  const mem = { haproxy: memoryKiB(haproxyPid), vigil: memoryKiB(c.pid("n1")) };
 
   const med = (t: Target, s: string, f: (r: WrkResult) => number) => median((results.get(`${t}/${s}`) ?? []).map(f));
   const row = (label: string, s: string, f: (r: WrkResult) => number, fmt: (x: number) => string) => {
@@ -125,7 +135,7 @@ async function main(): Promise<void> {
   const lat = (t: Target) => med(t, "keep-alive", (r) => r.p99ms) - med("direct", "keep-alive", (r) => r.p99ms);
   const lines = [
     "",
-    `proxy benchmark: median of ${rounds} rounds × ${seconds}s per scenario, wrk -t1, nginx 1 worker, HAProxy nbthread 1`,
+    `proxy benchmark: median of ${rounds} rounds × ${seconds}s per scenario, wrk -t1, nginx 1 worker, HAProxy nbthread 1${asRoot ? ", both proxies at nice -10" : ""}`,
     "",
     "| scenario | direct to nginx | HAProxy | vigil | vigil / HAProxy |",
     "|---|---|---|---|---|",

@@ -50,6 +50,14 @@ interface Link {
 /** Socket buffer size: large enough that a 64 KiB read rarely has to pause the other side. */
 const HIGH_WATER_MARK = 256 * 1024;
 
+/** Size of the buffer each real-server connection reads into (HAProxy's is 16 KiB). */
+const READ_BUFFER = 32 * 1024;
+/** How many free read buffers are kept for new connections (1024 × 32 KiB = 32 MiB at most). */
+const POOL_LIMIT = 1024;
+const bufferPool: Buffer[] = [];
+const takeBuffer = () => bufferPool.pop() ?? Buffer.allocUnsafeSlow(READ_BUFFER);
+const giveBuffer = (b: Buffer) => void (bufferPool.length < POOL_LIMIT && bufferPool.push(b));
+
 function hostPort(address: string): { host: string; port: number } {
   const i = address.lastIndexOf(":");
   return { host: address.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(address.slice(i + 1)) };
@@ -155,11 +163,26 @@ export class TcpProxy {
       return;
     }
     const { host, port } = hostPort(choice.address);
-    const options = { host, port, allowHalfOpen: true, noDelay: true, highWaterMark: HIGH_WATER_MARK }; // net.Socket passes highWaterMark on to its streams
+    const buffer = takeBuffer();
+    let link: Link | undefined;
+    // Responses are read into one reused buffer per connection and written on at once; while a write
+    // is still queued (it points into that buffer) reading pauses until the client side drains.
+    const onread = {
+      buffer,
+      callback: (n: number, buf: Uint8Array): boolean => {
+        if (!link) return true;
+        this.counters.bytesOut += n;
+        link.bytes += n;
+        client.write(buf.subarray(0, n));
+        return client.writableLength === 0;
+      },
+    };
+    const options = { host, port, allowHalfOpen: true, noDelay: true, highWaterMark: HIGH_WATER_MARK, onread }; // net.Socket passes highWaterMark on to its streams
     const upstream = connect(options);
     const timer = setTimeout(() => fail(`no connection within ${this.settings.connectTimeoutMs}ms`), this.settings.connectTimeoutMs);
     const fail = (reason: string) => {
       clearTimeout(timer);
+      giveBuffer(buffer);
       upstream.removeAllListeners("connect");
       upstream.on("error", () => undefined);
       upstream.destroy();
@@ -179,11 +202,12 @@ export class TcpProxy {
         upstream.destroy();
         return;
       }
-      this.relay({ client, upstream, address: choice.address, sorry: choice.sorry, bytes: 0, seen: 0, idleMs: 0 });
+      link = { client, upstream, address: choice.address, sorry: choice.sorry, bytes: 0, seen: 0, idleMs: 0 };
+      this.relay(link, buffer);
     });
   }
 
-  private relay(link: Link): void {
+  private relay(link: Link, buffer: Buffer): void {
     const { client, upstream, address } = link;
     const clientIp = client.remoteAddress ?? "";
     if (link.sorry) this.counters.sorryActive++;
@@ -201,14 +225,13 @@ export class TcpProxy {
       this.counters.bytesIn += n;
       link.bytes += n;
     });
-    this.pump(upstream, client, (n) => {
-      this.counters.bytesOut += n;
-      link.bytes += n;
-    });
+    client.on("drain", () => upstream.isPaused() && upstream.resume());
+    upstream.once("end", () => client.end());
     let open = 2;
     const closed = () => {
       if (--open > 0) return;
       set.delete(link);
+      giveBuffer(buffer);
       if (link.sorry) this.counters.sorryActive--;
       else this.balancer.closed(clientIp, address, this.now());
     };

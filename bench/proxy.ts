@@ -41,8 +41,17 @@ writeFileSync(join(dir, "haproxy.cfg"), `global\n  nbthread 1\n  maxconn 4096\nd
 
 const procs: ChildProcess[] = [];
 let cluster: LocalCluster | undefined;
+/** Stops nginx and HAProxy with SIGTERM (a SIGKILLed nginx master leaves its worker running), then
+ * SIGKILL after 2 s for anything still there. */
 async function cleanup(): Promise<void> {
-  for (const p of procs) if (p.exitCode === null) p.kill("SIGKILL");
+  await Promise.all(procs.filter((p) => p.exitCode === null && p.signalCode === null).map((p) => new Promise<void>((resolve) => {
+    const force = setTimeout(() => p.kill("SIGKILL"), 2000);
+    p.once("exit", () => {
+      clearTimeout(force);
+      resolve();
+    });
+    p.kill("SIGTERM");
+  })));
   await cluster?.stop();
   rmSync(dir, { recursive: true, force: true });
 }

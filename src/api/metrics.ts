@@ -5,6 +5,8 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import type { VirtualServerStatus } from "../core/balancer/status.js";
 import type { WorkerStatus } from "../daemon/worker-protocol.js";
 import { BalancerMetrics } from "./balancer-metrics.js";
+import { clusterInfo } from "./cluster-info.js";
+import type { ClusterSpec } from "../core/cluster/spec.js";
 
 /** The metrics of one daemon. */
 export class Metrics {
@@ -17,7 +19,7 @@ export class Metrics {
   /** Virtual server metrics. */
   readonly balancer: BalancerMetrics;
 
-  constructor(node: string, status: () => Promise<WorkerStatus>, quorumVotes: number, votesOf: (n: string) => number, virtualServers: () => VirtualServerStatus[] = () => []) {
+  constructor(node: string, status: () => Promise<WorkerStatus>, spec: ClusterSpec, virtualServers: () => VirtualServerStatus[] = () => []) {
     this.registry.setDefaultLabels({ node });
     collectDefaultMetrics({ register: this.registry, prefix: "vigil_process_" });
     const r = [this.registry];
@@ -34,8 +36,7 @@ export class Metrics {
       const s = await status();
       leader.set(s.isLeader ? 1 : 0);
       term.set(s.term);
-      const heard = votesOf(s.name) + s.peers.filter((p) => p.alive).reduce((n, p) => n + votesOf(p.name), 0);
-      quorum.set(heard >= quorumVotes ? 1 : 0);
+      quorum.set(clusterInfo(spec, s.name, s.peers).quorum.ok ? 1 : 0);
       for (const p of s.peers) {
         peerUp.set({ peer: p.name }, p.alive ? 1 : 0);
         p.links.forEach((up, i) => linkUp.set({ peer: p.name, link: String(i) }, up ? 1 : 0));

@@ -221,7 +221,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   }
   let api: Server;
   try {
-    metrics = new Metrics(name, status, init.spec.quorumVotes, (n) => init.spec.members.find((m) => m.name === n)?.votes ?? 0, () => vservers.status());
+    metrics = new Metrics(name, status, init.spec, () => vservers.status());
     const m = metrics;
     const apiStatus = async () => {
       const s = await status();

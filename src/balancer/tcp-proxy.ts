@@ -1,10 +1,12 @@
 // The userspace TCP proxy of one virtual server: accepts clients, connects each to the real server the
 // balancer chooses (retrying the next one after a failed or slow connect), optionally sends a PROXY
-// protocol header, then relays bytes both ways with back-pressure and half-close.
-import { connect, createServer, type Server, type Socket } from "node:net";
+// protocol header, then relays bytes both ways (relay.ts). Works on Node's TCP handles directly
+// (stream-handle.ts): a net.Socket per side would double the CPU each proxied connection costs.
 import type { Balancer } from "../core/balancer/balancer.js";
 import { proxyV1, proxyV2 } from "../core/balancer/proxy-header.js";
 import type { Endpoint } from "../core/net/address.js";
+import { Relay } from "./relay.js";
+import { connectTcp, errnoText, listenTcp, type HandleAddress, type TcpHandle } from "./stream-handle.js";
 
 /** Settings of the proxy that are not the balancer's. */
 export interface ProxySettings {
@@ -36,27 +38,31 @@ export interface ProxyEvents {
   noServer(clientIp: string): void;
 }
 
+/** A client waiting for its real server connection. */
+interface Pending {
+  client: TcpHandle;
+  clientIp: string;
+  tried: Set<string>;
+  upstream: TcpHandle | undefined;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** An open client ↔ real server pair. */
 interface Link {
-  client: Socket;
-  upstream: Socket;
+  relay: Relay;
   address: string;
-  sorry: boolean;
-  /** Bytes relayed either way, and the count at the last idle sweep. */
-  bytes: number;
+  /** Bytes relayed at the last idle sweep, and for how long that count has not moved. */
   seen: number;
   idleMs: number;
 }
-
-/** Socket buffer size: large enough that a 64 KiB read rarely has to pause the other side. */
-const HIGH_WATER_MARK = 256 * 1024;
 
 /** Size of the buffer each real-server connection reads into (HAProxy's is 16 KiB). */
 const READ_BUFFER = 32 * 1024;
 /** How many free read buffers are kept for new connections (1024 × 32 KiB = 32 MiB at most). */
 const POOL_LIMIT = 1024;
-const bufferPool: Buffer[] = [];
-const takeBuffer = () => bufferPool.pop() ?? Buffer.allocUnsafeSlow(READ_BUFFER);
-const giveBuffer = (b: Buffer) => void (bufferPool.length < POOL_LIMIT && bufferPool.push(b));
+const bufferPool: Uint8Array[] = [];
+const takeBuffer = () => bufferPool.pop() ?? new Uint8Array(READ_BUFFER);
+const giveBuffer = (b: Uint8Array) => void (bufferPool.length < POOL_LIMIT && bufferPool.push(b));
 
 function hostPort(address: string): { host: string; port: number } {
   const i = address.lastIndexOf(":");
@@ -66,8 +72,9 @@ function hostPort(address: string): { host: string; port: number } {
 /** One virtual server's listener and its connections. */
 export class TcpProxy {
   readonly counters: ProxyCounters = { active: 0, total: 0, refused: 0, failed: 0, bytesIn: 0, bytesOut: 0, sorryActive: 0 };
-  private server: Server | undefined;
+  private server: TcpHandle | undefined;
   private links = new Map<string, Set<Link>>();
+  private pending = new Set<Pending>();
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
@@ -90,30 +97,21 @@ export class TcpProxy {
   /** Starts listening; rejects with the OS's reason (e.g. the address is not on this host). */
   async listen(): Promise<void> {
     if (this.server) return;
-    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true, highWaterMark: HIGH_WATER_MARK }, (c) => this.accept(c));
     const { ip, port } = this.settings.listen;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen({ host: ip.text, port, backlog: 4096, exclusive: true }, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
-    server.on("error", () => undefined);
-    this.server = server;
+    this.server = listenTcp(ip.text, port, 4096, (client) => this.accept(client));
     this.startSweeper();
   }
 
   /** Idle connections are found by a sweep comparing byte counts, which costs nothing per chunk
-   * (a socket timeout would re-arm a timer on every read and write). */
+   * (a timer per connection would be re-armed on every read and write). */
   private startSweeper(): void {
     const every = Math.max(10, Math.min(1000, Math.floor(this.settings.idleTimeoutMs / 4)));
     this.sweeper = setInterval(() => {
       const limit = this.settings.idleTimeoutMs;
       for (const set of this.links.values()) {
         for (const l of set) {
-          if (l.bytes !== l.seen) [l.seen, l.idleMs] = [l.bytes, 0];
-          else if ((l.idleMs += every) >= limit) this.abort(l);
+          if (l.relay.bytes !== l.seen) [l.seen, l.idleMs] = [l.relay.bytes, 0];
+          else if ((l.idleMs += every) >= limit) l.relay.abort();
         }
       }
     }, every);
@@ -125,137 +123,113 @@ export class TcpProxy {
     const server = this.server;
     this.server = undefined;
     if (this.sweeper) clearInterval(this.sweeper);
-    for (const set of this.links.values()) for (const l of set) this.abort(l);
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const p of [...this.pending]) this.giveUp(p);
+    for (const set of this.links.values()) for (const l of set) l.relay.abort();
+    if (server) await new Promise<void>((resolve) => server.close(resolve));
   }
 
   /** Closes the open connections to `address` (it failed and the virtual server is not quiescent). */
   drop(address: string): void {
-    for (const l of this.links.get(address) ?? []) this.abort(l);
+    for (const l of this.links.get(address) ?? []) l.relay.abort();
   }
 
-  private accept(client: Socket): void {
+  private accept(client: TcpHandle): void {
     if (this.counters.active >= this.settings.maxConnections) {
       this.counters.refused++;
-      client.on("error", () => undefined);
-      client.destroy();
+      client.close();
       return;
     }
     this.counters.active++;
     this.counters.total++;
-    client.on("error", () => undefined);
-    let closed = false;
-    client.once("close", () => {
-      if (!closed) this.counters.active--;
-      closed = true;
-    });
-    this.attempt(client, new Set(), 0);
+    const peer: HandleAddress = {};
+    client.getpeername(peer);
+    const p: Pending = { client, clientIp: peer.address ?? "", tried: new Set(), upstream: undefined, timer: undefined };
+    this.pending.add(p);
+    this.attempt(p, 0);
   }
 
-  private attempt(client: Socket, tried: Set<string>, attempt: number): void {
-    if (client.destroyed) return;
-    const clientIp = client.remoteAddress ?? "";
-    const choice = this.balancer.choose(clientIp, this.now(), tried);
+  /** The client is closed without a real server (none reachable, or the proxy is closing). */
+  private giveUp(p: Pending): void {
+    if (!this.pending.delete(p)) return;
+    clearTimeout(p.timer);
+    p.upstream?.close();
+    p.client.close();
+    this.counters.active--;
+  }
+
+  private attempt(p: Pending, attempt: number): void {
+    const choice = this.balancer.choose(p.clientIp, this.now(), p.tried);
     if (!choice) {
       this.counters.failed++;
-      this.events.noServer(clientIp);
-      client.destroy();
+      this.events.noServer(p.clientIp);
+      this.giveUp(p);
       return;
     }
     const { host, port } = hostPort(choice.address);
-    const buffer = takeBuffer();
-    let link: Link | undefined;
-    // Responses are read into one reused buffer per connection and written on at once; while a write
-    // is still queued (it points into that buffer) reading pauses until the client side drains.
-    const onread = {
-      buffer,
-      callback: (n: number, buf: Uint8Array): boolean => {
-        if (!link) return true;
-        this.counters.bytesOut += n;
-        link.bytes += n;
-        client.write(buf.subarray(0, n));
-        return client.writableLength === 0;
-      },
-    };
-    const options = { host, port, allowHalfOpen: true, noDelay: true, highWaterMark: HIGH_WATER_MARK, onread }; // net.Socket passes highWaterMark on to its streams
-    const upstream = connect(options);
-    const timer = setTimeout(() => fail(`no connection within ${this.settings.connectTimeoutMs}ms`), this.settings.connectTimeoutMs);
+    let settled = false;
     const fail = (reason: string) => {
-      clearTimeout(timer);
-      giveBuffer(buffer);
-      upstream.removeAllListeners("connect");
-      upstream.on("error", () => undefined);
-      upstream.destroy();
+      if (settled) return;
+      settled = true;
+      clearTimeout(p.timer);
+      p.upstream?.close();
+      p.upstream = undefined;
       this.events.connectFailed(choice.address, reason);
-      tried.add(choice.address);
-      if (attempt < this.settings.retries && !client.destroyed) this.attempt(client, tried, attempt + 1);
-      else {
+      p.tried.add(choice.address);
+      if (attempt < this.settings.retries && this.pending.has(p)) this.attempt(p, attempt + 1);
+      else if (this.pending.has(p)) {
         this.counters.failed++;
-        client.destroy();
+        this.giveUp(p);
       }
     };
-    upstream.once("error", (err: NodeJS.ErrnoException) => fail(err.code === "ECONNREFUSED" ? "connection refused" : err.message));
-    upstream.once("connect", () => {
-      clearTimeout(timer);
-      upstream.removeAllListeners("error");
-      if (client.destroyed) {
-        upstream.destroy();
-        return;
-      }
-      link = { client, upstream, address: choice.address, sorry: choice.sorry, bytes: 0, seen: 0, idleMs: 0 };
-      this.relay(link, buffer);
+    const upstream = connectTcp(host, port, (status) => {
+      if (settled) return;
+      if (status < 0) return fail(errnoText(status));
+      settled = true;
+      clearTimeout(p.timer);
+      this.pending.delete(p);
+      this.relay(p, choice.address, choice.sorry, upstream as TcpHandle);
     });
+    if (typeof upstream === "number") return fail(errnoText(upstream));
+    p.upstream = upstream;
+    p.timer = setTimeout(() => fail(`no connection within ${this.settings.connectTimeoutMs}ms`), this.settings.connectTimeoutMs);
   }
 
-  private relay(link: Link, buffer: Buffer): void {
-    const { client, upstream, address } = link;
-    const clientIp = client.remoteAddress ?? "";
-    if (link.sorry) this.counters.sorryActive++;
+  private relay(p: Pending, address: string, sorry: boolean, upstream: TcpHandle): void {
+    const { client, clientIp } = p;
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
+    if (sorry) this.counters.sorryActive++;
     else this.balancer.opened(clientIp, address, this.now());
     let set = this.links.get(address);
     if (!set) this.links.set(address, (set = new Set()));
-    set.add(link);
-    if (this.settings.proxyProtocol !== "none") {
-      const ends = { sourceIp: clientIp, sourcePort: client.remotePort ?? 0, destIp: client.localAddress ?? "", destPort: client.localPort ?? 0 };
-      upstream.write(this.settings.proxyProtocol === "v1" ? proxyV1(ends) : proxyV2(ends));
-    }
-    upstream.on("error", () => this.abort(link));
-    client.on("error", () => this.abort(link));
-    this.pump(client, upstream, (n) => {
-      this.counters.bytesIn += n;
-      link.bytes += n;
-    });
-    client.on("drain", () => upstream.isPaused() && upstream.resume());
-    upstream.once("end", () => client.end());
-    let open = 2;
-    const closed = () => {
-      if (--open > 0) return;
-      set.delete(link);
-      giveBuffer(buffer);
-      if (link.sorry) this.counters.sorryActive--;
-      else this.balancer.closed(clientIp, address, this.now());
+    const buffer = takeBuffer();
+    const counters = this.counters;
+    const link: Link = {
+      address,
+      seen: 0,
+      idleMs: 0,
+      relay: new Relay(client, upstream, buffer, {
+        moved: (n, toServer) => void (toServer ? (counters.bytesIn += n) : (counters.bytesOut += n)),
+        closed: () => {
+          set.delete(link);
+          giveBuffer(buffer);
+          counters.active--;
+          if (sorry) counters.sorryActive--;
+          else this.balancer.closed(clientIp, address, this.now());
+        },
+      }),
     };
-    client.once("close", closed);
-    upstream.once("close", closed);
-    client.resume();
+    set.add(link);
+    if (this.settings.proxyProtocol !== "none") link.relay.sendToServer(this.proxyHeader(client, clientIp));
+    link.relay.start();
   }
 
-  /** Relays `from` → `to`: pauses `from` while `to` is full, and passes on a half-close. */
-  private pump(from: Socket, to: Socket, count: (n: number) => void): void {
-    from.on("data", (chunk: Buffer) => {
-      count(chunk.length);
-      if (!to.write(chunk)) from.pause();
-    });
-    to.on("drain", () => from.resume());
-    from.once("end", () => to.end());
-  }
-
-  /** Tears both sides down at once (reset where the socket allows it). */
-  private abort(link: Link): void {
-    for (const s of [link.client, link.upstream]) {
-      if (s.destroyed) continue;
-      if (typeof s.resetAndDestroy === "function" && s.readyState !== "opening") s.resetAndDestroy();
-      else s.destroy();
-    }
+  private proxyHeader(client: TcpHandle, clientIp: string): Uint8Array {
+    const peer: HandleAddress = {};
+    const local: HandleAddress = {};
+    client.getpeername(peer);
+    client.getsockname(local);
+    const ends = { sourceIp: clientIp, sourcePort: peer.port ?? 0, destIp: local.address ?? "", destPort: local.port ?? 0 };
+    return this.settings.proxyProtocol === "v1" ? Buffer.from(proxyV1(ends), "latin1") : proxyV2(ends);
   }
 }

@@ -14,6 +14,8 @@ export const NOTIFY_TIMEOUT_MS = 10_000;
 export class Notifier {
   private chains = new Map<string, Promise<void>>();
   private last = new Map<string, NotifyState>();
+  /** Scripts of groups removed from the config while running here, kept until their stop. */
+  private leaving = new Map<string, string>();
 
   constructor(private scripts: Map<string, string>, private node: string, private log: Logger) {}
 
@@ -23,10 +25,29 @@ export class Notifier {
     this.scripts = scripts;
   }
 
+  /** A group left the config (call before setScripts): its script is told "stopped" now, or, while the
+   * group still runs here, once it has stopped. */
+  removeGroup(group: string, runningHere: boolean): void {
+    const script = this.scripts.get(group);
+    if (!script) return;
+    if (runningHere) this.leaving.set(group, script);
+    else void this.run(group, script, "stopped");
+  }
+
   /** Queues a notification when the state changed; returns once it has run (tests wait on it). */
   notify(group: string, state: NotifyState): Promise<void> {
+    const leftScript = this.leaving.get(group);
+    if (leftScript !== undefined) {
+      if (state === "fault" || state === "master") return this.run(group, leftScript, state);
+      this.leaving.delete(group);
+      return this.run(group, leftScript, "stopped");
+    }
     const script = this.scripts.get(group);
     if (!script || this.last.get(group) === state) return this.chains.get(group) ?? Promise.resolve();
+    return this.run(group, script, state);
+  }
+
+  private run(group: string, script: string, state: NotifyState): Promise<void> {
     this.last.set(group, state);
     const next = (this.chains.get(group) ?? Promise.resolve()).then(async () => {
       const r = await runCommand(script, [group, this.node, state], { timeoutMs: NOTIFY_TIMEOUT_MS });

@@ -80,7 +80,10 @@ export function groupsPart(d: GroupsPartDeps): ReloadablePart {
         const g = next.groups.find((x) => x.name === c.name);
         const running = d.runner.isUp(c.name);
         const phrase = describeGroupChange(c, running);
-        if (c.kind === "removed") void d.runner.retire(c.name);
+        if (c.kind === "removed") {
+          d.notifier.removeGroup(c.name, running);
+          void d.runner.retire(c.name);
+        }
         else if (g && (c.kind === "added" || touchesResources(c))) {
           const keep = c.kind === "changed" && c.keep >= g.resources.length ? g.resources.length + 1 : c.keep; // the listener stays when nothing before it changed
           ops.push(d.runner.reconfigure(c.name, resourcesOf(g, d.listener), keep, c.monitors).then((o) => phrase + outcomeNote(o)));

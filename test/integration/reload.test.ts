@@ -13,6 +13,9 @@ import { LocalCluster } from "../helpers/local-cluster.js";
 let cluster: LocalCluster;
 const work = mkdtempSync(join(tmpdir(), "vigil-reload-"));
 const svc = writeService(work);
+const notifyScript = join(work, "notify.sh");
+writeFileSync(notifyScript, `#!/bin/sh\necho "$*" >> ${join(work, "notify.log")}\n`, { mode: 0o755 });
+const notified = () => (existsSync(join(work, "notify.log")) ? readFileSync(join(work, "notify.log"), "utf8").trim().split("\n") : []);
 after(() => rmSync(work, { recursive: true, force: true }));
 const calls = () => (existsSync(join(work, "calls.log")) ? readFileSync(join(work, "calls.log"), "utf8").trim().split("\n").filter(Boolean) : []);
 const pidOf = (name: string) => Number(readFileSync(join(work, `${name}.pid`), "utf8"));
@@ -49,7 +52,7 @@ exit 0
 const res = (name: string, extra = "") => `      - { type: exec, path: ${svc}, args: [${name}]${extra} }\n`;
 const group = (name: string, resources: string, keys = "") => `  - name: ${name}\n${keys}    resources:\n${resources}`;
 const dbGroup = (third = "db3", monitor = "") => group("db", res("db1", monitor) + res("db2") + res(third));
-const otherGroup = () => group("other", res("other1"));
+const otherGroup = () => group("other", res("other1"), `    notify: ${notifyScript}\n`);
 
 /** Rewrites the groups section (and optionally the cluster section's extra lines) of the config. */
 function writeConfig(groups: string, clusterExtra = ""): string {
@@ -148,7 +151,7 @@ describe("SIGHUP reload (one real vigil process)", () => {
     assert.deepEqual(await groupsOfN1(), { db: "running", other: "running" });
   });
 
-  it("adds a group, which starts; removes one, which stops and is forgotten", async () => {
+  it("adds a group, which starts; removes one, which stops, is forgotten and its notify script told", async () => {
     const pids = [pidOf("db1"), pidOf("db2"), pidOf("db3b")];
     const otherPid = pidOf("other1");
     writeConfig(dbGroup("db3b") + group("web", res("web1")));
@@ -161,6 +164,8 @@ describe("SIGHUP reload (one real vigil process)", () => {
     await cluster.waitFor("other's stop script done", async () => (calls().slice(6).includes("stop other1") && !alive(otherPid) ? true : undefined), 3000);
     assert.deepEqual(calls().slice(6).sort(), ["start web1", "stop other1"]);
     assert.deepEqual([pidOf("db1"), pidOf("db2"), pidOf("db3b")], pids, "db untouched");
+    await cluster.waitFor("other's notify script told it stopped", async () => (notified().at(-1) === "other n1 stopped" ? true : undefined), 3000);
+    assert.deepEqual(notified(), ["other n1 backup", "other n1 master", "other n1 stopped"]);
   });
 
   it("applies a monitor-only change without restarting anything", async () => {

@@ -196,5 +196,20 @@ describe("notify scripts", () => {
     await n.notify("db", "fault");
     assert.deepEqual(calls(), ["notify db h1 backup", "notify db h1 master", "notify db h1 fault"]);
   });
+
+  it("tell a group removed from the config \"stopped\": at once where it was not running, after its stop where it was", async () => {
+    const script = join(dir, "notify.sh");
+    writeFileSync(script, `#!/bin/sh\necho "notify $*" >> ${join(dir, "calls.log")}\n`, { mode: 0o755 });
+    writeFileSync(join(dir, "calls.log"), "");
+    const n = new Notifier(new Map([["idle", script], ["busy", script]]), "h1", pino({ level: "silent" }));
+    await n.notify("busy", "master");
+    n.removeGroup("idle", false);
+    n.removeGroup("busy", true);
+    n.setScripts(new Map());
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(calls(), ["notify busy h1 master", "notify idle h1 stopped"], "busy is told only once it stops");
+    await n.notify("busy", "backup");
+    assert.deepEqual(calls(), ["notify busy h1 master", "notify idle h1 stopped", "notify busy h1 stopped"]);
+  });
 });
 

@@ -84,6 +84,12 @@ function memoryKiB(pid: number): { rss: number; peak: number } {
   return { rss: get("VmRSS"), peak: get("VmHWM") };
 }
 
+/** CPU time (user + system) a process has used, in ms. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in clock ticks of 10ms
+}
+
 type Target = "direct" | "haproxy" | "vigil";
 const scenarios = [
   { name: "keep-alive", path: "/small.txt", connections: 50, close: false },
@@ -107,12 +113,22 @@ async function main(): Promise<void> {
   await sleep(1000);
   const port = (t: Target) => (t === "direct" ? ports.nginx : ports[t]);
   for (const t of ["direct", "haproxy", "vigil"] as Target[]) spawnSync("wrk", ["-t1", "-c10", "-d2s", `http://127.0.0.1:${port(t)}/small.txt`]);
+  const haproxyPid = Number(spawnSync("pgrep", ["-f", `haproxy -f ${join(dir, "haproxy.cfg")}`], { encoding: "utf8" }).stdout.trim().split("\n")[0]);
+  const pidOf = (t: Target) => (t === "haproxy" ? haproxyPid : t === "vigil" ? c.pid("n1") : undefined);
+  /** Per proxy, CPU ms and connections over its new-connection runs. */
+  const perConn = new Map<Target, { cpu: number; conns: number }>();
   const results = new Map<string, WrkResult[]>();
   const order: Target[][] = [["direct", "haproxy", "vigil"], ["vigil", "haproxy", "direct"]];
   for (let r = 0; r < rounds; r++) {
     for (const t of order[r % 2] ?? []) {
       for (const s of scenarios) {
+        const pid = pidOf(t);
+        const cpuBefore = pid ? cpuMs(pid) : 0;
         const res = wrk(port(t), s.path, s.connections, s.close);
+        if (pid && s.close) {
+          const acc = perConn.get(t) ?? { cpu: 0, conns: 0 };
+          perConn.set(t, { cpu: acc.cpu + cpuMs(pid) - cpuBefore, conns: acc.conns + res.rps * seconds });
+        }
         const key = `${t}/${s.name}`;
         results.set(key, [...(results.get(key) ?? []), res]);
         process.stdout.write(`round ${r + 1} ${key}: ${res.rps.toFixed(0)} req/s, ${(res.bytesPerSec / 1024 ** 2).toFixed(1)} MiB/s, p99 ${res.p99ms.toFixed(2)}ms\n`);
@@ -133,13 +149,16 @@ async function main(): Promise<void> {
   const hogEnd = Date.now() + 30_000;
   for (let i = 0; Date.now() < hogEnd; i++) wrk(port("vigil"), "/small.txt", 50, i % 2 === 1);
   const [n2sees, n1sees] = [await gaps("n2", "n1"), await gaps("n1", "n2")];
-  const haproxyPid = Number(spawnSync("pgrep", ["-f", `haproxy -f ${join(dir, "haproxy.cfg")}`], { encoding: "utf8" }).stdout.trim().split("\n")[0]);
   const mem = { haproxy: memoryKiB(haproxyPid), vigil: memoryKiB(c.pid("n1")) };
 
   const med = (t: Target, s: string, f: (r: WrkResult) => number) => median((results.get(`${t}/${s}`) ?? []).map(f));
   const row = (label: string, s: string, f: (r: WrkResult) => number, fmt: (x: number) => string) => {
     const [d, h, v] = (["direct", "haproxy", "vigil"] as Target[]).map((t) => med(t, s, f));
     return `| ${label} | ${fmt(d ?? NaN)} | ${fmt(h ?? NaN)} | ${fmt(v ?? NaN)} | ${((v ?? NaN) / (h ?? NaN)).toFixed(2)} |`;
+  };
+  const cpuPerConn = (t: Target) => {
+    const v = perConn.get(t);
+    return v ? ((v.cpu * 1000) / v.conns).toFixed(0) : "?";
   };
   const lat = (t: Target) => med(t, "keep-alive", (r) => r.p99ms) - med("direct", "keep-alive", (r) => r.p99ms);
   const lines = [
@@ -152,6 +171,7 @@ async function main(): Promise<void> {
     row("1 MiB responses (MiB/s)", "big", (r) => r.bytesPerSec / 1024 ** 2, (x) => x.toFixed(0)),
     row("new connection per request (conn/s)", "new-conn", (r) => r.rps, (x) => x.toFixed(0)),
     `| p99 latency added over direct, keep-alive (ms) | – | ${lat("haproxy").toFixed(2)} | ${lat("vigil").toFixed(2)} | |`,
+    `| CPU per new connection, all rounds (µs) | – | ${cpuPerConn("haproxy")} | ${cpuPerConn("vigil")} | |`,
     `| memory after the run: RSS / peak (MiB) | – | ${(mem.haproxy.rss / 1024).toFixed(0)} / ${(mem.haproxy.peak / 1024).toFixed(0)} | ${(mem.vigil.rss / 1024).toFixed(0)} / ${(mem.vigil.peak / 1024).toFixed(0)} | |`,
     "",
     `heartbeat gaps over the last 30 s of full proxy load on n1 (interval 25ms):`,

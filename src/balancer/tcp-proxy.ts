@@ -153,6 +153,7 @@ export class TcpProxy {
     if (!this.pending.delete(p)) return;
     clearTimeout(p.timer);
     p.upstream?.close();
+    p.upstream = undefined;
     p.client.close();
     this.counters.active--;
   }
@@ -168,21 +169,21 @@ export class TcpProxy {
     const { host, port } = hostPort(choice.address);
     let settled = false;
     const fail = (reason: string) => {
-      if (settled) return;
+      if (settled || !this.pending.has(p)) return;
       settled = true;
       clearTimeout(p.timer);
       p.upstream?.close();
       p.upstream = undefined;
       this.events.connectFailed(choice.address, reason);
       p.tried.add(choice.address);
-      if (attempt < this.settings.retries && this.pending.has(p)) this.attempt(p, attempt + 1);
-      else if (this.pending.has(p)) {
+      if (attempt < this.settings.retries) this.attempt(p, attempt + 1);
+      else {
         this.counters.failed++;
         this.giveUp(p);
       }
     };
     const upstream = connectTcp(host, port, (status) => {
-      if (settled) return;
+      if (settled || !this.pending.has(p)) return;
       if (status < 0) return fail(errnoText(status));
       settled = true;
       clearTimeout(p.timer);

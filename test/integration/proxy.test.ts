@@ -2,6 +2,7 @@
 // retry, the PROXY protocol, half-close, resets, hangs, clients leaving mid-stream, the connection
 // limit, the sorry server and quiescent, and no descriptors leaked.
 import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { after, describe, it } from "node:test";
@@ -155,6 +156,42 @@ describe("proxy: connecting and relaying", () => {
     assert.notEqual(r.error, "timeout");
     assert.ok(Date.now() - t0 >= 250, "not before the idle timeout");
     await until("backend side closed", () => b.open.size === 0 && vs.status().active === 0);
+  });
+
+  it("moves 16 MiB each way intact while a slow client makes the proxy hold back", async () => {
+    const payload = randomBytes(16 * 1024 * 1024);
+    const digest = (b: Buffer | Buffer[]) => createHash("sha256").update(Array.isArray(b) ? Buffer.concat(b) : b).digest("hex");
+    let uploaded = "";
+    const server = createServer((s) => {
+      s.on("error", () => undefined); // health checks connect and reset
+      const got: Buffer[] = [];
+      s.on("data", (d: Buffer) => got.push(d));
+      s.on("end", () => void (uploaded = digest(got)));
+      s.end(payload);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    after(() => void server.close());
+    const { vs, port } = await serve([`127.0.0.1:${(server.address() as { port: number }).port}`], { check: { type: "tcp", interval: "60s", timeout: "1s" } });
+    const received = await new Promise<Buffer[]>((resolve, reject) => {
+      const s = connect(port, "127.0.0.1");
+      const chunks: Buffer[] = [];
+      s.on("data", (d: Buffer) => {
+        chunks.push(d);
+        if (chunks.length % 16 === 0) {
+          s.pause();
+          setTimeout(() => s.resume(), 5);
+        }
+      });
+      s.on("error", reject);
+      s.on("end", () => resolve(chunks));
+      s.end(payload);
+    });
+    assert.equal(digest(received), digest(payload), "download intact");
+    await until("upload complete", () => uploaded !== "", 5000);
+    assert.equal(uploaded, digest(payload), "upload intact");
+    await until("connection closed", () => vs.status().active === 0);
+    assert.equal(vs.status().bytesOut, payload.length);
+    assert.equal(vs.status().bytesIn, payload.length);
   });
 
   it("frees the backend connection when a client leaves mid-stream", async () => {

@@ -54,8 +54,11 @@ describe("three vigil processes on loopback", () => {
     }, 3000);
     assert.ok(l.term > termBefore, `term ${l.term} after ${termBefore}`);
     assert.ok(took < 4000, `failover took ${took}ms (speed is measured by bench/failover.ts; this bound only catches a stuck failover)`);
-    assert.ok(c.decisions().some((d) => d.node === "n2" && /^n2 leads term \d+: (n1 unheard for \d+ms|n3 stepped aside)$/.test(d.msg)), c.tail());
-    assert.ok(c.decisions().some((d) => /^db moves n1→n2: n1 unheard for \d+ms/.test(d.msg)), c.tail());
+    // The API can answer before the log line reaches the file, so the decisions are waited for.
+    const logged = (what: string, test: (d: { node: string; msg: string }) => boolean) =>
+      c.waitFor(what, async () => (c.decisions().some(test) ? true : undefined), 2000, 20).catch(() => assert.fail(`${what} not logged\n${c.tail()}`));
+    await logged("n2's decision to lead", (d) => d.node === "n2" && /^n2 leads term \d+: (n1 unheard for \d+ms|n3 stepped aside)$/.test(d.msg));
+    await logged("the move of db", (d) => /^db moves n1→n2: n1 unheard for \d+ms/.test(d.msg));
   });
 
   it("take n1 back as leader when it restarts, but leave db on n2 (failback off)", async () => {

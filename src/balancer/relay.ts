@@ -49,11 +49,6 @@ export class Relay {
     this.down = this.flow(server, client, false, serverReadBuffer);
   }
 
-  /** Whether neither side has been closed yet. */
-  get active(): boolean {
-    return this.open;
-  }
-
   /** Sends `data` to the real server ahead of anything the client sends (a PROXY protocol header). */
   sendToServer(data: Uint8Array): void {
     if (writeTo(this.server, data, (status) => status < 0 && this.abort()) < 0) this.abort();

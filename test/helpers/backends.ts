@@ -1,5 +1,6 @@
 // Real TCP servers on loopback that stand in for real servers behind a virtual server, each with a
 // behaviour: answer with its name, reset, hang, close half-way. closeAll() in `after` removes them.
+import { spawn } from "node:child_process";
 import { createServer, connect, type Server, type Socket } from "node:net";
 
 /** How a backend treats a connection. */
@@ -80,6 +81,26 @@ export async function refusingAddress(): Promise<string> {
   const port = (s.address() as { port: number }).port;
   await new Promise((r) => s.close(r));
   return `127.0.0.1:${port}`;
+}
+
+/** A loopback address whose listener never accepts and whose queue is full, so a connect to it gets no
+ * answer at all (the kernel drops the SYN), as with a server that is powered off or firewalled. Runs
+ * a perl process holding the socket; `stop` kills it. */
+export async function unansweredAddress(): Promise<{ address: string; stop: () => void }> {
+  const perl = spawn("perl", ["-MSocket", "-e", 'socket(S, PF_INET, SOCK_STREAM, 0) or die; bind(S, pack_sockaddr_in(0, inet_aton("127.0.0.1"))) or die; listen(S, 0) or die; $| = 1; print((unpack_sockaddr_in(getsockname(S)))[0], "\\n"); sleep 600;'], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<number>((resolve, reject) => {
+    perl.once("error", reject);
+    perl.stdout.once("data", (d: Buffer) => resolve(Number(d.toString().trim())));
+  });
+  const fillers = [connect(port, "127.0.0.1"), connect(port, "127.0.0.1")].map((s) => s.on("error", () => undefined));
+  await new Promise((r) => setTimeout(r, 50));
+  return {
+    address: `127.0.0.1:${port}`,
+    stop: () => {
+      for (const f of fillers) f.destroy();
+      perl.kill("SIGKILL");
+    },
+  };
 }
 
 /** Stops a backend, closing its open connections. */

@@ -10,7 +10,7 @@ import { createLogger } from "../../src/adapters/logger.js";
 import { HealthChecker } from "../../src/balancer/health-checker.js";
 import { VirtualServer } from "../../src/balancer/virtual-server.js";
 import { virtualServerSchema } from "../../src/core/config/schema.js";
-import { closeAll, exchange, refusingAddress, startBackend, stopBackend, type Backend } from "../helpers/backends.js";
+import { closeAll, exchange, refusingAddress, startBackend, stopBackend, unansweredAddress, type Backend } from "../helpers/backends.js";
 
 const log = createLogger().child({}, { level: "silent" });
 const started: VirtualServer[] = [];
@@ -111,6 +111,46 @@ describe("proxy: connecting and relaying", () => {
     const { vs, port } = await serve([await refusingAddress(), good], { scheduler: "rr", check: { type: "tcp", interval: "60s", timeout: "1s" } });
     assert.deepEqual(await names(port, 4), ["good", "good", "good", "good"]);
     assert.equal(vs.status().refused, 0);
+  });
+
+  it("gives up a connect that gets no answer after connect_timeout and retries the next server", async () => {
+    const silent = await unansweredAddress();
+    after(silent.stop);
+    const echo = await startBackend("t-echo", "echo");
+    // The health check of the silent server stays in flight for the whole test, so it counts as up.
+    const { vs, port } = await serve([silent.address, echo], { connect_timeout: "200ms", retries: 1, check: { type: "tcp", interval: "60s", timeout: "30s" } });
+    const timed = async () => {
+      const t0 = Date.now();
+      const r = await exchange(port, "hello", true, 3000);
+      return { ...r, ms: Date.now() - t0 };
+    };
+    const [a, b] = [await timed(), await timed()]; // rr: one of the two goes to the silent server first
+    assert.deepEqual([a.data, b.data], ["hello", "hello"]);
+    const slow = Math.max(a.ms, b.ms);
+    assert.ok(slow >= 190 && slow < 1000, `the retried connection took ${slow}ms`);
+    assert.ok(Math.min(a.ms, b.ms) < 150, "the other went straight to the echo server");
+    assert.equal(vs.status().refused, 0);
+  });
+
+  it("closes a client whose only server never answers after connect_timeout, and one still waiting when the proxy stops", async () => {
+    const silent = await unansweredAddress();
+    after(silent.stop);
+    const { vs, port } = await serve([silent.address], { connect_timeout: "150ms", retries: 0, check: { type: "tcp", interval: "60s", timeout: "30s" } });
+    const t0 = Date.now();
+    const r = await exchange(port, "anyone?", false, 3000);
+    assert.equal(r.data, "");
+    assert.notEqual(r.error, "timeout");
+    assert.ok(Date.now() - t0 >= 140, "not before connect_timeout");
+    await until("counted and freed", () => vs.status().refused === 1 && vs.status().active === 0);
+    const { vs: waiting, port: port2 } = await serve([silent.address], { connect_timeout: "10s", check: { type: "tcp", interval: "60s", timeout: "30s" } });
+    const pending = exchange(port2, "", false, 5000);
+    await until("client accepted", () => waiting.status().active === 1);
+    const t1 = Date.now();
+    await waiting.unserve();
+    const closed = await pending;
+    assert.notEqual(closed.error, "timeout");
+    assert.ok(Date.now() - t1 < 1000, "closed at once, not at connect_timeout");
+    assert.equal(waiting.status().active, 0);
   });
 
   it("closes the client when no server can be reached, and counts it", async () => {

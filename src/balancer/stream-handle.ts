@@ -84,10 +84,10 @@ export function readView(data: ArrayBuffer, n: number): Uint8Array {
   return new Uint8Array(data, state[stream.kArrayBufferOffset] ?? 0, n);
 }
 
-/** An Error with the errno's name as `code` and libuv's text, like Node's own socket errors. */
-export function errnoError(errno: number, what: string): NodeJS.ErrnoException {
+/** An Error with the errno's name as `code` and libuv's text: "address not available (EADDRNOTAVAIL)". */
+export function errnoError(errno: number): NodeJS.ErrnoException {
   const [code, text] = getSystemErrorMap().get(errno) ?? [`E${-errno}`, "unknown error"];
-  return Object.assign(new Error(`${what} ${code}: ${text}`), { code, errno });
+  return Object.assign(new Error(`${text} (${code})`), { code, errno });
 }
 
 /** Human text of an errno ("connection refused"). */
@@ -102,7 +102,7 @@ export function listenTcp(ip: string, port: number, backlog: number, onConnectio
   const listenErr = err || server.listen(backlog);
   if (listenErr) {
     server.close();
-    throw errnoError(listenErr, `listen ${ip.includes(":") ? `[${ip}]` : ip}:${port}`);
+    throw errnoError(listenErr);
   }
   server.onconnection = (status, client) => {
     if (status === 0 && client) onConnection(client);

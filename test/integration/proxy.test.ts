@@ -153,6 +153,14 @@ describe("proxy: connecting and relaying", () => {
     assert.equal(waiting.status().active, 0);
   });
 
+  it("says which address it cannot listen on and why (after retrying for an address that may be on its way)", async () => {
+    const config = virtualServerSchema.parse({ name: "nowhere", listen: "192.0.2.77:8080", real_servers: [{ address: "127.0.0.1:1" }] });
+    const vs = new VirtualServer(config, undefined, log, (c, onTransition) => new HealthChecker({ vs: c, log, onTransition }));
+    started.push(vs);
+    await assert.rejects(vs.serve(), { message: "cannot listen on 192.0.2.77:8080: address not available (EADDRNOTAVAIL)" });
+    assert.equal(vs.status().serving, false);
+  });
+
   it("closes the client when no server can be reached, and counts it", async () => {
     const { vs, port } = await serve([await refusingAddress()], { check: { type: "tcp", interval: "60s", timeout: "1s" } });
     const r = await exchange(port, "hello");

@@ -2,6 +2,24 @@
 // makes leadership exclusive; these rules only make the highest-priority reachable node win quickly
 // and make contenders step aside instead of splitting the votes forever.
 
+import { LEADER_LOCK } from "./spec.js";
+
+/** Peers whose latest heartbeat asks for the leader lock (among those still heard), and whether each
+ * hears enough voters, itself included, to win it. */
+export function leaderClaimants(
+  reports: ReadonlyMap<string, { claims: readonly string[]; alive: readonly string[] }>,
+  heard: (node: string) => boolean,
+  votesOf: (node: string) => number,
+  quorumVotes: number,
+): Map<string, boolean> {
+  const m = new Map<string, boolean>();
+  for (const [name, r] of reports) {
+    if (!heard(name) || !r.claims.includes(LEADER_LOCK)) continue;
+    m.set(name, [name, ...r.alive].reduce((sum, n) => sum + votesOf(n), 0) >= quorumVotes);
+  }
+  return m;
+}
+
 /** What a node knows when it decides about leadership. */
 export interface LeadershipView {
   self: string;

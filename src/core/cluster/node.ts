@@ -4,14 +4,15 @@
 export type { GroupState };
 export type { ClusterAction, ClusterEvent, ClusterStatus, ClusterView } from "./events.js";
 import { noOutput, type Machine, type MachineInput, type StepOutput } from "../machine.js";
-import { applyCommand, EMPTY_ADMIN, type AdminState, type Command } from "./admin.js";
+import { applyCommand, type AdminState, type Command } from "./admin.js";
+import { Announcement } from "./announcement.js";
 import type { ClusterAction, ClusterEvent, ClusterStatus, ClusterView } from "./events.js";
 import { CommandDesk } from "./commands.js";
 import { FailureLog } from "./failures.js";
 import { GroupDriver, type GroupState } from "./group-driver.js";
-import { chooseLeadership } from "./leadership.js";
+import { chooseLeadership, leaderClaimants } from "./leadership.js";
 import { LockHolder } from "./locks.js";
-import type { Ack, ClusterMsg, CommandMsg, Heartbeat, LeaderAnnouncement } from "./messages.js";
+import type { Ack, ClusterMsg, CommandMsg, Heartbeat } from "./messages.js";
 import { Peers } from "./peers.js";
 import { place, type NodeView } from "./placement.js";
 import { failureTimeouts, LEADER_LOCK, leadershipOrder, type ClusterSpec } from "./spec.js";
@@ -31,9 +32,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   private votes: VoteTable;
   private locks: LockHolder;
   private reports = new Map<string, Report>();
-  private following: (LeaderAnnouncement & { from: string }) | undefined;
-  private lastLeader: { name: string; at: number } | undefined;
-  private leading: LeaderAnnouncement | undefined;
+  private ann: Announcement;
   private groups: GroupDriver;
   private failures: FailureLog;
   private standby = false;
@@ -66,6 +65,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     this.votesOf = new Map(spec.members.map((m) => [m.name, m.votes]));
     this.locks = new LockHolder((v) => this.votesOf.get(v) ?? 0, spec.quorumVotes, spec.lease, spec.driftMargin);
     this.order = leadershipOrder(spec.members);
+    this.ann = new Announcement(id);
     this.groups = new GroupDriver(spec.groups.map((g) => g.name));
     this.failures = new FailureLog(failureTimeouts(spec.groups));
     this.nextBeat = bootAt;
@@ -165,11 +165,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   private onHeartbeat(now: number, hb: Heartbeat): void {
     this.reports.set(hb.from, { claims: hb.claims, running: hb.running, standby: hb.standby, failures: hb.failures, term: hb.term, alive: hb.alive });
     this.term = Math.max(this.term, hb.term, hb.leader?.term ?? 0);
-    if (hb.leader) {
-      this.lastLeader = { name: hb.from, at: now };
-      const f = this.following;
-      if (!f || hb.leader.term > f.term || (hb.leader.term === f.term && hb.leader.version >= f.version)) this.following = { ...hb.leader, from: hb.from };
-    }
+    if (hb.leader) this.ann.heard(hb.from, hb.leader, now);
     if (!this.isVoter) return;
     const verdict = this.votes.judge(now, hb.from, hb.claims, hb.unclean);
     if (verdict.denied.length > 0) this.pendingRejudge.set(hb.from, { seq: hb.seq, inc: hb.inc, claims: hb.claims });
@@ -244,23 +240,12 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     }
   }
 
-  /** Peers asking for the leader lock, and whether each hears enough voters to win it. */
-  private claimants(now: number): Map<string, boolean> {
-    const m = new Map<string, boolean>();
-    for (const [name, r] of this.reports) {
-      if (!this.peers.alive(name, now) || !r.claims.includes(LEADER_LOCK)) continue;
-      const votes = [name, ...r.alive].reduce((s, n) => s + (this.votesOf.get(n) ?? 0), 0);
-      m.set(name, votes >= this.spec.quorumVotes);
-    }
-    return m;
-  }
-
   private decideLeadership(now: number): void {
     const holds = this.holds(LEADER_LOCK, now);
     const choice = chooseLeadership({
       self: this.id, now, interval: this.spec.interval, lease: this.spec.lease, order: this.order,
-      alive: (n) => n === this.id || this.peers.alive(n, now), claimants: this.claimants(now),
-      lastLeader: this.lastLeader, bootAt: this.bootAt, holds, wants: this.locks.wants(LEADER_LOCK), refusedFor: this.locks.refusedFor(LEADER_LOCK),
+      alive: (n) => n === this.id || this.peers.alive(n, now), claimants: leaderClaimants(this.reports, (n) => this.peers.alive(n, now), (n) => this.votesOf.get(n) ?? 0, this.spec.quorumVotes),
+      lastLeader: this.ann.lastLeader, bootAt: this.bootAt, holds, wants: this.locks.wants(LEADER_LOCK), refusedFor: this.locks.refusedFor(LEADER_LOCK),
       backoffUntil: this.leaderBackoffUntil,
     });
     if (choice.reason) this.decide(choice.reason);
@@ -273,47 +258,40 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
       this.urgent = true;
     }
     const nowHolds = this.holds(LEADER_LOCK, now);
-    if (nowHolds && !this.leading) {
+    if (nowHolds && !this.ann.leading) {
       this.term += 1;
-      const last = this.lastLeader && this.lastLeader.name !== this.id ? this.lastLeader : undefined;
-      const silent = last ? now - last.at : 0;
-      const prev = !last ? "no other leader heard" : silent < this.spec.lease && this.peers.alive(last.name, now) ? `${last.name} stepped aside` : `${last.name} unheard for ${Math.round(silent)}ms`;
-      this.leading = { term: this.term, version: 0, assignments: { ...(this.following?.assignments ?? {}) }, admin: this.following?.admin ?? EMPTY_ADMIN };
-      this.decide(`${this.id} leads term ${this.term}: ${prev}`);
+      this.decide(`${this.id} leads term ${this.term}: ${this.ann.lead(this.term, now, this.spec.lease, (n) => this.peers.alive(n, now))}`);
       this.urgent = true;
-    } else if (!nowHolds && this.leading) {
-      this.decide(`${this.id} steps down from term ${this.leading.term}: ${this.locks.wants(LEADER_LOCK) ? "lease ran out without a quorum" : "handed over"}`);
-      this.leading = undefined;
+    } else if (!nowHolds && this.ann.leading) {
+      this.decide(`${this.id} steps down from term ${this.ann.leading.term}: ${this.locks.wants(LEADER_LOCK) ? "lease ran out without a quorum" : "handed over"}`);
+      this.ann.stepDown();
     }
-    if (this.leading) {
-      this.following = { ...this.leading, from: this.id };
-      this.lastLeader = { name: this.id, at: now };
-    }
+    this.ann.refresh(now);
   }
 
   private get admin(): AdminState {
-    return this.following?.admin ?? EMPTY_ADMIN;
+    return this.ann.admin;
   }
 
   /** The leader applies a command to its admin state and announces it; returns the sentence or error. */
   private applyAsLeader(cmd: Command): { ok: boolean; message: string } {
-    if (!this.leading) return { ok: false, message: "not the leader" };
+    const leading = this.ann.leading;
+    if (!leading) return { ok: false, message: "not the leader" };
     const known = {
       nodes: this.spec.members.map((m) => m.name),
       runners: this.spec.members.filter((m) => !m.witness).map((m) => m.name),
       groups: this.spec.groups.map((g) => g.name),
     };
-    const r = applyCommand(this.leading.admin, cmd, known);
+    const r = applyCommand(leading.admin, cmd, known);
     if (!r.ok) return { ok: false, message: r.error };
-    this.leading = { ...this.leading, version: this.leading.version + 1, admin: r.state };
-    this.following = { ...this.leading, from: this.id };
-    this.decide(`${r.reason} (leader ${this.id}, term ${this.leading.term})`);
+    this.ann.change(leading, { admin: r.state });
+    this.decide(`${r.reason} (leader ${this.id}, term ${leading.term})`);
     this.urgent = true;
     return { ok: true, message: r.reason };
   }
 
   private onCommandMsg(msg: CommandMsg): void {
-    if (!this.leading) return;
+    if (!this.ann.leading) return;
     const key = `${msg.from}/${msg.inc}/${msg.id}`;
     const r = this.desk.seen(key) ?? { id: msg.id, ...this.applyAsLeader(msg.cmd) };
     this.desk.remember(key, r);
@@ -322,10 +300,11 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
 
   /** Applies our own pending commands when leading, else forwards them to the leader we follow. */
   private flushCommands(now: number): void {
-    if (this.leading) {
+    const followed = this.ann.following;
+    if (this.ann.leading) {
       for (const { id, cmd } of this.desk.takeAll()) this.out.actions.push({ kind: "command-result", id, ...this.applyAsLeader(cmd) });
-    } else if (this.following && this.following.from !== this.id) {
-      for (const { id, cmd } of this.desk.due(now)) this.out.sends.push({ to: this.following.from, msg: { type: "cmd", from: this.id, inc: this.inc, seq: ++this.seq, id, cmd } });
+    } else if (followed && followed.from !== this.id) {
+      for (const { id, cmd } of this.desk.due(now)) this.out.sends.push({ to: followed.from, msg: { type: "cmd", from: this.id, inc: this.inc, seq: ++this.seq, id, cmd } });
     }
     for (const r of this.desk.expired(now)) this.out.actions.push({ kind: "command-result", ...r });
   }
@@ -362,22 +341,22 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   }
 
   private placeGroups(now: number): void {
-    if (!this.leading) return;
+    const leading = this.ann.leading;
+    if (!leading) return;
     const result = place({
-      now, groups: this.spec.groups, nodes: this.nodeViews(now), previous: this.leading.assignments, failbackSettle: this.spec.failbackSettle, moves: this.leading.admin.moves,
+      now, groups: this.spec.groups, nodes: this.nodeViews(now), previous: leading.assignments, failbackSettle: this.spec.failbackSettle, moves: leading.admin.moves,
       waitForPreferredUntil: this.bootAt + this.spec.failbackSettle,
     });
     if (result.decisions.length === 0) return;
-    for (const d of result.decisions) this.decide(`${d} (leader ${this.id}, term ${this.leading.term})`);
-    this.leading = { ...this.leading, version: this.leading.version + 1, assignments: result.assignments };
-    this.following = { ...this.leading, from: this.id };
+    for (const d of result.decisions) this.decide(`${d} (leader ${this.id}, term ${leading.term})`);
+    this.ann.change(leading, { assignments: result.assignments });
     this.urgent = true;
   }
 
   private driveGroups(now: number): void {
     if (this.admin.maintenance) return;
     const urgent = this.groups.drive({
-      self: this.id, now, following: this.following, fenceMargin: this.fenceMargin,
+      self: this.id, now, following: this.ann.following, fenceMargin: this.fenceMargin,
       leaseEnd: (g) => this.leaseEnd(g), wants: (g) => this.locks.wants(g), want: (g) => this.locks.want(g, this.seq + 1), release: (g) => this.locks.release(g),
     }, this.out);
     if (urgent) this.urgent = true;
@@ -397,7 +376,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     const hb: Heartbeat = {
       type: "hb", from: this.id, inc: this.inc, seq, term: this.term, claims, running: this.groups.active(), unclean: this.groups.uncleanGroups(),
       standby: this.standby, alive: this.peers.all().filter((p) => this.peers.alive(p.name, now)).map((p) => p.name),
-      failures: this.failures.counts(now), ...(this.leading ? { leader: this.leading } : {}),
+      failures: this.failures.counts(now), ...(this.ann.leading ? { leader: this.ann.leading } : {}),
     };
     for (const m of this.spec.members) if (m.name !== this.id) this.out.sends.push({ to: m.name, msg: hb });
   }
@@ -421,9 +400,9 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
 
   observe(now: number): ClusterView {
     return {
-      name: this.id, inc: this.inc, term: this.term, isLeader: this.leading !== undefined && this.holds(LEADER_LOCK, now),
-      leader: this.following?.from, holds: this.locks.claims().filter((l) => this.holds(l, now)),
-      groups: this.groups.states(), assignments: this.following?.assignments ?? {}, standby: this.standby || this.admin.standby.includes(this.id),
+      name: this.id, inc: this.inc, term: this.term, isLeader: this.ann.leading !== undefined && this.holds(LEADER_LOCK, now),
+      leader: this.ann.following?.from, holds: this.locks.claims().filter((l) => this.holds(l, now)),
+      groups: this.groups.states(), assignments: this.ann.following?.assignments ?? {}, standby: this.standby || this.admin.standby.includes(this.id),
       admin: this.admin,
     };
   }
@@ -437,7 +416,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
 
   status(now: number): ClusterStatus {
     return {
-      ...this.observe(now), assignments: { ...(this.following?.assignments ?? {}) }, failures: this.failures.counts(now),
+      ...this.observe(now), assignments: { ...(this.ann.following?.assignments ?? {}) }, failures: this.failures.counts(now),
       peers: this.peers.all().map((p) => {
         const r = this.reports.get(p.name);
         return { name: p.name, alive: this.peers.alive(p.name, now), links: this.peers.links(p.name, now), running: r?.running ?? [], standby: r?.standby ?? false, failures: r?.failures ?? {} };

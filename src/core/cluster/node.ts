@@ -16,7 +16,8 @@ import type { Ack, ClusterMsg, CommandMsg, Heartbeat } from "./messages.js";
 import { Peers } from "./peers.js";
 import { place, type NodeView } from "./placement.js";
 import { failureTimeouts, LEADER_LOCK, leadershipOrder, type ClusterSpec } from "./spec.js";
-import { TwoNodeGuard, type SoloDecision } from "./two-node.js";
+import { twoNodeGuardFor, type SoloDecision, type TwoNodeGuard } from "./two-node.js";
+import { Voter, type AckDue } from "./voter.js";
 import { VoteTable } from "./votes.js";
 
 /** Per-peer latest heartbeat contents. */
@@ -30,6 +31,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   private urgent = false;
   private peers: Peers;
   private votes: VoteTable;
+  private voter: Voter;
   private locks: LockHolder;
   private reports = new Map<string, Report>();
   private ann: Announcement;
@@ -42,12 +44,11 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   private cleanupsSeen: Record<string, number> = {};
   /** When our own vote table will stop refusing one of our claims (then we claim again at once). */
   private selfBlockedUntil = -Infinity;
-  private pendingRejudge = new Map<string, { seq: number; inc: number; claims: string[] }>();
   private order: string[];
   private votesOf: Map<string, number>;
   private out: StepOutput<ClusterMsg, ClusterAction> = noOutput();
   private guard: TwoNodeGuard | undefined;
-  private peerName: string | undefined;
+  private readonly isVoter: boolean;
   private solo: SoloDecision | undefined;
   /** two_node: locks held (with both votes) when the peer was last heard; these may be kept alone. */
   private keptLocks = new Set<string>();
@@ -62,6 +63,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     const names = spec.members.map((m) => m.name);
     this.peers = new Peers(id, names, linkCount, spec.lease);
     this.votes = new VoteTable(spec.lease, bootAt + spec.lease);
+    this.voter = new Voter(this.votes);
     this.votesOf = new Map(spec.members.map((m) => [m.name, m.votes]));
     this.locks = new LockHolder((v) => this.votesOf.get(v) ?? 0, spec.quorumVotes, spec.lease, spec.driftMargin);
     this.order = leadershipOrder(spec.members);
@@ -70,14 +72,8 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     this.failures = new FailureLog(failureTimeouts(spec.groups));
     this.nextBeat = bootAt;
     this.desk = new CommandDesk(2 * spec.lease + 2000, spec.interval);
-    const voters = spec.members.filter((m) => m.votes > 0);
-    const peer = voters.find((m) => m.name !== id);
-    const me = spec.members.find((m) => m.name === id);
-    if (spec.quorumMode === "two_node" && voters.length === 2 && peer && me) {
-      this.peerName = peer.name;
-      const outranks = this.order.indexOf(id) < this.order.indexOf(peer.name) || !this.order.includes(peer.name);
-      this.guard = new TwoNodeGuard(id, peer.name, spec.lease, spec.fence, spec.tiebreaker, outranks, bootAt);
-    }
+    this.guard = twoNodeGuardFor(spec, id, this.order, bootAt);
+    this.isVoter = (this.votesOf.get(id) ?? 0) > 0;
   }
 
   /** Local time until which this node holds `lock`: a quorum of grants, or under two_node its own vote. */
@@ -94,16 +90,13 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
 
   /** two_node: tracks the peer and decides whether this node may act alone. */
   private twoNode(now: number): void {
-    if (!this.guard || !this.peerName) return;
-    const alive = this.peers.alive(this.peerName, now);
+    if (!this.guard) return;
+    const peer = this.guard.peer;
+    const alive = this.peers.alive(peer, now);
     if (alive) this.keptLocks = new Set(this.locks.claims().filter((l) => now < this.locks.heldUntil(l)));
-    this.solo = this.guard.decide(now, alive, now - Math.max(this.bootAt, this.peers.get(this.peerName)?.lastHeard ?? -Infinity));
+    this.solo = this.guard.decide(now, alive, now - Math.max(this.bootAt, this.peers.get(peer)?.lastHeard ?? -Infinity));
     if (this.solo.reason) this.decide(this.solo.reason);
     if (this.solo.fence) this.out.actions.push({ kind: "fence", node: this.solo.fence });
-  }
-
-  private get isVoter(): boolean {
-    return (this.votesOf.get(this.id) ?? 0) > 0;
   }
 
   /** Safety margin before a lease ends at which running groups are stopped. */
@@ -115,7 +108,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     this.out = noOutput();
     if (input.kind === "message") this.receive(now, input.from, input.msg, input.link ?? 0);
     else if (input.kind === "local") this.onEvent(input.event, now);
-    this.rejudge(now);
+    for (const ack of this.voter.rejudge(now)) this.sendAck(ack);
     this.twoNode(now);
     this.decideLeadership(now);
     this.flushCommands(now);
@@ -167,25 +160,12 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     this.term = Math.max(this.term, hb.term, hb.leader?.term ?? 0);
     if (hb.leader) this.ann.heard(hb.from, hb.leader, now);
     if (!this.isVoter) return;
-    const verdict = this.votes.judge(now, hb.from, hb.claims, hb.unclean);
-    if (verdict.denied.length > 0) this.pendingRejudge.set(hb.from, { seq: hb.seq, inc: hb.inc, claims: hb.claims });
-    else this.pendingRejudge.delete(hb.from);
-    if (hb.claims.length > 0) this.sendAck(hb.from, hb.inc, hb.seq, verdict.granted, verdict.denied);
+    const ack = this.voter.judge(now, hb);
+    if (ack) this.sendAck(ack);
   }
 
-  private sendAck(to: string, ackInc: number, ackSeq: number, granted: string[], denied: [string, string][]): void {
+  private sendAck({ to, ackInc, ackSeq, granted, denied }: AckDue): void {
     this.out.sends.push({ to, msg: { type: "ack", from: this.id, inc: this.inc, seq: ++this.seq, ackInc, ackSeq, term: this.term, granted, denied } });
-  }
-
-  /** A refused claim is judged again as soon as the promise that blocked it runs out. */
-  private rejudge(now: number): void {
-    if (now < this.votes.quietEnd) return;
-    for (const [from, p] of this.pendingRejudge) {
-      if (!p.claims.some((l) => this.votes.holder(l, now) === undefined)) continue;
-      const verdict = this.votes.judge(now, from, p.claims);
-      if (verdict.denied.length === 0) this.pendingRejudge.delete(from);
-      if (verdict.granted.length > 0) this.sendAck(from, p.inc, p.seq, verdict.granted, verdict.denied);
-    }
   }
 
   private onEvent(e: ClusterEvent, now: number): void {
@@ -225,7 +205,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
         this.urgent = true;
         return;
       case "fenced":
-        if (this.guard && e.node === this.peerName) this.decide(this.guard.fenceResult(e.ok, now));
+        if (this.guard && e.node === this.guard.peer) this.decide(this.guard.fenceResult(e.ok, now));
         return;
       case "tiebreaker":
         this.guard?.setTiebreaker(e.ok);
@@ -382,20 +362,12 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   }
 
   private nextWake(now: number): number {
-    let wake = this.nextBeat;
-    const consider = (t: number) => {
-      if (t > now && t < wake) wake = t;
-    };
-    for (const lock of this.locks.claims()) consider(this.leaseEnd(lock) - this.fenceMargin);
-    if (this.guard) consider(this.guard.nextCheck());
-    consider(this.failures.nextExpiry());
-    consider(this.leaderBackoffUntil);
-    consider(this.desk.nextDue());
-    for (const p of this.peers.all()) consider(p.lastHeard + this.spec.lease);
-    for (const [, p] of this.pendingRejudge) for (const l of p.claims) consider(this.votes.promiseEnd(l));
-    consider(this.votes.quietEnd);
-    consider(this.selfBlockedUntil);
-    return wake;
+    const times = [
+      ...this.locks.claims().map((lock) => this.leaseEnd(lock) - this.fenceMargin), this.guard?.nextCheck() ?? Infinity, this.failures.nextExpiry(),
+      this.leaderBackoffUntil, this.desk.nextDue(), ...this.peers.all().map((p) => p.lastHeard + this.spec.lease), ...this.voter.wakeTimes(),
+      this.votes.quietEnd, this.selfBlockedUntil,
+    ];
+    return Math.min(this.nextBeat, ...times.filter((t) => t > now));
   }
 
   observe(now: number): ClusterView {

@@ -6,6 +6,18 @@
 // it takes new locks (leadership, the peer's groups) alone only once the peer is fenced. The lower-priority node waits one
 // more lease before fencing, so that in a true partition the higher-priority node wins the fence race.
 
+import type { ClusterSpec } from "./spec.js";
+
+/** The guard for member `self` when the cluster runs two_node with exactly two voters; otherwise none.
+ * `order` is the leadership order (highest priority first). */
+export function twoNodeGuardFor(spec: ClusterSpec, self: string, order: readonly string[], bootAt: number): TwoNodeGuard | undefined {
+  const voters = spec.members.filter((m) => m.votes > 0);
+  const peer = voters.find((m) => m.name !== self);
+  if (spec.quorumMode !== "two_node" || voters.length !== 2 || !peer || !spec.members.some((m) => m.name === self)) return undefined;
+  const outranks = order.indexOf(self) < order.indexOf(peer.name) || !order.includes(peer.name);
+  return new TwoNodeGuard(self, peer.name, spec.lease, spec.fence, spec.tiebreaker, outranks, bootAt);
+}
+
 /** What the guard decides this step. */
 export interface SoloDecision {
   /** Whether locks held before the peer went silent may be kept on this node's own vote. */
@@ -27,7 +39,8 @@ export class TwoNodeGuard {
 
   constructor(
     private self: string,
-    private peer: string,
+    /** The other voter. */
+    readonly peer: string,
     private lease: number,
     private useFence: boolean,
     useTiebreaker: boolean,

@@ -1,0 +1,44 @@
+// A voting member's answers to the claims it hears: each heartbeat's claims are judged at once, and a
+// refused claim is judged again as soon as the promise that blocked it runs out.
+import type { Heartbeat } from "./messages.js";
+import type { Verdict, VoteTable } from "./votes.js";
+
+/** An ack to send: the verdict on heartbeat `ackSeq` of incarnation `ackInc` from node `to`. */
+export interface AckDue extends Verdict {
+  to: string;
+  ackInc: number;
+  ackSeq: number;
+}
+
+/** Judges peers' claims against one promise table and remembers the refused ones. */
+export class Voter {
+  private refused = new Map<string, { seq: number; inc: number; claims: string[] }>();
+
+  constructor(private readonly votes: VoteTable) {}
+
+  /** Judges the claims in a peer's heartbeat; the ack to send when it claims anything. */
+  judge(now: number, hb: Pick<Heartbeat, "from" | "seq" | "inc" | "claims" | "unclean">): AckDue | undefined {
+    const verdict = this.votes.judge(now, hb.from, hb.claims, hb.unclean);
+    if (verdict.denied.length > 0) this.refused.set(hb.from, { seq: hb.seq, inc: hb.inc, claims: hb.claims });
+    else this.refused.delete(hb.from);
+    return hb.claims.length > 0 ? { to: hb.from, ackInc: hb.inc, ackSeq: hb.seq, ...verdict } : undefined;
+  }
+
+  /** Refused claims judged again now that a blocking promise may have run out; the acks that grant something. */
+  rejudge(now: number): AckDue[] {
+    if (now < this.votes.quietEnd) return [];
+    const acks: AckDue[] = [];
+    for (const [from, p] of this.refused) {
+      if (!p.claims.some((l) => this.votes.holder(l, now) === undefined)) continue;
+      const verdict = this.votes.judge(now, from, p.claims);
+      if (verdict.denied.length === 0) this.refused.delete(from);
+      if (verdict.granted.length > 0) acks.push({ to: from, ackInc: p.inc, ackSeq: p.seq, ...verdict });
+    }
+    return acks;
+  }
+
+  /** Local times at which a refused claim can next be judged again. */
+  wakeTimes(): number[] {
+    return [...this.refused.values()].flatMap((p) => p.claims.map((l) => this.votes.promiseEnd(l)));
+  }
+}

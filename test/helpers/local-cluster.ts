@@ -82,6 +82,7 @@ export class LocalCluster {
     return `127.0.0.1:${this.base + this.names.indexOf(name)}`;
   }
 
+  /** Starts `nodes` vigil processes and returns once every node's API answers. */
   static async start(o: LocalClusterOptions = {}): Promise<LocalCluster> {
     const n = o.nodes ?? 3;
     const dir = mkdtempSync(join(tmpdir(), "vigil-cluster-"));
@@ -97,6 +98,12 @@ export class LocalCluster {
     const apiPorts = new Map(names.map((name, i) => [name, base + 1000 + i]));
     const c = new LocalCluster(dir, names, apiPorts, configFile, base);
     for (const name of names) c.spawnNode(name);
+    try {
+      await c.waitFor("every node's API to answer", async () => ((await c.statuses()).length === n ? true : undefined), 15_000);
+    } catch (e) {
+      await c.stop();
+      throw e;
+    }
     return c;
   }
 

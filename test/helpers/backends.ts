@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { createServer, connect, type Server, type Socket } from "node:net";
 
 /** How a backend treats a connection. */
-export type Behaviour = "name" | "echo" | "reset" | "hang" | "half-close" | "proxy-header" | "stream";
+export type Behaviour = "name" | "echo" | "reset" | "hang" | "half-close" | "close-first" | "die-mid-answer" | "proxy-header" | "stream";
 
 /** A running backend. */
 export interface Backend {
@@ -18,19 +18,21 @@ export interface Backend {
   open: Set<Socket>;
   /** Raw first bytes of each connection (proxy-header behaviour). */
   firstBytes: Buffer[];
+  /** Everything each connection received before the client's FIN (close-first behaviour). */
+  received: string[];
 }
 
 const running: Backend[] = [];
 
 /** Starts a backend on 127.0.0.1 with `behaviour`. */
 export async function startBackend(name: string, behaviour: Behaviour = "name"): Promise<Backend> {
-  const b: Backend = { name, port: 0, address: "", server: createServer({ allowHalfOpen: true }), accepted: 0, open: new Set(), firstBytes: [] };
+  const b: Backend = { name, port: 0, address: "", server: createServer({ allowHalfOpen: true }), accepted: 0, open: new Set(), firstBytes: [], received: [] };
   b.server.on("connection", (s) => {
     b.accepted++;
     b.open.add(s);
     s.on("close", () => b.open.delete(s));
     s.on("error", () => undefined);
-    if (behaviour !== "half-close") s.once("end", () => void (s.writableEnded || s.end()));
+    if (behaviour !== "half-close" && behaviour !== "close-first") s.once("end", () => void (s.writableEnded || s.end()));
     switch (behaviour) {
       case "name":
         s.end(`${name}\n`);
@@ -49,6 +51,17 @@ export async function startBackend(name: string, behaviour: Behaviour = "name"):
         s.write("partial-");
         s.on("data", (d) => s.write(d));
         s.once("end", () => s.end("done\n"));
+        break;
+      case "close-first": {
+        let got = "";
+        s.end("early\n");
+        s.on("data", (d: Buffer) => (got += d.toString()));
+        s.once("end", () => b.received.push(got));
+        break;
+      }
+      case "die-mid-answer":
+        s.write(Buffer.alloc(100_000, 0x61), () => s.destroy());
+        s.resume();
         break;
       case "proxy-header":
         s.once("data", (d: Buffer) => {

@@ -1,5 +1,5 @@
 // The TCP proxy of a virtual server against real backends on loopback: every scheduler, persistence,
-// retry, the PROXY protocol, half-close, resets, hangs, clients leaving mid-stream, the connection
+// retry, the PROXY protocol, half-close either way, servers dying mid-answer, resets, hangs, clients leaving mid-stream, the connection
 // limit, the sorry server and quiescent, and no descriptors leaked.
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
@@ -186,6 +186,32 @@ describe("proxy: connecting and relaying", () => {
     const b = await startBackend("half", "half-close");
     const { port } = await serve([b]);
     assert.deepEqual(await exchange(port, "req-"), { data: "partial-req-done\n" });
+  });
+
+  it("handles a server that closes its side first: the client reads the answer and EOF, its later bytes still reach the server", async () => {
+    const b = await startBackend("first", "close-first");
+    const { vs, port } = await serve([b]);
+    const c = connect({ port, host: "127.0.0.1", allowHalfOpen: true });
+    c.setEncoding("utf8");
+    let answer = "";
+    c.on("data", (d: string) => (answer += d));
+    const closed = new Promise((r) => c.once("close", r));
+    await new Promise((r) => c.once("end", r));
+    assert.equal(answer, "early\n");
+    c.write("late-1 ");
+    c.end("late-2");
+    await until("the server to see the client's FIN", () => b.received.length === 1);
+    assert.equal(b.received[0], "late-1 late-2");
+    await closed;
+    await until("no open connections", () => vs.status().active === 0 && b.open.size === 0);
+  });
+
+  it("passes on what a server sent before it died half-way through an answer, then closes the client", async () => {
+    const b = await startBackend("dies", "die-mid-answer");
+    const { vs, port } = await serve([b]);
+    const r = await exchange(port, "", false);
+    assert.equal(r.data.length, 100_000);
+    await until("no open connections", () => vs.status().active === 0 && b.open.size === 0);
   });
 
   it("passes a backend's reset on to the client and frees the connection", async () => {

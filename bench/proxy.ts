@@ -78,10 +78,12 @@ function wrk(port: number, path: string, connections: number, close: boolean): W
   return { rps: Number(rps[1]), bytesPerSec: unit(tr[1] ?? "", tr[2] ?? ""), p99ms: unit(p99[1] ?? "", p99[2] ?? "") };
 }
 
-function memoryKiB(pid: number): { rss: number; peak: number } {
+/** A process's resident memory (KiB): all of it, its peak, and its private part (RssAnon: without the
+ * pages of the executable and libraries, which the kernel shares between processes). */
+function memoryKiB(pid: number): { rss: number; peak: number; anon: number } {
   const s = readFileSync(`/proc/${pid}/status`, "utf8");
   const get = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? NaN);
-  return { rss: get("VmRSS"), peak: get("VmHWM") };
+  return { rss: get("VmRSS"), peak: get("VmHWM"), anon: get("RssAnon") };
 }
 
 /** CPU time (user + system) a process has used, in ms. */
@@ -160,6 +162,7 @@ async function main(): Promise<void> {
     const v = perConn.get(t);
     return v ? ((v.cpu * 1000) / v.conns).toFixed(0) : "?";
   };
+  const mib = (m: { rss: number; peak: number; anon: number }) => [m.rss, m.peak, m.anon].map((k) => (k / 1024).toFixed(0)).join(" / ");
   const lat = (t: Target) => med(t, "keep-alive", (r) => r.p99ms) - med("direct", "keep-alive", (r) => r.p99ms);
   const lines = [
     "",
@@ -172,7 +175,7 @@ async function main(): Promise<void> {
     row("new connection per request (conn/s)", "new-conn", (r) => r.rps, (x) => x.toFixed(0)),
     `| p99 latency added over direct, keep-alive (ms) | – | ${lat("haproxy").toFixed(2)} | ${lat("vigil").toFixed(2)} | |`,
     `| CPU per new connection, all rounds (µs) | – | ${cpuPerConn("haproxy")} | ${cpuPerConn("vigil")} | |`,
-    `| memory after the run: RSS / peak (MiB) | – | ${(mem.haproxy.rss / 1024).toFixed(0)} / ${(mem.haproxy.peak / 1024).toFixed(0)} | ${(mem.vigil.rss / 1024).toFixed(0)} / ${(mem.vigil.peak / 1024).toFixed(0)} | |`,
+    `| memory after the run: RSS / peak / private (MiB) | – | ${mib(mem.haproxy)} | ${mib(mem.vigil)} | |`,
     "",
     `heartbeat gaps over the last 30 s of full proxy load on n1 (interval 25ms):`,
     `  n2 hears n1: p50 ${n2sees?.p50}ms p99 ${n2sees?.p99}ms max ${n2sees?.max}ms (${n2sees?.count} gaps)`,

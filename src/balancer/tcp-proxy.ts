@@ -42,6 +42,7 @@ export interface ProxyEvents {
 interface Pending {
   client: TcpHandle;
   clientIp: string;
+  clientPort: number;
   tried: Set<string>;
   upstream: TcpHandle | undefined;
   timer: NodeJS.Timeout | undefined;
@@ -143,7 +144,7 @@ export class TcpProxy {
     this.counters.total++;
     const peer: HandleAddress = {};
     client.getpeername(peer);
-    const p: Pending = { client, clientIp: peer.address ?? "", tried: new Set(), upstream: undefined, timer: undefined };
+    const p: Pending = { client, clientIp: peer.address ?? "", clientPort: peer.port ?? 0, tried: new Set(), upstream: undefined, timer: undefined };
     this.pending.add(p);
     this.attempt(p, 0);
   }
@@ -196,7 +197,7 @@ export class TcpProxy {
   }
 
   private relay(p: Pending, address: string, sorry: boolean, upstream: TcpHandle): void {
-    const { client, clientIp } = p;
+    const { client, clientIp, clientPort } = p;
     client.setNoDelay(true);
     upstream.setNoDelay(true);
     if (sorry) this.counters.sorryActive++;
@@ -221,16 +222,14 @@ export class TcpProxy {
       }),
     };
     set.add(link);
-    if (this.settings.proxyProtocol !== "none") link.relay.sendToServer(this.proxyHeader(client, clientIp));
+    if (this.settings.proxyProtocol !== "none") link.relay.sendToServer(this.proxyHeader(client, clientIp, clientPort));
     link.relay.start();
   }
 
-  private proxyHeader(client: TcpHandle, clientIp: string): Uint8Array {
-    const peer: HandleAddress = {};
+  private proxyHeader(client: TcpHandle, clientIp: string, clientPort: number): Uint8Array {
     const local: HandleAddress = {};
-    client.getpeername(peer);
     client.getsockname(local);
-    const ends = { sourceIp: clientIp, sourcePort: peer.port ?? 0, destIp: local.address ?? "", destPort: local.port ?? 0 };
+    const ends = { sourceIp: clientIp, sourcePort: clientPort, destIp: local.address ?? "", destPort: local.port ?? 0 };
     return this.settings.proxyProtocol === "v1" ? Buffer.from(proxyV1(ends), "latin1") : proxyV2(ends);
   }
 }

@@ -83,8 +83,7 @@ export function groupsPart(d: GroupsPartDeps): ReloadablePart {
         if (c.kind === "removed") {
           d.notifier.removeGroup(c.name, running);
           void d.runner.retire(c.name);
-        }
-        else if (g && (c.kind === "added" || touchesResources(c))) {
+        } else if (g && (c.kind === "added" || touchesResources(c))) {
           const keep = c.kind === "changed" && c.keep >= g.resources.length ? g.resources.length + 1 : c.keep; // the listener stays when nothing before it changed
           ops.push(d.runner.reconfigure(c.name, resourcesOf(g, d.listener), keep, c.monitors).then((o) => phrase + outcomeNote(o)));
           continue;

@@ -172,11 +172,19 @@ describe("proxy: connecting and relaying", () => {
     for (const version of ["v1", "v2"]) {
       const b = await startBackend(`pp-${version}`, "proxy-header");
       const { port } = await serve([b], { proxy_protocol: version, check: { type: "tcp", interval: "60s", timeout: "1s" } });
-      assert.equal((await exchange(port, "payload")).data, "ok\n");
+      const c = connect({ port, host: "127.0.0.1", allowHalfOpen: true });
+      await new Promise((r) => c.once("connect", r));
+      const clientPort = c.localPort;
+      let answer = "";
+      c.on("data", (d: Buffer) => (answer += d.toString()));
+      c.end("payload");
+      await new Promise((r) => c.once("close", r));
+      assert.equal(answer, "ok\n");
       const head = b.firstBytes[0] ?? Buffer.alloc(0);
-      if (version === "v1") assert.match(head.toString(), new RegExp(`^PROXY TCP4 127\\.0\\.0\\.1 127\\.0\\.0\\.1 \\d+ ${port}\\r\\n`));
+      if (version === "v1") assert.match(head.toString(), new RegExp(`^PROXY TCP4 127\\.0\\.0\\.1 127\\.0\\.0\\.1 ${clientPort} ${port}\\r\\n`));
       else {
         assert.equal(head.subarray(0, 12).toString("hex"), "0d0a0d0a000d0a515549540a");
+        assert.equal(head.readUInt16BE(24), clientPort);
         assert.equal(head.readUInt16BE(26), port);
       }
     }

@@ -101,7 +101,7 @@ describe("ocf environment (a stand-in agent under a temporary OCF_ROOT)", () => 
   });
 
   it("names the address an IPaddr2 resource holds, so the VIP guard covers it", () => {
-    const ocf = (agent: string, params: Record<string, string | number>) => virtualAddressOf({ type: "ocf", agent, params });
+    const ocf = (agent: string, params: Record<string, string | number>) => virtualAddressOf({ type: "ocf", agent, params, timeouts: {} });
     assert.deepEqual(ocf("heartbeat/IPaddr2", { ip: "10.0.0.5", cidr_netmask: 24, nic: "eth0" }), ["10.0.0.5/24", "eth0"]);
     assert.deepEqual(ocf("heartbeat/IPaddr2", { ip: "10.0.0.5", nic: "eth1" }), ["10.0.0.5", "eth1"]);
     assert.equal(ocf("heartbeat/IPaddr2", { ip: "10.0.0.5" }), undefined, "no nic: IPaddr2 picks the interface, the guard cannot know it");

@@ -83,7 +83,7 @@ describe("peers", () => {
 });
 
 describe("placement", () => {
-  const g: GroupSpec = { name: "db", prefer: ["h1"], failback: false, migrationThreshold: 3 };
+  const g: GroupSpec = { name: "db", prefer: ["h1"], failback: false, migrationThreshold: 3, stopBudget: 0 };
   const node = (name: string, over: Partial<NodeView> = {}): NodeView => ({
     name, alive: true, aliveSince: 0, silentFor: 0, witness: false, standby: false, priority: 100, failures: {}, claims: [], running: [], ...over,
   });

@@ -1,5 +1,6 @@
 // The cluster as the core sees it: members, votes, timers and groups, derived once from a Config.
 import type { Config } from "../config/schema.js";
+import { stopBudget } from "../config/stop-budget.js";
 
 /** One member as far as membership, election and placement care. */
 export interface MemberSpec {
@@ -17,6 +18,9 @@ export interface GroupSpec {
   migrationThreshold: number;
   /** Failures older than this are forgotten, ms (undefined: kept until cleanup). */
   failureTimeout?: number;
+  /** How long its resources may take to be gone from a node that must stop them, ms (0: VIPs only,
+   * which the guard removes at the lease's end). Voters keep a silent holder's promise this much longer. */
+  stopBudget: number;
 }
 
 /** Everything the cluster core needs to know about the configuration. */
@@ -66,7 +70,16 @@ export function clusterSpecFrom(config: Config): ClusterSpec {
 
 /** The groups of a validated config as placement sees them (also sent to the core on a reload). */
 export function groupSpecsFrom(config: Config): GroupSpec[] {
-  return config.groups.map((g) => ({ name: g.name, prefer: g.prefer, failback: g.failback, migrationThreshold: g.migration_threshold, failureTimeout: g.failure_timeout }));
+  const silence = guardSilence(config.cluster.heartbeat.interval);
+  return config.groups.map((g) => ({
+    name: g.name, prefer: g.prefer, failback: g.failback, migrationThreshold: g.migration_threshold, failureTimeout: g.failure_timeout,
+    stopBudget: stopBudget(g, config.cluster, silence),
+  }));
+}
+
+/** How long the guard waits for a silent daemon before it stops the groups itself, ms. */
+export function guardSilence(interval: number): number {
+  return 4 * interval;
 }
 
 /** Group → failure_timeout (ms) of the groups that have one. */

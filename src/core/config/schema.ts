@@ -36,6 +36,15 @@ const monitor = z.strictObject({
   timeout: duration,
 });
 
+/** Per-operation time limits of a resource (default 20s each), separate from the monitor's timeout. A
+ * start past its limit is killed and fails; a stop past its limit is killed and escalated. */
+const timeouts = z
+  .strictObject({
+    start: duration.optional(),
+    stop: duration.optional(),
+  })
+  .default({});
+
 /** `vip`: an address added to an interface and announced with gratuitous ARP. */
 const vipResource = z.strictObject({
   type: z.literal("vip"),
@@ -43,6 +52,7 @@ const vipResource = z.strictObject({
   interface: z.string({ error: "expected an interface name" }).regex(/^[A-Za-z0-9_.:@-]{1,15}$/, { error: "expected an interface name such as eth0" }),
   /** Repeat the gratuitous ARP this often while the VIP is held (default: only the burst on takeover). */
   garp_refresh: duration.optional(),
+  timeouts,
 });
 
 /** `exec`: an LSB-style script called with start | stop | status plus `args`. */
@@ -51,6 +61,7 @@ const execResource = z.strictObject({
   path: absolutePath,
   args: z.array(z.string({ error: "expected a string argument" })).default([]),
   monitor: monitor.optional(),
+  timeouts,
 });
 
 /** `ocf`: an OCF agent "PROVIDER/AGENT" with parameters passed as OCF_RESKEY_*. */
@@ -59,6 +70,7 @@ const ocfResource = z.strictObject({
   agent: z.string({ error: "expected PROVIDER/AGENT" }).regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: "expected PROVIDER/AGENT such as heartbeat/Filesystem" }),
   params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: "expected a string, number or boolean" })).default({}),
   monitor: monitor.optional(),
+  timeouts,
 });
 
 /** `systemd`: a unit driven with systemctl start | stop | is-active. */
@@ -66,6 +78,7 @@ const systemdResource = z.strictObject({
   type: z.literal("systemd"),
   unit: z.string({ error: "expected a unit name" }).regex(/^[A-Za-z0-9:_.@-]+\.(service|socket|target|mount|timer)$/, { error: "expected a unit name such as mariadb.service" }),
   monitor: monitor.optional(),
+  timeouts,
 });
 
 const resource = z.discriminatedUnion("type", [vipResource, execResource, ocfResource, systemdResource], {
@@ -168,6 +181,15 @@ const fenceSchema = z.strictObject({
   timeout: duration.default(30_000),
 });
 
+/** `cluster.last_resort`: run as `PATH ARGS...` when a stop failed and killing the resource's processes
+ * did not end it either; it must leave nothing of the node's groups running (a forced reboot, as sbd's
+ * watchdog does) and exit 0. Without it such a group stays unclean and blocked until cleanup. */
+const lastResortSchema = z.strictObject({
+  path: absolutePath,
+  args: z.array(z.string({ error: "expected a string argument" })).default([]),
+  timeout: duration.default(10_000),
+});
+
 /** The `cluster:` section: identity, key, port, timers and quorum mode. */
 export const clusterSchema = z.strictObject({
   name,
@@ -179,6 +201,8 @@ export const clusterSchema = z.strictObject({
   tiebreaker: parsed("an IP address, or IP:PORT for a TCP check", (s) => parseNodeAddress(s, 0)).optional(),
   /** two_node only: how the survivor fences its peer before taking over. */
   fence: fenceSchema.optional(),
+  /** What this node runs on itself when a stop and its SIGKILL escalation both failed. */
+  last_resort: lastResortSchema.optional(),
 });
 
 /** The whole file. */
@@ -200,5 +224,6 @@ export type Config = z.output<typeof configSchema>;
 export type NodeConfig = Config["nodes"][number];
 export type GroupConfig = Config["groups"][number];
 export type ResourceConfig = GroupConfig["resources"][number];
+export type ClusterConfig = Config["cluster"];
 export type VirtualServerConfig = Config["virtual_servers"][number];
 

@@ -1,8 +1,16 @@
 // The one-screen summary `vigil check` prints for a valid config.
 import { formatDuration } from "./duration.js";
 import type { Config, ResourceConfig } from "./schema.js";
+import { guardCovered, opTimeouts, stopBudget } from "./stop-budget.js";
+import { guardSilence } from "../cluster/spec.js";
 
 function describeResource(r: ResourceConfig): string {
+  const t = opTimeouts(r);
+  const limits = guardCovered(r) ? "" : ` (start ${formatDuration(t.start)}, stop ${formatDuration(t.stop)})`;
+  return describeKind(r) + limits;
+}
+
+function describeKind(r: ResourceConfig): string {
   switch (r.type) {
     case "vip": return `vip ${r.address} on ${r.interface}`;
     case "exec": return `exec ${[r.path, ...r.args].join(" ")}`;
@@ -22,6 +30,15 @@ function twoNodeNote(config: Config): string {
   if (c.quorum !== "two_node") return "";
   const guards = [c.tiebreaker ? `reaches ${c.tiebreaker}` : "", c.fence ? `fenced the peer with ${c.fence.path}` : ""].filter(Boolean);
   return `; a survivor acts alone${guards.length ? ` once it ${guards.join(" and ")}` : " (no tiebreaker or fence: a partition can run groups on both nodes)"}`;
+}
+
+/** What a takeover of the group waits for when its owner is unreachable. */
+function budgetNote(config: Config, g: Config["groups"][number]): string {
+  const budget = stopBudget(g, config.cluster, guardSilence(config.cluster.heartbeat.interval));
+  const lease = formatDuration(config.cluster.heartbeat.lease);
+  if (budget === 0) return `takeover from an unreachable owner after its lease (${lease}): VIPs only, the guard removes them`;
+  const lastResort = config.cluster.last_resort ? `, then ${config.cluster.last_resort.path}` : "; no cluster.last_resort: a stop that cannot be killed leaves the group blocked";
+  return `stop budget ${formatDuration(budget)} (stops, SIGKILL${lastResort}): takeover from an unreachable owner after lease + budget`;
 }
 
 /** Renders the summary as lines of text. */
@@ -44,6 +61,7 @@ export function summarize(config: Config, file: string): string[] {
     const prefer = g.prefer.length > 0 ? `prefer ${g.prefer.join(" > ")}` : "no preference";
     lines.push(`  ${g.name.padEnd(12)} ${prefer}, failback ${g.failback ? "on" : "off"}, move after ${g.migration_threshold} failures`);
     lines.push(`  ${"".padEnd(12)} ${g.resources.map(describeResource).join(" → ")}`);
+    lines.push(`  ${"".padEnd(12)} ${budgetNote(config, g)}`);
   }
   lines.push(`virtual servers (${config.virtual_servers.length}):`);
   for (const v of config.virtual_servers) {

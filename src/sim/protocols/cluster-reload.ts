@@ -18,7 +18,7 @@ function reloadedGroups(before: readonly GroupSpec[], runners: string[]): GroupS
   const last = runners[runners.length - 1] as string;
   return [
     ...(g1 ? [{ ...g1, prefer: [last], failback: true }] : []),
-    { name: "g3", prefer: [runners[1 % runners.length] as string], failback: false, migrationThreshold: 3 },
+    { name: "g3", prefer: [runners[1 % runners.length] as string], failback: false, migrationThreshold: 3, stopBudget: 0 },
   ];
 }
 

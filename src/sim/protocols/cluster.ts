@@ -28,7 +28,7 @@ export function simSpec(o: ClusterSimOptions): ClusterSpec {
   const total = members.reduce((s, m) => s + m.votes, 0);
   const runners = members.filter((m) => !m.witness).map((m) => m.name);
   const groups = Array.from({ length: o.groups }, (_, i) => ({
-    name: `g${i + 1}`, prefer: [runners[i % runners.length] as string], failback: i % 2 === 1, migrationThreshold: 3,
+    name: `g${i + 1}`, prefer: [runners[i % runners.length] as string], failback: i % 2 === 1, migrationThreshold: 3, stopBudget: 0,
   }));
   return {
     clusterName: "sim", members, groups, interval: o.interval, lease: o.lease, driftMargin: 0.05,

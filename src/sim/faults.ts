@@ -8,6 +8,8 @@ export type Fault =
   | { at: number; kind: "crash"; node: string }
   | { at: number; kind: "restart"; node: string }
   | { at: number; kind: "pause"; node: string; duration: number }
+  /** The node's clock changes its rate (drift is not constant: temperature, NTP slewing). */
+  | { at: number; kind: "rate"; node: string; rate: number }
   | { at: number; kind: "cut"; from: string; to: string }
   | { at: number; kind: "heal"; from: string; to: string }
   | { at: number; kind: "conditions"; conditions: LinkConditions }
@@ -51,6 +53,10 @@ export function makeSchedule(prng: Prng, o: ScheduleOptions): Schedule {
   const faults: Fault[] = [];
   const episodes = 1 + prng.int(6);
   for (let i = 0; i < episodes; i++) faults.push(...episode(prng, o));
+  for (const node of o.nodes) {
+    const changes = prng.int(3);
+    for (let i = 0; i < changes; i++) faults.push({ at: prng.between(0, o.faultyFor), kind: "rate", node, rate: 1 + prng.between(-o.maxDrift, o.maxDrift) });
+  }
   faults.sort((a, b) => a.at - b.at);
   return { rates, offsets, faults, healAt: o.faultyFor, endAt: o.faultyFor + o.calmFor };
 }
@@ -130,6 +136,7 @@ export function describeFault(f: Fault): string {
     case "crash": return `crash ${f.node}`;
     case "restart": return `restart ${f.node}`;
     case "pause": return `pause ${f.node} for ${f.duration.toFixed(1)}ms`;
+    case "rate": return `${f.node}'s clock now runs at rate ${f.rate.toFixed(5)}`;
     case "cut": return `cut ${f.from}→${f.to}`;
     case "heal": return `heal ${f.from}→${f.to}`;
     case "calm": return "calm: all links healed, loss 0, all nodes up";

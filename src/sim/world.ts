@@ -22,8 +22,8 @@ export interface SimProtocol<M, A, E, V> {
   /** A run with more events than this fails as a message storm (a livelock the checkers would miss). */
   maxEvents: number;
   create(id: string, incarnation: number, localNow: number): Machine<M, A, E, V>;
-  /** Local events an action leads to (a resource finishing its start, say), with their delays. */
-  onAction?(id: string, action: A, prng: Prng, realNow: number): { delay: number; event?: E; crash?: string }[];
+  /** What an action leads to (a resource finishing its start, say), each after a delay. */
+  onAction?(id: string, action: A, prng: Prng, realNow: number, node: SimNodeHandle): ActionResult<E>[];
   /** Fresh checkers for one run (they may keep ground truth across the run). */
   invariants(): Invariant<V>[];
   /** Operator inputs to inject during the faulty part of the run (commands, say), from the run's PRNG. */
@@ -38,7 +38,34 @@ export interface SimProtocol<M, A, E, V> {
    * the wire; one that fails to decode is a failure of the run. Otherwise messages are deep-copied. */
   codec?: { encode(msg: M): Uint8Array; decode(bytes: Uint8Array): M | undefined };
   describeAction?(action: A): string;
+  /** Actions too frequent to trace (the guard's cover reports). */
+  quietAction?(action: A): boolean;
   describeEvent?(event: E): string;
+}
+
+/** One consequence of an action. `delay` is real ms; `localDelay` is measured on the node's own clock
+ * (a timeout, a timer), so it follows the clock's rate changes. When due: `effect` runs (ground truth
+ * kept by the protocol, whatever the node's state), `crash` crashes a node, and `event` reaches the node
+ * if the incarnation that took the action still runs (queued while it is paused). */
+export interface ActionResult<E> {
+  delay?: number;
+  localDelay?: number;
+  event?: E;
+  crash?: string;
+  /** Boots a crashed node again (a node the last resort rebooted). */
+  restart?: string;
+  effect?: () => void;
+  /** Like `event`, but decided when due (undefined: nothing to report). */
+  eventIf?: () => E | undefined;
+}
+
+/** The node an action came from, as the protocol may ask about it later. */
+export interface SimNodeHandle {
+  readonly incarnation: number;
+  /** Whether that incarnation is up and not paused right now (its daemon can act). */
+  running(): boolean;
+  /** The node's clock now. */
+  localNow(): number;
 }
 
 /** What one seeded run found. */
@@ -58,13 +85,18 @@ type Item<M, E> =
   | { t: "wake"; node: string; token: number }
   | { t: "local"; node: string; incarnation: number; event: E }
   | { t: "resume"; node: string; token: number }
+  | { t: "timer"; id: number; version: number }
   | { t: "start"; node: string }
   | { t: "operator"; node: string; event: E };
 
 interface SimNode<M, A, E, V> {
   id: string;
   rate: number;
-  offset: number;
+  /** Local time at real time `rateSince`, when the clock took its current rate. */
+  base: number;
+  rateSince: number;
+  /** Local time of the next wake the machine asked for. */
+  wakeAtLocal: number | undefined;
   up: boolean;
   incarnation: number;
   machine: Machine<M, A, E, V> | undefined;
@@ -91,6 +123,9 @@ class World<M, A, E, V> {
   private schedule: Schedule;
   private invariants: Invariant<V>[];
   private undecodable: string | undefined;
+  /** Pending timers measured on a node's clock, re-queued when its rate changes. */
+  private timers = new Map<number, { node: string; atLocal: number; version: number; fire: () => void }>();
+  private nextTimer = 1;
 
   constructor(private p: SimProtocol<M, A, E, V>, private seed: number, private tracing: boolean) {
     this.prng = new Prng(seed);
@@ -100,7 +135,7 @@ class World<M, A, E, V> {
       : makeSchedule(this.prng, { nodes: p.nodes, interval: p.interval, lease: p.lease, maxDrift: p.maxDrift, faultyFor: p.faultyFor, calmFor: p.calmFor });
     for (const id of p.nodes) {
       this.nodes.set(id, {
-        id, rate: this.schedule.rates[id] ?? 1, offset: this.schedule.offsets[id] ?? 0, up: false, incarnation: 0,
+        id, rate: this.schedule.rates[id] ?? 1, base: this.schedule.offsets[id] ?? 0, rateSince: 0, wakeAtLocal: undefined, up: false, incarnation: 0,
         machine: undefined, pausedUntil: 0, pauseToken: 0, buffered: [], wakeToken: 0,
       });
       this.queue.push(this.prng.between(0, p.interval), { t: "start", node: id });
@@ -115,7 +150,7 @@ class World<M, A, E, V> {
   run(): RunResult {
     if (this.tracing) {
       this.log("sim", `seed ${this.seed}: ${this.p.name} on ${this.p.nodes.join(", ")}; faults until ${this.schedule.healAt}ms, end ${this.schedule.endAt}ms`);
-      for (const n of this.nodes.values()) this.log(n.id, `clock rate ${n.rate.toFixed(5)}, offset ${n.offset}`);
+      for (const n of this.nodes.values()) this.log(n.id, `clock rate ${n.rate.toFixed(5)}, offset ${n.base}`);
     }
     let convergedAt: number | undefined;
     for (;;) {
@@ -158,7 +193,37 @@ class World<M, A, E, V> {
   }
 
   private local(n: SimNode<M, A, E, V>): number {
-    return n.offset + n.rate * this.now;
+    return n.base + n.rate * (this.now - n.rateSince);
+  }
+
+  /** Real time at which `n`'s clock reads `atLocal`, at its current rate. */
+  private toReal(n: SimNode<M, A, E, V>, atLocal: number): number {
+    return Math.max(this.now, n.rateSince + (atLocal - n.base) / n.rate + 1e-6);
+  }
+
+  private setRate(n: SimNode<M, A, E, V>, rate: number): void {
+    n.base = this.local(n);
+    n.rateSince = this.now;
+    n.rate = rate;
+    if (n.wakeAtLocal !== undefined) this.queue.push(this.toReal(n, n.wakeAtLocal), { t: "wake", node: n.id, token: ++n.wakeToken });
+    for (const [id, timer] of this.timers) {
+      if (timer.node === n.id) this.queue.push(this.toReal(n, timer.atLocal), { t: "timer", id, version: ++timer.version });
+    }
+  }
+
+  /** A timer in real time (not re-queued on rate changes). */
+  private addTimer(node: string, fire: () => void): number {
+    const id = this.nextTimer++;
+    this.timers.set(id, { node: `~${node}`, atLocal: 0, version: 0, fire });
+    return id;
+  }
+
+  /** Runs `fire` when `n`'s clock has advanced by `localDelay`. */
+  private localTimer(n: SimNode<M, A, E, V>, localDelay: number, fire: () => void): void {
+    const id = this.nextTimer++;
+    const atLocal = this.local(n) + localDelay;
+    this.timers.set(id, { node: n.id, atLocal, version: 0, fire });
+    this.queue.push(this.toReal(n, atLocal), { t: "timer", id, version: 0 });
   }
 
   private observe(): Observation<V> {
@@ -187,6 +252,12 @@ class World<M, A, E, V> {
         }
         if (this.tracing) this.log(n.id, `← ${item.from} ${this.p.describeMessage(msg)}${n.up ? "" : " (down, lost)"}`);
         return this.input(n, { kind: "message", from: item.from, msg });
+      }
+      case "timer": {
+        const timer = this.timers.get(item.id);
+        if (!timer || timer.version !== item.version) return;
+        this.timers.delete(item.id);
+        return timer.fire();
       }
       case "wake": {
         const n = this.node(item.node);
@@ -253,6 +324,7 @@ class World<M, A, E, V> {
         this.queue.push(n.pausedUntil, { t: "resume", node: n.id, token: n.pauseToken });
         return;
       }
+      case "rate": return this.setRate(this.node(f.node), f.rate);
       case "cut": return this.net.cut(f.from, f.to);
       case "heal": return this.net.heal(f.from, f.to);
       case "conditions":
@@ -284,18 +356,25 @@ class World<M, A, E, V> {
         this.queue.push(this.now + delay, { t: "deliver", from: n.id, to: s.to, msg: this.p.codec ? this.p.codec.encode(s.msg) : structuredClone(s.msg) });
       }
     }
+    const incarnation = n.incarnation;
+    const handle: SimNodeHandle = { incarnation, running: () => n.up && n.incarnation === incarnation && n.pausedUntil === 0, localNow: () => this.local(n) };
     for (const a of out.actions) {
-      if (this.tracing) this.log(n.id, `⚙ ${this.p.describeAction?.(a) ?? "action"}`);
-      for (const r of this.p.onAction?.(n.id, a, this.prng, this.now) ?? []) {
-        if (r.crash) this.queue.push(this.now + r.delay, { t: "fault", fault: { at: this.now + r.delay, kind: "crash", node: r.crash } });
-        if (r.event !== undefined) this.queue.push(this.now + r.delay, { t: "local", node: n.id, incarnation: n.incarnation, event: r.event });
+      if (this.tracing && !this.p.quietAction?.(a)) this.log(n.id, `⚙ ${this.p.describeAction?.(a) ?? "action"}`);
+      for (const r of this.p.onAction?.(n.id, a, this.prng, this.now, handle) ?? []) {
+        const fire = () => {
+          r.effect?.();
+          if (r.crash) this.applyFault({ at: this.now, kind: "crash", node: r.crash });
+          if (r.restart) this.applyFault({ at: this.now, kind: "restart", node: r.restart });
+          const event = r.eventIf ? r.eventIf() : r.event;
+          if (event !== undefined) this.handle({ t: "local", node: n.id, incarnation, event });
+        };
+        if (r.localDelay !== undefined) this.localTimer(n, r.localDelay, fire);
+        else this.queue.push(this.now + (r.delay ?? 0), { t: "timer", id: this.addTimer(n.id, fire), version: 0 });
       }
     }
     n.wakeToken++;
-    if (out.wakeAt !== undefined) {
-      const realAt = Math.max(this.now, (out.wakeAt - n.offset) / n.rate + 1e-6);
-      this.queue.push(realAt, { t: "wake", node: n.id, token: n.wakeToken });
-    }
+    n.wakeAtLocal = out.wakeAt;
+    if (out.wakeAt !== undefined) this.queue.push(this.toReal(n, out.wakeAt), { t: "wake", node: n.id, token: n.wakeToken });
   }
 
   private log(who: string, text: string): void {

@@ -12,7 +12,7 @@ import { runSeed } from "../../src/sim/world.js";
 
 describe("vote table", () => {
   it("promises a lock to one holder until it is released or runs out", () => {
-    const v = new VoteTable(150, 0);
+    const v = new VoteTable(150, -150);
     assert.deepEqual(v.judge(1000, "a", ["db"]), { granted: ["db"], denied: [] });
     assert.deepEqual(v.judge(1100, "b", ["db"]), { granted: [], denied: [["db", "a"]] });
     assert.deepEqual(v.judge(1149, "a", ["db"]).granted, ["db"], "the holder renews");
@@ -23,7 +23,7 @@ describe("vote table", () => {
   });
 
   it("keeps the promise of a lock whose stop failed until it runs out, neither renewing nor releasing it", () => {
-    const v = new VoteTable(150, 0);
+    const v = new VoteTable(150, -150);
     v.judge(1000, "a", ["db"]);
     v.judge(1100, "a", [], ["db"]);
     assert.equal(v.holder("db", 1101), "a", "an unclean lock is not released");
@@ -34,9 +34,31 @@ describe("vote table", () => {
   });
 
   it("grants nothing during the quiet period after a restart", () => {
-    const v = new VoteTable(150, 500);
+    const v = new VoteTable(150, 350);
     assert.deepEqual(v.judge(499, "a", ["db"]), { granted: [], denied: [["db", "-"]] });
     assert.deepEqual(v.judge(500, "a", ["db"]).granted, ["db"]);
+  });
+
+  it("keeps a silent holder's promise for the lease plus the lock's stop budget, but ends it at once on release", () => {
+    const v = new VoteTable(150, -10_000, (lock) => (lock === "db" ? 5000 : 0));
+    v.judge(1000, "a", ["db", "web"]);
+    assert.deepEqual(v.judge(1151, "b", ["db", "web"]), { granted: ["web"], denied: [["db", "a"]] }, "web has no budget: free after the lease");
+    assert.deepEqual(v.judge(6149, "b", ["db"]).denied, [["db", "a"]], "a may still be stopping db until 1000 + 150 + 5000");
+    assert.deepEqual(v.judge(6150, "b", ["db"]).granted, ["db"]);
+    v.judge(7000, "b", []);
+    assert.deepEqual(v.judge(7001, "c", ["db"]).granted, ["db"], "b released db (it stopped it): no wait");
+  });
+
+  it("takes the larger of its own and the claimant's extension, and stays quiet that long after a restart", () => {
+    const v = new VoteTable(150, 1000, () => 0);
+    assert.deepEqual(v.judge(1200, "a", ["db"], [], { db: 3000 }).denied, [["db", "-"]], "restarted at 1000: quiet until 1000 + 150 + 3000");
+    assert.deepEqual(v.judge(4150, "a", ["db"], [], { db: 3000 }).granted, ["db"]);
+    assert.deepEqual(v.judge(7000, "b", ["db"]).denied, [["db", "a"]], "a's promise runs until 4150 + 150 + 3000");
+    v.forget("a");
+    assert.equal(v.holder("db", 7001), "a", "a restarted holder's old resources may still be stopping: forget keeps the promise");
+    v.judge(7002, "a", []);
+    assert.equal(v.holder("db", 7003), "a", "nor does the new incarnation release it by not claiming it");
+    assert.deepEqual(v.judge(7004, "a", ["db"]).denied, [["db", "a"]], "nor renew it: it runs out");
   });
 });
 

@@ -15,6 +15,9 @@ export interface Heartbeat {
   term: number;
   /** Locks the sender holds or asks for: group names and the leader lock. */
   claims: string[];
+  /** Per claimed lock with a stop budget: how much longer (ms) than the lease a voter must keep its
+   * promise once the sender falls silent, so the sender's resources are surely gone first. */
+  budgets?: Record<string, number>;
   /** Groups whose resources run on the sender. */
   running: string[];
   /** Groups whose stop failed on the sender: their promises must run out, not be released. */
@@ -94,6 +97,7 @@ const heartbeatSchema = z.strictObject({
   seq: counter,
   term: counter,
   claims: lockList,
+  budgets: z.record(lockName, counter).optional(),
   running: lockList,
   unclean: lockList,
   standby: z.boolean(),

@@ -23,6 +23,12 @@ import { VoteTable } from "./votes.js";
 /** Per-peer latest heartbeat contents. */
 type Report = Pick<Heartbeat, "claims" | "running" | "standby" | "failures" | "term" | "alive">;
 
+/** Parts a test may replace (the simulator's mutant machines). */
+export interface NodeParts {
+  /** Makes the promise table of this voter. */
+  voteTable?: (lease: number, bootAt: number, extensionOf: (lock: string) => number) => VoteTable;
+}
+
 /** A cluster member's core. `linkCount` gives the number of links (addresses) of each peer. */
 export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEvent, ClusterView> {
   private seq = 0;
@@ -59,10 +65,12 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     private inc: number,
     private bootAt: number,
     linkCount: (peer: string) => number = () => 1,
+    parts: NodeParts = {},
   ) {
     const names = spec.members.map((m) => m.name);
     this.peers = new Peers(id, names, linkCount, spec.lease);
-    this.votes = new VoteTable(spec.lease, bootAt + spec.lease);
+    const voteTable = parts.voteTable ?? ((lease, at, extensionOf) => new VoteTable(lease, at, extensionOf));
+    this.votes = voteTable(spec.lease, bootAt, (lock) => this.extension(lock));
     this.voter = new Voter(this.votes);
     this.votesOf = new Map(spec.members.map((m) => [m.name, m.votes]));
     this.locks = new LockHolder((v) => this.votesOf.get(v) ?? 0, spec.quorumVotes, spec.lease, spec.driftMargin);
@@ -74,6 +82,19 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     this.desk = new CommandDesk(2 * spec.lease + 2000, spec.interval);
     this.guard = twoNodeGuardFor(spec, id, this.order, bootAt);
     this.isVoter = (this.votesOf.get(id) ?? 0) > 0;
+  }
+
+  /** How much longer than the lease a voter keeps a silent holder's promise on `lock`: the group's stop
+   * budget, stretched so it covers the holder's clock running slower than the voter's. */
+  private extension(lock: string): number {
+    const budget = this.spec.groups.find((g) => g.name === lock)?.stopBudget ?? 0;
+    return budget > 0 ? Math.ceil(budget / (1 - this.spec.driftMargin)) : 0;
+  }
+
+  /** The extensions of the claimed locks that have one (sent with heartbeats). */
+  private budgets(claims: readonly string[]): Record<string, number> | undefined {
+    const entries = claims.map((l) => [l, this.extension(l)] as const).filter(([, e]) => e > 0);
+    return entries.length > 0 ? Object.fromEntries(entries) : undefined;
   }
 
   /** Local time until which this node holds `lock`: a quorum of grants, or under two_node its own vote. */
@@ -179,10 +200,9 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
       case "stop-failed": {
         const spec = this.spec.groups.find((g) => g.name === e.group);
         this.groups.unclean(e.group);
-        this.locks.release(e.group);
         this.failures.atLeast(e.group, spec?.migrationThreshold ?? 1, now);
-        const retry = spec ? "here again only after cleanup" : "a reload tries its stop again (it was removed from the config)";
-        this.decide(`${this.id}: ${e.group} could not be stopped and is unclean here: it may run elsewhere only once its lease has run out, ${retry}`);
+        const retry = spec ? "`vigil cleanup` tries its stop again" : "a reload tries its stop again (it was removed from the config)";
+        this.decide(`${this.id}: ${e.group} could not be stopped, not even by escalation, and is unclean here: its lock stays held, so it starts nowhere else until ${retry}`);
         this.urgent = true;
         return;
       }
@@ -347,14 +367,15 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     this.nextBeat = now + this.spec.interval;
     const seq = ++this.seq;
     const claims = this.locks.claims();
+    const budgets = this.budgets(claims);
     this.locks.sentHeartbeat(seq, now);
     if (this.isVoter) {
-      const own = this.votes.judge(now, this.id, claims, this.groups.uncleanGroups());
+      const own = this.votes.judge(now, this.id, claims, this.groups.uncleanGroups(), budgets ?? {});
       this.locks.answer(this.id, seq, own.granted, own.denied);
-      this.selfBlockedUntil = own.denied.length === 0 ? -Infinity : Math.max(this.votes.quietEnd, ...own.denied.map(([l]) => this.votes.promiseEnd(l)));
+      this.selfBlockedUntil = own.denied.length === 0 ? -Infinity : Math.max(...own.denied.map(([l]) => Math.max(this.votes.quietEnd(l), this.votes.promiseEnd(l))));
     }
     const hb: Heartbeat = {
-      type: "hb", from: this.id, inc: this.inc, seq, term: this.term, claims, running: this.groups.active(), unclean: this.groups.uncleanGroups(),
+      type: "hb", from: this.id, inc: this.inc, seq, term: this.term, claims, ...(budgets ? { budgets } : {}), running: this.groups.active(), unclean: this.groups.uncleanGroups(),
       standby: this.standby, alive: this.peers.all().filter((p) => this.peers.alive(p.name, now)).map((p) => p.name),
       failures: this.failures.counts(now), ...(this.ann.leading ? { leader: this.ann.leading } : {}),
     };
@@ -365,7 +386,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     const times = [
       ...this.locks.claims().map((lock) => this.leaseEnd(lock) - this.fenceMargin), this.guard?.nextCheck() ?? Infinity, this.failures.nextExpiry(),
       this.leaderBackoffUntil, this.desk.nextDue(), ...this.peers.all().map((p) => p.lastHeard + this.spec.lease), ...this.voter.wakeTimes(),
-      this.votes.quietEnd, this.selfBlockedUntil,
+      this.selfBlockedUntil,
     ];
     return Math.min(this.nextBeat, ...times.filter((t) => t > now));
   }

@@ -12,25 +12,25 @@ export interface AckDue extends Verdict {
 
 /** Judges peers' claims against one promise table and remembers the refused ones. */
 export class Voter {
-  private refused = new Map<string, { seq: number; inc: number; claims: string[] }>();
+  private refused = new Map<string, { seq: number; inc: number; claims: string[]; budgets: Record<string, number> }>();
 
   constructor(private readonly votes: VoteTable) {}
 
   /** Judges the claims in a peer's heartbeat; the ack to send when it claims anything. */
-  judge(now: number, hb: Pick<Heartbeat, "from" | "seq" | "inc" | "claims" | "unclean">): AckDue | undefined {
-    const verdict = this.votes.judge(now, hb.from, hb.claims, hb.unclean);
-    if (verdict.denied.length > 0) this.refused.set(hb.from, { seq: hb.seq, inc: hb.inc, claims: hb.claims });
+  judge(now: number, hb: Pick<Heartbeat, "from" | "seq" | "inc" | "claims" | "unclean" | "budgets">): AckDue | undefined {
+    const budgets = hb.budgets ?? {};
+    const verdict = this.votes.judge(now, hb.from, hb.claims, hb.unclean, budgets);
+    if (verdict.denied.length > 0) this.refused.set(hb.from, { seq: hb.seq, inc: hb.inc, claims: hb.claims, budgets });
     else this.refused.delete(hb.from);
     return hb.claims.length > 0 ? { to: hb.from, ackInc: hb.inc, ackSeq: hb.seq, ...verdict } : undefined;
   }
 
   /** Refused claims judged again now that a blocking promise may have run out; the acks that grant something. */
   rejudge(now: number): AckDue[] {
-    if (now < this.votes.quietEnd) return [];
     const acks: AckDue[] = [];
     for (const [from, p] of this.refused) {
-      if (!p.claims.some((l) => this.votes.holder(l, now) === undefined)) continue;
-      const verdict = this.votes.judge(now, from, p.claims);
+      if (!p.claims.some((l) => this.votes.holder(l, now) === undefined && now >= this.votes.quietEnd(l, p.budgets[l]))) continue;
+      const verdict = this.votes.judge(now, from, p.claims, [], p.budgets);
       if (verdict.denied.length === 0) this.refused.delete(from);
       if (verdict.granted.length > 0) acks.push({ to: from, ackInc: p.inc, ackSeq: p.seq, ...verdict });
     }
@@ -39,6 +39,6 @@ export class Voter {
 
   /** Local times at which a refused claim can next be judged again. */
   wakeTimes(): number[] {
-    return [...this.refused.values()].flatMap((p) => p.claims.map((l) => this.votes.promiseEnd(l)));
+    return [...this.refused.values()].flatMap((p) => p.claims.map((l) => Math.max(this.votes.promiseEnd(l), this.votes.quietEnd(l, p.budgets[l]))));
   }
 }

@@ -1,10 +1,19 @@
 // The voter's side of every lease: a promise per lock to at most one holder at a time, kept until the
-// holder releases it or the promise runs out. This table is what makes two holders impossible.
+// holder releases it or the promise runs out. This table is what makes two holders impossible. A lock
+// whose resources take time to stop carries an extension: a holder that falls silent keeps its promise
+// for the lease plus that extension, the time its resources may still take to be gone (the group's
+// stop budget, stretched by the drift margin). A holder that releases the lock has stopped them: the
+// promise ends at once.
 
 /** A promise: `holder` may hold `lock` until local time `until` as far as this voter is concerned. */
 export interface Promise_ {
   holder: string;
   until: number;
+  /** How much longer than the lease it lasts when the holder falls silent (its stop budget). */
+  extension: number;
+  /** Made to an incarnation of the holder that has since restarted: kept until it runs out (its old
+   * resources may still be stopping), neither renewed nor released by the new incarnation. */
+  orphan?: boolean;
 }
 
 /** A voter's answer to one set of claims. */
@@ -17,20 +26,24 @@ export interface Verdict {
 export class VoteTable {
   private promises = new Map<string, Promise_>();
 
-  /** `quietUntil`: after a restart a voter grants nothing until promises it may have forgotten ran out. */
-  constructor(private lease: number, private quietUntil: number) {}
+  /** After a restart (at local time `bootAt`) a voter grants a lock only once every promise it may have
+   * forgotten has run out: a lease plus the lock's extension. `extensionOf` gives a lock's extension
+   * as this voter's config knows it (0 for the leader lock and unknown groups). */
+  constructor(private lease: number, private bootAt: number, private extensionOf: (lock: string) => number = () => 0) {}
 
   /** Judges a node's current claims; locks it held here but no longer claims are released, except
-   * `unclean` ones (a failed stop): their promise is neither renewed nor released, it runs out. */
-  judge(now: number, from: string, claims: readonly string[], unclean: readonly string[] = []): Verdict {
-    for (const [lock, p] of this.promises) if (p.holder === from && !claims.includes(lock) && !unclean.includes(lock)) this.promises.delete(lock);
+   * `unclean` ones (a failed stop): their promise is neither renewed nor released, it runs out.
+   * `claimed`: the extensions the claimant names; the larger of its and ours is kept. */
+  judge(now: number, from: string, claims: readonly string[], unclean: readonly string[] = [], claimed: Readonly<Record<string, number>> = {}): Verdict {
+    for (const [lock, p] of this.promises) if (p.holder === from && !p.orphan && !claims.includes(lock) && !unclean.includes(lock)) this.promises.delete(lock);
     const verdict: Verdict = { granted: [], denied: [] };
     for (const lock of claims) {
       const p = this.promises.get(lock);
-      if (now < this.quietUntil) {
+      const extension = Math.max(this.extensionOf(lock), claimed[lock] ?? 0);
+      if (now < this.quietEnd(lock, extension)) {
         verdict.denied.push([lock, p?.holder ?? "-"]);
-      } else if (!p || p.until <= now || p.holder === from) {
-        this.promises.set(lock, { holder: from, until: now + this.lease });
+      } else if (!p || p.until <= now || (p.holder === from && !p.orphan)) {
+        this.promises.set(lock, { holder: from, until: now + this.lease + extension, extension });
         verdict.granted.push(lock);
       } else {
         verdict.denied.push([lock, p.holder]);
@@ -39,14 +52,20 @@ export class VoteTable {
     return verdict;
   }
 
-  /** Forgets every promise to a node that restarted (its new incarnation holds nothing yet). */
+  /** Forgets the promises to a node that restarted (its new incarnation holds nothing yet) on locks
+   * without an extension; the others become orphans that run out, since its old resources may still be
+   * stopping (under its guard). */
   forget(holder: string): void {
-    for (const [lock, p] of this.promises) if (p.holder === holder) this.promises.delete(lock);
+    for (const [lock, p] of this.promises) {
+      if (p.holder !== holder) continue;
+      if (p.extension === 0) this.promises.delete(lock);
+      else p.orphan = true;
+    }
   }
 
-  /** Local time the quiet period after boot ends. */
-  get quietEnd(): number {
-    return this.quietUntil;
+  /** Local time the quiet period after boot ends for `lock` (`claimed`: the extension a claimant names). */
+  quietEnd(lock: string, claimed = 0): number {
+    return this.bootAt + this.lease + Math.max(this.extensionOf(lock), claimed);
   }
 
   /** Local time the promise on a lock runs out (-Infinity when there is none). */

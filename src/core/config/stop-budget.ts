@@ -10,6 +10,9 @@ export const DEFAULT_OP_TIMEOUT_MS = 20_000;
  * none of them, ms. */
 export const KILL_BOUND_MS = 1_000;
 
+/** How long a stop command that timed out may take to exit after SIGTERM, before it gets SIGKILL, ms. */
+export const TERM_GRACE_MS = 1_000;
+
 /** Start and stop limits of a resource, ms. */
 export function opTimeouts(r: ResourceConfig): { start: number; stop: number } {
   return { start: r.timeouts.start ?? DEFAULT_OP_TIMEOUT_MS, stop: r.timeouts.stop ?? DEFAULT_OP_TIMEOUT_MS };
@@ -20,12 +23,21 @@ export function guardCovered(r: ResourceConfig): boolean {
   return r.type === "vip";
 }
 
-/** The stop budget of a group, ms: every resource the guard does not cover may use its whole stop
- * timeout and then the SIGKILL bound, and the last resort its own timeout once; `silenceMs` is how long
- * the guard waits for a silent daemon before it takes the stop over. 0 for a group of VIPs only. */
+/** The stop budget of a group, ms, in two parts. The runner's own stop: every resource the guard does
+ * not cover may use its whole stop timeout, the grace after SIGTERM and the SIGKILL of its processes,
+ * and the last resort its timeout once. The guard's reserve: if the daemon falls silent, the guard
+ * notices within `silenceMs` and, for a group the daemon was already stopping past its lease, goes
+ * straight to SIGKILL and the last resort. 0 for a group of VIPs only (the guard removes them at the
+ * lease's end). */
 export function stopBudget(g: Pick<GroupConfig, "resources">, cluster: Pick<ClusterConfig, "last_resort">, silenceMs: number): number {
   const slow = g.resources.filter((r) => !guardCovered(r));
   if (slow.length === 0) return 0;
-  const stops = slow.reduce((sum, r) => sum + opTimeouts(r).stop + KILL_BOUND_MS, 0);
-  return stops + (cluster.last_resort?.timeout ?? 0) + silenceMs;
+  const lastResort = cluster.last_resort?.timeout ?? 0;
+  const runner = slow.reduce((sum, r) => sum + opTimeouts(r).stop + TERM_GRACE_MS + KILL_BOUND_MS, 0) + lastResort;
+  return runner + guardReserve(cluster, silenceMs);
+}
+
+/** The part of a stop budget kept for the guard: noticing a silent daemon, SIGKILL, the last resort. */
+export function guardReserve(cluster: Pick<ClusterConfig, "last_resort">, silenceMs: number): number {
+  return silenceMs + KILL_BOUND_MS + (cluster.last_resort?.timeout ?? 0);
 }

@@ -5,12 +5,11 @@
 // Before: g1 (prefers n1, no failback), g2 (prefers n2, failback). After: g1 prefers n3 with failback,
 // g2 is removed, g3 (prefers n2) is added. Every node is reloaded at a random time of the faulty part; a
 // node that is down then boots with the new config.
-import type { ClusterEvent } from "../../core/cluster/events.js";
-import { ClusterNode } from "../../core/cluster/node.js";
+import type { DriverEvent } from "../../core/cluster/driver.js";
 import type { ClusterSpec, GroupSpec } from "../../core/cluster/spec.js";
 import type { Invariant, Observation } from "../invariants.js";
 import type { ClusterView } from "../../core/cluster/events.js";
-import { clusterProtocol, liveness, safety, simSpec, type ClusterSimOptions } from "./cluster.js";
+import { clusterProtocol, DEFAULTS, liveness, safety, simSpec, type ClusterSimOptions } from "./cluster.js";
 
 /** The groups after the reload. */
 function reloadedGroups(before: readonly GroupSpec[], runners: string[]): GroupSpec[] {
@@ -18,7 +17,7 @@ function reloadedGroups(before: readonly GroupSpec[], runners: string[]): GroupS
   const last = runners[runners.length - 1] as string;
   return [
     ...(g1 ? [{ ...g1, prefer: [last], failback: true }] : []),
-    { name: "g3", prefer: [runners[1 % runners.length] as string], failback: false, migrationThreshold: 3, stopBudget: 0 },
+    { name: "g3", prefer: [runners[1 % runners.length] as string], failback: false, migrationThreshold: 3, stopBudget: 800 },
   ];
 }
 
@@ -39,7 +38,7 @@ function removedRunNowhere(removed: string[]): Invariant<ClusterView> {
 
 /** The specs before and after the reload. */
 export function reloadSpecs(o: Partial<ClusterSimOptions> = {}): { opts: ClusterSimOptions; before: ClusterSpec; after: ClusterSpec } {
-  const opts: ClusterSimOptions = { nodes: 3, witness: false, groups: 2, interval: 25, lease: 150, twoNode: false, ...o };
+  const opts: ClusterSimOptions = { ...DEFAULTS, ...o };
   const before = simSpec(opts);
   const runners = before.members.filter((m) => !m.witness).map((m) => m.name);
   return { opts, before, after: { ...before, groups: reloadedGroups(before.groups, runners) } };
@@ -48,23 +47,25 @@ export function reloadSpecs(o: Partial<ClusterSimOptions> = {}): { opts: Cluster
 /** The cluster protocol with a rolling reload of the groups. */
 export function clusterReloadProtocol(o: Partial<ClusterSimOptions> = {}) {
   const { opts, before, after } = reloadSpecs(o);
-  const base = clusterProtocol(opts);
   const removed = before.groups.map((g) => g.name).filter((g) => !after.groups.some((a) => a.name === g));
   const everyLock: ClusterSpec = { ...before, groups: [...before.groups, ...after.groups.filter((g) => !before.groups.some((b) => b.name === g.name))] };
   const edited = new Set<string>();
+  const base = clusterProtocol(opts, {
+    specOf: (id) => (edited.has(id) ? after : before),
+    everyGroup: everyLock,
+    invariants: (model) => [safety(everyLock, model), liveness(after), removedRunNowhere(removed)],
+  });
   return {
     ...base,
     name: `${base.name}, reloaded node by node (g2 removed, g3 added, g1 re-preferred)`,
-    create: (id: string, inc: number, now: number) => new ClusterNode(edited.has(id) ? after : before, id, inc, now),
-    invariants: () => [safety(everyLock), liveness(after), removedRunNowhere(removed)],
     operatorInputs(prng, faultyFor) {
       const out = base.operatorInputs?.(prng, faultyFor) ?? [];
       for (const m of before.members) out.push({ at: prng.between(0, faultyFor), node: m.name, event: { kind: "groups", groups: after.groups } });
       return out;
     },
-    onOperator(node: string, event: ClusterEvent) {
+    onOperator(node: string, event: DriverEvent) {
       if (event.kind === "groups") edited.add(node);
     },
-    describeEvent: (e: ClusterEvent) => (e.kind === "groups" ? `reload: groups ${e.groups.map((g) => g.name).join(", ")}` : JSON.stringify(e)),
+    describeEvent: (e: DriverEvent) => (e.kind === "groups" ? `reload: groups ${e.groups.map((g) => g.name).join(", ")}` : JSON.stringify(e)),
   } satisfies ReturnType<typeof clusterProtocol>;
 }

@@ -1,12 +1,18 @@
-// The cluster core in the simulator, with its safety and liveness checkers.
-// Safety: no two nodes ever hold a valid lease on the same lock (a group, or leadership) at the same
-// real instant, each judged by its own drifting clock; and a running node never runs a group without
-// its lease. Liveness: once faults stop, one leader and every group running on exactly one node.
-import { LEADER_LOCK, type ClusterSpec } from "../../core/cluster/spec.js";
+// The cluster core in the simulator, driven through the same NodeDriver the daemon runs, with a model of
+// the resources behind it and its safety and liveness checkers.
+// Safety: no two nodes hold a valid lease on the same lock (a group, or leadership) at the same real
+// instant, each judged by its own drifting clock; no running node runs a group without its lease; and
+// no group's resources are active on two nodes at once, counting a node from the moment it issued the
+// start until its stop really finished (or the guard's, or the last resort's). Liveness: once faults
+// stop, one leader and every group running on exactly one node.
+import { NodeDriver, type DriverAction, type DriverEvent } from "../../core/cluster/driver.js";
 import { decodeMessage, describeMessage, encodeMessage, type ClusterMsg } from "../../core/cluster/messages.js";
-import { ClusterNode, type ClusterAction, type ClusterEvent, type ClusterView } from "../../core/cluster/node.js";
+import { ClusterNode, type ClusterView } from "../../core/cluster/node.js";
+import { LEADER_LOCK, type ClusterSpec } from "../../core/cluster/spec.js";
 import type { Invariant, Observation } from "../invariants.js";
 import type { SimProtocol } from "../world.js";
+import { mutantParts, mutantSpec, type Mutant } from "./mutants.js";
+import { ResourceModel } from "./resource-model.js";
 
 /** Options of a simulated cluster. */
 export interface ClusterSimOptions {
@@ -18,7 +24,17 @@ export interface ClusterSimOptions {
   lease: number;
   /** Two voting nodes under quorum: two_node, with a fence that powers the peer off. */
   twoNode: boolean;
+  /** Stop budget of group i (cycled): 0 is a group of VIPs only; others stop in up to that long. */
+  budgets: number[];
+  /** A deliberately broken machine the checkers must catch. */
+  mutant?: Mutant;
 }
+
+/** The guard's timing in the simulator: it waits 4 intervals for a silent daemon; its SIGKILL takes up to 50ms. */
+export const SIM_GUARD = { silence: 100, kill: 50 };
+
+/** Options left out take these. */
+export const DEFAULTS: ClusterSimOptions = { nodes: 3, witness: false, groups: 2, interval: 25, lease: 150, twoNode: false, budgets: [0, 1200, 500] };
 
 /** Builds the spec of a simulated cluster: n1 has the highest priority; groups prefer different nodes. */
 export function simSpec(o: ClusterSimOptions): ClusterSpec {
@@ -28,7 +44,8 @@ export function simSpec(o: ClusterSimOptions): ClusterSpec {
   const total = members.reduce((s, m) => s + m.votes, 0);
   const runners = members.filter((m) => !m.witness).map((m) => m.name);
   const groups = Array.from({ length: o.groups }, (_, i) => ({
-    name: `g${i + 1}`, prefer: [runners[i % runners.length] as string], failback: i % 2 === 1, migrationThreshold: 3, stopBudget: 0,
+    name: `g${i + 1}`, prefer: [runners[i % runners.length] as string], failback: i % 2 === 1, migrationThreshold: 3,
+    stopBudget: o.budgets[i % o.budgets.length] ?? 0,
   }));
   return {
     clusterName: "sim", members, groups, interval: o.interval, lease: o.lease, driftMargin: 0.05,
@@ -37,11 +54,12 @@ export function simSpec(o: ClusterSimOptions): ClusterSpec {
   };
 }
 
-/** No two nodes hold a lease on the same lock; no node runs a group without its lease. */
-export function safety(spec: ClusterSpec): Invariant<ClusterView> {
+/** No two nodes hold a lease on the same lock; no node runs a group without its lease; no group's
+ * resources are active on two nodes (when a resource model is given). */
+export function safety(spec: ClusterSpec, model?: ResourceModel): Invariant<ClusterView> {
   const locks = [LEADER_LOCK, ...spec.groups.map((g) => g.name)];
   return {
-    name: "one holder per lock",
+    name: "one holder per lock, resources on one node",
     safety(obs: Observation<ClusterView>) {
       for (const lock of locks) {
         const holders = obs.nodes.filter((n) => n.view?.holds.includes(lock)).map((n) => n.id);
@@ -53,12 +71,17 @@ export function safety(spec: ClusterSpec): Invariant<ClusterView> {
           if ((state === "starting" || state === "running") && !n.view.holds.includes(g)) return `${n.id} runs ${g} (${state}) without holding its lease`;
         }
       }
+      for (const g of spec.groups) {
+        const on = model?.activeOn(g.name) ?? [];
+        if (on.length > 1) return `${g.name}'s resources are active on ${on.join(" and ")} at once`;
+      }
       return undefined;
     },
   };
 }
 
-/** Once faults stop: one leader, and every group of `spec` running on exactly one node. */
+/** Once faults stop: one leader, and every group of `spec` running on exactly one node (a group left
+ * unclean somewhere is blocked until cleanup and is not expected to run). */
 export function liveness(spec: ClusterSpec): Invariant<ClusterView> {
   return {
     name: "leader and every group placed",
@@ -70,7 +93,7 @@ export function liveness(spec: ClusterSpec): Invariant<ClusterView> {
       const runners = spec.members.filter((m) => !m.witness && !admin?.standby.includes(m.name));
       if (runners.length === 0) return undefined;
       for (const g of spec.groups) {
-        if (!runners.some((m) => obs.nodes.find((n) => n.id === m.name)?.view?.groups[g.name] !== "unclean")) continue;
+        if (obs.nodes.some((n) => n.view?.groups[g.name] === "unclean")) continue;
         const running = up.filter((n) => n.view?.groups[g.name] === "running" && n.view.holds.includes(g.name));
         if (running.length !== 1) return `${g.name} runs on ${running.length} nodes`;
       }
@@ -79,38 +102,64 @@ export function liveness(spec: ClusterSpec): Invariant<ClusterView> {
   };
 }
 
+/** The longest a start takes in the resource model, ms. */
+const MAX_START = 400;
+
+/** What a variant of the protocol (rolling reloads) changes. */
+export interface ClusterSimHooks {
+  /** The spec a node boots with (a reload changes it). */
+  specOf?: (id: string) => ClusterSpec;
+  /** The spec whose groups the resource model and the safety checker cover (all groups of any spec). */
+  everyGroup?: ClusterSpec;
+  /** The checkers, given the run's resource model. */
+  invariants?: (model: ResourceModel) => Invariant<ClusterView>[];
+}
+
 /** The cluster core as a simulator protocol. */
-export function clusterProtocol(o: Partial<ClusterSimOptions> = {}): SimProtocol<ClusterMsg, ClusterAction, ClusterEvent, ClusterView> {
-  const opts: ClusterSimOptions = { nodes: 3, witness: false, groups: 2, interval: 25, lease: 150, twoNode: false, ...o };
+export function clusterProtocol(o: Partial<ClusterSimOptions> = {}, hooks: ClusterSimHooks = {}): SimProtocol<ClusterMsg, DriverAction, DriverEvent, ClusterView> {
+  const opts: ClusterSimOptions = { ...DEFAULTS, ...o };
   const spec = simSpec(opts);
-  const busyUntil = new Map<string, number>();
+  const covered = hooks.everyGroup ?? spec;
+  const specOf = (id: string) => mutantSpec(hooks.specOf?.(id) ?? spec, opts.mutant);
+  const parts = mutantParts(opts.mutant);
+  const maxExtension = Math.max(0, ...spec.groups.map((g) => g.stopBudget / (1 - spec.driftMargin)));
+  const livenessBound = 4 * opts.lease + 10 * opts.interval + maxExtension + (maxExtension > 0 ? MAX_START : 0);
+  let model = new ResourceModel(new Map(), SIM_GUARD);
   return {
-    name: `cluster core (${opts.nodes} nodes${opts.witness ? " incl. witness" : ""}${opts.twoNode ? ", two_node with fencing" : ""}, ${opts.groups} groups)`,
+    name: `cluster core (${opts.nodes} nodes${opts.witness ? " incl. witness" : ""}${opts.twoNode ? ", two_node with fencing" : ""}, ${opts.groups} groups, stop budgets ${spec.groups.map((g) => g.stopBudget).join("/")}ms${opts.mutant ? `, MUTANT ${opts.mutant}` : ""})`,
     nodes: spec.members.map((m) => m.name),
     interval: opts.interval,
     lease: opts.lease,
-    maxDrift: 0.02,
+    maxDrift: 0.025,
     faultyFor: 4000,
-    calmFor: 2000,
-    livenessBound: 3 * opts.lease + 10 * opts.interval,
-    maxEvents: 8000 * opts.nodes * opts.nodes,
-    create: (id, inc, now) => new ClusterNode(spec, id, inc, now),
-    onAction(id, action, prng, realNow) {
-      if (action.kind === "fence") {
-        const delay = prng.between(1, 50);
-        return [{ delay, crash: action.node }, { delay, event: { kind: "fenced", node: action.node, ok: true } }];
+    calmFor: livenessBound + 1500,
+    livenessBound,
+    maxEvents: 16000 * opts.nodes * opts.nodes,
+    create: (id, inc, now) => new NodeDriver(new ClusterNode(specOf(id), id, inc, now, undefined, parts), opts.interval),
+    onAction(id, action, prng, _realNow, h) {
+      switch (action.kind) {
+        case "fence": {
+          const delay = prng.between(1, 50);
+          return [{ delay, crash: action.node, effect: () => model.poweredOff(action.node) }, { delay, event: { kind: "fenced", node: action.node, ok: true } }];
+        }
+        case "command-result":
+        case "links":
+          return [];
+        case "cover":
+          return model.cover(id, action.groups, prng);
+        case "start":
+          return model.start(id, action.group, prng, h);
+        case "stop":
+          return model.stop(id, action.group, prng, h);
       }
-      if (action.kind === "command-result") return [];
-      const key = `${id}/${action.group}`;
-      const at = Math.max(realNow, busyUntil.get(key) ?? 0) + prng.between(0.1, 5);
-      busyUntil.set(key, at);
-      const failsToStop = action.kind === "stop" && prng.chance(0.02);
-      return [{ delay: at - realNow, event: { kind: action.kind === "start" ? "started" : failsToStop ? "stop-failed" : "stopped", group: action.group } }];
     },
-    invariants: () => [safety(spec), liveness(spec)],
+    invariants: () => {
+      model = new ResourceModel(new Map(covered.groups.map((g) => [g.name, { budget: g.stopBudget }])), SIM_GUARD);
+      return hooks.invariants?.(model) ?? [safety(spec, model), liveness(spec)];
+    },
     operatorInputs(prng, faultyFor) {
       const runners = spec.members.filter((m) => !m.witness).map((m) => m.name);
-      const out: { at: number; node: string; event: ClusterEvent }[] = [];
+      const out: { at: number; node: string; event: DriverEvent }[] = [];
       let id = 1;
       const count = prng.int(4);
       for (let i = 0; i < count; i++) {
@@ -134,7 +183,16 @@ export function clusterProtocol(o: Partial<ClusterSimOptions> = {}): SimProtocol
         return r.ok ? r.msg : undefined;
       },
     },
-    describeAction: (a) => `${a.kind} ${a.kind === "fence" ? a.node : a.kind === "command-result" ? a.message : a.group}`,
+    describeAction: (a) => {
+      switch (a.kind) {
+        case "fence": return `fence ${a.node}`;
+        case "command-result": return `command-result ${a.message}`;
+        case "cover": return `cover ${JSON.stringify(a.groups)}`;
+        case "links": return "links";
+        default: return `${a.kind} ${a.group}`;
+      }
+    },
+    quietAction: (a) => a.kind === "cover" || a.kind === "links",
     describeEvent: (e) => JSON.stringify(e),
   };
 }

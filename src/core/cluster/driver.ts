@@ -1,0 +1,70 @@
+// The glue between a cluster node and the world around it, shared by the daemon's cluster thread and the
+// simulator: after every step it tells the VIP guard how long the lease still covers each group that
+// may be active here, reports link state changes, and once the main thread stops answering (the daemon's
+// watchdog) it falls silent for good: no heartbeat, no ack, no cover, so the guard stops the groups when
+// their leases end and every other node sees this one gone.
+import { noOutput, type Machine, type MachineInput, type StepOutput } from "../machine.js";
+import type { ClusterMsg } from "./messages.js";
+import type { ClusterAction, ClusterEvent, ClusterNode, ClusterStatus, ClusterView } from "./node.js";
+
+/** What the driver adds to the node's actions. `cover`: per group that may be active here, ms its lease
+ * still covers it (for the guard). `links`: each peer's links, when any changed. */
+export type DriverAction = ClusterAction | { kind: "cover"; groups: Record<string, number> } | { kind: "links"; peers: ClusterStatus["peers"] };
+
+/** What the driver takes besides the node's events: the watchdog found the main thread silent. */
+export type DriverEvent = ClusterEvent | { kind: "main-silent"; silentMs: number };
+
+/** A cluster node with its guard cover, link reports and watchdog. */
+export class NodeDriver implements Machine<ClusterMsg, DriverAction, DriverEvent, ClusterView> {
+  private muted = false;
+  private lastCoverKey = "";
+  private lastCoverAt = -Infinity;
+  private lastLinks = "";
+
+  /** `interval`: the heartbeat interval; a cover report goes out at least every half of it while any group is active. */
+  constructor(readonly node: ClusterNode, private interval: number) {}
+
+  get id(): string {
+    return this.node.id;
+  }
+
+  /** Whether the watchdog has silenced this node. */
+  get silenced(): boolean {
+    return this.muted;
+  }
+
+  step(now: number, input: MachineInput<ClusterMsg, DriverEvent>): StepOutput<ClusterMsg, DriverAction> {
+    if (this.muted) return noOutput();
+    if (input.kind === "local" && input.event.kind === "main-silent") {
+      this.muted = true;
+      const out = noOutput<ClusterMsg, DriverAction>();
+      out.decisions.push(`${this.id} stops renewing its leases: its main thread has not answered for ${Math.round(input.event.silentMs)}ms (watchdog); the guard stops its groups as their leases end`);
+      return out;
+    }
+    const out: StepOutput<ClusterMsg, DriverAction> = this.node.step(now, input as MachineInput<ClusterMsg, ClusterEvent>);
+    this.cover(now, out.actions);
+    if (input.kind === "tick") this.links(now, out.actions);
+    return out;
+  }
+
+  private cover(now: number, actions: DriverAction[]): void {
+    const groups = this.node.groupCover(now);
+    const key = Object.keys(groups).sort().join(",");
+    if (key === this.lastCoverKey && (key === "" || now - this.lastCoverAt < this.interval / 2)) return;
+    this.lastCoverKey = key;
+    this.lastCoverAt = now;
+    actions.push({ kind: "cover", groups });
+  }
+
+  private links(now: number, actions: DriverAction[]): void {
+    const peers = this.node.status(now).peers;
+    const key = peers.map((p) => `${p.name}:${p.links.map((l) => (l ? 1 : 0)).join("")}`).join(" ");
+    if (key === this.lastLinks) return;
+    this.lastLinks = key;
+    actions.push({ kind: "links", peers });
+  }
+
+  observe(now: number): ClusterView {
+    return this.node.observe(now);
+  }
+}

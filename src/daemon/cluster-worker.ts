@@ -4,7 +4,8 @@
 import { spawn } from "node:child_process";
 import { parentPort, workerData } from "node:worker_threads";
 import type { ClusterMsg } from "../core/cluster/messages.js";
-import { ClusterNode, type ClusterEvent } from "../core/cluster/node.js";
+import { NodeDriver, type DriverEvent } from "../core/cluster/driver.js";
+import { ClusterNode } from "../core/cluster/node.js";
 import type { ClusterSpec } from "../core/cluster/spec.js";
 import type { MachineInput } from "../core/machine.js";
 import { FrameCodec } from "../adapters/frame.js";
@@ -31,6 +32,7 @@ const clock = () => performance.now();
 
 const linkCounts = new Map(init.peers.map((p) => [p.name, Math.min(p.links.length, init.self.links.length)]));
 const node = new ClusterNode(init.spec, init.self.name, init.incarnation, clock(), (peer) => linkCounts.get(peer) ?? 1);
+const driver = new NodeDriver(node, init.spec.interval);
 const transportDrops: Record<string, number> = {};
 const gaps = new HeartbeatGaps();
 const transport = new UdpTransport(new FrameCodec(Buffer.from(init.keyHex, "hex"), init.spec.clusterName), init.self, init.peers, {
@@ -52,43 +54,26 @@ function guardVips(): void {
   guard.stdin?.on("error", () => undefined);
 }
 guardVips();
-let lastVips = "";
-let lastCoverAt = -Infinity;
-
-/** Tells the guard how long the lease still covers each VIP of the groups running here. */
-function coverVips(): void {
+/** Tells the guard how long the lease still covers the VIPs of the groups that may be active here. */
+function coverVips(cover: Record<string, number>): void {
   if (!guard?.stdin?.writable) return;
-  const cover = node.groupCover(clock());
   const groups = Object.keys(cover).filter((g) => (init.vips[g]?.length ?? 0) > 0);
   const holdMs = groups.length === 0 ? 0 : Math.min(...groups.map((g) => cover[g] ?? 0));
   const vips = JSON.stringify(groups.flatMap((g) => init.vips[g] ?? []));
-  const now = clock();
-  if (vips === lastVips && (groups.length === 0 || now - lastCoverAt < init.spec.interval / 2)) return;
-  lastVips = vips;
-  lastCoverAt = now;
   guard.stdin.write(`{"holdMs":${Math.floor(holdMs)},"vips":${vips}}\n`);
 }
-let lastLinks = "";
 
-function step(input: MachineInput<ClusterMsg, ClusterEvent>): void {
-  const out = node.step(clock(), input);
+function step(input: MachineInput<ClusterMsg, DriverEvent>): void {
+  const out = driver.step(clock(), input);
   for (const s of out.sends) transport.send(s.to, s.msg);
   if (out.decisions.length > 0) post({ t: "decisions", at: Date.now(), lines: out.decisions });
-  for (const a of out.actions) post({ t: "action", at: Date.now(), action: a });
+  for (const a of out.actions) {
+    if (a.kind === "cover") coverVips(a.groups);
+    else if (a.kind === "links") post({ t: "links", at: Date.now(), peers: a.peers });
+    else post({ t: "action", at: Date.now(), action: a });
+  }
   if (timer) clearTimeout(timer);
   if (out.wakeAt !== undefined) timer = setTimeout(() => step({ kind: "tick" }), Math.max(0, out.wakeAt - clock()));
-  if (input.kind === "tick") reportLinks();
-  coverVips();
-}
-
-/** Reports link state transitions (a dead link alone is a warning, not a failover). */
-function reportLinks(): void {
-  const st = node.status(clock());
-  const now = st.peers.map((p) => `${p.name}:${p.links.map((l) => (l ? 1 : 0)).join("")}`).join(" ");
-  if (now !== lastLinks) {
-    post({ t: "links", at: Date.now(), peers: st.peers });
-    lastLinks = now;
-  }
 }
 
 port.on("message", (m: ToWorker) => {
@@ -97,7 +82,6 @@ port.on("message", (m: ToWorker) => {
       return step({ kind: "local", event: m.event });
     case "reload":
       init.vips = m.vips;
-      lastVips = "";
       guardVips();
       return step({ kind: "local", event: { kind: "groups", groups: m.groups } });
     case "status?":

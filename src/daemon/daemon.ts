@@ -150,6 +150,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
             return;
           }
           if (a.kind === "start") metrics?.groupStarts.inc({ group: a.group });
+          if (a.kind === "probe") return toWorker({ t: "event", event: { kind: "settled" } });
           if (a.kind !== "fence") return void runner.run(a);
           const spec = config.cluster.fence;
           if (!spec) return toWorker({ t: "event", event: { kind: "fenced", node: a.node, ok: true } });

@@ -9,6 +9,8 @@ export type ClusterAction =
   | { kind: "start"; group: string }
   | { kind: "stop"; group: string }
   | { kind: "fence"; node: string }
+  /** Find out whether an earlier incarnation of this node left anything active (answered by "settled"). */
+  | { kind: "probe" }
   /** The outcome of an operator command submitted here. */
   | { kind: "command-result"; id: number; ok: boolean; message: string };
 
@@ -26,6 +28,8 @@ export type ClusterEvent =
   | { kind: "command"; id: number; cmd: Command }
   /** two_node: the fence command against `node` finished. */
   | { kind: "fenced"; node: string; ok: boolean }
+  /** Nothing of an earlier incarnation of this node is active any more (its old guard is gone). */
+  | { kind: "settled" }
   /** two_node: the tiebreaker is (not) reachable. */
   | { kind: "tiebreaker"; ok: boolean }
   /** The configured groups changed (a reload): new ones may be placed, removed ones stop here and are

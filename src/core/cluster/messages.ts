@@ -22,6 +22,9 @@ export interface Heartbeat {
   running: string[];
   /** Groups whose stop failed on the sender: their promises must run out, not be released. */
   unclean: string[];
+  /** The sender knows nothing of an earlier incarnation of itself is still active (its old guard is
+   * gone): what it claims and runs is all it has. Restarted voters wait for this from every member. */
+  settled?: boolean;
   standby: boolean;
   /** Peers the sender hears (so others can tell whether it could reach a quorum). */
   alive: string[];
@@ -100,6 +103,7 @@ const heartbeatSchema = z.strictObject({
   budgets: z.record(lockName, counter).optional(),
   running: lockList,
   unclean: lockList,
+  settled: z.boolean().optional(),
   standby: z.boolean(),
   alive: z.array(name).max(512),
   failures: z.record(name, counter),

@@ -58,6 +58,12 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   private solo: SoloDecision | undefined;
   /** two_node: locks held (with both votes) when the peer was last heard; these may be kept alone. */
   private keptLocks = new Set<string>();
+  /** Whether this node knows nothing of an earlier incarnation of it is still active. */
+  private settled = false;
+  /** Members heard settled since boot (this node's votes need no extended quiet once all were). */
+  private heardSettled = new Set<string>();
+  /** Whether the first step has asked the resource layer to probe for an earlier incarnation. */
+  private probed = false;
 
   constructor(
     private spec: ClusterSpec,
@@ -82,6 +88,16 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     this.desk = new CommandDesk(2 * spec.lease + 2000, spec.interval);
     this.guard = twoNodeGuardFor(spec, id, this.order, bootAt);
     this.isVoter = (this.votesOf.get(id) ?? 0) > 0;
+  }
+
+  /** Notes a member heard settled; once all were, restarted-voter quiet needs no stop-budget extension. */
+  private heardSettledFrom(member: string): void {
+    if (this.votes.allSettled) return;
+    this.heardSettled.add(member);
+    if (this.spec.members.every((m) => this.heardSettled.has(m.name))) {
+      this.votes.allSettled = true;
+      this.decide(`${this.id}: every member reported nothing left from before a restart; its promises need no extra wait`);
+    }
   }
 
   /** How much longer than the lease a voter keeps a silent holder's promise on `lock`: the group's stop
@@ -127,6 +143,8 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
 
   step(now: number, input: MachineInput<ClusterMsg, ClusterEvent>): StepOutput<ClusterMsg, ClusterAction> {
     this.out = noOutput();
+    if (!this.probed) this.out.actions.push({ kind: "probe" });
+    this.probed = true;
     if (input.kind === "message") this.receive(now, input.from, input.msg, input.link ?? 0);
     else if (input.kind === "local") this.onEvent(input.event, now);
     for (const ack of this.voter.rejudge(now)) this.sendAck(ack);
@@ -177,6 +195,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   }
 
   private onHeartbeat(now: number, hb: Heartbeat): void {
+    if (hb.settled) this.heardSettledFrom(hb.from);
     this.reports.set(hb.from, { claims: hb.claims, running: hb.running, standby: hb.standby, failures: hb.failures, term: hb.term, alive: hb.alive });
     this.term = Math.max(this.term, hb.term, hb.leader?.term ?? 0);
     if (hb.leader) this.ann.heard(hb.from, hb.leader, now);
@@ -222,6 +241,12 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
         return;
       case "standby":
         this.standby = e.on;
+        this.urgent = true;
+        return;
+      case "settled":
+        if (!this.settled) this.decide(`${this.id}: nothing of an earlier incarnation is active here`);
+        this.settled = true;
+        this.heardSettledFrom(this.id);
         this.urgent = true;
         return;
       case "fenced":
@@ -375,7 +400,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
       this.selfBlockedUntil = own.denied.length === 0 ? -Infinity : Math.max(...own.denied.map(([l]) => Math.max(this.votes.quietEnd(l), this.votes.promiseEnd(l))));
     }
     const hb: Heartbeat = {
-      type: "hb", from: this.id, inc: this.inc, seq, term: this.term, claims, ...(budgets ? { budgets } : {}), running: this.groups.active(), unclean: this.groups.uncleanGroups(),
+      type: "hb", from: this.id, inc: this.inc, seq, term: this.term, claims, ...(budgets ? { budgets } : {}), settled: this.settled, running: this.groups.active(), unclean: this.groups.uncleanGroups(),
       standby: this.standby, alive: this.peers.all().filter((p) => this.peers.alive(p.name, now)).map((p) => p.name),
       failures: this.failures.counts(now), ...(this.ann.leading ? { leader: this.ann.leading } : {}),
     };

@@ -63,9 +63,14 @@ export class VoteTable {
     }
   }
 
+  /** Set once every member has told this voter, since its boot, that nothing of an earlier incarnation
+   * of it is active: whoever still holds a lock it promised before the restart then claims it again and
+   * is judged, so the quiet period needs no extension any more. */
+  allSettled = false;
+
   /** Local time the quiet period after boot ends for `lock` (`claimed`: the extension a claimant names). */
   quietEnd(lock: string, claimed = 0): number {
-    return this.bootAt + this.lease + Math.max(this.extensionOf(lock), claimed);
+    return this.bootAt + this.lease + (this.allSettled ? 0 : Math.max(this.extensionOf(lock), claimed));
   }
 
   /** Local time the promise on a lock runs out (-Infinity when there is none). */

@@ -147,6 +147,8 @@ export function clusterProtocol(o: Partial<ClusterSimOptions> = {}, hooks: Clust
           return [];
         case "cover":
           return model.cover(id, action.groups, prng);
+        case "probe":
+          return model.probe(id);
         case "start":
           return model.start(id, action.group, prng, h);
         case "stop":
@@ -189,6 +191,7 @@ export function clusterProtocol(o: Partial<ClusterSimOptions> = {}, hooks: Clust
         case "command-result": return `command-result ${a.message}`;
         case "cover": return `cover ${JSON.stringify(a.groups)}`;
         case "links": return "links";
+        case "probe": return "probe";
         default: return `${a.kind} ${a.group}`;
       }
     },

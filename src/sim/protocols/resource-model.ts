@@ -19,7 +19,7 @@ export interface GuardTiming {
 }
 
 /** Events the model reports to a node's machine. */
-export type ModelEvent = { kind: "started" | "stopped"; group: string };
+export type ModelEvent = { kind: "started" | "stopped"; group: string } | { kind: "settled" };
 
 /** Where the resources of every group are active, node by node. */
 export class ResourceModel {
@@ -32,6 +32,18 @@ export class ResourceModel {
   private lines = new Map<string, number>();
 
   constructor(private groups: Map<string, ModelGroup>, private guard: GuardTiming) {}
+
+  /** A booted node asks whether anything of an earlier incarnation is still active here (its old guard
+   * still stopping it): answered "settled" once nothing is, checked every 25ms for up to 10s. */
+  probe(node: string): ActionResult<ModelEvent>[] {
+    let told = false;
+    const check = (): ModelEvent | undefined => {
+      if (told || [...(this.active.get(node)?.values() ?? [])].some((ids) => ids.size > 0)) return undefined;
+      told = true;
+      return { kind: "settled" };
+    };
+    return Array.from({ length: 400 }, (_, k) => ({ localDelay: k * 25, eventIf: check }));
+  }
 
   /** A node powered off (fenced): nothing of it runs any more. */
   poweredOff(node: string): void {

@@ -177,7 +177,7 @@ describe("cluster core in scripted scenarios", () => {
 
   it("two_node: the higher-priority survivor of a partition fences its peer, then runs everything", () => {
     const cut: Fault[] = [{ at: 1000, kind: "cut", from: "n1", to: "n2" }, { at: 1000, kind: "cut", from: "n2", to: "n1" }];
-    const p = { ...clusterProtocol({ nodes: 2, groups: 2, twoNode: true }), scripted: { faults: cut, healAt: 2500, endAt: 3500 } };
+    const p = { ...clusterProtocol({ nodes: 2, groups: 2, twoNode: true }), scripted: { faults: cut, healAt: 2500, endAt: 5000 } };
     const r = runSeed(p, 4, true);
     assert.ok(r.ok, r.failure);
     const d = decisions(r.trace);

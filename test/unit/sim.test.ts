@@ -59,8 +59,9 @@ describe("simulated network", () => {
       const sch = makeSchedule(new Prng(s), { nodes: ["a", "b", "c"], interval: 25, lease: 150, maxDrift: 0.01, faultyFor: 3000, calmFor: 1000 });
       for (const f of sch.faults) kinds.add(f.kind);
       for (const r of Object.values(sch.rates)) assert.ok(Math.abs(r - 1) <= 0.01);
+      for (const f of sch.faults) if (f.kind === "rate") assert.ok(Math.abs(f.rate - 1) <= 0.01, "rate changes stay within the bound");
     }
-    assert.deepEqual([...kinds].sort(), ["conditions", "crash", "cut", "heal", "pause", "restart"]);
+    assert.deepEqual([...kinds].sort(), ["conditions", "crash", "cut", "heal", "pause", "rate", "restart"]);
   });
 });
 

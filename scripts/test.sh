@@ -16,11 +16,14 @@ step "browser test (the web page in Chromium against a real cluster; skipped lou
 npm run --silent test:browser
 step "network namespace tests (root: real VIPs, guard, client probing; skipped loudly without root)"
 npm run --silent test:netns
-step "simulator: test protocol, witness, five nodes, two_node with fencing, reloads"
-npm run --silent sim -- --protocol gossip --seeds 300 --from 1
-npm run --silent sim -- --protocol cluster-witness --seeds 1000 --from 1
-npm run --silent sim -- --protocol cluster5 --seeds 500 --from 1
-npm run --silent sim -- --protocol two-node --seeds 1000 --from 1
-npm run --silent sim -- --protocol cluster-reload --seeds 300 --from 1
-step "simulator: the cluster core over 10,000 seeds"
-npm run --silent sim -- --protocol cluster --seeds 10000 --from 1
+# A fresh seed range on every run (SIM_FROM overrides it), printed so that a failure replays:
+# npm run sim -- --protocol NAME --seed K --trace
+FROM="${SIM_FROM:-$(( (RANDOM << 15 | RANDOM) % 1000000000 + 1 ))}"
+step "simulator: seeds from ${FROM} (a new range each run; SIM_FROM=${FROM} repeats this one)"
+npm run --silent sim -- --protocol gossip --seeds 300 --from "$FROM"
+npm run --silent sim -- --protocol cluster-witness --seeds 1000 --from "$FROM"
+npm run --silent sim -- --protocol cluster5 --seeds 300 --from "$FROM"
+npm run --silent sim -- --protocol two-node --seeds 1000 --from "$FROM"
+npm run --silent sim -- --protocol cluster-reload --seeds 500 --from "$FROM"
+step "simulator: the cluster core with resources over ${SIM_CLUSTER_SEEDS:-3000} seeds (npm run sim -- --seeds 10000 for the full run)"
+npm run --silent sim -- --protocol cluster --seeds "${SIM_CLUSTER_SEEDS:-3000}" --from "$FROM"

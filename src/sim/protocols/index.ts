@@ -3,6 +3,7 @@ import type { SimProtocol } from "../world.js";
 import { clusterProtocol } from "./cluster.js";
 import { clusterReloadProtocol } from "./cluster-reload.js";
 import { gossipProtocol } from "./gossip.js";
+import { MUTANTS, type Mutant } from "./mutants.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyProtocol = SimProtocol<any, any, any, any>;
@@ -15,4 +16,5 @@ export const PROTOCOLS: Record<string, (nodes?: number) => AnyProtocol> = {
   "cluster-reload": (n) => clusterReloadProtocol({ nodes: n ?? 3 }),
   "two-node": () => clusterProtocol({ nodes: 2, groups: 2, twoNode: true }),
   gossip: (n) => gossipProtocol(n ?? 3),
+  ...Object.fromEntries(MUTANTS.map((m: Mutant) => [`mutant-${m}`, (n?: number) => clusterProtocol({ nodes: n ?? 3, mutant: m })])),
 };

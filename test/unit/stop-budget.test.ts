@@ -1,0 +1,70 @@
+// The resource guarantee in scripted runs of the real core with the simulator's resource model: a group
+// whose resources take seconds to stop starts elsewhere only once its unreachable owner must have
+// stopped them (lease + stop budget), at once when the owner reports them stopped, and a VIP-only group
+// keeps its sub-second failover. Also the driver's part: guard cover and the watchdog's silence.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { NodeDriver } from "../../src/core/cluster/driver.js";
+import { ClusterNode } from "../../src/core/cluster/node.js";
+import type { Fault } from "../../src/sim/faults.js";
+import { clusterProtocol, simSpec, DEFAULTS } from "../../src/sim/protocols/cluster.js";
+import { runSeed } from "../../src/sim/world.js";
+
+/** Real time (ms) of the first trace line matching `re`. */
+const timeOf = (trace: string[], re: RegExp) => Number(trace.find((l) => re.test(l))?.trim().split(/\s+/)[0] ?? NaN);
+const cutOff = (node: string, others: string[], at: number): Fault[] =>
+  others.flatMap((o) => [{ at, kind: "cut" as const, from: node, to: o }, { at, kind: "cut" as const, from: o, to: node }]);
+
+describe("stop budgets in scripted runs", () => {
+  const protocol = (budget: number) => clusterProtocol({ nodes: 3, groups: 1, budgets: [budget] });
+
+  it("starts a 5s-budget group elsewhere only after the cut-off owner's lease plus its budget", () => {
+    const p = { ...protocol(5000), scripted: { faults: cutOff("n1", ["n2", "n3"], 1000), healAt: 9000, endAt: 10000 } };
+    const r = runSeed(p, 7, true);
+    assert.ok(r.ok, r.failure);
+    const fence = timeOf(r.trace, /n1 stops g1: its lease .*self-fence/);
+    const start = timeOf(r.trace, /n[23] starts g1/);
+    assert.ok(fence > 1000 && fence < 1000 + 150, `n1 self-fences within its lease (at ${fence})`);
+    assert.ok(start >= 1000 + 5000, `the takeover waited for the budget (at ${start})`);
+    assert.ok(start <= 1000 + 150 + 5000 / 0.95 + 200, `and not much longer (at ${start})`);
+  });
+
+  it("keeps a VIP-only group's failover within a lease", () => {
+    const p = { ...protocol(0), scripted: { faults: cutOff("n1", ["n2", "n3"], 1000), healAt: 2000, endAt: 3000 } };
+    const r = runSeed(p, 7, true);
+    assert.ok(r.ok, r.failure);
+    const start = timeOf(r.trace, /n[23] starts g1/);
+    assert.ok(start > 1000 && start < 1000 + 400, `taken over at ${start}`);
+  });
+
+  it("moves a 5s-budget group at once when its owner reports it stopped (planned move)", () => {
+    const move = { at: 1000, node: "n3", event: { kind: "command" as const, id: 1, cmd: { kind: "move" as const, group: "g1", node: "n2" } } };
+    const p = { ...protocol(5000), scripted: { faults: [], healAt: 8000, endAt: 9000, operator: [move] } };
+    const r = runSeed(p, 7, true);
+    assert.ok(r.ok, r.failure);
+    const stopped = r.trace.findIndex((l) => /n1 +◇ \{"kind":"stopped","group":"g1"\}/.test(l));
+    const start = timeOf(r.trace, /n2 starts g1/);
+    const stoppedAt = Number(r.trace[stopped]?.trim().split(/\s+/)[0]);
+    assert.ok(stopped > 0 && start >= stoppedAt && start < stoppedAt + 100, `stopped at ${stoppedAt}, started on n2 at ${start}`);
+  });
+});
+
+describe("node driver", () => {
+  const spec = simSpec({ ...DEFAULTS, nodes: 1, groups: 1, budgets: [3000] });
+
+  it("reports the guard cover of active groups, and falls silent for good when the watchdog fires", () => {
+    const d = new NodeDriver(new ClusterNode(spec, "n1", 1, 0), 25);
+    const actions: string[] = [];
+    let t = 0;
+    for (; t < 400; t += 25) for (const a of d.step(t, { kind: "tick" }).actions) actions.push(a.kind === "cover" ? `cover ${Object.keys(a.groups).join(",")}` : a.kind);
+    d.step(t, { kind: "local", event: { kind: "settled" } });
+    for (; t < 600; t += 25) for (const a of d.step(t, { kind: "tick" }).actions) actions.push(a.kind === "cover" ? `cover ${Object.keys(a.groups).join(",")}` : a.kind);
+    assert.ok(actions.includes("probe"), actions.join(" "));
+    assert.ok(actions.includes("start"), actions.join(" "));
+    assert.ok(actions.includes("cover g1"), actions.join(" "));
+    const silenced = d.step(t, { kind: "local", event: { kind: "main-silent", silentMs: 1200 } });
+    assert.match(silenced.decisions[0] ?? "", /n1 stops renewing its leases: its main thread has not answered for 1200ms \(watchdog\)/);
+    const after = d.step(t + 25, { kind: "tick" });
+    assert.deepEqual([after.sends.length, after.actions.length, after.wakeAt], [0, 0, undefined], "no heartbeat, no cover, no timer");
+  });
+});

@@ -181,3 +181,51 @@ describe("config: the key file", () => {
     assert.match(errors(majority)[0] ?? "", /cluster\.tiebreaker: tiebreaker applies only to quorum: two_node \[E_QUORUM\]/);
   });
 });
+
+describe("config: operation timeouts and stop budgets", () => {
+  const group = (resources: string, cluster = "") => `cluster:
+  name: c1
+  key_file: ${tmp.keyFile}${cluster}
+nodes:
+  - name: a
+    address: 127.0.0.1:7001
+groups:
+  - name: db
+    resources:
+${resources}`;
+
+  it("takes start and stop limits per resource, apart from the monitor's timeout", () => {
+    const r = load(group(`      - type: exec
+        path: /bin/true
+        monitor: { interval: 1s, timeout: 5s }
+        timeouts: { start: 90s, stop: 30s }`));
+    assert.ok(r.ok, r.ok ? "" : r.issues.map(formatIssue).join("\n"));
+    const res = r.config.groups[0]?.resources[0];
+    assert.deepEqual(res?.timeouts, { start: 90_000, stop: 30_000 });
+    assert.equal(res?.type === "exec" ? res.monitor?.timeout : undefined, 5000);
+  });
+
+  it("refuses an unknown operation or a bad duration with its location", () => {
+    const e = errors(group(`      - type: exec
+        path: /bin/true
+        timeouts: { stop: soon, restart: 5s }`));
+    assert.ok(e.some((l) => /test\.yaml:\d+:\d+: groups\[0\]\.resources\[0\]\.timeouts\.stop: expected a duration/.test(l)), e.join("\n"));
+    assert.ok(e.some((l) => /timeouts\.restart: unknown key "restart"/.test(l)), e.join("\n"));
+  });
+
+  it("shows each group's stop budget in the summary: lease only for VIPs, the stops plus escalation otherwise", async () => {
+    const { summarize } = await import("../../src/core/config/summary.js");
+    const { stopBudget } = await import("../../src/core/config/stop-budget.js");
+    const vipOnly = load(group(`      - { type: vip, address: 10.0.0.5/24, interface: eth0 }`));
+    assert.ok(vipOnly.ok);
+    assert.match(summarize(vipOnly.config, "f").join("\n"), /takeover from an unreachable owner after its lease \(150ms\): VIPs only/);
+    const slow = load(group(`      - { type: exec, path: /bin/true, timeouts: { stop: 2s } }
+      - { type: vip, address: 10.0.0.5/24, interface: eth0 }`, `
+  last_resort: { path: /sbin/reboot-now, timeout: 5s }`));
+    assert.ok(slow.ok, slow.ok ? "" : slow.issues.map(formatIssue).join("\n"));
+    const g = slow.config.groups[0];
+    assert.ok(g);
+    assert.equal(stopBudget(g, slow.config.cluster, 100), 2000 + 1000 + 1000 + 5000 + 100 + 1000 + 5000, "stop, grace, kill, last resort; guard: silence, kill, last resort");
+    assert.match(summarize(slow.config, "f").join("\n"), /stop budget 15\.1s \(stops, SIGKILL, then \/sbin\/reboot-now\)/);
+  });
+});

@@ -1,6 +1,7 @@
 // The resources of configured groups as the daemon drives them: agents with their monitor intervals,
 // and the virtual IPs the VIP guard must cover.
-import { createAgent, virtualAddressOf, type ResourceAgent } from "../adapters/resources/agent.js";
+import { createAgent, virtualAddressOf } from "../adapters/resources/agent.js";
+import type { ResourceAgent } from "../adapters/resources/resource-agent.js";
 import type { Config } from "../core/config/schema.js";
 import type { ManagedResource } from "./group-runner.js";
 

@@ -4,7 +4,7 @@
 // stopped or failed is reported to the core, which restarts the group or moves it away. A reload
 // replaces a group's resources in the same queue: only the changed tail of a running group restarts.
 import type { Logger } from "../adapters/logger.js";
-import type { ResourceAgent } from "../adapters/resources/agent.js";
+import type { ResourceAgent } from "../adapters/resources/resource-agent.js";
 import type { ClusterEvent } from "../core/cluster/node.js";
 
 /** A group action of the core. */

@@ -13,7 +13,7 @@
 import { groupSpecsFrom } from "../core/cluster/spec.js";
 import { describeGroupChange, resourcesChanged, sameValue, type GroupChange } from "../core/config/reload-plan.js";
 import type { Config } from "../core/config/schema.js";
-import type { ResourceAgent } from "../adapters/resources/agent.js";
+import type { ResourceAgent } from "../adapters/resources/resource-agent.js";
 import type { GroupRunner, ReconfigureOutcome } from "./group-runner.js";
 import { notifyScriptsOf, resourcesOf, vipsOf } from "./group-resources.js";
 import type { Notifier } from "./notifier.js";

@@ -1,35 +1,11 @@
-// The interface every resource type implements, and the factory that picks one by config type.
+// The factory that picks a resource agent by config type.
 import type { ResourceConfig } from "../../core/config/schema.js";
+import { DEFAULT_OP_TIMEOUT_MS } from "../../core/config/stop-budget.js";
 import { ExecAgent } from "./exec.js";
 import { ipaddr2Address, OcfAgent } from "./ocf.js";
 import { SystemdAgent } from "./systemd.js";
+import type { ResourceAgent } from "./resource-agent.js";
 import { VipAgent } from "./vip.js";
-
-/** The outcome of one operation. */
-export interface OpResult {
-  ok: boolean;
-  /** One line for the log: what ran and how it ended. */
-  detail: string;
-  output?: string;
-}
-
-/** What a monitor found: running, cleanly stopped, or failed (anything else the agent said). */
-export interface MonitorResult {
-  state: "running" | "stopped" | "failed";
-  detail: string;
-  output?: string;
-}
-
-/** A resource vigil starts, stops and monitors. */
-export interface ResourceAgent {
-  readonly description: string;
-  start(): Promise<OpResult>;
-  stop(): Promise<OpResult>;
-  monitor(): Promise<MonitorResult>;
-}
-
-/** Default time one start or stop may take. */
-export const DEFAULT_OP_TIMEOUT_MS = 20_000;
 
 /** Builds the agent for a configured resource (`instance` names it, e.g. for OCF). */
 export function createAgent(r: ResourceConfig, instance: string): ResourceAgent {

@@ -1,6 +1,6 @@
 // `exec` resources: an LSB-style script called as `PATH start|stop|status [ARGS...]` (the action first, as init scripts take it).
 import { describeResult, operationOutcome, runCommand } from "../run-command.js";
-import type { MonitorResult, OpResult, ResourceAgent } from "./agent.js";
+import type { MonitorResult, OpResult, ResourceAgent } from "./resource-agent.js";
 
 /** Drives an LSB-style script. */
 export class ExecAgent implements ResourceAgent {

@@ -7,7 +7,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describeResult, operationOutcome, runCommand } from "../run-command.js";
-import type { MonitorResult, OpResult, ResourceAgent } from "./agent.js";
+import type { MonitorResult, OpResult, ResourceAgent } from "./resource-agent.js";
 
 /** Where OCF agents live unless OCF_ROOT says otherwise. */
 export const DEFAULT_OCF_ROOT = "/usr/lib/ocf";

@@ -1,6 +1,6 @@
 // `systemd` resources: a unit driven with `systemctl start|stop|is-active UNIT`.
 import { describeResult, operationOutcome, runCommand } from "../run-command.js";
-import type { MonitorResult, OpResult, ResourceAgent } from "./agent.js";
+import type { MonitorResult, OpResult, ResourceAgent } from "./resource-agent.js";
 
 /** Drives one systemd unit through systemctl (found on PATH). */
 export class SystemdAgent implements ResourceAgent {

@@ -3,7 +3,7 @@
 // detection (usable at once) and announced with a burst of unsolicited neighbour advertisements that
 // carry the Override flag (see neighbour-advert.ts), so clients with a REACHABLE entry switch at once.
 import { describeResult, runCommand } from "../run-command.js";
-import type { MonitorResult, OpResult, ResourceAgent } from "./agent.js";
+import type { MonitorResult, OpResult, ResourceAgent } from "./resource-agent.js";
 import { sendUnsolicitedNa } from "./neighbour-advert.js";
 
 const OP_TIMEOUT_MS = 5000;

@@ -1,0 +1,24 @@
+// The interface every resource type implements, and the results its operations return.
+
+/** The outcome of one operation. */
+export interface OpResult {
+  ok: boolean;
+  /** One line for the log: what ran and how it ended. */
+  detail: string;
+  output?: string;
+}
+
+/** What a monitor found: running, cleanly stopped, or failed (anything else the agent said). */
+export interface MonitorResult {
+  state: "running" | "stopped" | "failed";
+  detail: string;
+  output?: string;
+}
+
+/** A resource vigil starts, stops and monitors. */
+export interface ResourceAgent {
+  readonly description: string;
+  start(): Promise<OpResult>;
+  stop(): Promise<OpResult>;
+  monitor(): Promise<MonitorResult>;
+}

@@ -1,17 +1,17 @@
 // `exec` resources: an LSB-style script called as `PATH start|stop|status [ARGS...]` (the action first, as init scripts take it).
 import { describeResult, operationOutcome, runCommand } from "../run-command.js";
-import type { MonitorResult, OpResult, ResourceAgent } from "./resource-agent.js";
+import type { MonitorResult, OpLimits, OpResult, ResourceAgent } from "./resource-agent.js";
 
 /** Drives an LSB-style script. */
 export class ExecAgent implements ResourceAgent {
   readonly description: string;
 
-  constructor(private path: string, private args: readonly string[], private timeoutMs: number) {
+  constructor(private path: string, private args: readonly string[], private limits: OpLimits) {
     this.description = `exec ${[path, ...args].join(" ")}`;
   }
 
   private async op(action: "start" | "stop"): Promise<OpResult> {
-    return operationOutcome(`${this.description} ${action}`, await runCommand(this.path, [action, ...this.args], { timeoutMs: this.timeoutMs }));
+    return operationOutcome(`${this.description} ${action}`, await runCommand(this.path, [action, ...this.args], { timeoutMs: this.limits[action] }));
   }
 
   start(): Promise<OpResult> {
@@ -24,7 +24,7 @@ export class ExecAgent implements ResourceAgent {
 
   /** LSB status: 0 running, 3 stopped, anything else failed. */
   async monitor(): Promise<MonitorResult> {
-    const r = await runCommand(this.path, ["status", ...this.args], { timeoutMs: this.timeoutMs });
+    const r = await runCommand(this.path, ["status", ...this.args], { timeoutMs: this.limits.monitor });
     const state = r.code === 0 ? "running" : r.code === 3 ? "stopped" : "failed";
     return { state, detail: `${this.description} status: ${describeResult(r)}`, output: r.output.trim() };
   }

@@ -22,3 +22,18 @@ export interface ResourceAgent {
   stop(): Promise<OpResult>;
   monitor(): Promise<MonitorResult>;
 }
+
+/** How long each operation of an agent may take before it is killed and fails, ms. */
+export interface OpLimits {
+  /** A start (config `timeouts.start`). */
+  start: number;
+  /** A stop (config `timeouts.stop`). */
+  stop: number;
+  /** One monitor or status run (config `monitor.timeout`). */
+  monitor: number;
+}
+
+/** The same limit for every operation (tests, and agents with one fixed limit). */
+export function sameLimits(ms: number): OpLimits {
+  return { start: ms, stop: ms, monitor: ms };
+}

@@ -3,22 +3,23 @@
 // detection (usable at once) and announced with a burst of unsolicited neighbour advertisements that
 // carry the Override flag (see neighbour-advert.ts), so clients with a REACHABLE entry switch at once.
 import { describeResult, runCommand } from "../run-command.js";
-import type { MonitorResult, OpResult, ResourceAgent } from "./resource-agent.js";
+import { sameLimits, type MonitorResult, type OpLimits, type OpResult, type ResourceAgent } from "./resource-agent.js";
 import { sendUnsolicitedNa } from "./neighbour-advert.js";
 
-const OP_TIMEOUT_MS = 5000;
+/** How long one `ip` run of a VIP may take unless the resource's `timeouts` say otherwise, ms. */
+export const VIP_OP_TIMEOUT_MS = 5000;
 
 /** Whether `address` (with prefix) is configured on `iface`. */
-export async function hasAddress(address: string, iface: string): Promise<boolean> {
+export async function hasAddress(address: string, iface: string, timeoutMs = VIP_OP_TIMEOUT_MS): Promise<boolean> {
   const ip = address.split("/")[0] ?? address;
-  const r = await runCommand("ip", ["-o", "addr", "show", "dev", iface], { timeoutMs: OP_TIMEOUT_MS });
+  const r = await runCommand("ip", ["-o", "addr", "show", "dev", iface], { timeoutMs });
   return r.code === 0 && r.output.split("\n").some((l) => l.includes(` ${ip}/`));
 }
 
 /** Removes `address` from `iface` if present; ok when it is gone afterwards. */
-export async function removeAddress(address: string, iface: string): Promise<OpResult> {
-  if (!(await hasAddress(address, iface))) return { ok: true, detail: `vip ${address} on ${iface}: not present` };
-  const r = await runCommand("ip", ["addr", "del", address, "dev", iface], { timeoutMs: OP_TIMEOUT_MS });
+export async function removeAddress(address: string, iface: string, timeoutMs = VIP_OP_TIMEOUT_MS): Promise<OpResult> {
+  if (!(await hasAddress(address, iface, timeoutMs))) return { ok: true, detail: `vip ${address} on ${iface}: not present` };
+  const r = await runCommand("ip", ["addr", "del", address, "dev", iface], { timeoutMs });
   return { ok: r.code === 0, detail: `vip ${address} on ${iface} removed: ${describeResult(r)}`, output: r.output.trim() };
 }
 
@@ -51,15 +52,15 @@ export class VipAgent implements ResourceAgent {
   private pending: NodeJS.Timeout[] = [];
 
   /** `refreshMs`: repeat the announcement this often while held (0: only on takeover). */
-  constructor(readonly address: string, readonly iface: string, private refreshMs = 0) {
+  constructor(readonly address: string, readonly iface: string, private refreshMs = 0, private limits: OpLimits = sameLimits(VIP_OP_TIMEOUT_MS)) {
     this.description = `vip ${address} on ${iface}`;
   }
 
   async start(): Promise<OpResult> {
     const v6 = this.address.includes(":");
-    if (!(await hasAddress(this.address, this.iface))) {
+    if (!(await hasAddress(this.address, this.iface, this.limits.start))) {
       const args = [...(v6 ? ["-6"] : []), "addr", "add", this.address, "dev", this.iface, ...(v6 ? ["nodad"] : [])];
-      const r = await runCommand("ip", args, { timeoutMs: OP_TIMEOUT_MS });
+      const r = await runCommand("ip", args, { timeoutMs: this.limits.start });
       if (r.code !== 0) return { ok: false, detail: `${this.description} start: ip addr add ${describeResult(r)}`, output: r.output.trim() };
     }
     this.cancelAnnouncements();
@@ -78,11 +79,11 @@ export class VipAgent implements ResourceAgent {
 
   async stop(): Promise<OpResult> {
     this.cancelAnnouncements();
-    return removeAddress(this.address, this.iface);
+    return removeAddress(this.address, this.iface, this.limits.stop);
   }
 
   async monitor(): Promise<MonitorResult> {
-    const up = await hasAddress(this.address, this.iface);
+    const up = await hasAddress(this.address, this.iface, this.limits.monitor);
     return { state: up ? "running" : "stopped", detail: `${this.description}: ${up ? "present" : "missing"}` };
   }
 }

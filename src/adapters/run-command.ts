@@ -1,5 +1,5 @@
 // Runs an external program without a shell, with a timeout after which it is killed, capturing output.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 
 /** How a command ended. */
 export interface CommandResult {
@@ -19,16 +19,26 @@ const MAX_OUTPUT = 16 * 1024;
 /** How long, once the program exited, its output may still take to drain from the pipes (ms). */
 const DRAIN_MS = 20;
 
-/** Runs `path args` with `env` added to the environment; never rejects. Ends when the program exits,
- * not when its pipes close: a background child it leaves running (IPaddr2's send_arp, a daemon an LSB
- * script starts) may hold them open for long, and is neither waited for nor killed. Aborting `signal`
- * kills it like a timeout. */
+/** Runs `path args` with `env` added to the environment. Never rejects, not even when spawn throws (a
+ * NUL byte in an argument, an argument too long for exec, ENOMEM, EAGAIN): that is a result with
+ * spawnError. Ends when the program exits, not when its pipes close: a background child it leaves
+ * running (IPaddr2's send_arp, a daemon an LSB script starts) may hold them open for long, and is
+ * neither waited for nor killed. Aborting `signal` kills it like a timeout. */
 export function runCommand(path: string, args: readonly string[], options: { timeoutMs: number; env?: Record<string, string>; signal?: AbortSignal }): Promise<CommandResult> {
   const started = performance.now();
+  const failed = (err: unknown): CommandResult => {
+    const e = err as NodeJS.ErrnoException;
+    return { code: null, signal: null, timedOut: false, spawnError: `${e.code ?? "error"}: ${e.message}`, output: "", ms: performance.now() - started };
+  };
   return new Promise((resolve) => {
     let output = "";
     let timedOut = false;
-    const child = spawn(path, args, { shell: false, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env }, detached: true });
+    let child: ChildProcess;
+    try {
+      child = spawn(path, args, { shell: false, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env }, detached: true });
+    } catch (err) {
+      return resolve(failed(err));
+    }
     const take = (chunk: Buffer) => {
       if (output.length < MAX_OUTPUT) output += chunk.toString("utf8").slice(0, MAX_OUTPUT - output.length);
     };
@@ -58,7 +68,7 @@ export function runCommand(path: string, args: readonly string[], options: { tim
     child.on("error", (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       options.signal?.removeEventListener("abort", onAbort);
-      resolve({ code: null, signal: null, timedOut: false, spawnError: `${err.code ?? "error"}: ${err.message}`, output, ms: performance.now() - started });
+      resolve({ ...failed(err), output });
     });
     child.once("exit", (code, signal) => {
       clearTimeout(timer);

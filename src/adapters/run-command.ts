@@ -13,6 +13,19 @@ export interface CommandResult {
   ms: number;
 }
 
+/** How to run one command. */
+export interface CommandOptions {
+  /** Killed (SIGTERM to its process group, SIGKILL a second later) after this long, ms. */
+  timeoutMs: number;
+  /** Added to vigil's own environment. */
+  env?: Record<string, string>;
+  /** Aborting it kills the command like a timeout. */
+  signal?: AbortSignal;
+  /** The resource this command belongs to: set as VIGIL_RESOURCE=<tag> in its environment, which every
+   * process it starts inherits, so that killTagged can find them all. */
+  tag?: string;
+}
+
 /** Most output kept per run, bytes; the rest is cut (and said so). */
 const MAX_OUTPUT = 16 * 1024;
 
@@ -24,7 +37,7 @@ const DRAIN_MS = 20;
  * spawnError. Ends when the program exits, not when its pipes close: a background child it leaves
  * running (IPaddr2's send_arp, a daemon an LSB script starts) may hold them open for long, and is
  * neither waited for nor killed. Aborting `signal` kills it like a timeout. */
-export function runCommand(path: string, args: readonly string[], options: { timeoutMs: number; env?: Record<string, string>; signal?: AbortSignal }): Promise<CommandResult> {
+export function runCommand(path: string, args: readonly string[], options: CommandOptions): Promise<CommandResult> {
   const started = performance.now();
   const failed = (err: unknown): CommandResult => {
     const e = err as NodeJS.ErrnoException;
@@ -35,7 +48,7 @@ export function runCommand(path: string, args: readonly string[], options: { tim
     let timedOut = false;
     let child: ChildProcess;
     try {
-      child = spawn(path, args, { shell: false, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env }, detached: true });
+      child = spawn(path, args, { shell: false, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env, ...(options.tag === undefined ? {} : { VIGIL_RESOURCE: options.tag }) }, detached: true });
     } catch (err) {
       return resolve(failed(err));
     }

@@ -95,7 +95,8 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
       },
     });
   const vservers = new VirtualServers(config, nlog, makeHealth);
-  const agents = agentsFor(config, (g) => vservers.listenerOf(g));
+  const owner = `${config.cluster.name}/${name}`;
+  const agents = agentsFor(config, (g) => vservers.listenerOf(g), owner);
 
   const init: WorkerInit = {
     spec: clusterSpecFrom(config),
@@ -241,7 +242,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   nlog.info({ api: opts.api ?? config.api.listen }, `vigil ${name} running in cluster ${config.cluster.name}`);
 
   const reloader = new Reloader(opts.configFile, config, init.keyHex, [
-    groupsPart({ runner, notifier, status, post: toWorker, listener: (g) => vservers.listenerOf(g) }),
+    groupsPart({ runner, notifier, status, post: toWorker, listener: (g) => vservers.listenerOf(g), owner }),
     tokenPart(() => token, (t) => (token = t)),
     { name: "virtual servers", apply: (_current, next, plan) => (plan.virtualServers ? vservers.apply(next) : []) },
   ], nlog);

@@ -50,6 +50,11 @@ class GroupListener implements ResourceAgent {
     return { ok: true, detail: mine.length ? `stopped listening for virtual servers ${mine.map((v) => v.name).join(", ")}` : "" };
   }
 
+  /** The listeners are in this process: closing them is all a kill can do. */
+  kill(): Promise<OpResult> {
+    return this.stop();
+  }
+
   monitor(): Promise<MonitorResult> {
     const down = this.mine().filter((vs) => !vs.proxy.listening);
     return Promise.resolve(down.length ? { state: "failed", detail: `not listening for ${down.map((v) => v.name).join(", ")}` } : { state: "running", detail: "" });

@@ -22,7 +22,7 @@ const calls = () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\
 function res(name: string, fail: "start" | "stop" | "" = ""): ManagedResource {
   const path = join(dir, `${name}.sh`);
   writeFileSync(path, `#!/bin/sh\necho "$1 ${name}" >> ${log}\n[ "$1" = "${fail}" ] && exit 1\nexit 0\n`, { mode: 0o755 });
-  return { agent: new ExecAgent(path, [], sameLimits(2000)), monitorEveryMs: 0 };
+  return { agent: new ExecAgent(path, [], sameLimits(2000), "test/res"), monitorEveryMs: 0 };
 }
 
 function runner(list: ManagedResource[]): { r: GroupRunner; events: ClusterEvent[] } {

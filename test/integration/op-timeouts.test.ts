@@ -37,14 +37,14 @@ function alive(pid: number): boolean {
 describe("per-operation timeouts", () => {
   it("a start of 2s succeeds although the monitor's timeout is 1s", async () => {
     const r = resource({ type: "exec", path: slowStart("slow-ok", 2), monitor: { interval: "5s", timeout: "1s" } });
-    const res = await createAgent(r, "g-0").start();
+    const res = await createAgent(r, "g-0", "test/node").start();
     assert.equal(res.ok, true, res.detail);
   });
 
   it("a start past timeouts.start fails and its process is killed", async () => {
     const r = resource({ type: "exec", path: slowStart("slow-bad", 30), timeouts: { start: "500ms" }, monitor: { interval: "5s", timeout: "20s" } });
     const started = performance.now();
-    const res = await createAgent(r, "g-0").start();
+    const res = await createAgent(r, "g-0", "test/node").start();
     assert.equal(res.ok, false);
     assert.match(res.detail, /start: timed out after \d+ms and was killed/);
     assert.ok(performance.now() - started < 2000, "ended at the start limit, not the monitor's");

@@ -37,7 +37,7 @@ const calls = () => (existsSync(join(dir, "calls.log")) ? readFileSync(join(dir,
 
 describe("exec resources (LSB scripts)", () => {
   it("start, status and stop map to running and stopped", async () => {
-    const a = new ExecAgent(lsbScript("svc"), ["primary"], sameLimits(2000));
+    const a = new ExecAgent(lsbScript("svc"), ["primary"], sameLimits(2000), "test/res");
     assert.equal((await a.monitor()).state, "stopped");
     assert.equal((await a.start()).ok, true);
     assert.equal((await a.monitor()).state, "running");
@@ -47,14 +47,14 @@ describe("exec resources (LSB scripts)", () => {
   });
 
   it("kills an operation at its timeout and counts it as failed", async () => {
-    const r = await new ExecAgent(lsbScript("slow", { sleep: 5 }), [], sameLimits(300)).start();
+    const r = await new ExecAgent(lsbScript("slow", { sleep: 5 }), [], sameLimits(300), "test/res").start();
     assert.equal(r.ok, false);
     assert.match(r.detail, /timed out after \d+ms and was killed/);
   });
 
   it("runs without a shell: arguments are never interpreted", async () => {
     const marker = join(dir, "pwned");
-    const r = await new ExecAgent(lsbScript("plain"), [`$(touch ${marker})`, "; touch " + marker], sameLimits(2000)).start();
+    const r = await new ExecAgent(lsbScript("plain"), [`$(touch ${marker})`, "; touch " + marker], sameLimits(2000), "test/res").start();
     assert.equal(r.ok, true);
     assert.equal(existsSync(marker), false);
   });
@@ -62,7 +62,7 @@ describe("exec resources (LSB scripts)", () => {
   it("ends when the script exits, neither waiting for nor killing a background child that keeps its output open", async () => {
     const path = join(dir, "daemonizing");
     writeFileSync(path, "#!/bin/sh\nsleep 30 &\necho \"started $!\"\n", { mode: 0o755 });
-    const r = await new ExecAgent(path, [], sameLimits(5000)).start();
+    const r = await new ExecAgent(path, [], sameLimits(5000), "test/res").start();
     const pid = Number(/started (\d+)/.exec(r.output ?? "")?.[1]);
     try {
       assert.equal(r.ok, true, r.detail);
@@ -75,7 +75,7 @@ describe("exec resources (LSB scripts)", () => {
   });
 
   it("reports a program that cannot be started", async () => {
-    const r = await new ExecAgent(join(dir, "missing"), [], sameLimits(1000)).start();
+    const r = await new ExecAgent(join(dir, "missing"), [], sameLimits(1000), "test/res").start();
     assert.equal(r.ok, false);
     assert.match(r.detail, /could not start: ENOENT/);
   });
@@ -90,7 +90,7 @@ describe("ocf environment (a stand-in agent under a temporary OCF_ROOT)", () => 
     const saved = process.env.HA_RSCTMP;
     process.env.HA_RSCTMP = rscTmp;
     try {
-      const r = await new OcfAgent("test/EnvDump", "web-0", { ip: "10.0.0.1", cidr_netmask: 24 }, { start: 7000, stop: 8000, monitor: 3000 }, root).start();
+      const r = await new OcfAgent("test/EnvDump", "web-0", { ip: "10.0.0.1", cidr_netmask: 24 }, { start: 7000, stop: 8000, monitor: 3000 }, "test/res", root).start();
       assert.equal(r.ok, true, r.detail);
       for (const line of ["rsctmp exists", `HA_RSCTMP=${rscTmp}`, `OCF_ROOT=${root}`, "OCF_RESOURCE_INSTANCE=web-0", "OCF_RESOURCE_TYPE=EnvDump", "OCF_RESOURCE_PROVIDER=test", "OCF_RESKEY_ip=10.0.0.1", "OCF_RESKEY_cidr_netmask=24", "OCF_RESKEY_CRM_meta_timeout=7000"]) {
         assert.ok(r.output?.split("\n").includes(line), `${line} in:\n${r.output}`);
@@ -114,7 +114,7 @@ const dummy = "/usr/lib/ocf/resource.d/heartbeat/Dummy";
 describe("ocf resources (the real Dummy agent)", { skip: existsSync(dummy) ? false : "resource-agents is not installed" }, () => {
   it("honours OCF exit codes through start, monitor and stop, with OCF_RESKEY_* params", async () => {
     const state = join(dir, "dummy.state");
-    const a = new OcfAgent("heartbeat/Dummy", "vigil-test-dummy", { state }, sameLimits(10_000));
+    const a = new OcfAgent("heartbeat/Dummy", "vigil-test-dummy", { state }, sameLimits(10_000), "test/res");
     assert.equal((await a.monitor()).state, "stopped", "monitor → 7 before start");
     assert.equal((await a.start()).ok, true);
     assert.ok(existsSync(state), "the agent used OCF_RESKEY_state");
@@ -124,7 +124,7 @@ describe("ocf resources (the real Dummy agent)", { skip: existsSync(dummy) ? fal
   });
 
   it("reports a missing agent as failed", async () => {
-    const r = await new OcfAgent("heartbeat/NoSuchAgent", "x", {}, sameLimits(2000)).start();
+    const r = await new OcfAgent("heartbeat/NoSuchAgent", "x", {}, sameLimits(2000), "test/res").start();
     assert.equal(r.ok, false);
     assert.match(r.detail, /could not start: ENOENT/);
   });
@@ -142,7 +142,7 @@ case "$1" in start) touch "$f";; stop) rm -f "$f";; is-active) if [ -f "$f" ]; t
     const oldPath = process.env.PATH;
     process.env.PATH = `${bin}:${oldPath}`;
     try {
-      const a = new SystemdAgent("mariadb.service", sameLimits(2000));
+      const a = new SystemdAgent("mariadb.service", sameLimits(2000), "test/res");
       assert.equal((await a.monitor()).state, "stopped");
       assert.equal((await a.start()).ok, true);
       assert.equal((await a.monitor()).state, "running");
@@ -157,9 +157,9 @@ case "$1" in start) touch "$f";; stop) rm -f "$f";; is-active) if [ -f "$f" ]; t
 describe("group runner", () => {
   it("starts in order, stops in reverse, and undoes a failed start", async () => {
     const events: ClusterEvent[] = [];
-    const a = { agent: new ExecAgent(lsbScript("first"), [], sameLimits(2000)), monitorEveryMs: 0 };
-    const b = { agent: new ExecAgent(lsbScript("second"), [], sameLimits(2000)), monitorEveryMs: 0 };
-    const bad = { agent: new ExecAgent(lsbScript("broken", { failStart: true }), [], sameLimits(2000)), monitorEveryMs: 0 };
+    const a = { agent: new ExecAgent(lsbScript("first"), [], sameLimits(2000), "test/res"), monitorEveryMs: 0 };
+    const b = { agent: new ExecAgent(lsbScript("second"), [], sameLimits(2000), "test/res"), monitorEveryMs: 0 };
+    const bad = { agent: new ExecAgent(lsbScript("broken", { failStart: true }), [], sameLimits(2000), "test/res"), monitorEveryMs: 0 };
     const runner = new GroupRunner(new Map([["ok", [a, b]], ["bad", [a, bad, b]]]), (e) => events.push(e), pino({ level: "silent" }));
     writeFileSync(join(dir, "calls.log"), "");
     await runner.run({ kind: "start", group: "ok" });
@@ -174,7 +174,7 @@ describe("group runner", () => {
   it("reports a monitored resource that stops behind its back", async () => {
     const events: ClusterEvent[] = [];
     const svc = lsbScript("watched");
-    const runner = new GroupRunner(new Map([["g", [{ agent: new ExecAgent(svc, [], sameLimits(2000)), monitorEveryMs: 50 }]]]), (e) => events.push(e), pino({ level: "silent" }));
+    const runner = new GroupRunner(new Map([["g", [{ agent: new ExecAgent(svc, [], sameLimits(2000), "test/res"), monitorEveryMs: 50 }]]]), (e) => events.push(e), pino({ level: "silent" }));
     await runner.run({ kind: "start", group: "g" });
     rmSync(join(dir, "watched.state"));
     const deadline = Date.now() + 3000;

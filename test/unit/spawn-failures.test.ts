@@ -24,7 +24,7 @@ const cases: [what: string, path: string, args: string[], code: RegExp][] = [
 describe("spawn failures make a start fail, and nothing throws", () => {
   for (const [what, path, args, code] of cases) {
     it(what, async () => {
-      const r = await new ExecAgent(path, args, sameLimits(2000)).start();
+      const r = await new ExecAgent(path, args, sameLimits(2000), "test/res").start();
       assert.equal(r.ok, false);
       assert.match(r.detail, /start: could not start: /);
       assert.match(r.detail, code);

@@ -7,15 +7,17 @@ import { SystemdAgent } from "./systemd.js";
 import type { OpLimits, ResourceAgent } from "./resource-agent.js";
 import { VIP_OP_TIMEOUT_MS, VipAgent } from "./vip.js";
 
-/** Builds the agent for a configured resource (`instance` names it, e.g. for OCF). */
-export function createAgent(r: ResourceConfig, instance: string): ResourceAgent {
+/** Builds the agent for a configured resource. `instance` names it (e.g. for OCF; "GROUP-INDEX"), and
+ * `owner` ("CLUSTER/NODE") with it makes the tag `${owner}/${instance}` every process it starts carries. */
+export function createAgent(r: ResourceConfig, instance: string, owner: string): ResourceAgent {
+  const tag = `${owner}/${instance}`;
   switch (r.type) {
     case "exec":
-      return new ExecAgent(r.path, r.args, limitsOf(r));
+      return new ExecAgent(r.path, r.args, limitsOf(r), tag);
     case "ocf":
-      return new OcfAgent(r.agent, instance, r.params, limitsOf(r));
+      return new OcfAgent(r.agent, instance, r.params, limitsOf(r), tag);
     case "systemd":
-      return new SystemdAgent(r.unit, limitsOf(r));
+      return new SystemdAgent(r.unit, limitsOf(r), tag);
     case "vip":
       return new VipAgent(r.address, r.interface, r.garp_refresh ?? 0, vipLimitsOf(r));
   }

@@ -1,17 +1,19 @@
 // `exec` resources: an LSB-style script called as `PATH start|stop|status [ARGS...]` (the action first, as init scripts take it).
 import { describeResult, operationOutcome, runCommand } from "../run-command.js";
+import { killTagged } from "./kill-tagged.js";
 import type { MonitorResult, OpLimits, OpResult, ResourceAgent } from "./resource-agent.js";
 
 /** Drives an LSB-style script. */
 export class ExecAgent implements ResourceAgent {
   readonly description: string;
 
-  constructor(private path: string, private args: readonly string[], private limits: OpLimits) {
+  /** `tag` marks every process the script starts (see killTagged). */
+  constructor(private path: string, private args: readonly string[], private limits: OpLimits, private tag: string) {
     this.description = `exec ${[path, ...args].join(" ")}`;
   }
 
   private async op(action: "start" | "stop"): Promise<OpResult> {
-    return operationOutcome(`${this.description} ${action}`, await runCommand(this.path, [action, ...this.args], { timeoutMs: this.limits[action] }));
+    return operationOutcome(`${this.description} ${action}`, await runCommand(this.path, [action, ...this.args], { timeoutMs: this.limits[action], tag: this.tag }));
   }
 
   start(): Promise<OpResult> {
@@ -24,8 +26,14 @@ export class ExecAgent implements ResourceAgent {
 
   /** LSB status: 0 running, 3 stopped, anything else failed. */
   async monitor(): Promise<MonitorResult> {
-    const r = await runCommand(this.path, ["status", ...this.args], { timeoutMs: this.limits.monitor });
+    const r = await runCommand(this.path, ["status", ...this.args], { timeoutMs: this.limits.monitor, tag: this.tag });
     const state = r.code === 0 ? "running" : r.code === 3 ? "stopped" : "failed";
     return { state, detail: `${this.description} status: ${describeResult(r)}`, output: r.output.trim() };
+  }
+
+  /** SIGKILL of every process the script started. */
+  async kill(): Promise<OpResult> {
+    const k = await killTagged(this.tag);
+    return { ok: k.ok, detail: `${this.description} kill: ${k.detail}` };
   }
 }

@@ -7,6 +7,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describeResult, operationOutcome, runCommand } from "../run-command.js";
+import { killTagged } from "./kill-tagged.js";
 import type { MonitorResult, OpLimits, OpResult, ResourceAgent } from "./resource-agent.js";
 
 /** Where OCF agents live unless OCF_ROOT says otherwise. */
@@ -25,7 +26,8 @@ export class OcfAgent implements ResourceAgent {
   private env: Record<string, string>;
   private rscTmp: string;
 
-  constructor(agent: string, instance: string, params: Record<string, string | number | boolean>, private limits: OpLimits, ocfRoot = DEFAULT_OCF_ROOT) {
+  /** `tag` marks every process the agent starts (see killTagged). */
+  constructor(agent: string, instance: string, params: Record<string, string | number | boolean>, private limits: OpLimits, private tag: string, ocfRoot = DEFAULT_OCF_ROOT) {
     const [provider = "", type = ""] = agent.split("/");
     this.path = join(ocfRoot, "resource.d", provider, type);
     this.description = `ocf ${agent} (${instance})`;
@@ -47,7 +49,7 @@ export class OcfAgent implements ResourceAgent {
     // A failure to make it is left to the agent to report, in its own words.
     await mkdir(this.rscTmp, { recursive: true, mode: 0o1755 }).catch(() => undefined);
     const timeoutMs = this.limits[action];
-    return runCommand(this.path, [action], { timeoutMs, env: { ...this.env, OCF_RESKEY_CRM_meta_timeout: String(timeoutMs) } });
+    return runCommand(this.path, [action], { timeoutMs, tag: this.tag, env: { ...this.env, OCF_RESKEY_CRM_meta_timeout: String(timeoutMs) } });
   }
 
   async start(): Promise<OpResult> {
@@ -62,6 +64,12 @@ export class OcfAgent implements ResourceAgent {
     const r = await this.run("monitor");
     const state = r.code === OCF.SUCCESS || r.code === OCF.RUNNING_PROMOTED ? "running" : r.code === OCF.NOT_RUNNING ? "stopped" : "failed";
     return { state, detail: `${this.description} monitor: ${describeResult(r)}`, output: r.output.trim() };
+  }
+
+  /** SIGKILL of every process the agent started. */
+  async kill(): Promise<OpResult> {
+    const k = await killTagged(this.tag);
+    return { ok: k.ok, detail: `${this.description} kill: ${k.detail}` };
   }
 }
 

@@ -21,6 +21,9 @@ export interface ResourceAgent {
   start(): Promise<OpResult>;
   stop(): Promise<OpResult>;
   monitor(): Promise<MonitorResult>;
+  /** After a stop failed or timed out: ends what is left of the resource by force (SIGKILL of its
+   * processes, removal of its address); ok only when it made sure nothing of it is left. */
+  kill(): Promise<OpResult>;
 }
 
 /** How long each operation of an agent may take before it is killed and fails, ms. */

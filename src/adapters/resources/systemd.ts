@@ -1,17 +1,20 @@
 // `systemd` resources: a unit driven with `systemctl start|stop|is-active UNIT`.
 import { describeResult, operationOutcome, runCommand } from "../run-command.js";
+import { KILL_BOUND_MS } from "../../core/config/stop-budget.js";
+import { killTagged } from "./kill-tagged.js";
 import type { MonitorResult, OpLimits, OpResult, ResourceAgent } from "./resource-agent.js";
 
 /** Drives one systemd unit through systemctl (found on PATH). */
 export class SystemdAgent implements ResourceAgent {
   readonly description: string;
 
-  constructor(private unit: string, private limits: OpLimits) {
+  /** `tag` marks the systemctl runs (the unit's own processes are systemd's children, not ours). */
+  constructor(private unit: string, private limits: OpLimits, private tag: string) {
     this.description = `systemd ${unit}`;
   }
 
   private async op(action: "start" | "stop"): Promise<OpResult> {
-    return operationOutcome(`${this.description} ${action}`, await runCommand("systemctl", [action, this.unit], { timeoutMs: this.limits[action] }));
+    return operationOutcome(`${this.description} ${action}`, await runCommand("systemctl", [action, this.unit], { timeoutMs: this.limits[action], tag: this.tag }));
   }
 
   start(): Promise<OpResult> {
@@ -23,9 +26,17 @@ export class SystemdAgent implements ResourceAgent {
   }
 
   async monitor(): Promise<MonitorResult> {
-    const r = await runCommand("systemctl", ["is-active", this.unit], { timeoutMs: this.limits.monitor });
+    const r = await runCommand("systemctl", ["is-active", this.unit], { timeoutMs: this.limits.monitor, tag: this.tag });
     const said = r.output.trim();
     const state = r.code === 0 ? "running" : said === "inactive" || said === "deactivating" ? "stopped" : "failed";
     return { state, detail: `${this.description} is-active: ${said || describeResult(r)}`, output: said };
+  }
+
+  /** `systemctl kill --signal=SIGKILL UNIT`, and SIGKILL of anything tagged; ok only when both are. */
+  async kill(): Promise<OpResult> {
+    const r = await runCommand("systemctl", ["kill", "--signal=SIGKILL", this.unit], { timeoutMs: KILL_BOUND_MS });
+    const k = await killTagged(this.tag);
+    const ok = r.code === 0 && k.ok;
+    return { ok, detail: `${this.description} kill: systemctl kill --signal=SIGKILL ${describeResult(r)}; ${k.detail}`, output: r.output.trim() || undefined };
   }
 }

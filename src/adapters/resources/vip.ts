@@ -82,6 +82,11 @@ export class VipAgent implements ResourceAgent {
     return removeAddress(this.address, this.iface, this.limits.stop);
   }
 
+  /** A VIP has no processes: its kill is its removal. */
+  kill(): Promise<OpResult> {
+    return this.stop();
+  }
+
   async monitor(): Promise<MonitorResult> {
     const up = await hasAddress(this.address, this.iface, this.limits.monitor);
     return { state: up ? "running" : "stopped", detail: `${this.description}: ${up ? "present" : "missing"}` };

@@ -51,8 +51,9 @@ export class StartupError extends Error {}
 /** Removes configured VIPs left on this host (by a crash): at start-up this node owns none. */
 async function removeStaleVips(vips: Record<string, [string, string][]>, log: Logger): Promise<void> {
   for (const [address, iface] of Object.values(vips).flat()) {
-    const r = await removeAddress(address, iface).catch((err: Error) => ({ ok: false, detail: err.message }));
-    if (!r.ok || !r.detail.endsWith("not present")) log.warn({ vip: address }, `start-up: ${r.detail}`);
+    const r = await removeAddress(address, iface);
+    if (!r.ok) log.error({ vip: address }, `start-up: a VIP left by an earlier run may still be here: ${r.detail}`);
+    else if (!r.detail.endsWith("not present")) log.warn({ vip: address }, `start-up: ${r.detail}`);
   }
 }
 

@@ -123,7 +123,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   for (const g of config.groups) void notifier.notify(g.name, "backup");
   const runner = new GroupRunner(agents, onGroupEvent, nlog, (group, op, ok) =>
     metrics?.resourceOps.inc({ group, op, outcome: ok ? "ok" : "failed" }),
-  );
+  config.cluster.last_resort);
   const pending = new Map<number, (s: WorkerStatus) => void>();
   const recent: EventEntry[] = [];
   const remember = (at: number, text: string) => {

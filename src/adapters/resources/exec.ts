@@ -1,6 +1,6 @@
 // `exec` resources: an LSB-style script called as `PATH start|stop|status [ARGS...]` (the action first, as init scripts take it).
 import { describeResult, operationOutcome, runCommand } from "../run-command.js";
-import { killTagged } from "./kill-tagged.js";
+import { killAndCheck } from "./kill-and-check.js";
 import type { MonitorResult, OpLimits, OpResult, ResourceAgent } from "./resource-agent.js";
 
 /** Drives an LSB-style script. */
@@ -12,8 +12,9 @@ export class ExecAgent implements ResourceAgent {
     this.description = `exec ${[path, ...args].join(" ")}`;
   }
 
+  /** A stop past its limit is SIGKILLed at once: its time is part of the group's stop budget. */
   private async op(action: "start" | "stop"): Promise<OpResult> {
-    return operationOutcome(`${this.description} ${action}`, await runCommand(this.path, [action, ...this.args], { timeoutMs: this.limits[action], tag: this.tag }));
+    return operationOutcome(`${this.description} ${action}`, await runCommand(this.path, [action, ...this.args], { timeoutMs: this.limits[action], tag: this.tag, graceMs: action === "stop" ? 0 : undefined }));
   }
 
   start(): Promise<OpResult> {
@@ -24,16 +25,19 @@ export class ExecAgent implements ResourceAgent {
     return this.op("stop");
   }
 
+  monitor(): Promise<MonitorResult> {
+    return this.status(this.limits.monitor);
+  }
+
   /** LSB status: 0 running, 3 stopped, anything else failed. */
-  async monitor(): Promise<MonitorResult> {
-    const r = await runCommand(this.path, ["status", ...this.args], { timeoutMs: this.limits.monitor, tag: this.tag });
+  private async status(timeoutMs: number): Promise<MonitorResult> {
+    const r = await runCommand(this.path, ["status", ...this.args], { timeoutMs, tag: this.tag });
     const state = r.code === 0 ? "running" : r.code === 3 ? "stopped" : "failed";
     return { state, detail: `${this.description} status: ${describeResult(r)}`, output: r.output.trim() };
   }
 
-  /** SIGKILL of every process the script started. */
-  async kill(): Promise<OpResult> {
-    const k = await killTagged(this.tag);
-    return { ok: k.ok, detail: `${this.description} kill: ${k.detail}` };
+  /** SIGKILL of every process the script started; ok when then its status says stopped. */
+  kill(): Promise<OpResult> {
+    return killAndCheck(this.tag, (ms) => this.status(ms));
   }
 }

@@ -7,7 +7,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describeResult, operationOutcome, runCommand } from "../run-command.js";
-import { killTagged } from "./kill-tagged.js";
+import { killAndCheck } from "./kill-and-check.js";
 import type { MonitorResult, OpLimits, OpResult, ResourceAgent } from "./resource-agent.js";
 
 /** Where OCF agents live unless OCF_ROOT says otherwise. */
@@ -44,12 +44,12 @@ export class OcfAgent implements ResourceAgent {
     };
   }
 
-  /** Runs one action; OCF_RESKEY_CRM_meta_timeout is that action's own limit. */
-  private async run(action: "start" | "stop" | "monitor") {
+  /** Runs one action; OCF_RESKEY_CRM_meta_timeout is that action's own limit. A stop past it is
+   * SIGKILLed at once (its time is part of the group's stop budget). */
+  private async run(action: "start" | "stop" | "monitor", timeoutMs = this.limits[action]) {
     // A failure to make it is left to the agent to report, in its own words.
     await mkdir(this.rscTmp, { recursive: true, mode: 0o1755 }).catch(() => undefined);
-    const timeoutMs = this.limits[action];
-    return runCommand(this.path, [action], { timeoutMs, tag: this.tag, env: { ...this.env, OCF_RESKEY_CRM_meta_timeout: String(timeoutMs) } });
+    return runCommand(this.path, [action], { timeoutMs, tag: this.tag, graceMs: action === "stop" ? 0 : undefined, env: { ...this.env, OCF_RESKEY_CRM_meta_timeout: String(timeoutMs) } });
   }
 
   async start(): Promise<OpResult> {
@@ -60,16 +60,19 @@ export class OcfAgent implements ResourceAgent {
     return operationOutcome(`${this.description} stop`, await this.run("stop"));
   }
 
-  async monitor(): Promise<MonitorResult> {
-    const r = await this.run("monitor");
+  monitor(): Promise<MonitorResult> {
+    return this.status(this.limits.monitor);
+  }
+
+  private async status(timeoutMs: number): Promise<MonitorResult> {
+    const r = await this.run("monitor", timeoutMs);
     const state = r.code === OCF.SUCCESS || r.code === OCF.RUNNING_PROMOTED ? "running" : r.code === OCF.NOT_RUNNING ? "stopped" : "failed";
     return { state, detail: `${this.description} monitor: ${describeResult(r)}`, output: r.output.trim() };
   }
 
-  /** SIGKILL of every process the agent started. */
-  async kill(): Promise<OpResult> {
-    const k = await killTagged(this.tag);
-    return { ok: k.ok, detail: `${this.description} kill: ${k.detail}` };
+  /** SIGKILL of every process the agent started; ok when then its monitor says not running. */
+  kill(): Promise<OpResult> {
+    return killAndCheck(this.tag, (ms) => this.status(ms));
   }
 }
 

@@ -22,7 +22,8 @@ export interface ResourceAgent {
   stop(): Promise<OpResult>;
   monitor(): Promise<MonitorResult>;
   /** After a stop failed or timed out: ends what is left of the resource by force (SIGKILL of its
-   * processes, removal of its address); ok only when it made sure nothing of it is left. */
+   * processes, removal of its address); ok only when it made sure nothing of it is left. Its detail
+   * says what was done, without the resource's name (e.g. "SIGKILL of 2 processes, none left"). */
   kill(): Promise<OpResult>;
 }
 

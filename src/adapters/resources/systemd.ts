@@ -14,7 +14,7 @@ export class SystemdAgent implements ResourceAgent {
   }
 
   private async op(action: "start" | "stop"): Promise<OpResult> {
-    return operationOutcome(`${this.description} ${action}`, await runCommand("systemctl", [action, this.unit], { timeoutMs: this.limits[action], tag: this.tag }));
+    return operationOutcome(`${this.description} ${action}`, await runCommand("systemctl", [action, this.unit], { timeoutMs: this.limits[action], tag: this.tag, graceMs: action === "stop" ? 0 : undefined }));
   }
 
   start(): Promise<OpResult> {
@@ -32,11 +32,13 @@ export class SystemdAgent implements ResourceAgent {
     return { state, detail: `${this.description} is-active: ${said || describeResult(r)}`, output: said };
   }
 
-  /** `systemctl kill --signal=SIGKILL UNIT`, and SIGKILL of anything tagged; ok only when both are. */
+  /** `systemctl kill --signal=SIGKILL UNIT` (every process of the unit's cgroup), and SIGKILL of anything
+   * tagged, both within KILL_BOUND_MS; ok only when both are. */
   async kill(): Promise<OpResult> {
-    const r = await runCommand("systemctl", ["kill", "--signal=SIGKILL", this.unit], { timeoutMs: KILL_BOUND_MS });
-    const k = await killTagged(this.tag);
+    const deadline = performance.now() + KILL_BOUND_MS;
+    const r = await runCommand("systemctl", ["kill", "--signal=SIGKILL", this.unit], { timeoutMs: KILL_BOUND_MS / 2, graceMs: 0 });
+    const k = await killTagged(this.tag, Math.max(0, deadline - performance.now()));
     const ok = r.code === 0 && k.ok;
-    return { ok, detail: `${this.description} kill: systemctl kill --signal=SIGKILL ${describeResult(r)}; ${k.detail}`, output: r.output.trim() || undefined };
+    return { ok, detail: `systemctl kill --signal=SIGKILL ${this.unit} ${describeResult(r)}; ${k.detail}`, output: r.output.trim() || undefined };
   }
 }

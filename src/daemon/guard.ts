@@ -19,6 +19,9 @@ export const LEGACY_GROUP = "(vips)";
 
 type Vip = [address: string, iface: string];
 
+/** A failure's detail without its timings, so that a retry failing the same way is not logged again. */
+const sameFailure = (detail: string) => detail.replace(/\d+ms/g, "Nms");
+
 /** A group whose resources may be active here. */
 interface Covered {
   /** When its cover runs out (performance.now() ms). */
@@ -139,8 +142,8 @@ export class Guard {
           left.delete(key);
           this.failures.delete(key);
           this.log(`guard: ${group}: the lease ran out without renewal from the daemon; ${r.detail}`);
-        } else if (this.failures.get(key) !== r.detail) {
-          this.failures.set(key, r.detail);
+        } else if (this.failures.get(key) !== sameFailure(r.detail)) {
+          this.failures.set(key, sameFailure(r.detail));
           this.log(`guard: ${group}: could not remove a VIP, retrying every ${VIP_RETRY_MS}ms: ${r.detail}`);
         }
       }

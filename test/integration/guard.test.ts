@@ -17,7 +17,7 @@ const owner = `test-guard/${process.pid}`;
 const clients: GuardClient[] = [];
 after(async () => {
   await Promise.all(clients.map((c) => c.close()));
-  for (const g of ["g", "k"]) await killTagged(`${owner}/${g}-0`);
+  for (const g of ["g", "k", "s"]) await killTagged(`${owner}/${g}-0`);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -99,5 +99,18 @@ describe("guard takeover", () => {
     assert.deepEqual([line.group, line.ok], ["k", true]);
     assert.equal(existsSync(marker), false);
     assert.ok(line.at - closedAt < 1500);
+  });
+
+  it("takes a group over from a daemon that is alive but silent, once the cover ran out", async () => {
+    const { resources, marker } = await runningGroup("s");
+    const { c, stopped, lines } = client();
+    c.configure({ owner, silenceMs: 100, lastResort: null, groups: { s: resources } });
+    const coveredAt = performance.now();
+    c.cover({ s: 250 });
+    const line = await stopped;
+    assert.deepEqual([line.group, line.ok], ["s", true]);
+    assert.equal(existsSync(marker), false);
+    assert.ok(line.at - coveredAt >= 240, `stopped ${Math.round(line.at - coveredAt)}ms after the last cover`);
+    assert.ok(lines.some((l) => /s: the daemon is silent for \d+ms and the lease ran out; stopping the group/.test(l)), lines.join("\n"));
   });
 });

@@ -1,10 +1,10 @@
 // The daemon's side of the guard process: spawns it, writes its lines, reads the groups it stopped, and
 // when it dies (crashed, killed, out of memory) logs an error and respawns it with its config and the
-// last cover, less the time that passed since: a guard is never told a group is covered for longer than
-// the lease said. close() ends its stdin, so that it takes over what is still covered and exits.
+// last cover, stamped with its original send time: a guard is never told a group is covered for longer
+// than the lease said. close() ends its stdin, so that it takes over what is still covered and exits.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
-import type { GuardConfig, StoppedLine, ToGuard } from "./guard-protocol.js";
+import { monotonicMs, type GuardConfig, type ReadyLine, type StoppedLine, type ToGuard } from "./guard-protocol.js";
 
 /** How long a guard must have lived for its death to be respawned at once; a quicker death waits this long. */
 const RESPAWN_BACKOFF_MS = 100;
@@ -21,7 +21,9 @@ export class GuardClient {
   private child: ChildProcess | undefined;
   private spawnedAt = 0;
   private config: GuardConfig | undefined;
-  private lastCover: { groups: Record<string, number>; at: number } | undefined;
+  private lastCover: ToGuard | undefined;
+  private readyNow: Promise<void> = Promise.resolve();
+  private onReady: (() => void) | undefined;
   private stoppedListeners: ((line: StoppedLine) => void)[] = [];
   private closing = false;
   private exited: Promise<void> = Promise.resolve();
@@ -42,10 +44,15 @@ export class GuardClient {
     this.send({ t: "config", ...config });
   }
 
-  /** Sends how long each group that may be active here is still covered, ms (every heartbeat). */
+  /** Sends how long each group that may be active here is still covered, ms from now (every heartbeat). */
   cover(groups: Record<string, number>): void {
-    this.lastCover = { groups, at: performance.now() };
-    this.send({ t: "cover", groups });
+    this.lastCover = { t: "cover", groups, at: monotonicMs() };
+    this.send(this.lastCover);
+  }
+
+  /** Resolves once the current guard process reads its stdin (lines sent before are not lost, only read later). */
+  ready(): Promise<void> {
+    return this.readyNow;
   }
 
   /** Calls `cb` for every group the guard stopped by itself. */
@@ -77,8 +84,9 @@ export class GuardClient {
     }
     this.child = child;
     this.spawnedAt = performance.now();
+    this.readyNow = new Promise((resolve) => (this.onReady = resolve));
     child.stdin?.on("error", () => undefined);
-    createInterface({ input: child.stdout! }).on("line", (line) => this.stopped(line));
+    createInterface({ input: child.stdout! }).on("line", (line) => this.output(line));
     createInterface({ input: child.stderr! }).on("line", (line) => this.relay(line));
     this.exited = new Promise((resolve) => {
       child.once("error", (err) => this.log(`guard: the guard process (pid ${child.pid ?? "none"}) failed: ${err.message}`));
@@ -97,21 +105,21 @@ export class GuardClient {
     if (this.closing) return;
     this.start();
     if (this.config) this.send({ t: "config", ...this.config });
-    if (this.lastCover) {
-      const passed = performance.now() - this.lastCover.at;
-      const groups = Object.fromEntries(Object.entries(this.lastCover.groups).map(([g, ms]) => [g, Math.max(0, Math.floor(ms - passed))]));
-      this.send({ t: "cover", groups });
-    }
+    if (this.lastCover) this.send(this.lastCover);
     this.log(`guard: a new guard process (pid ${this.child?.pid ?? "none"}) has the config and the last cover`);
   }
 
-  private stopped(line: string): void {
+  /** A line on the guard's stdout: ready, or a group it stopped. */
+  private output(line: string): void {
+    let m: StoppedLine | ReadyLine | undefined;
     try {
-      const m = JSON.parse(line) as StoppedLine;
-      if (m.t === "stopped" && typeof m.group === "string") for (const cb of this.stoppedListeners) cb(m);
+      m = JSON.parse(line) as StoppedLine | ReadyLine;
     } catch {
-      this.log(`guard: unexpected output from the guard: ${line.slice(0, 200)}`);
+      m = undefined;
     }
+    if (m?.t === "ready") this.onReady?.();
+    else if (m?.t === "stopped" && typeof m.group === "string") for (const cb of this.stoppedListeners) cb(m);
+    else this.log(`guard: unexpected output from the guard: ${line.slice(0, 200)}`);
   }
 
   private relay(line: string): void {

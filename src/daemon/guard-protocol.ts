@@ -17,14 +17,27 @@ export interface GuardConfig {
 }
 
 /** Daemon → guard. `cover`: every group whose resources may be active here, with how many ms its lease
- * still covers it; a group left out has stopped cleanly. */
-export type ToGuard = ({ t: "config" } & GuardConfig) | { t: "cover"; groups: Record<string, number> };
+ * still covers it, counted from `at` (CLOCK_MONOTONIC ms when it was sent, see monotonicMs; without it,
+ * from when the guard reads the line); a group left out has stopped cleanly. Counting from the send
+ * time keeps a guard that reads late (just spawned, descheduled) from covering a group for too long. */
+export type ToGuard = ({ t: "config" } & GuardConfig) | { t: "cover"; groups: Record<string, number>; at?: number };
 
 /** Guard → daemon: the guard stopped a group by itself; ok when every resource is gone. */
 export interface StoppedLine {
   t: "stopped";
   group: string;
   ok: boolean;
+}
+
+/** Guard → daemon: the guard reads its stdin from now on. */
+export interface ReadyLine {
+  t: "ready";
+}
+
+/** The system's monotonic clock in ms (CLOCK_MONOTONIC: the same in every process of the host, unlike
+ * performance.now()). */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
 }
 
 /** The line format of the guard before groups: the VIPs of the groups running here and how long the
@@ -48,7 +61,8 @@ export function parseToGuard(line: string): ToGuard | LegacyLine | string {
   if (m.t === "cover") {
     const groups = m.groups;
     if (!isRecord(groups) || !Object.values(groups).every((v) => typeof v === "number" && Number.isFinite(v))) return "cover: groups must map names to ms";
-    return { t: "cover", groups: groups as Record<string, number> };
+    if (m.at !== undefined && (typeof m.at !== "number" || !Number.isFinite(m.at))) return "cover: at must be a number";
+    return { t: "cover", groups: groups as Record<string, number>, at: m.at };
   }
   if (m.t === "config") {
     const lr = m.lastResort;

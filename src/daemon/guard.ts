@@ -8,7 +8,7 @@ import { createAgent, virtualAddressOf } from "../adapters/resources/agent.js";
 import type { ResourceAgent } from "../adapters/resources/resource-agent.js";
 import { removeAddress } from "../adapters/resources/vip.js";
 import type { ResourceConfig } from "../core/config/schema.js";
-import type { GuardConfig, StoppedLine } from "./guard-protocol.js";
+import { monotonicMs, type GuardConfig, type StoppedLine } from "./guard-protocol.js";
 import { stopWithEscalation } from "./stop-escalation.js";
 
 /** How often a failed VIP removal is retried, ms. */
@@ -24,12 +24,14 @@ const sameFailure = (detail: string) => detail.replace(/\d+ms/g, "Nms");
 
 /** A group whose resources may be active here. */
 interface Covered {
-  /** When its cover runs out (performance.now() ms). */
+  /** When its cover runs out (monotonic ms). */
   deadline: number;
   /** The removal of its VIPs under way (until gone or covered again); true when all are gone. */
   removal: Promise<boolean> | undefined;
   /** The guard is stopping it. */
   stopping: boolean;
+  /** Its VIPs were confirmed gone since its cover last ran out (not checked again every heartbeat). */
+  vipsGone: boolean;
 }
 
 /** The guard's state and decisions; the process around it feeds it lines and the clock. */
@@ -46,7 +48,7 @@ export class Guard {
   constructor(
     private out: (line: StoppedLine) => void,
     private log: (msg: string) => void,
-    private now: () => number = () => performance.now(),
+    private now: () => number = monotonicMs,
   ) {
     this.lastHeard = now();
   }
@@ -58,17 +60,23 @@ export class Guard {
     this.evaluate();
   }
 
-  /** Takes a cover line: `groups` maps each group that may be active here to its remaining cover, ms. */
-  cover(groups: Record<string, number>, legacy = false): void {
+  /** Takes a cover line: `groups` maps each group that may be active here to its remaining cover, ms,
+   * counted from `at` (monotonic ms when sent; default now). */
+  cover(groups: Record<string, number>, at?: number, legacy = false): void {
     this.heard();
     const now = this.now();
+    const from = Math.min(at ?? now, now);
     for (const g of this.covered.keys()) {
       if (!(g in groups) && (g === LEGACY_GROUP) === legacy && !this.covered.get(g)?.stopping) this.covered.delete(g);
     }
     for (const [g, ms] of Object.entries(groups)) {
       const c = this.covered.get(g);
-      if (c) c.deadline = now + Math.max(0, ms);
-      else this.covered.set(g, { deadline: now + Math.max(0, ms), removal: undefined, stopping: false });
+      const deadline = from + Math.max(0, ms);
+      if (!c) this.covered.set(g, { deadline, removal: undefined, stopping: false, vipsGone: false });
+      else {
+        c.deadline = deadline;
+        if (deadline > now) c.vipsGone = false;
+      }
     }
     this.evaluate();
   }
@@ -76,7 +84,7 @@ export class Guard {
   /** Takes a line of the old format: these VIPs are covered for `holdMs`. */
   legacy(holdMs: number, vips: Vip[]): void {
     this.legacyVips = vips;
-    this.cover(vips.length > 0 ? { [LEGACY_GROUP]: holdMs } : {}, true);
+    this.cover(vips.length > 0 ? { [LEGACY_GROUP]: holdMs } : {}, undefined, true);
   }
 
   /** Any line proves the daemon is alive. */
@@ -106,7 +114,7 @@ export class Guard {
         wake = Math.min(wake, c.deadline);
         continue;
       }
-      if (!c.removal && !c.stopping) void this.removeVips(g, c);
+      if (!c.vipsGone && !c.removal && !c.stopping) void this.removeVips(g, c);
       if (c.stopping) continue;
       if (this.silent(now)) void this.takeOver(g, c);
       else wake = Math.min(wake, this.lastHeard + (this.config?.silenceMs ?? Infinity));
@@ -128,7 +136,11 @@ export class Guard {
   /** Removes the group's VIPs, retrying each every VIP_RETRY_MS until gone or the group is covered again;
    * true when all are gone. Joins a removal already under way. */
   private removeVips(group: string, c: Covered): Promise<boolean> {
-    c.removal ??= this.removeAll(group, c).finally(() => (c.removal = undefined));
+    c.removal ??= this.removeAll(group, c).then((gone) => {
+      c.removal = undefined;
+      c.vipsGone = gone;
+      return gone;
+    });
     return c.removal;
   }
 

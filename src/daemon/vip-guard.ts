@@ -17,8 +17,9 @@ lines.on("line", (line) => {
   if (typeof m === "string") return log(`guard: ignoring a line from the daemon (${m}): ${line.slice(0, 200)}`);
   if (!("t" in m)) return guard.legacy(m.holdMs, m.vips);
   if (m.t === "config") return guard.configure(m);
-  guard.cover(m.groups);
+  guard.cover(m.groups, m.at);
 });
+process.stdout.write(`${JSON.stringify({ t: "ready" })}\n`);
 lines.on("close", () => {
   void guard.close().then(() => process.exit(0));
 });

@@ -1,7 +1,8 @@
 // Starts and stops resource groups as the cluster core asks: resources start in order and stop in
-// reverse; a start that fails stops what was already started. Operations on one group never overlap. A
-// stop that fails or times out escalates (see stop-escalation.ts): the resource counts as stopped once
-// a kill made sure it is gone or the last resort ran.
+// reverse; a start that fails is stopped too (it may have left a daemon behind), with what was
+// already started. Operations on one group never overlap. A stop that fails or times out escalates
+// (see stop-escalation.ts): the resource counts as stopped once a kill made sure it is gone or the
+// last resort ran.
 // While a group runs, each resource with a `monitor` is checked on its interval; a resource found
 // stopped or failed is reported to the core, which restarts the group or moves it away. A reload
 // replaces a group's resources in the same queue: only the changed tail of a running group restarts.
@@ -159,8 +160,8 @@ export class GroupRunner {
       this.onOp(group, "start", r.ok);
       if (r.detail) this.log.info({ group, op: "start", ok: r.ok, output: r.output || undefined }, r.detail);
       if (!r.ok) {
-        this.log.error({ group }, `${group}: start failed at ${agent.description}; stopping what was started`);
-        if (await this.stopAgents(group, agents.slice(0, i).reverse())) {
+        this.log.error({ group }, `${group}: start failed at ${agent.description}; stopping it and what was started before it`);
+        if (await this.stopAgents(group, agents.slice(0, i + 1).reverse())) {
           this.up.delete(group);
           this.report({ kind: "stopped", group });
           this.report({ kind: "failed", group });

@@ -167,7 +167,7 @@ describe("group runner", () => {
     assert.deepEqual(calls(), ["first start", "second start", "second stop", "first stop"]);
     writeFileSync(join(dir, "calls.log"), "");
     await runner.run({ kind: "start", group: "bad" });
-    assert.deepEqual(calls(), ["first start", "broken start", "first stop"]);
+    assert.deepEqual(calls(), ["first start", "broken start", "broken stop", "first stop"], "the failed start is stopped too: it may have left something behind");
     assert.deepEqual(events.slice(-2), [{ kind: "stopped", group: "bad" }, { kind: "failed", group: "bad" }]);
   });
 

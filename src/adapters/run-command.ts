@@ -1,5 +1,5 @@
 // Runs an external program without a shell, with a timeout after which it is killed, capturing output.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 
 /** How a command ended. */
 export interface CommandResult {
@@ -13,22 +13,67 @@ export interface CommandResult {
   ms: number;
 }
 
+/** How to run one command. */
+export interface CommandOptions {
+  /** Killed (SIGTERM to its process group, SIGKILL a second later) after this long, ms. */
+  timeoutMs: number;
+  /** Added to vigil's own environment. */
+  env?: Record<string, string>;
+  /** Aborting it kills the command like a timeout. */
+  signal?: AbortSignal;
+  /** The resource this command belongs to: set as VIGIL_RESOURCE=<tag> in its environment, which every
+   * process it starts inherits, so that killTagged can find them all. */
+  tag?: string;
+  /** After a timeout or abort: how long SIGTERM may take before SIGKILL, ms (default 1000; 0: SIGKILL at
+   * once, for a stop whose time is part of a budget). */
+  graceMs?: number;
+}
+
 /** Most output kept per run, bytes; the rest is cut (and said so). */
 const MAX_OUTPUT = 16 * 1024;
+
+/** Default time between SIGTERM and SIGKILL, ms. */
+const GRACE_MS = 1000;
+
+/** How long after its SIGKILL a program may take to exit before the run ends without it (a process in
+ * uninterruptible sleep): its result is then "timed out", and whatever it still holds is for the
+ * caller's escalation. */
+const EXIT_AFTER_KILL_MS = 100;
 
 /** How long, once the program exited, its output may still take to drain from the pipes (ms). */
 const DRAIN_MS = 20;
 
-/** Runs `path args` with `env` added to the environment; never rejects. Ends when the program exits,
- * not when its pipes close: a background child it leaves running (IPaddr2's send_arp, a daemon an LSB
- * script starts) may hold them open for long, and is neither waited for nor killed. Aborting `signal`
- * kills it like a timeout. */
-export function runCommand(path: string, args: readonly string[], options: { timeoutMs: number; env?: Record<string, string>; signal?: AbortSignal }): Promise<CommandResult> {
+/** Runs `path args` with `env` added to the environment. Never rejects, not even when spawn throws (a
+ * NUL byte in an argument, an argument too long for exec, ENOMEM, EAGAIN): that is a result with
+ * spawnError. Ends when the program exits, not when its pipes close: a background child it leaves
+ * running (IPaddr2's send_arp, a daemon an LSB script starts) may hold them open for long, and is
+ * neither waited for nor killed. Aborting `signal` kills it like a timeout. After a timeout it ends at
+ * the latest graceMs + 100ms later, exited or not. */
+export function runCommand(path: string, args: readonly string[], options: CommandOptions): Promise<CommandResult> {
   const started = performance.now();
-  return new Promise((resolve) => {
+  const failed = (err: unknown): CommandResult => {
+    const e = err as NodeJS.ErrnoException;
+    return { code: null, signal: null, timedOut: false, spawnError: `${e.code ?? "error"}: ${e.message}`, output: "", ms: performance.now() - started };
+  };
+  return new Promise((settle) => {
+    let settled = false;
+    const resolve = (r: CommandResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clearTimeout(giveUp);
+      options.signal?.removeEventListener("abort", onAbort);
+      settle(r);
+    };
+    let giveUp: NodeJS.Timeout | undefined;
     let output = "";
     let timedOut = false;
-    const child = spawn(path, args, { shell: false, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env }, detached: true });
+    let child: ChildProcess;
+    try {
+      child = spawn(path, args, { shell: false, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env, ...(options.tag === undefined ? {} : { VIGIL_RESOURCE: options.tag }) }, detached: true });
+    } catch (err) {
+      return settle(failed(err));
+    }
     const take = (chunk: Buffer) => {
       if (output.length < MAX_OUTPUT) output += chunk.toString("utf8").slice(0, MAX_OUTPUT - output.length);
     };
@@ -41,9 +86,15 @@ export function runCommand(path: string, args: readonly string[], options: { tim
         child.kill(signal);
       }
     };
+    const grace = options.graceMs ?? GRACE_MS;
     const kill = () => {
-      killGroup("SIGTERM");
-      setTimeout(() => killGroup("SIGKILL"), 1000).unref();
+      if (grace > 0) killGroup("SIGTERM");
+      setTimeout(() => killGroup("SIGKILL"), grace).unref();
+      giveUp = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        resolve({ code: null, signal: null, timedOut, output, ms: performance.now() - started });
+      }, grace + EXIT_AFTER_KILL_MS);
     };
     const timer = setTimeout(() => {
       timedOut = true;
@@ -56,13 +107,11 @@ export function runCommand(path: string, args: readonly string[], options: { tim
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener("abort", onAbort, { once: true });
     child.on("error", (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onAbort);
-      resolve({ code: null, signal: null, timedOut: false, spawnError: `${err.code ?? "error"}: ${err.message}`, output, ms: performance.now() - started });
+      resolve({ ...failed(err), output });
     });
     child.once("exit", (code, signal) => {
       clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onAbort);
+      clearTimeout(giveUp);
       const ms = performance.now() - started;
       const done = () => {
         clearTimeout(drain);

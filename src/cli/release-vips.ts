@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { loadConfigText } from "../adapters/config-file.js";
+import type { OpResult } from "../adapters/resources/resource-agent.js";
 import { hasAddress, removeAddress } from "../adapters/resources/vip.js";
 import { describeResult, runCommand } from "../adapters/run-command.js";
 import { configuredVips } from "../core/config/vips.js";
@@ -48,8 +49,10 @@ export async function releaseVipsCommand(file: string, opts: { force: boolean })
   let removed = 0;
   let failed = 0;
   for (const v of vips) {
-    if (!(await hasAddress(v.address, v.iface))) continue;
-    const r = await removeAddress(v.address, v.iface);
+    const check = await hasAddress(v.address, v.iface);
+    if (check.state === "absent") continue;
+    const r: OpResult =
+      check.state === "unknown" ? { ok: false, detail: `${v.address} on ${v.iface} (group ${v.group}): could not check whether it is present (${check.why})` } : await removeAddress(v.address, v.iface);
     if (r.ok) {
       removed++;
       process.stdout.write(`removed ${v.address} from ${v.iface} (group ${v.group})\n`);

@@ -51,8 +51,9 @@ export class StartupError extends Error {}
 /** Removes configured VIPs left on this host (by a crash): at start-up this node owns none. */
 async function removeStaleVips(vips: Record<string, [string, string][]>, log: Logger): Promise<void> {
   for (const [address, iface] of Object.values(vips).flat()) {
-    const r = await removeAddress(address, iface).catch((err: Error) => ({ ok: false, detail: err.message }));
-    if (!r.ok || !r.detail.endsWith("not present")) log.warn({ vip: address }, `start-up: ${r.detail}`);
+    const r = await removeAddress(address, iface);
+    if (!r.ok) log.error({ vip: address }, `start-up: a VIP left by an earlier run may still be here: ${r.detail}`);
+    else if (!r.detail.endsWith("not present")) log.warn({ vip: address }, `start-up: ${r.detail}`);
   }
 }
 
@@ -95,7 +96,8 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
       },
     });
   const vservers = new VirtualServers(config, nlog, makeHealth);
-  const agents = agentsFor(config, (g) => vservers.listenerOf(g));
+  const owner = `${config.cluster.name}/${name}`;
+  const agents = agentsFor(config, (g) => vservers.listenerOf(g), owner);
 
   const init: WorkerInit = {
     spec: clusterSpecFrom(config),
@@ -121,7 +123,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   for (const g of config.groups) void notifier.notify(g.name, "backup");
   const runner = new GroupRunner(agents, onGroupEvent, nlog, (group, op, ok) =>
     metrics?.resourceOps.inc({ group, op, outcome: ok ? "ok" : "failed" }),
-  );
+  config.cluster.last_resort);
   const pending = new Map<number, (s: WorkerStatus) => void>();
   const recent: EventEntry[] = [];
   const remember = (at: number, text: string) => {
@@ -242,7 +244,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   nlog.info({ api: opts.api ?? config.api.listen }, `vigil ${name} running in cluster ${config.cluster.name}`);
 
   const reloader = new Reloader(opts.configFile, config, init.keyHex, [
-    groupsPart({ runner, notifier, status, post: toWorker, listener: (g) => vservers.listenerOf(g) }),
+    groupsPart({ runner, notifier, status, post: toWorker, listener: (g) => vservers.listenerOf(g), owner }),
     tokenPart(() => token, (t) => (token = t)),
     { name: "virtual servers", apply: (_current, next, plan) => (plan.virtualServers ? vservers.apply(next) : []) },
   ], nlog);

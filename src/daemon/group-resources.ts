@@ -1,23 +1,25 @@
 // The resources of configured groups as the daemon drives them: agents with their monitor intervals,
 // and the virtual IPs the VIP guard must cover.
-import { createAgent, virtualAddressOf, type ResourceAgent } from "../adapters/resources/agent.js";
+import { createAgent, virtualAddressOf } from "../adapters/resources/agent.js";
+import type { ResourceAgent } from "../adapters/resources/resource-agent.js";
 import type { Config } from "../core/config/schema.js";
 import type { ManagedResource } from "./group-runner.js";
 
 type GroupConfig = Config["groups"][number];
 
 /** The agents of one group's resources, in order, with their monitor intervals; `listener` (the
- * group's virtual servers) comes last, so they listen only once the VIP is up and stop before it goes. */
-export function resourcesOf(g: GroupConfig, listener: (group: string) => ResourceAgent): ManagedResource[] {
+ * group's virtual servers) comes last, so they listen only once the VIP is up and stop before it goes.
+ * `owner` ("CLUSTER/NODE") goes into the tag of every process the agents start. */
+export function resourcesOf(g: GroupConfig, listener: (group: string) => ResourceAgent, owner: string): ManagedResource[] {
   return [
-    ...g.resources.map((r, ri) => ({ agent: createAgent(r, `${g.name}-${ri}`), monitorEveryMs: ("monitor" in r && r.monitor?.interval) || 0 })),
+    ...g.resources.map((r, ri) => ({ agent: createAgent(r, `${g.name}-${ri}`, owner), monitorEveryMs: ("monitor" in r && r.monitor?.interval) || 0 })),
     { agent: listener(g.name), monitorEveryMs: 0 },
   ];
 }
 
 /** The agents of every group. */
-export function agentsFor(config: Config, listener: (group: string) => ResourceAgent): Map<string, ManagedResource[]> {
-  return new Map(config.groups.map((g) => [g.name, resourcesOf(g, listener)]));
+export function agentsFor(config: Config, listener: (group: string) => ResourceAgent, owner: string): Map<string, ManagedResource[]> {
+  return new Map(config.groups.map((g) => [g.name, resourcesOf(g, listener, owner)]));
 }
 
 /** Per group, its virtual IPs as [address, interface] (vip resources and ocf IPaddr2). */

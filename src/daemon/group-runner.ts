@@ -1,11 +1,15 @@
 // Starts and stops resource groups as the cluster core asks: resources start in order and stop in
-// reverse; a start that fails stops what was already started. Operations on one group never overlap.
+// reverse; a start that fails is stopped too (it may have left a daemon behind), with what was
+// already started. Operations on one group never overlap. A stop that fails or times out escalates
+// (see stop-escalation.ts): the resource counts as stopped once a kill made sure it is gone or the
+// last resort ran.
 // While a group runs, each resource with a `monitor` is checked on its interval; a resource found
 // stopped or failed is reported to the core, which restarts the group or moves it away. A reload
 // replaces a group's resources in the same queue: only the changed tail of a running group restarts.
 import type { Logger } from "../adapters/logger.js";
-import type { ResourceAgent } from "../adapters/resources/agent.js";
+import type { ResourceAgent } from "../adapters/resources/resource-agent.js";
 import type { ClusterEvent } from "../core/cluster/node.js";
+import { stopWithEscalation, type LastResort } from "./stop-escalation.js";
 
 /** A group action of the core. */
 export type GroupAction = { kind: "start" | "stop"; group: string };
@@ -38,6 +42,8 @@ export class GroupRunner {
     private log: Logger,
     /** Told of every operation's outcome (metrics). */
     private onOp: (group: string, op: "start" | "stop" | "monitor", ok: boolean) => void = () => undefined,
+    /** `cluster.last_resort`: run when a failed stop could not be ended by a kill either. */
+    private lastResort?: LastResort,
   ) {}
 
   private get agents(): Map<string, ResourceAgent[]> {
@@ -154,8 +160,8 @@ export class GroupRunner {
       this.onOp(group, "start", r.ok);
       if (r.detail) this.log.info({ group, op: "start", ok: r.ok, output: r.output || undefined }, r.detail);
       if (!r.ok) {
-        this.log.error({ group }, `${group}: start failed at ${agent.description}; stopping what was started`);
-        if (await this.stopAgents(group, agents.slice(0, i).reverse())) {
+        this.log.error({ group }, `${group}: start failed at ${agent.description}; stopping it and what was started before it`);
+        if (await this.stopAgents(group, agents.slice(0, i + 1).reverse())) {
           this.up.delete(group);
           this.report({ kind: "stopped", group });
           this.report({ kind: "failed", group });
@@ -183,16 +189,13 @@ export class GroupRunner {
     }
   }
 
-  /** Stops every agent (all are tried even after a failure); true when all stopped. */
-  private async stopAgents(group: string, agents: ResourceAgent[]): Promise<boolean> {
-    let all = true;
-    for (const agent of agents) {
-      const r = await agent.stop();
-      this.onOp(group, "stop", r.ok);
-      all &&= r.ok;
-      if (!r.ok) this.log.error({ group, op: "stop", output: r.output || undefined }, `${r.detail} (stop failed)`);
-      else if (r.detail) this.log.info({ group, op: "stop", output: r.output || undefined }, r.detail);
-    }
-    return all;
+  /** Stops every agent (all are tried even after a failure), escalating a failed stop (kill, then the
+   * last resort); true when each is stopped or escalated away. */
+  private stopAgents(group: string, agents: ResourceAgent[]): Promise<boolean> {
+    return stopWithEscalation(group, agents, {
+      lastResort: this.lastResort,
+      log: (level, msg, output) => this.log[level]({ group, op: "stop", output }, msg),
+      onStop: (ok) => this.onOp(group, "stop", ok),
+    });
   }
 }

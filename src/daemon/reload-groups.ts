@@ -13,7 +13,7 @@
 import { groupSpecsFrom } from "../core/cluster/spec.js";
 import { describeGroupChange, resourcesChanged, sameValue, type GroupChange } from "../core/config/reload-plan.js";
 import type { Config } from "../core/config/schema.js";
-import type { ResourceAgent } from "../adapters/resources/agent.js";
+import type { ResourceAgent } from "../adapters/resources/resource-agent.js";
 import type { GroupRunner, ReconfigureOutcome } from "./group-runner.js";
 import { notifyScriptsOf, resourcesOf, vipsOf } from "./group-resources.js";
 import type { Notifier } from "./notifier.js";
@@ -28,6 +28,8 @@ export interface GroupsPartDeps {
   post(m: ToWorker): void;
   /** The agent that makes the group's virtual servers listen (its last resource). */
   listener(group: string): ResourceAgent;
+  /** "CLUSTER/NODE": tags the processes of the resources (see createAgent). */
+  owner: string;
 }
 
 /** Whether a change of an existing group touches its resources or monitors (not only placement keys). */
@@ -85,7 +87,7 @@ export function groupsPart(d: GroupsPartDeps): ReloadablePart {
           void d.runner.retire(c.name);
         } else if (g && (c.kind === "added" || touchesResources(c))) {
           const keep = c.kind === "changed" && c.keep >= g.resources.length ? g.resources.length + 1 : c.keep; // the listener stays when nothing before it changed
-          ops.push(d.runner.reconfigure(c.name, resourcesOf(g, d.listener), keep, c.monitors).then((o) => phrase + outcomeNote(o)));
+          ops.push(d.runner.reconfigure(c.name, resourcesOf(g, d.listener, d.owner), keep, c.monitors).then((o) => phrase + outcomeNote(o)));
           continue;
         }
         ops.push(Promise.resolve(phrase));

@@ -3,7 +3,7 @@
 // VIP is up and stops before the VIP goes); one without a group is served on every node. A reload
 // adds, removes and changes virtual servers without touching the others.
 import type { Logger } from "../adapters/logger.js";
-import type { MonitorResult, OpResult, ResourceAgent } from "../adapters/resources/agent.js";
+import type { MonitorResult, OpResult, ResourceAgent } from "../adapters/resources/resource-agent.js";
 import { VirtualServer, type HealthFactory } from "../balancer/virtual-server.js";
 import type { VirtualServerStatus } from "../core/balancer/status.js";
 import type { Config, VirtualServerConfig } from "../core/config/schema.js";
@@ -48,6 +48,11 @@ class GroupListener implements ResourceAgent {
     const mine = this.mine();
     await Promise.all(mine.map((vs) => vs.unserve()));
     return { ok: true, detail: mine.length ? `stopped listening for virtual servers ${mine.map((v) => v.name).join(", ")}` : "" };
+  }
+
+  /** The listeners are in this process: closing them is all a kill can do. */
+  kill(): Promise<OpResult> {
+    return this.stop();
   }
 
   monitor(): Promise<MonitorResult> {

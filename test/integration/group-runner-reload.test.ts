@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { pino } from "pino";
 import { ExecAgent } from "../../src/adapters/resources/exec.js";
+import { sameLimits } from "../../src/adapters/resources/resource-agent.js";
 import type { ClusterEvent } from "../../src/core/cluster/node.js";
 import { GroupRunner, type ManagedResource } from "../../src/daemon/group-runner.js";
 
@@ -21,7 +22,7 @@ const calls = () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\
 function res(name: string, fail: "start" | "stop" | "" = ""): ManagedResource {
   const path = join(dir, `${name}.sh`);
   writeFileSync(path, `#!/bin/sh\necho "$1 ${name}" >> ${log}\n[ "$1" = "${fail}" ] && exit 1\nexit 0\n`, { mode: 0o755 });
-  return { agent: new ExecAgent(path, [], 2000), monitorEveryMs: 0 };
+  return { agent: new ExecAgent(path, [], sameLimits(2000), "test/res"), monitorEveryMs: 0 };
 }
 
 function runner(list: ManagedResource[]): { r: GroupRunner; events: ClusterEvent[] } {

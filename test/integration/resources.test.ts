@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { pino } from "pino";
 import { ExecAgent } from "../../src/adapters/resources/exec.js";
+import { sameLimits } from "../../src/adapters/resources/resource-agent.js";
 import { virtualAddressOf } from "../../src/adapters/resources/agent.js";
 import { OcfAgent } from "../../src/adapters/resources/ocf.js";
 import { SystemdAgent } from "../../src/adapters/resources/systemd.js";
@@ -36,7 +37,7 @@ const calls = () => (existsSync(join(dir, "calls.log")) ? readFileSync(join(dir,
 
 describe("exec resources (LSB scripts)", () => {
   it("start, status and stop map to running and stopped", async () => {
-    const a = new ExecAgent(lsbScript("svc"), ["primary"], 2000);
+    const a = new ExecAgent(lsbScript("svc"), ["primary"], sameLimits(2000), "test/res");
     assert.equal((await a.monitor()).state, "stopped");
     assert.equal((await a.start()).ok, true);
     assert.equal((await a.monitor()).state, "running");
@@ -46,14 +47,14 @@ describe("exec resources (LSB scripts)", () => {
   });
 
   it("kills an operation at its timeout and counts it as failed", async () => {
-    const r = await new ExecAgent(lsbScript("slow", { sleep: 5 }), [], 300).start();
+    const r = await new ExecAgent(lsbScript("slow", { sleep: 5 }), [], sameLimits(300), "test/res").start();
     assert.equal(r.ok, false);
     assert.match(r.detail, /timed out after \d+ms and was killed/);
   });
 
   it("runs without a shell: arguments are never interpreted", async () => {
     const marker = join(dir, "pwned");
-    const r = await new ExecAgent(lsbScript("plain"), [`$(touch ${marker})`, "; touch " + marker], 2000).start();
+    const r = await new ExecAgent(lsbScript("plain"), [`$(touch ${marker})`, "; touch " + marker], sameLimits(2000), "test/res").start();
     assert.equal(r.ok, true);
     assert.equal(existsSync(marker), false);
   });
@@ -61,7 +62,7 @@ describe("exec resources (LSB scripts)", () => {
   it("ends when the script exits, neither waiting for nor killing a background child that keeps its output open", async () => {
     const path = join(dir, "daemonizing");
     writeFileSync(path, "#!/bin/sh\nsleep 30 &\necho \"started $!\"\n", { mode: 0o755 });
-    const r = await new ExecAgent(path, [], 5000).start();
+    const r = await new ExecAgent(path, [], sameLimits(5000), "test/res").start();
     const pid = Number(/started (\d+)/.exec(r.output ?? "")?.[1]);
     try {
       assert.equal(r.ok, true, r.detail);
@@ -74,14 +75,14 @@ describe("exec resources (LSB scripts)", () => {
   });
 
   it("reports a program that cannot be started", async () => {
-    const r = await new ExecAgent(join(dir, "missing"), [], 1000).start();
+    const r = await new ExecAgent(join(dir, "missing"), [], sameLimits(1000), "test/res").start();
     assert.equal(r.ok, false);
     assert.match(r.detail, /could not start: ENOENT/);
   });
 });
 
 describe("ocf environment (a stand-in agent under a temporary OCF_ROOT)", () => {
-  it("passes OCF_*, OCF_RESKEY_* and OCF_RESKEY_CRM_meta_timeout, and makes HA_RSCTMP if it is missing", async () => {
+  it("passes OCF_*, OCF_RESKEY_* and the operation's own OCF_RESKEY_CRM_meta_timeout, and makes HA_RSCTMP if it is missing", async () => {
     const root = join(dir, "ocf-root");
     mkdirSync(join(root, "resource.d", "test"), { recursive: true });
     writeFileSync(join(root, "resource.d", "test", "EnvDump"), `#!/bin/sh\n[ -d "$HA_RSCTMP" ] && echo "rsctmp exists"\nenv | grep -E '^(OCF_|HA_RSCTMP)' | sort\n`, { mode: 0o755 });
@@ -89,7 +90,7 @@ describe("ocf environment (a stand-in agent under a temporary OCF_ROOT)", () => 
     const saved = process.env.HA_RSCTMP;
     process.env.HA_RSCTMP = rscTmp;
     try {
-      const r = await new OcfAgent("test/EnvDump", "web-0", { ip: "10.0.0.1", cidr_netmask: 24 }, 7000, root).start();
+      const r = await new OcfAgent("test/EnvDump", "web-0", { ip: "10.0.0.1", cidr_netmask: 24 }, { start: 7000, stop: 8000, monitor: 3000 }, "test/res", root).start();
       assert.equal(r.ok, true, r.detail);
       for (const line of ["rsctmp exists", `HA_RSCTMP=${rscTmp}`, `OCF_ROOT=${root}`, "OCF_RESOURCE_INSTANCE=web-0", "OCF_RESOURCE_TYPE=EnvDump", "OCF_RESOURCE_PROVIDER=test", "OCF_RESKEY_ip=10.0.0.1", "OCF_RESKEY_cidr_netmask=24", "OCF_RESKEY_CRM_meta_timeout=7000"]) {
         assert.ok(r.output?.split("\n").includes(line), `${line} in:\n${r.output}`);
@@ -113,7 +114,7 @@ const dummy = "/usr/lib/ocf/resource.d/heartbeat/Dummy";
 describe("ocf resources (the real Dummy agent)", { skip: existsSync(dummy) ? false : "resource-agents is not installed" }, () => {
   it("honours OCF exit codes through start, monitor and stop, with OCF_RESKEY_* params", async () => {
     const state = join(dir, "dummy.state");
-    const a = new OcfAgent("heartbeat/Dummy", "vigil-test-dummy", { state }, 10_000);
+    const a = new OcfAgent("heartbeat/Dummy", "vigil-test-dummy", { state }, sameLimits(10_000), "test/res");
     assert.equal((await a.monitor()).state, "stopped", "monitor → 7 before start");
     assert.equal((await a.start()).ok, true);
     assert.ok(existsSync(state), "the agent used OCF_RESKEY_state");
@@ -123,7 +124,7 @@ describe("ocf resources (the real Dummy agent)", { skip: existsSync(dummy) ? fal
   });
 
   it("reports a missing agent as failed", async () => {
-    const r = await new OcfAgent("heartbeat/NoSuchAgent", "x", {}, 2000).start();
+    const r = await new OcfAgent("heartbeat/NoSuchAgent", "x", {}, sameLimits(2000), "test/res").start();
     assert.equal(r.ok, false);
     assert.match(r.detail, /could not start: ENOENT/);
   });
@@ -141,7 +142,7 @@ case "$1" in start) touch "$f";; stop) rm -f "$f";; is-active) if [ -f "$f" ]; t
     const oldPath = process.env.PATH;
     process.env.PATH = `${bin}:${oldPath}`;
     try {
-      const a = new SystemdAgent("mariadb.service", 2000);
+      const a = new SystemdAgent("mariadb.service", sameLimits(2000), "test/res");
       assert.equal((await a.monitor()).state, "stopped");
       assert.equal((await a.start()).ok, true);
       assert.equal((await a.monitor()).state, "running");
@@ -156,9 +157,9 @@ case "$1" in start) touch "$f";; stop) rm -f "$f";; is-active) if [ -f "$f" ]; t
 describe("group runner", () => {
   it("starts in order, stops in reverse, and undoes a failed start", async () => {
     const events: ClusterEvent[] = [];
-    const a = { agent: new ExecAgent(lsbScript("first"), [], 2000), monitorEveryMs: 0 };
-    const b = { agent: new ExecAgent(lsbScript("second"), [], 2000), monitorEveryMs: 0 };
-    const bad = { agent: new ExecAgent(lsbScript("broken", { failStart: true }), [], 2000), monitorEveryMs: 0 };
+    const a = { agent: new ExecAgent(lsbScript("first"), [], sameLimits(2000), "test/res"), monitorEveryMs: 0 };
+    const b = { agent: new ExecAgent(lsbScript("second"), [], sameLimits(2000), "test/res"), monitorEveryMs: 0 };
+    const bad = { agent: new ExecAgent(lsbScript("broken", { failStart: true }), [], sameLimits(2000), "test/res"), monitorEveryMs: 0 };
     const runner = new GroupRunner(new Map([["ok", [a, b]], ["bad", [a, bad, b]]]), (e) => events.push(e), pino({ level: "silent" }));
     writeFileSync(join(dir, "calls.log"), "");
     await runner.run({ kind: "start", group: "ok" });
@@ -166,14 +167,14 @@ describe("group runner", () => {
     assert.deepEqual(calls(), ["first start", "second start", "second stop", "first stop"]);
     writeFileSync(join(dir, "calls.log"), "");
     await runner.run({ kind: "start", group: "bad" });
-    assert.deepEqual(calls(), ["first start", "broken start", "first stop"]);
+    assert.deepEqual(calls(), ["first start", "broken start", "broken stop", "first stop"], "the failed start is stopped too: it may have left something behind");
     assert.deepEqual(events.slice(-2), [{ kind: "stopped", group: "bad" }, { kind: "failed", group: "bad" }]);
   });
 
   it("reports a monitored resource that stops behind its back", async () => {
     const events: ClusterEvent[] = [];
     const svc = lsbScript("watched");
-    const runner = new GroupRunner(new Map([["g", [{ agent: new ExecAgent(svc, [], 2000), monitorEveryMs: 50 }]]]), (e) => events.push(e), pino({ level: "silent" }));
+    const runner = new GroupRunner(new Map([["g", [{ agent: new ExecAgent(svc, [], sameLimits(2000), "test/res"), monitorEveryMs: 50 }]]]), (e) => events.push(e), pino({ level: "silent" }));
     await runner.run({ kind: "start", group: "g" });
     rmSync(join(dir, "watched.state"));
     const deadline = Date.now() + 3000;

@@ -1,48 +1,36 @@
-// The interface every resource type implements, and the factory that picks one by config type.
+// The factory that picks a resource agent by config type.
 import type { ResourceConfig } from "../../core/config/schema.js";
+import { DEFAULT_OP_TIMEOUT_MS, opTimeouts } from "../../core/config/stop-budget.js";
 import { ExecAgent } from "./exec.js";
 import { ipaddr2Address, OcfAgent } from "./ocf.js";
 import { SystemdAgent } from "./systemd.js";
-import { VipAgent } from "./vip.js";
+import type { OpLimits, ResourceAgent } from "./resource-agent.js";
+import { VIP_OP_TIMEOUT_MS, VipAgent } from "./vip.js";
 
-/** The outcome of one operation. */
-export interface OpResult {
-  ok: boolean;
-  /** One line for the log: what ran and how it ended. */
-  detail: string;
-  output?: string;
-}
-
-/** What a monitor found: running, cleanly stopped, or failed (anything else the agent said). */
-export interface MonitorResult {
-  state: "running" | "stopped" | "failed";
-  detail: string;
-  output?: string;
-}
-
-/** A resource vigil starts, stops and monitors. */
-export interface ResourceAgent {
-  readonly description: string;
-  start(): Promise<OpResult>;
-  stop(): Promise<OpResult>;
-  monitor(): Promise<MonitorResult>;
-}
-
-/** Default time one start or stop may take. */
-export const DEFAULT_OP_TIMEOUT_MS = 20_000;
-
-/** Builds the agent for a configured resource (`instance` names it, e.g. for OCF). */
-export function createAgent(r: ResourceConfig, instance: string): ResourceAgent {
+/** Builds the agent for a configured resource. `instance` names it (e.g. for OCF; "GROUP-INDEX"), and
+ * `owner` ("CLUSTER/NODE") with it makes the tag `${owner}/${instance}` every process it starts carries. */
+export function createAgent(r: ResourceConfig, instance: string, owner: string): ResourceAgent {
+  const tag = `${owner}/${instance}`;
   switch (r.type) {
     case "exec":
-      return new ExecAgent(r.path, r.args, r.monitor?.timeout ?? DEFAULT_OP_TIMEOUT_MS);
+      return new ExecAgent(r.path, r.args, limitsOf(r), tag);
     case "ocf":
-      return new OcfAgent(r.agent, instance, r.params, r.monitor?.timeout ?? DEFAULT_OP_TIMEOUT_MS);
+      return new OcfAgent(r.agent, instance, r.params, limitsOf(r), tag);
     case "systemd":
-      return new SystemdAgent(r.unit, r.monitor?.timeout ?? DEFAULT_OP_TIMEOUT_MS);
+      return new SystemdAgent(r.unit, limitsOf(r), tag);
     case "vip":
-      return new VipAgent(r.address, r.interface, r.garp_refresh ?? 0);
+      return new VipAgent(r.address, r.interface, r.garp_refresh ?? 0, vipLimitsOf(r));
   }
+}
+
+/** Start and stop from `timeouts` (default 20s), monitor from `monitor.timeout` (default 20s). */
+export function limitsOf(r: Exclude<ResourceConfig, { type: "vip" }>): OpLimits {
+  return { ...opTimeouts(r), monitor: r.monitor?.timeout ?? DEFAULT_OP_TIMEOUT_MS };
+}
+
+/** A VIP's operations take `timeouts` when given, else 5s each. */
+function vipLimitsOf(r: Extract<ResourceConfig, { type: "vip" }>): OpLimits {
+  return { start: r.timeouts.start ?? VIP_OP_TIMEOUT_MS, stop: r.timeouts.stop ?? VIP_OP_TIMEOUT_MS, monitor: VIP_OP_TIMEOUT_MS };
 }
 
 /** The [address, interface] a resource holds while it runs here, if it is a virtual IP: a `vip`, or an

@@ -1,17 +1,20 @@
 // `exec` resources: an LSB-style script called as `PATH start|stop|status [ARGS...]` (the action first, as init scripts take it).
 import { describeResult, operationOutcome, runCommand } from "../run-command.js";
-import type { MonitorResult, OpResult, ResourceAgent } from "./agent.js";
+import { killAndCheck } from "./kill-and-check.js";
+import type { MonitorResult, OpLimits, OpResult, ResourceAgent } from "./resource-agent.js";
 
 /** Drives an LSB-style script. */
 export class ExecAgent implements ResourceAgent {
   readonly description: string;
 
-  constructor(private path: string, private args: readonly string[], private timeoutMs: number) {
+  /** `tag` marks every process the script starts (see killTagged). */
+  constructor(private path: string, private args: readonly string[], private limits: OpLimits, private tag: string) {
     this.description = `exec ${[path, ...args].join(" ")}`;
   }
 
+  /** A stop past its limit is SIGKILLed at once: its time is part of the group's stop budget. */
   private async op(action: "start" | "stop"): Promise<OpResult> {
-    return operationOutcome(`${this.description} ${action}`, await runCommand(this.path, [action, ...this.args], { timeoutMs: this.timeoutMs }));
+    return operationOutcome(`${this.description} ${action}`, await runCommand(this.path, [action, ...this.args], { timeoutMs: this.limits[action], tag: this.tag, graceMs: action === "stop" ? 0 : undefined }));
   }
 
   start(): Promise<OpResult> {
@@ -22,10 +25,19 @@ export class ExecAgent implements ResourceAgent {
     return this.op("stop");
   }
 
+  monitor(): Promise<MonitorResult> {
+    return this.status(this.limits.monitor);
+  }
+
   /** LSB status: 0 running, 3 stopped, anything else failed. */
-  async monitor(): Promise<MonitorResult> {
-    const r = await runCommand(this.path, ["status", ...this.args], { timeoutMs: this.timeoutMs });
+  private async status(timeoutMs: number): Promise<MonitorResult> {
+    const r = await runCommand(this.path, ["status", ...this.args], { timeoutMs, tag: this.tag });
     const state = r.code === 0 ? "running" : r.code === 3 ? "stopped" : "failed";
     return { state, detail: `${this.description} status: ${describeResult(r)}`, output: r.output.trim() };
+  }
+
+  /** SIGKILL of every process the script started; ok when then its status says stopped. */
+  kill(): Promise<OpResult> {
+    return killAndCheck(this.tag, (ms) => this.status(ms));
   }
 }

@@ -9,7 +9,7 @@
 // VIP, which fails once the address is gone, so a former owner can never announce a stale address.
 import { readFileSync } from "node:fs";
 import { describeResult, runCommand } from "../run-command.js";
-import type { OpResult } from "./agent.js";
+import type { OpResult } from "./resource-agent.js";
 
 /** The sender: perl -e SENDER -- ADDRESS IFINDEX MAC ROUTER(0|1). Exits non-zero with one line on any failure. */
 const SENDER = `

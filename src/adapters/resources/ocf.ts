@@ -1,5 +1,5 @@
 // `ocf` resources: an OCF agent (`$OCF_ROOT/resource.d/PROVIDER/AGENT`) driven as pacemaker does, with
-// OCF_ROOT, OCF_RESOURCE_INSTANCE, OCF_RESKEY_* and OCF_RESKEY_CRM_meta_timeout in the environment.
+// OCF_ROOT, OCF_RESOURCE_INSTANCE, OCF_RESKEY_* and OCF_RESKEY_CRM_meta_timeout (the operation's own limit) in the environment.
 // Exit codes follow the OCF standard: 0 success / running, 7 not running, 8 running promoted; anything
 // else is a failure. Agents keep pid and state files in HA_RSCTMP (from vigil's environment, default
 // /run/resource-agents), which is made if missing: systemd-tmpfiles makes it at boot, but nothing
@@ -7,7 +7,8 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describeResult, operationOutcome, runCommand } from "../run-command.js";
-import type { MonitorResult, OpResult, ResourceAgent } from "./agent.js";
+import { killAndCheck } from "./kill-and-check.js";
+import type { MonitorResult, OpLimits, OpResult, ResourceAgent } from "./resource-agent.js";
 
 /** Where OCF agents live unless OCF_ROOT says otherwise. */
 export const DEFAULT_OCF_ROOT = "/usr/lib/ocf";
@@ -25,7 +26,8 @@ export class OcfAgent implements ResourceAgent {
   private env: Record<string, string>;
   private rscTmp: string;
 
-  constructor(agent: string, instance: string, params: Record<string, string | number | boolean>, private timeoutMs: number, ocfRoot = DEFAULT_OCF_ROOT) {
+  /** `tag` marks every process the agent starts (see killTagged). */
+  constructor(agent: string, instance: string, params: Record<string, string | number | boolean>, private limits: OpLimits, private tag: string, ocfRoot = DEFAULT_OCF_ROOT) {
     const [provider = "", type = ""] = agent.split("/");
     this.path = join(ocfRoot, "resource.d", provider, type);
     this.description = `ocf ${agent} (${instance})`;
@@ -33,7 +35,6 @@ export class OcfAgent implements ResourceAgent {
     this.env = {
       OCF_ROOT: ocfRoot,
       HA_RSCTMP: this.rscTmp,
-      OCF_RESKEY_CRM_meta_timeout: String(timeoutMs),
       OCF_RA_VERSION_MAJOR: "1",
       OCF_RA_VERSION_MINOR: "0",
       OCF_RESOURCE_INSTANCE: instance,
@@ -43,10 +44,12 @@ export class OcfAgent implements ResourceAgent {
     };
   }
 
-  private async run(action: string) {
+  /** Runs one action; OCF_RESKEY_CRM_meta_timeout is that action's own limit. A stop past it is
+   * SIGKILLed at once (its time is part of the group's stop budget). */
+  private async run(action: "start" | "stop" | "monitor", timeoutMs = this.limits[action]) {
     // A failure to make it is left to the agent to report, in its own words.
     await mkdir(this.rscTmp, { recursive: true, mode: 0o1755 }).catch(() => undefined);
-    return runCommand(this.path, [action], { timeoutMs: this.timeoutMs, env: this.env });
+    return runCommand(this.path, [action], { timeoutMs, tag: this.tag, graceMs: action === "stop" ? 0 : undefined, env: { ...this.env, OCF_RESKEY_CRM_meta_timeout: String(timeoutMs) } });
   }
 
   async start(): Promise<OpResult> {
@@ -57,10 +60,19 @@ export class OcfAgent implements ResourceAgent {
     return operationOutcome(`${this.description} stop`, await this.run("stop"));
   }
 
-  async monitor(): Promise<MonitorResult> {
-    const r = await this.run("monitor");
+  monitor(): Promise<MonitorResult> {
+    return this.status(this.limits.monitor);
+  }
+
+  private async status(timeoutMs: number): Promise<MonitorResult> {
+    const r = await this.run("monitor", timeoutMs);
     const state = r.code === OCF.SUCCESS || r.code === OCF.RUNNING_PROMOTED ? "running" : r.code === OCF.NOT_RUNNING ? "stopped" : "failed";
     return { state, detail: `${this.description} monitor: ${describeResult(r)}`, output: r.output.trim() };
+  }
+
+  /** SIGKILL of every process the agent started; ok when then its monitor says not running. */
+  kill(): Promise<OpResult> {
+    return killAndCheck(this.tag, (ms) => this.status(ms));
   }
 }
 

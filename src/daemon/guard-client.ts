@@ -1,0 +1,132 @@
+// The daemon's side of the guard process: spawns it, writes its lines, reads the groups it stopped, and
+// when it dies (crashed, killed, out of memory) logs an error and respawns it with its config and the
+// last cover, stamped with its original send time: a guard is never told a group is covered for longer
+// than the lease said. close() ends its stdin, so that it takes over what is still covered and exits.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { monotonicMs, type GuardConfig, type ReadyLine, type StoppedLine, type ToGuard } from "./guard-protocol.js";
+
+/** How long a guard must have lived for its death to be respawned at once; a quicker death waits this long. */
+const RESPAWN_BACKOFF_MS = 100;
+
+/** How to start the guard: the built vip-guard.js next to this file, or under tsx its .ts source. */
+function guardCommand(): string[] {
+  const self = new URL(import.meta.url).pathname;
+  const script = new URL(self.endsWith(".ts") ? "./vip-guard.ts" : "./vip-guard.js", import.meta.url).pathname;
+  return self.endsWith(".ts") ? ["--import", "tsx", script] : [script];
+}
+
+/** Drives one guard process for the cluster worker. */
+export class GuardClient {
+  private child: ChildProcess | undefined;
+  private spawnedAt = 0;
+  private config: GuardConfig | undefined;
+  private lastCover: ToGuard | undefined;
+  private readyNow: Promise<void> = Promise.resolve();
+  private onReady: (() => void) | undefined;
+  private stoppedListeners: ((line: StoppedLine) => void)[] = [];
+  private closing = false;
+  private exited: Promise<void> = Promise.resolve();
+
+  /** `log` gets one line per event worth an operator's attention (a guard that died, its own log lines). */
+  constructor(private log: (msg: string) => void) {
+    this.start();
+  }
+
+  /** The guard's pid (tests). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Sends the config (at start and after every reload); kept for a respawned guard. */
+  configure(config: GuardConfig): void {
+    this.config = config;
+    this.send({ t: "config", ...config });
+  }
+
+  /** Sends how long each group that may be active here is still covered, ms from now (every heartbeat). */
+  cover(groups: Record<string, number>): void {
+    this.lastCover = { t: "cover", groups, at: monotonicMs() };
+    this.send(this.lastCover);
+  }
+
+  /** Resolves once the current guard process reads its stdin (lines sent before are not lost, only read later). */
+  ready(): Promise<void> {
+    return this.readyNow;
+  }
+
+  /** Calls `cb` for every group the guard stopped by itself. */
+  onStopped(cb: (line: StoppedLine) => void): void {
+    this.stoppedListeners.push(cb);
+  }
+
+  /** Closes the guard's stdin: it takes over what is still covered as its cover runs out, then exits.
+   * Resolves when it exited; it is not respawned any more. */
+  close(): Promise<void> {
+    this.closing = true;
+    this.child?.stdin?.end();
+    return this.exited;
+  }
+
+  private send(m: ToGuard): void {
+    const stdin = this.child?.stdin;
+    if (stdin?.writable) stdin.write(`${JSON.stringify(m)}\n`);
+  }
+
+  private start(): void {
+    let child: ChildProcess;
+    try {
+      child = spawn(process.execPath, guardCommand(), { stdio: ["pipe", "pipe", "pipe"] });
+    } catch (err) {
+      this.log(`guard: cannot start the guard process: ${(err as Error).message}; retrying in ${RESPAWN_BACKOFF_MS}ms`);
+      setTimeout(() => this.start(), RESPAWN_BACKOFF_MS);
+      return;
+    }
+    this.child = child;
+    this.spawnedAt = performance.now();
+    this.readyNow = new Promise((resolve) => (this.onReady = resolve));
+    child.stdin?.on("error", () => undefined);
+    createInterface({ input: child.stdout! }).on("line", (line) => this.output(line));
+    createInterface({ input: child.stderr! }).on("line", (line) => this.relay(line));
+    this.exited = new Promise((resolve) => {
+      child.once("error", (err) => this.log(`guard: the guard process (pid ${child.pid ?? "none"}) failed: ${err.message}`));
+      child.once("close", (code, signal) => {
+        resolve();
+        if (this.closing) return;
+        const lived = performance.now() - this.spawnedAt;
+        this.log(`guard: the guard process (pid ${child.pid ?? "none"}) ended (${signal ?? `exit ${code}`}) while the daemon runs; starting a new one`);
+        setTimeout(() => this.restart(), lived >= RESPAWN_BACKOFF_MS ? 0 : RESPAWN_BACKOFF_MS);
+      });
+    });
+  }
+
+  /** Starts a new guard and tells it the config and the last cover, less the time passed since. */
+  private restart(): void {
+    if (this.closing) return;
+    this.start();
+    if (this.config) this.send({ t: "config", ...this.config });
+    if (this.lastCover) this.send(this.lastCover);
+    this.log(`guard: a new guard process (pid ${this.child?.pid ?? "none"}) has the config and the last cover`);
+  }
+
+  /** A line on the guard's stdout: ready, or a group it stopped. */
+  private output(line: string): void {
+    let m: StoppedLine | ReadyLine | undefined;
+    try {
+      m = JSON.parse(line) as StoppedLine | ReadyLine;
+    } catch {
+      m = undefined;
+    }
+    if (m?.t === "ready") this.onReady?.();
+    else if (m?.t === "stopped" && typeof m.group === "string") for (const cb of this.stoppedListeners) cb(m);
+    else this.log(`guard: unexpected output from the guard: ${line.slice(0, 200)}`);
+  }
+
+  private relay(line: string): void {
+    try {
+      this.log((JSON.parse(line) as { msg: string }).msg);
+    } catch {
+      this.log(`guard: ${line.slice(0, 500)}`);
+    }
+  }
+}

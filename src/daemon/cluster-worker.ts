@@ -11,6 +11,7 @@ import type { MachineInput } from "../core/machine.js";
 import { FrameCodec } from "../adapters/frame.js";
 import { UdpTransport, type LinkedNode } from "../adapters/udp-transport.js";
 import { HeartbeatGaps } from "./heartbeat-gaps.js";
+import { Watchdog, watchdogMs } from "./watchdog.js";
 import type { FromWorker, ToWorker } from "./worker-protocol.js";
 
 /** What the main thread hands the worker at start. */
@@ -76,8 +77,22 @@ function step(input: MachineInput<ClusterMsg, DriverEvent>): void {
   if (out.wakeAt !== undefined) timer = setTimeout(() => step({ kind: "tick" }), Math.max(0, out.wakeAt - clock()));
 }
 
+/** Silences the node for good when the main thread stops pinging (it hung or died). */
+const watchdog = new Watchdog(watchdogMs(init.spec.lease), init.spec.interval, (silentMs) => {
+  step({ kind: "local", event: { kind: "main-silent", silentMs } });
+  post({ t: "silenced", silentMs });
+});
+let lastPing = clock();
+
 port.on("message", (m: ToWorker) => {
   switch (m.t) {
+    case "ping":
+      lastPing = clock();
+      watchdog.heard();
+      return post({ t: "pong" });
+    case "silence":
+      watchdog.stop();
+      return step({ kind: "local", event: { kind: "main-silent", silentMs: clock() - lastPing } });
     case "event":
       return step({ kind: "local", event: m.event });
     case "reload":
@@ -87,6 +102,7 @@ port.on("message", (m: ToWorker) => {
     case "status?":
       return post({ t: "status", id: m.id, status: { ...node.status(clock()), transportDrops: { ...transportDrops }, sendErrors: { ...transport.sendErrors }, heartbeatGaps: gaps.summary() } });
     case "stop":
+      watchdog.stop();
       if (timer) clearTimeout(timer);
       guard?.stdin?.end();
       transport.close();
@@ -98,6 +114,7 @@ port.on("message", (m: ToWorker) => {
 transport.start().then(
   () => {
     post({ t: "ready" });
+    watchdog.start();
     step({ kind: "tick" });
   },
   (err: Error) => post({ t: "fatal", message: `cannot bind the cluster port: ${err.message}` }),

@@ -2,7 +2,6 @@
 // and wires them together. The only module that knows both the core and the adapters.
 import { readFileSync } from "node:fs";
 import { setPriority } from "node:os";
-import type { Server } from "node:http";
 import { formatIssue, loadConfigFile } from "../adapters/config-file.js";
 import { createLogger, type Logger } from "../adapters/logger.js";
 import { removeAddress } from "../adapters/resources/vip.js";
@@ -15,6 +14,7 @@ import { parseEndpoint, type Endpoint } from "../core/net/address.js";
 import { HealthChecker } from "../balancer/health-checker.js";
 import type { HealthFactory } from "../balancer/virtual-server.js";
 import { EventLog } from "./event-log.js";
+import { FailStop } from "./fail-stop.js";
 import { agentsFor, notifyScriptsOf, vipsOf } from "./group-resources.js";
 import { GroupRunner } from "./group-runner.js";
 import { VirtualServers } from "./virtual-servers.js";
@@ -40,9 +40,18 @@ export interface Daemon {
   name: string;
   /** Hands this node's groups over (standby, then waits until they stopped here), up to `timeoutMs`. */
   drain(timeoutMs: number): Promise<boolean>;
+  /** Whether the daemon is failing stop (it exits with code 70 by itself once its groups stopped). */
+  readonly failingStop: boolean;
   /** Re-reads the config file and applies what changed (SIGHUP); an invalid or restart-only change is refused. */
   reload(): Promise<ReloadOutcome>;
+  /** Stops every group still up here, the API, the virtual servers and the cluster thread. */
   stop(): Promise<void>;
+}
+
+/** How long a fail stop may take before the process exits anyway: the longest stop budget plus 1s,
+ * at least 2s. */
+function failStopDeadline(stopBudgets: number[]): number {
+  return Math.max(2000, ...stopBudgets.map((b) => b + 1000));
 }
 
 export { StartupError };
@@ -126,8 +135,30 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   const runner = new GroupRunner(agents, onGroupEvent, nlog, (group, op, ok) =>
     metrics?.resourceOps.inc({ group, op, outcome: ok ? "ok" : "failed" }),
   );
+  const started = new Set<string>();
+  const stopGroups = async () => {
+    await Promise.all([...started].filter((g) => runner.isUp(g)).map((group) => runner.run({ kind: "stop", group })));
+  };
+  /** What start-up has opened, closed in reverse order. */
+  const closers: (() => unknown)[] = [];
+  const closeAll = async () => {
+    runner.close();
+    for (const close of closers.splice(0).reverse()) await close();
+  };
+  const failStop = new FailStop({
+    stopGroups: async () => {
+      w.silence("the daemon fails stop");
+      runner.close();
+      await stopGroups();
+    },
+    close: closeAll,
+  }, failStopDeadline(init.spec.groups.map((g) => g.stopBudget)), nlog);
   const onAction = (a: ClusterAction) => {
-    if (a.kind === "start") metrics?.groupStarts.inc({ group: a.group });
+    if (failStop.active) return;
+    if (a.kind === "start") {
+      metrics?.groupStarts.inc({ group: a.group });
+      started.add(a.group);
+    }
     if (a.kind === "probe") return toCluster({ kind: "settled" });
     if (a.kind === "fence") return void runFence(config.cluster.fence, a.node, toCluster, nlog);
     if (a.kind === "start" || a.kind === "stop") return void runner.run(a);
@@ -142,29 +173,27 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
       } else if (m.t === "action") onAction(m.action);
       else logLinks(m.peers, nlog);
     },
-    down: (reason) => nlog.fatal({ fatal: true }, reason),
+    down: (reason) => failStop.trigger(reason),
   });
+  closers.push(() => w.terminate());
   await w.ready;
   const tiebreaker = config.cluster.tiebreaker;
-  const stopTiebreaker = tiebreaker !== undefined ? startTiebreakerLoop(tiebreaker, toCluster, nlog) : () => undefined;
+  if (tiebreaker !== undefined) closers.push(startTiebreakerLoop(tiebreaker, toCluster, nlog));
   const status = () => w.status();
   let token: string | undefined;
   try {
     token = config.api.token_file ? readFileSync(config.api.token_file, "utf8").trim() : undefined;
   } catch (err) {
-    stopTiebreaker();
-    await w.terminate();
+    await closeAll();
     throw new StartupError(`api.token_file ${config.api.token_file}: ${(err as Error).message}`);
   }
   try {
+    closers.push(() => vservers.stop());
     await vservers.start();
   } catch (err) {
-    stopTiebreaker();
-    await vservers.stop();
-    await w.terminate();
+    await closeAll();
     throw new StartupError(`virtual servers: ${(err as Error).message}`);
   }
-  let api: Server;
   try {
     metrics = new Metrics(name, status, init.spec, () => vservers.status());
     const m = metrics;
@@ -172,16 +201,18 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
       const s = await status();
       return { ...s, cluster: clusterInfo(init.spec, s.name, s.peers), virtual_servers: vservers.status() };
     };
-    api = await startApi(apiListen as Endpoint, {
+    const api = await startApi(apiListen as Endpoint, {
       status: apiStatus, command: (cmd) => w.command(cmd), events: () => events.list(), metrics: () => m.render(),
       get token() {
         return token;
       },
     });
+    closers.push(() => {
+      api.close();
+      api.closeAllConnections();
+    });
   } catch (err) {
-    stopTiebreaker();
-    await vservers.stop();
-    await w.terminate();
+    await closeAll();
     throw new StartupError(`cannot listen on ${opts.api ?? config.api.listen} for the API: ${(err as Error).message}`);
   }
   nlog.info({ api: opts.api ?? config.api.listen }, `vigil ${name} running in cluster ${config.cluster.name}`);
@@ -194,12 +225,15 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
 
   return {
     name,
+    get failingStop() {
+      return failStop.active;
+    },
     reload: () => reloader.reload(),
     async drain(timeoutMs: number) {
       leaving = true;
       toCluster({ kind: "standby", on: true });
       const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
+      while (Date.now() < deadline && !failStop.active) {
         const s = await status().catch(() => undefined);
         if (s && Object.values(s.groups).every((g) => g === "stopped")) return true;
         await new Promise((r) => setTimeout(r, 20));
@@ -207,11 +241,9 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
       return false;
     },
     async stop() {
-      stopTiebreaker();
       runner.close();
-      api.close();
-      await vservers.stop();
-      await w.terminate();
+      await stopGroups();
+      await closeAll();
     },
   };
 }

@@ -1,11 +1,13 @@
 // The main thread's side of the cluster worker: spawns it, sends it typed messages, answers status and
-// command requests with timeouts, and reports once when the worker dies.
+// command requests with timeouts, pings it every heartbeat interval, and reports once when the worker
+// dies, stops answering pings for the watchdog bound, or says it silenced the node.
 import { Worker } from "node:worker_threads";
 import type { CommandOutcome } from "../api/server.js";
 import type { Command } from "../core/cluster/admin.js";
 import type { ClusterEvent } from "../core/cluster/node.js";
 import type { WorkerInit } from "./cluster-worker.js";
 import { StartupError } from "./startup-error.js";
+import { Watchdog, watchdogMs } from "./watchdog.js";
 import type { FromWorker, ToWorker, WorkerStatus } from "./worker-protocol.js";
 
 /** How long a status request may take before it rejects, ms. */
@@ -19,7 +21,8 @@ export type WorkerReport = Extract<FromWorker, { t: "decisions" | "action" | "li
 /** Where the client delivers the worker's reports, and whom it tells that the worker is gone. */
 export interface WorkerClientHandlers {
   report(m: WorkerReport): void;
-  /** The worker died or stopped answering (after start-up); called at most once, with why. */
+  /** The worker died, stopped answering pings, or silenced the node (after start-up); called at most
+   * once, with why. */
   down(reason: string): void;
 }
 
@@ -31,18 +34,25 @@ export class WorkerClient {
   private closing = false;
   private gone: string | undefined;
   private worker: Worker;
+  private pinger: NodeJS.Timeout | undefined;
+  private watchdog: Watchdog;
 
   /** Resolves once the worker's cluster port is bound; rejects with StartupError when it cannot start. */
   readonly ready: Promise<void>;
 
-  /** Spawns the worker; wait for `ready` before relying on it. */
+  /** Spawns the worker; wait for `ready` before relying on it. Pings start once it is ready. */
   constructor(init: WorkerInit, private handlers: WorkerClientHandlers) {
+    const bound = watchdogMs(init.spec.lease);
+    this.watchdog = new Watchdog(bound, init.spec.interval, (silentMs) =>
+      this.lost(`the cluster worker thread has not answered a ping for ${Math.round(silentMs)}ms (watchdog bound ${bound}ms)`),
+    );
     this.worker = new Worker(new URL("./cluster-worker.js", import.meta.url), { workerData: init });
     this.ready = new Promise((resolve, reject) => {
       let started = false;
       this.worker.on("message", (m: FromWorker) => {
         if (m.t === "ready") {
           started = true;
+          this.startPinging(init.spec.interval);
           return resolve();
         }
         if (m.t === "fatal") return reject(new StartupError(m.message));
@@ -71,6 +81,15 @@ export class WorkerClient {
       this.worker.postMessage(m);
     } catch (err) {
       this.lost(`cannot post to the cluster worker: ${(err as Error).message}`);
+    }
+  }
+
+  /** Tells the worker to stop renewing this node's leases for good (also after it was reported down). */
+  silence(reason: string): void {
+    try {
+      this.worker.postMessage({ t: "silence", reason } satisfies ToWorker);
+    } catch {
+      /* the worker is gone: it renews nothing */
     }
   }
 
@@ -108,11 +127,21 @@ export class WorkerClient {
   /** Stops the worker (asking it to close its transport first); not reported as down. */
   async terminate(): Promise<void> {
     this.closing = true;
+    this.watchdog.stop();
+    if (this.pinger) clearInterval(this.pinger);
     this.post({ t: "stop" });
     await this.worker.terminate();
   }
 
+  private startPinging(everyMs: number): void {
+    this.watchdog.start();
+    this.pinger = setInterval(() => this.post({ t: "ping" }), everyMs);
+    this.pinger.unref();
+  }
+
   private receive(m: FromWorker): void {
+    if (m.t === "pong") return this.watchdog.heard();
+    if (m.t === "silenced") return this.lost(`the cluster worker silenced this node: it got no ping from the main thread for ${Math.round(m.silentMs)}ms (the main thread was blocked)`);
     if (m.t === "status") {
       this.statuses.get(m.id)?.resolve(m.status);
       this.statuses.delete(m.id);
@@ -130,6 +159,8 @@ export class WorkerClient {
   private lost(reason: string): void {
     if (this.gone) return;
     this.gone = reason;
+    this.watchdog.stop();
+    if (this.pinger) clearInterval(this.pinger);
     for (const [, p] of this.statuses) p.reject(new Error(`cluster worker is gone: ${reason}`));
     this.statuses.clear();
     for (const [, done] of this.commands) done({ ok: false, message: `cluster worker is gone: ${reason}` });

@@ -11,16 +11,23 @@ export interface WorkerStatus extends ClusterStatus {
   heartbeatGaps: Record<string, GapSummary>;
 }
 
-/** Main thread → worker. `reload`: the groups of a reloaded config, and the VIPs the guard covers. */
+/** Main thread → worker. `reload`: the groups of a reloaded config, and the VIPs the guard covers.
+ * `ping`: the main thread is alive (every heartbeat interval; answered by `pong`). `silence`: the main
+ * thread fails stop; the node stops renewing its leases for good. */
 export type ToWorker =
   | { t: "event"; event: ClusterEvent }
+  | { t: "ping" }
+  | { t: "silence"; reason: string }
   | { t: "status?"; id: number }
   | { t: "reload"; groups: GroupSpec[]; vips: Record<string, [string, string][]> }
   | { t: "stop" };
 
-/** Worker → main thread. `at` is wall-clock ms, for logs. */
+/** Worker → main thread. `at` is wall-clock ms, for logs. `pong`: answers a ping. `silenced`: no ping
+ * came for the watchdog bound, so the worker silenced the node for good (the main thread must fail stop). */
 export type FromWorker =
   | { t: "ready" }
+  | { t: "pong" }
+  | { t: "silenced"; silentMs: number }
   | { t: "fatal"; message: string }
   | { t: "decisions"; at: number; lines: string[] }
   | { t: "action"; at: number; action: ClusterAction }

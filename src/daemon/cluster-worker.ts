@@ -10,6 +10,7 @@ import type { ClusterSpec } from "../core/cluster/spec.js";
 import type { MachineInput } from "../core/machine.js";
 import { FrameCodec } from "../adapters/frame.js";
 import { UdpTransport, type LinkedNode } from "../adapters/udp-transport.js";
+import { writeGuardPid } from "./guard-pidfile.js";
 import { HeartbeatGaps } from "./heartbeat-gaps.js";
 import { Watchdog, watchdogMs } from "./watchdog.js";
 import type { FromWorker, ToWorker } from "./worker-protocol.js";
@@ -21,6 +22,8 @@ export interface WorkerInit {
   peers: LinkedNode[];
   keyHex: string;
   incarnation: number;
+  /** Where to record the VIP guard's pid (undefined: nowhere). */
+  guardPidfile?: string;
   /** Virtual IPs of each group ([address, interface]); when any exist a VIP guard process is started. */
   vips: Record<string, [string, string][]>;
 }
@@ -53,6 +56,16 @@ function guardVips(): void {
   if (guard || !Object.values(init.vips).some((v) => v.length > 0)) return;
   guard = spawn(process.execPath, [new URL("./vip-guard.js", import.meta.url).pathname], { stdio: ["pipe", "ignore", "inherit"] });
   guard.stdin?.on("error", () => undefined);
+  recordGuardPid(guard.pid);
+}
+/** Records the guard's pid for a later incarnation (see earlier-guard.ts); a warning when it cannot. */
+function recordGuardPid(pid: number | undefined): void {
+  if (pid === undefined || init.guardPidfile === undefined) return;
+  try {
+    writeGuardPid(init.guardPidfile, pid);
+  } catch (err) {
+    post({ t: "warn", message: `${(err as Error).message}; a restart of this daemon will not wait for this guard` });
+  }
 }
 guardVips();
 /** Tells the guard how long the lease still covers the VIPs of the groups that may be active here. */

@@ -13,10 +13,12 @@ import { clusterSpecFrom } from "../core/cluster/spec.js";
 import { parseEndpoint, type Endpoint } from "../core/net/address.js";
 import { HealthChecker } from "../balancer/health-checker.js";
 import type { HealthFactory } from "../balancer/virtual-server.js";
+import { settleAfterEarlierGuard } from "./earlier-guard.js";
 import { EventLog } from "./event-log.js";
 import { FailStop } from "./fail-stop.js";
 import { agentsFor, notifyScriptsOf, vipsOf } from "./group-resources.js";
 import { GroupRunner } from "./group-runner.js";
+import { guardPidfile, readGuardPid, runtimeDir } from "./guard-pidfile.js";
 import { VirtualServers } from "./virtual-servers.js";
 import { Notifier } from "./notifier.js";
 import { linksOf, pickNode } from "./node-identity.js";
@@ -110,12 +112,15 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   const vservers = new VirtualServers(config, nlog, makeHealth);
   const agents = agentsFor(config, (g) => vservers.listenerOf(g));
 
+  const pidfile = guardPidfile(runtimeDir(), config.cluster.name, name);
+  const earlierGuard = readGuardPid(pidfile);
   const init: WorkerInit = {
     spec: clusterSpecFrom(config),
     self: linksOf(config, name),
     peers: config.nodes.filter((n) => n.name !== name).map((n) => linksOf(config, n.name)),
     keyHex: readKey(config.cluster.key_file).toString("hex"),
     incarnation: Date.now(),
+    guardPidfile: pidfile,
     vips: vipsOf(config),
   };
   await removeStaleVips(init.vips, nlog);
@@ -159,7 +164,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
       metrics?.groupStarts.inc({ group: a.group });
       started.add(a.group);
     }
-    if (a.kind === "probe") return toCluster({ kind: "settled" });
+    if (a.kind === "probe") return void closers.push(settleAfterEarlierGuard(earlierGuard, () => toCluster({ kind: "settled" }), nlog));
     if (a.kind === "fence") return void runFence(config.cluster.fence, a.node, toCluster, nlog);
     if (a.kind === "start" || a.kind === "stop") return void runner.run(a);
   };
@@ -171,6 +176,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
           events.add(m.at, line);
         }
       } else if (m.t === "action") onAction(m.action);
+      else if (m.t === "warn") nlog.warn(m.message);
       else logLinks(m.peers, nlog);
     },
     down: (reason) => failStop.trigger(reason),

@@ -37,11 +37,14 @@ export class FailStop {
     if (this.why !== undefined) return;
     this.why = reason;
     this.log.fatal({ failStop: true, exitCode: FAIL_STOP_EXIT_CODE }, `failing stop: ${reason}; stopping every group here, then exiting with code ${FAIL_STOP_EXIT_CODE}`);
-    setTimeout(() => {
+    const hard = setTimeout(() => {
       this.log.error({ failStop: true }, `fail stop: not finished after ${this.deadlineMs}ms; exiting anyway (the leases are no longer renewed and the VIP guard removes the VIPs)`);
       this.exit(FAIL_STOP_EXIT_CODE);
     }, this.deadlineMs);
-    void this.run().then(() => this.exit(FAIL_STOP_EXIT_CODE));
+    void this.run().then(() => {
+      clearTimeout(hard);
+      this.exit(FAIL_STOP_EXIT_CODE);
+    });
   }
 
   private async run(): Promise<void> {

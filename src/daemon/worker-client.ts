@@ -16,7 +16,7 @@ export const STATUS_TIMEOUT_MS = 1000;
 export const COMMAND_TIMEOUT_MS = 10_000;
 
 /** What the worker reports besides replies: decisions, actions and link changes. */
-export type WorkerReport = Extract<FromWorker, { t: "decisions" | "action" | "links" }>;
+export type WorkerReport = Extract<FromWorker, { t: "decisions" | "action" | "links" | "warn" }>;
 
 /** Where the client delivers the worker's reports, and whom it tells that the worker is gone. */
 export interface WorkerClientHandlers {
@@ -152,7 +152,7 @@ export class WorkerClient {
       this.commands.delete(m.action.id);
       return;
     }
-    if (m.t === "decisions" || m.t === "action" || m.t === "links") this.handlers.report(m);
+    if (m.t === "decisions" || m.t === "action" || m.t === "links" || m.t === "warn") this.handlers.report(m);
   }
 
   /** Marks the worker gone, fails what waits on it and tells the handler (once, unless closing). */

@@ -29,6 +29,7 @@ export type FromWorker =
   | { t: "pong" }
   | { t: "silenced"; silentMs: number }
   | { t: "fatal"; message: string }
+  | { t: "warn"; message: string }
   | { t: "decisions"; at: number; lines: string[] }
   | { t: "action"; at: number; action: ClusterAction }
   | { t: "links"; at: number; peers: ClusterStatus["peers"] }

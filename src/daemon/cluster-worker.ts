@@ -22,6 +22,8 @@ export interface WorkerInit {
   peers: LinkedNode[];
   keyHex: string;
   incarnation: number;
+  /** Whether `fault` messages are carried out (VIGIL_FAULT_INJECTION=1; tests only). */
+  faultInjection?: boolean;
   /** Where to record the VIP guard's pid (undefined: nowhere). */
   guardPidfile?: string;
   /** Virtual IPs of each group ([address, interface]); when any exist a VIP guard process is started. */
@@ -97,8 +99,25 @@ const watchdog = new Watchdog(watchdogMs(init.spec.lease), init.spec.interval, (
 });
 let lastPing = clock();
 
+/** Carries out an injected fault (tests only). */
+function injectFault(fault: Extract<ToWorker, { t: "fault" }>["fault"]): void {
+  if (!init.faultInjection) return;
+  if (fault.kind === "crash-worker") {
+    setImmediate(() => {
+      throw new Error("fault injection: crash-worker");
+    });
+  } else if (fault.kind === "hang-worker") {
+    const until = clock() + fault.ms;
+    while (clock() < until) Atomics.load(new Int32Array(1), 0);
+  } else if (guard) {
+    guard.kill("SIGKILL");
+  } else post({ t: "warn", message: "fault injection: kill-guard, but no guard is running (no VIPs)" });
+}
+
 port.on("message", (m: ToWorker) => {
   switch (m.t) {
+    case "fault":
+      return injectFault(m.fault);
     case "ping":
       lastPing = clock();
       watchdog.heard();

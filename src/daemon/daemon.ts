@@ -7,7 +7,7 @@ import { createLogger, type Logger } from "../adapters/logger.js";
 import { removeAddress } from "../adapters/resources/vip.js";
 import { clusterInfo } from "../api/cluster-info.js";
 import { Metrics } from "../api/metrics.js";
-import { startApi } from "../api/server.js";
+import { startApi, type DebugFault } from "../api/server.js";
 import type { ClusterAction, ClusterEvent, ClusterStatus } from "../core/cluster/node.js";
 import { clusterSpecFrom } from "../core/cluster/spec.js";
 import { parseEndpoint, type Endpoint } from "../core/net/address.js";
@@ -16,6 +16,7 @@ import type { HealthFactory } from "../balancer/virtual-server.js";
 import { settleAfterEarlierGuard } from "./earlier-guard.js";
 import { EventLog } from "./event-log.js";
 import { FailStop } from "./fail-stop.js";
+import { faultInjectionEnabled, injectFault } from "./fault-injection.js";
 import { agentsFor, notifyScriptsOf, vipsOf } from "./group-resources.js";
 import { GroupRunner } from "./group-runner.js";
 import { guardPidfile, readGuardPid, runtimeDir } from "./guard-pidfile.js";
@@ -121,6 +122,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
     keyHex: readKey(config.cluster.key_file).toString("hex"),
     incarnation: Date.now(),
     guardPidfile: pidfile,
+    faultInjection: faultInjectionEnabled(),
     vips: vipsOf(config),
   };
   await removeStaleVips(init.vips, nlog);
@@ -212,6 +214,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
       get token() {
         return token;
       },
+      ...(init.faultInjection ? { injectFault: (f: DebugFault) => injectFault(f, (msg) => w.post(msg), nlog) } : {}),
     });
     closers.push(() => {
       api.close();

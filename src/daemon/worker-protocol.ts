@@ -1,5 +1,6 @@
 // Messages between the daemon's main thread and its cluster worker thread.
 import type { ClusterAction, ClusterEvent, ClusterStatus } from "../core/cluster/node.js";
+import type { DebugFault } from "../api/server.js";
 import type { GapSummary } from "./heartbeat-gaps.js";
 import type { GroupSpec } from "../core/cluster/spec.js";
 
@@ -13,11 +14,13 @@ export interface WorkerStatus extends ClusterStatus {
 
 /** Main thread → worker. `reload`: the groups of a reloaded config, and the VIPs the guard covers.
  * `ping`: the main thread is alive (every heartbeat interval; answered by `pong`). `silence`: the main
- * thread fails stop; the node stops renewing its leases for good. */
+ * thread fails stop; the node stops renewing its leases for good. `fault`: tests only (ignored unless
+ * the worker was started with fault injection). */
 export type ToWorker =
   | { t: "event"; event: ClusterEvent }
   | { t: "ping" }
   | { t: "silence"; reason: string }
+  | { t: "fault"; fault: Exclude<DebugFault, { kind: "block-main" }> }
   | { t: "status?"; id: number }
   | { t: "reload"; groups: GroupSpec[]; vips: Record<string, [string, string][]> }
   | { t: "stop" };

@@ -1,5 +1,7 @@
 // `vigil run -c FILE [--node NAME]`: the daemon in the foreground until SIGTERM or SIGINT. SIGHUP
-// reloads the config file. Under systemd (Type=notify) it says READY=1 once the API serves.
+// reloads the config file. Under systemd (Type=notify) it says READY=1 once the API serves. A daemon
+// that fails stop (its cluster thread died or hung, or its main thread hung) stops its groups and exits
+// with code 70 by itself; a signal during that only waits for it.
 import { createLogger } from "../adapters/logger.js";
 import { sdNotify } from "../adapters/sd-notify.js";
 import { StartupError, startDaemon, type Daemon, type RunOptions } from "../daemon/daemon.js";
@@ -39,12 +41,14 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   if (hupWhileStarting) void d.reload();
   return new Promise((resolve) => {
     const shutdown = async (signal: string) => {
+      if (d.failingStop) return void log.warn({ node: d.name }, `${signal} during a fail stop: the groups are being stopped; exiting when done`);
       if (stopping) return;
       stopping = true;
       void sdNotify(["STOPPING=1", `STATUS=${signal}: handing groups over`], log);
       log.info({ node: d.name }, `${signal}: handing groups over before leaving`);
       const drained = await d.drain(DRAIN_TIMEOUT_MS);
-      if (!drained) log.warn({ node: d.name }, `groups did not move away within ${DRAIN_TIMEOUT_MS}ms; leaving anyway`);
+      if (d.failingStop) return;
+      if (!drained) log.warn({ node: d.name }, `groups did not move away within ${DRAIN_TIMEOUT_MS}ms; stopping them here and leaving`);
       await d.stop();
       log.info({ node: d.name }, "stopped");
       resolve(0);

@@ -10,7 +10,9 @@ import type { ClusterSpec } from "../core/cluster/spec.js";
 import type { MachineInput } from "../core/machine.js";
 import { FrameCodec } from "../adapters/frame.js";
 import { UdpTransport, type LinkedNode } from "../adapters/udp-transport.js";
+import { writeGuardPid } from "./guard-pidfile.js";
 import { HeartbeatGaps } from "./heartbeat-gaps.js";
+import { Watchdog, watchdogMs } from "./watchdog.js";
 import type { FromWorker, ToWorker } from "./worker-protocol.js";
 
 /** What the main thread hands the worker at start. */
@@ -20,6 +22,10 @@ export interface WorkerInit {
   peers: LinkedNode[];
   keyHex: string;
   incarnation: number;
+  /** Whether `fault` messages are carried out (VIGIL_FAULT_INJECTION=1; tests only). */
+  faultInjection?: boolean;
+  /** Where to record the VIP guard's pid (undefined: nowhere). */
+  guardPidfile?: string;
   /** Virtual IPs of each group ([address, interface]); when any exist a VIP guard process is started. */
   vips: Record<string, [string, string][]>;
 }
@@ -52,6 +58,16 @@ function guardVips(): void {
   if (guard || !Object.values(init.vips).some((v) => v.length > 0)) return;
   guard = spawn(process.execPath, [new URL("./vip-guard.js", import.meta.url).pathname], { stdio: ["pipe", "ignore", "inherit"] });
   guard.stdin?.on("error", () => undefined);
+  recordGuardPid(guard.pid);
+}
+/** Records the guard's pid for a later incarnation (see earlier-guard.ts); a warning when it cannot. */
+function recordGuardPid(pid: number | undefined): void {
+  if (pid === undefined || init.guardPidfile === undefined) return;
+  try {
+    writeGuardPid(init.guardPidfile, pid);
+  } catch (err) {
+    post({ t: "warn", message: `${(err as Error).message}; a restart of this daemon will not wait for this guard` });
+  }
 }
 guardVips();
 /** Tells the guard how long the lease still covers the VIPs of the groups that may be active here. */
@@ -76,8 +92,39 @@ function step(input: MachineInput<ClusterMsg, DriverEvent>): void {
   if (out.wakeAt !== undefined) timer = setTimeout(() => step({ kind: "tick" }), Math.max(0, out.wakeAt - clock()));
 }
 
+/** Silences the node for good when the main thread stops pinging (it hung or died). */
+const watchdog = new Watchdog(watchdogMs(init.spec.lease), init.spec.interval, (silentMs) => {
+  step({ kind: "local", event: { kind: "main-silent", silentMs } });
+  post({ t: "silenced", silentMs });
+});
+let lastPing = clock();
+
+/** Carries out an injected fault (tests only). */
+function injectFault(fault: Extract<ToWorker, { t: "fault" }>["fault"]): void {
+  if (!init.faultInjection) return;
+  if (fault.kind === "crash-worker") {
+    setImmediate(() => {
+      throw new Error("fault injection: crash-worker");
+    });
+  } else if (fault.kind === "hang-worker") {
+    const until = clock() + fault.ms;
+    while (clock() < until) Atomics.load(new Int32Array(1), 0);
+  } else if (guard) {
+    guard.kill("SIGKILL");
+  } else post({ t: "warn", message: "fault injection: kill-guard, but no guard is running (no VIPs)" });
+}
+
 port.on("message", (m: ToWorker) => {
   switch (m.t) {
+    case "fault":
+      return injectFault(m.fault);
+    case "ping":
+      lastPing = clock();
+      watchdog.heard();
+      return post({ t: "pong" });
+    case "silence":
+      watchdog.stop();
+      return step({ kind: "local", event: { kind: "main-silent", silentMs: clock() - lastPing } });
     case "event":
       return step({ kind: "local", event: m.event });
     case "reload":
@@ -87,6 +134,7 @@ port.on("message", (m: ToWorker) => {
     case "status?":
       return post({ t: "status", id: m.id, status: { ...node.status(clock()), transportDrops: { ...transportDrops }, sendErrors: { ...transport.sendErrors }, heartbeatGaps: gaps.summary() } });
     case "stop":
+      watchdog.stop();
       if (timer) clearTimeout(timer);
       guard?.stdin?.end();
       transport.close();
@@ -98,6 +146,7 @@ port.on("message", (m: ToWorker) => {
 transport.start().then(
   () => {
     post({ t: "ready" });
+    watchdog.start();
     step({ kind: "tick" });
   },
   (err: Error) => post({ t: "fatal", message: `cannot bind the cluster port: ${err.message}` }),

@@ -2,30 +2,33 @@
 // and wires them together. The only module that knows both the core and the adapters.
 import { readFileSync } from "node:fs";
 import { setPriority } from "node:os";
-import type { Server } from "node:http";
-import { Worker } from "node:worker_threads";
 import { formatIssue, loadConfigFile } from "../adapters/config-file.js";
 import { createLogger, type Logger } from "../adapters/logger.js";
 import { removeAddress } from "../adapters/resources/vip.js";
-import { fence, tiebreakerReachable } from "../adapters/two-node.js";
 import { clusterInfo } from "../api/cluster-info.js";
 import { Metrics } from "../api/metrics.js";
-import { startApi, type CommandOutcome, type EventEntry } from "../api/server.js";
-import type { Command } from "../core/cluster/admin.js";
-import type { ClusterEvent } from "../core/cluster/node.js";
+import { startApi, type DebugFault } from "../api/server.js";
+import type { ClusterAction, ClusterEvent, ClusterStatus } from "../core/cluster/node.js";
 import { clusterSpecFrom } from "../core/cluster/spec.js";
 import { parseEndpoint, type Endpoint } from "../core/net/address.js";
 import { HealthChecker } from "../balancer/health-checker.js";
 import type { HealthFactory } from "../balancer/virtual-server.js";
+import { settleAfterEarlierGuard } from "./earlier-guard.js";
+import { EventLog } from "./event-log.js";
+import { FailStop } from "./fail-stop.js";
+import { faultInjectionEnabled, injectFault } from "./fault-injection.js";
 import { agentsFor, notifyScriptsOf, vipsOf } from "./group-resources.js";
 import { GroupRunner } from "./group-runner.js";
+import { guardPidfile, readGuardPid, runtimeDir } from "./guard-pidfile.js";
 import { VirtualServers } from "./virtual-servers.js";
 import { Notifier } from "./notifier.js";
 import { linksOf, pickNode } from "./node-identity.js";
-import type { FromWorker, ToWorker, WorkerStatus } from "./worker-protocol.js";
 import type { WorkerInit } from "./cluster-worker.js";
 import { groupsPart } from "./reload-groups.js";
 import { readKey, Reloader, tokenPart, type ReloadOutcome } from "./reload.js";
+import { StartupError } from "./startup-error.js";
+import { runFence, startTiebreakerLoop } from "./two-node-io.js";
+import { WorkerClient } from "./worker-client.js";
 
 /** Options of `vigil run`. */
 export interface RunOptions {
@@ -40,13 +43,29 @@ export interface Daemon {
   name: string;
   /** Hands this node's groups over (standby, then waits until they stopped here), up to `timeoutMs`. */
   drain(timeoutMs: number): Promise<boolean>;
+  /** Whether the daemon is failing stop (it exits with code 70 by itself once its groups stopped). */
+  readonly failingStop: boolean;
   /** Re-reads the config file and applies what changed (SIGHUP); an invalid or restart-only change is refused. */
   reload(): Promise<ReloadOutcome>;
+  /** Stops every group still up here, the API, the virtual servers and the cluster thread. */
   stop(): Promise<void>;
 }
 
-/** Thrown for problems the operator must fix before the daemon can start. */
-export class StartupError extends Error {}
+/** How long a fail stop may take before the process exits anyway: the longest stop budget plus 1s,
+ * at least 2s. */
+function failStopDeadline(stopBudgets: number[]): number {
+  return Math.max(2000, ...stopBudgets.map((b) => b + 1000));
+}
+
+export { StartupError };
+
+/** Warns of peers heard on some links only. */
+function logLinks(peers: ClusterStatus["peers"], log: Logger): void {
+  for (const p of peers) {
+    const down = p.links.map((up, i) => (up ? -1 : i)).filter((i) => i >= 0);
+    if (p.alive && down.length > 0) log.warn({ peer: p.name, links: p.links }, `${p.name}: link ${down.join(", ")} down, still heard on another link`);
+  }
+}
 
 /** Removes configured VIPs left on this host (by a crash): at start-up this node owns none. */
 async function removeStaleVips(vips: Record<string, [string, string][]>, log: Logger): Promise<void> {
@@ -56,9 +75,6 @@ async function removeStaleVips(vips: Record<string, [string, string][]>, log: Lo
     else if (!r.detail.endsWith("not present")) log.warn({ vip: address }, `start-up: ${r.detail}`);
   }
 }
-
-/** How many recent decisions /events keeps. */
-const RECENT_EVENTS = 500;
 
 /** Scheduling priority asked for (as corosync runs at high priority): a CPU-bound neighbour must not
  * delay heartbeats. Threads created afterwards, the cluster worker among them, inherit it. */
@@ -99,22 +115,26 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   const owner = `${config.cluster.name}/${name}`;
   const agents = agentsFor(config, (g) => vservers.listenerOf(g), owner);
 
+  const pidfile = guardPidfile(runtimeDir(), config.cluster.name, name);
+  const earlierGuard = readGuardPid(pidfile);
   const init: WorkerInit = {
     spec: clusterSpecFrom(config),
     self: linksOf(config, name),
     peers: config.nodes.filter((n) => n.name !== name).map((n) => linksOf(config, n.name)),
     keyHex: readKey(config.cluster.key_file).toString("hex"),
     incarnation: Date.now(),
+    guardPidfile: pidfile,
+    faultInjection: faultInjectionEnabled(),
     vips: vipsOf(config),
   };
   await removeStaleVips(init.vips, nlog);
   raisePriority(nlog);
-  const worker = new Worker(new URL("./cluster-worker.js", import.meta.url), { workerData: init });
-  const toWorker = (m: ToWorker) => worker.postMessage(m);
   const notifier = new Notifier(notifyScriptsOf(config), name, nlog);
+  const events = new EventLog(name);
   let leaving = false;
+  const toCluster = (event: ClusterEvent) => w.event(event);
   const onGroupEvent = (event: ClusterEvent) => {
-    toWorker({ t: "event", event });
+    toCluster(event);
     if (!("group" in event)) return;
     if (event.kind === "started") void notifier.notify(event.group, "master");
     else if (event.kind === "failed") void notifier.notify(event.group, "fault");
@@ -124,105 +144,66 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   const runner = new GroupRunner(agents, onGroupEvent, nlog, (group, op, ok) =>
     metrics?.resourceOps.inc({ group, op, outcome: ok ? "ok" : "failed" }),
   config.cluster.last_resort);
-  const pending = new Map<number, (s: WorkerStatus) => void>();
-  const recent: EventEntry[] = [];
-  const remember = (at: number, text: string) => {
-    recent.push({ at, node: name, text });
-    if (recent.length > RECENT_EVENTS) recent.shift();
+  const started = new Set<string>();
+  const stopGroups = async () => {
+    await Promise.all([...started].filter((g) => runner.isUp(g)).map((group) => runner.run({ kind: "stop", group })));
   };
-  const commands = new Map<number, (r: CommandOutcome) => void>();
-  let nextId = 1;
-
-  const ready = new Promise<void>((resolve, reject) => {
-    worker.on("message", (m: FromWorker) => {
-      switch (m.t) {
-        case "ready": return resolve();
-        case "fatal": return reject(new StartupError(m.message));
-        case "decisions":
-          for (const line of m.lines) {
-            nlog.info({ decision: true, at: m.at }, line);
-            remember(m.at, line);
-          }
-          return;
-        case "action": {
-          const a = m.action;
-          if (a.kind === "command-result") {
-            commands.get(a.id)?.({ ok: a.ok, message: a.message });
-            commands.delete(a.id);
-            return;
-          }
-          if (a.kind === "start") metrics?.groupStarts.inc({ group: a.group });
-          if (a.kind === "probe") return toWorker({ t: "event", event: { kind: "settled" } });
-          if (a.kind !== "fence") return void runner.run(a);
-          const spec = config.cluster.fence;
-          if (!spec) return toWorker({ t: "event", event: { kind: "fenced", node: a.node, ok: true } });
-          void fence(spec, a.node).then((r) => {
-            (r.ok ? nlog.warn.bind(nlog) : nlog.error.bind(nlog))({ fence: a.node, ok: r.ok }, r.detail);
-            toWorker({ t: "event", event: { kind: "fenced", node: a.node, ok: r.ok } });
-          });
-          return;
+  /** What start-up has opened, closed in reverse order. */
+  const closers: (() => unknown)[] = [];
+  const closeAll = async () => {
+    runner.close();
+    for (const close of closers.splice(0).reverse()) await close();
+  };
+  const failStop = new FailStop({
+    stopGroups: async () => {
+      w.silence("the daemon fails stop");
+      runner.close();
+      await stopGroups();
+    },
+    close: closeAll,
+  }, failStopDeadline(init.spec.groups.map((g) => g.stopBudget)), nlog);
+  const onAction = (a: ClusterAction) => {
+    if (failStop.active) return;
+    if (a.kind === "start") {
+      metrics?.groupStarts.inc({ group: a.group });
+      started.add(a.group);
+    }
+    if (a.kind === "probe") return void closers.push(settleAfterEarlierGuard(earlierGuard, () => toCluster({ kind: "settled" }), nlog));
+    if (a.kind === "fence") return void runFence(config.cluster.fence, a.node, toCluster, nlog);
+    if (a.kind === "start" || a.kind === "stop") return void runner.run(a);
+  };
+  const w = new WorkerClient(init, {
+    report: (m) => {
+      if (m.t === "decisions") {
+        for (const line of m.lines) {
+          nlog.info({ decision: true, at: m.at }, line);
+          events.add(m.at, line);
         }
-        case "links":
-          for (const p of m.peers) {
-            const down = p.links.map((up, i) => (up ? -1 : i)).filter((i) => i >= 0);
-            if (p.alive && down.length > 0) nlog.warn({ peer: p.name, links: p.links }, `${p.name}: link ${down.join(", ")} down, still heard on another link`);
-          }
-          return;
-        case "status":
-          pending.get(m.id)?.(m.status);
-          pending.delete(m.id);
-          return;
-      }
-    });
-    worker.once("error", (err) => reject(err));
+      } else if (m.t === "action") onAction(m.action);
+      else if (m.t === "warn") nlog.warn(m.message);
+      else logLinks(m.peers, nlog);
+    },
+    down: (reason) => failStop.trigger(reason),
   });
-  await ready;
+  closers.push(() => w.terminate());
+  await w.ready;
   const tiebreaker = config.cluster.tiebreaker;
-  let tiebreakerTimer: NodeJS.Timeout | undefined;
-  if (tiebreaker !== undefined) {
-    let last: boolean | undefined;
-    const check = async () => {
-      const ok = await tiebreakerReachable(tiebreaker, 1000);
-      if (ok !== last) {
-        nlog[ok ? "info" : "warn"]({ tiebreaker, ok }, `tiebreaker ${tiebreaker} ${ok ? "reachable" : "unreachable"}`);
-        toWorker({ t: "event", event: { kind: "tiebreaker", ok } });
-        last = ok;
-      }
-      tiebreakerTimer = setTimeout(() => void check(), 500);
-    };
-    void check();
-  }
-
-  const status = () =>
-    new Promise<WorkerStatus>((resolve, reject) => {
-      const id = nextId++;
-      pending.set(id, resolve);
-      toWorker({ t: "status?", id });
-      setTimeout(() => {
-        if (pending.delete(id)) reject(new Error("cluster worker did not answer within 1s"));
-      }, 1000).unref();
-    });
-  const command = (cmd: Command) =>
-    new Promise<CommandOutcome>((resolve) => {
-      const id = nextId++;
-      commands.set(id, resolve);
-      toWorker({ t: "event", event: { kind: "command", id, cmd } });
-    });
+  if (tiebreaker !== undefined) closers.push(startTiebreakerLoop(tiebreaker, toCluster, nlog));
+  const status = () => w.status();
   let token: string | undefined;
   try {
     token = config.api.token_file ? readFileSync(config.api.token_file, "utf8").trim() : undefined;
   } catch (err) {
-    await worker.terminate();
+    await closeAll();
     throw new StartupError(`api.token_file ${config.api.token_file}: ${(err as Error).message}`);
   }
   try {
+    closers.push(() => vservers.stop());
     await vservers.start();
   } catch (err) {
-    await vservers.stop();
-    await worker.terminate();
+    await closeAll();
     throw new StartupError(`virtual servers: ${(err as Error).message}`);
   }
-  let api: Server;
   try {
     metrics = new Metrics(name, status, init.spec, () => vservers.status());
     const m = metrics;
@@ -230,33 +211,40 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
       const s = await status();
       return { ...s, cluster: clusterInfo(init.spec, s.name, s.peers), virtual_servers: vservers.status() };
     };
-    api = await startApi(apiListen as Endpoint, {
-      status: apiStatus, command, events: () => [...recent], metrics: () => m.render(),
+    const api = await startApi(apiListen as Endpoint, {
+      status: apiStatus, command: (cmd) => w.command(cmd), events: () => events.list(), metrics: () => m.render(),
       get token() {
         return token;
       },
+      ...(init.faultInjection ? { injectFault: (f: DebugFault) => injectFault(f, (msg) => w.post(msg), nlog) } : {}),
+    });
+    closers.push(() => {
+      api.close();
+      api.closeAllConnections();
     });
   } catch (err) {
-    await vservers.stop();
-    await worker.terminate();
+    await closeAll();
     throw new StartupError(`cannot listen on ${opts.api ?? config.api.listen} for the API: ${(err as Error).message}`);
   }
   nlog.info({ api: opts.api ?? config.api.listen }, `vigil ${name} running in cluster ${config.cluster.name}`);
 
   const reloader = new Reloader(opts.configFile, config, init.keyHex, [
-    groupsPart({ runner, notifier, status, post: toWorker, listener: (g) => vservers.listenerOf(g), owner }),
+    groupsPart({ runner, notifier, status, post: (m) => w.post(m), listener: (g) => vservers.listenerOf(g), owner }),
     tokenPart(() => token, (t) => (token = t)),
     { name: "virtual servers", apply: (_current, next, plan) => (plan.virtualServers ? vservers.apply(next) : []) },
   ], nlog);
 
   return {
     name,
+    get failingStop() {
+      return failStop.active;
+    },
     reload: () => reloader.reload(),
     async drain(timeoutMs: number) {
       leaving = true;
-      toWorker({ t: "event", event: { kind: "standby", on: true } });
+      toCluster({ kind: "standby", on: true });
       const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
+      while (Date.now() < deadline && !failStop.active) {
         const s = await status().catch(() => undefined);
         if (s && Object.values(s.groups).every((g) => g === "stopped")) return true;
         await new Promise((r) => setTimeout(r, 20));
@@ -264,12 +252,9 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
       return false;
     },
     async stop() {
-      if (tiebreakerTimer) clearTimeout(tiebreakerTimer);
       runner.close();
-      api.close();
-      await vservers.stop();
-      toWorker({ t: "stop" });
-      await worker.terminate();
+      await stopGroups();
+      await closeAll();
     },
   };
 }

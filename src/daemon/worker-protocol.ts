@@ -1,5 +1,6 @@
 // Messages between the daemon's main thread and its cluster worker thread.
 import type { ClusterAction, ClusterEvent, ClusterStatus } from "../core/cluster/node.js";
+import type { DebugFault } from "../api/server.js";
 import type { GapSummary } from "./heartbeat-gaps.js";
 import type { GroupSpec } from "../core/cluster/spec.js";
 
@@ -11,17 +12,27 @@ export interface WorkerStatus extends ClusterStatus {
   heartbeatGaps: Record<string, GapSummary>;
 }
 
-/** Main thread → worker. `reload`: the groups of a reloaded config, and the VIPs the guard covers. */
+/** Main thread → worker. `reload`: the groups of a reloaded config, and the VIPs the guard covers.
+ * `ping`: the main thread is alive (every heartbeat interval; answered by `pong`). `silence`: the main
+ * thread fails stop; the node stops renewing its leases for good. `fault`: tests only (ignored unless
+ * the worker was started with fault injection). */
 export type ToWorker =
   | { t: "event"; event: ClusterEvent }
+  | { t: "ping" }
+  | { t: "silence"; reason: string }
+  | { t: "fault"; fault: Exclude<DebugFault, { kind: "block-main" }> }
   | { t: "status?"; id: number }
   | { t: "reload"; groups: GroupSpec[]; vips: Record<string, [string, string][]> }
   | { t: "stop" };
 
-/** Worker → main thread. `at` is wall-clock ms, for logs. */
+/** Worker → main thread. `at` is wall-clock ms, for logs. `pong`: answers a ping. `silenced`: no ping
+ * came for the watchdog bound, so the worker silenced the node for good (the main thread must fail stop). */
 export type FromWorker =
   | { t: "ready" }
+  | { t: "pong" }
+  | { t: "silenced"; silentMs: number }
   | { t: "fatal"; message: string }
+  | { t: "warn"; message: string }
   | { t: "decisions"; at: number; lines: string[] }
   | { t: "action"; at: number; action: ClusterAction }
   | { t: "links"; at: number; peers: ClusterStatus["peers"] }

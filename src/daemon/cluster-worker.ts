@@ -1,7 +1,6 @@
 // The cluster loop in its own thread: the core, the UDP transport and the timers. Nothing else runs
 // here, so resource scripts, health checks, proxying or API load on the main thread cannot delay a
 // heartbeat. It talks to the main thread by messages only.
-import { spawn } from "node:child_process";
 import { parentPort, workerData } from "node:worker_threads";
 import type { ClusterMsg } from "../core/cluster/messages.js";
 import { NodeDriver, type DriverEvent } from "../core/cluster/driver.js";
@@ -11,6 +10,8 @@ import type { MachineInput } from "../core/machine.js";
 import { FrameCodec } from "../adapters/frame.js";
 import { UdpTransport, type LinkedNode } from "../adapters/udp-transport.js";
 import { writeGuardPid } from "./guard-pidfile.js";
+import { GuardClient } from "./guard-client.js";
+import type { GuardConfig } from "./guard-protocol.js";
 import { HeartbeatGaps } from "./heartbeat-gaps.js";
 import { Watchdog, watchdogMs } from "./watchdog.js";
 import type { FromWorker, ToWorker } from "./worker-protocol.js";
@@ -26,8 +27,10 @@ export interface WorkerInit {
   faultInjection?: boolean;
   /** Where to record the VIP guard's pid (undefined: nowhere). */
   guardPidfile?: string;
-  /** Virtual IPs of each group ([address, interface]); when any exist a VIP guard process is started. */
+  /** Virtual IPs of each group ([address, interface]). */
   vips: Record<string, [string, string][]>;
+  /** What the guard needs to stop this node's groups by itself. */
+  guard: GuardConfig;
 }
 
 const init = workerData as WorkerInit;
@@ -52,14 +55,15 @@ const transport = new UdpTransport(new FrameCodec(Buffer.from(init.keyHex, "hex"
 });
 
 let timer: NodeJS.Timeout | undefined;
-let guard: ReturnType<typeof spawn> | undefined;
-/** Starts the VIP guard once any group has a VIP (at start, or when a reload adds the first one). */
-function guardVips(): void {
-  if (guard || !Object.values(init.vips).some((v) => v.length > 0)) return;
-  guard = spawn(process.execPath, [new URL("./vip-guard.js", import.meta.url).pathname], { stdio: ["pipe", "ignore", "inherit"] });
-  guard.stdin?.on("error", () => undefined);
-  recordGuardPid(guard.pid);
-}
+/** The guard process: removes VIPs when their lease cover runs out, and stops the groups of a silent
+ * or dead daemon by itself (see guard.ts). Always running: it covers every resource, not only VIPs. */
+const guard = new GuardClient((msg) => post({ t: "warn", message: msg }));
+guard.configure(init.guard);
+guard.onStopped((line) => {
+  post({ t: "warn", message: `the guard stopped ${line.group} by itself (${line.ok ? "all of it gone" : "NOT all of it could be stopped"})` });
+  if (line.ok) step({ kind: "local", event: { kind: "stopped", group: line.group } });
+});
+void guard.ready().then(() => recordGuardPid(guard.pid));
 /** Records the guard's pid for a later incarnation (see earlier-guard.ts); a warning when it cannot. */
 function recordGuardPid(pid: number | undefined): void {
   if (pid === undefined || init.guardPidfile === undefined) return;
@@ -69,22 +73,13 @@ function recordGuardPid(pid: number | undefined): void {
     post({ t: "warn", message: `${(err as Error).message}; a restart of this daemon will not wait for this guard` });
   }
 }
-guardVips();
-/** Tells the guard how long the lease still covers the VIPs of the groups that may be active here. */
-function coverVips(cover: Record<string, number>): void {
-  if (!guard?.stdin?.writable) return;
-  const groups = Object.keys(cover).filter((g) => (init.vips[g]?.length ?? 0) > 0);
-  const holdMs = groups.length === 0 ? 0 : Math.min(...groups.map((g) => cover[g] ?? 0));
-  const vips = JSON.stringify(groups.flatMap((g) => init.vips[g] ?? []));
-  guard.stdin.write(`{"holdMs":${Math.floor(holdMs)},"vips":${vips}}\n`);
-}
 
 function step(input: MachineInput<ClusterMsg, DriverEvent>): void {
   const out = driver.step(clock(), input);
   for (const s of out.sends) transport.send(s.to, s.msg);
   if (out.decisions.length > 0) post({ t: "decisions", at: Date.now(), lines: out.decisions });
   for (const a of out.actions) {
-    if (a.kind === "cover") coverVips(a.groups);
+    if (a.kind === "cover") guard.cover(a.groups);
     else if (a.kind === "links") post({ t: "links", at: Date.now(), peers: a.peers });
     else post({ t: "action", at: Date.now(), action: a });
   }
@@ -109,9 +104,9 @@ function injectFault(fault: Extract<ToWorker, { t: "fault" }>["fault"]): void {
   } else if (fault.kind === "hang-worker") {
     const until = clock() + fault.ms;
     while (clock() < until) Atomics.load(new Int32Array(1), 0);
-  } else if (guard) {
-    guard.kill("SIGKILL");
-  } else post({ t: "warn", message: "fault injection: kill-guard, but no guard is running (no VIPs)" });
+  } else if (guard.pid !== undefined) {
+    process.kill(guard.pid, "SIGKILL");
+  } else post({ t: "warn", message: "fault injection: kill-guard, but no guard is running" });
 }
 
 port.on("message", (m: ToWorker) => {
@@ -129,14 +124,14 @@ port.on("message", (m: ToWorker) => {
       return step({ kind: "local", event: m.event });
     case "reload":
       init.vips = m.vips;
-      guardVips();
+      guard.configure(m.guard);
       return step({ kind: "local", event: { kind: "groups", groups: m.groups } });
     case "status?":
       return post({ t: "status", id: m.id, status: { ...node.status(clock()), transportDrops: { ...transportDrops }, sendErrors: { ...transport.sendErrors }, heartbeatGaps: gaps.summary() } });
     case "stop":
       watchdog.stop();
       if (timer) clearTimeout(timer);
-      guard?.stdin?.end();
+      void guard.close();
       transport.close();
       port.close();
       return;

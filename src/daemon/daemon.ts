@@ -17,7 +17,7 @@ import { settleAfterEarlierGuard } from "./earlier-guard.js";
 import { EventLog } from "./event-log.js";
 import { FailStop } from "./fail-stop.js";
 import { faultInjectionEnabled, injectFault } from "./fault-injection.js";
-import { agentsFor, notifyScriptsOf, vipsOf } from "./group-resources.js";
+import { agentsFor, guardConfigOf, notifyScriptsOf, vipsOf } from "./group-resources.js";
 import { GroupRunner } from "./group-runner.js";
 import { guardPidfile, readGuardPid, runtimeDir } from "./guard-pidfile.js";
 import { VirtualServers } from "./virtual-servers.js";
@@ -126,6 +126,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
     guardPidfile: pidfile,
     faultInjection: faultInjectionEnabled(),
     vips: vipsOf(config),
+    guard: guardConfigOf(config, owner),
   };
   await removeStaleVips(init.vips, nlog);
   raisePriority(nlog);

@@ -2,7 +2,9 @@
 // and the virtual IPs the VIP guard must cover.
 import { createAgent, virtualAddressOf } from "../adapters/resources/agent.js";
 import type { ResourceAgent } from "../adapters/resources/resource-agent.js";
-import type { Config } from "../core/config/schema.js";
+import type { Config, ResourceConfig } from "../core/config/schema.js";
+import { guardSilence } from "../core/cluster/spec.js";
+import type { GuardConfig } from "./guard-protocol.js";
 import type { ManagedResource } from "./group-runner.js";
 
 type GroupConfig = Config["groups"][number];
@@ -30,4 +32,18 @@ export function vipsOf(config: Config): Record<string, [string, string][]> {
 /** Per group with a notify script, the script. */
 export function notifyScriptsOf(config: Config): Map<string, string> {
   return new Map(config.groups.flatMap((g) => (g.notify ? [[g.name, g.notify] as const] : [])));
+}
+
+/** What the guard needs to stop this node's groups by itself; `previous`: the config before a reload,
+ * whose removed or changed groups may still be covered, so their old resources are kept too. */
+export function guardConfigOf(config: Config, owner: string, previous?: Config): GuardConfig {
+  const groups: Record<string, ResourceConfig[]> = {};
+  for (const g of previous?.groups ?? []) groups[g.name] = g.resources;
+  for (const g of config.groups) groups[g.name] = [...g.resources, ...(groups[g.name] ?? []).slice(g.resources.length)];
+  return {
+    owner,
+    silenceMs: guardSilence(config.cluster.heartbeat.interval),
+    lastResort: config.cluster.last_resort ?? null,
+    groups,
+  };
 }

@@ -15,7 +15,7 @@ import { describeGroupChange, resourcesChanged, sameValue, type GroupChange } fr
 import type { Config } from "../core/config/schema.js";
 import type { ResourceAgent } from "../adapters/resources/resource-agent.js";
 import type { GroupRunner, ReconfigureOutcome } from "./group-runner.js";
-import { notifyScriptsOf, resourcesOf, vipsOf } from "./group-resources.js";
+import { guardConfigOf, notifyScriptsOf, resourcesOf, vipsOf } from "./group-resources.js";
 import type { Notifier } from "./notifier.js";
 import type { ReloadablePart, ReloadIssue } from "./reload.js";
 import type { ToWorker, WorkerStatus } from "./worker-protocol.js";
@@ -95,7 +95,8 @@ export function groupsPart(d: GroupsPartDeps): ReloadablePart {
       d.notifier.setScripts(notifyScriptsOf(next));
       for (const c of plan.groups) if (c.kind === "added") void d.notifier.notify(c.name, "backup");
       const [specs, vips] = [groupSpecsFrom(next), coveredVips(current, next)];
-      if (!sameValue(specs, groupSpecsFrom(current)) || !sameValue(vips, vipsOf(current))) d.post({ t: "reload", groups: specs, vips });
+      const guard = guardConfigOf(next, d.owner, current);
+      if (!sameValue(specs, groupSpecsFrom(current)) || !sameValue(vips, vipsOf(current)) || !sameValue(guard, guardConfigOf(current, d.owner))) d.post({ t: "reload", groups: specs, vips, guard });
       return Promise.all(ops);
     },
   };

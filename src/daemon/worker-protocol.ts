@@ -3,6 +3,7 @@ import type { ClusterAction, ClusterEvent, ClusterStatus } from "../core/cluster
 import type { DebugFault } from "../api/server.js";
 import type { GapSummary } from "./heartbeat-gaps.js";
 import type { GroupSpec } from "../core/cluster/spec.js";
+import type { GuardConfig } from "./guard-protocol.js";
 
 /** The worker's full status, with transport counters. */
 export interface WorkerStatus extends ClusterStatus {
@@ -22,7 +23,7 @@ export type ToWorker =
   | { t: "silence"; reason: string }
   | { t: "fault"; fault: Exclude<DebugFault, { kind: "block-main" }> }
   | { t: "status?"; id: number }
-  | { t: "reload"; groups: GroupSpec[]; vips: Record<string, [string, string][]> }
+  | { t: "reload"; groups: GroupSpec[]; vips: Record<string, [string, string][]>; guard: GuardConfig }
   | { t: "stop" };
 
 /** Worker → main thread. `at` is wall-clock ms, for logs. `pong`: answers a ping. `silenced`: no ping

@@ -91,7 +91,7 @@ export class LocalCluster {
     const base = await freeBase(n);
     const names = Array.from({ length: n }, (_, i) => `n${i + 1}`);
     const nodesYaml = names.map((name, i) => `  - { name: ${name}, address: "127.0.0.1:${base + i}", priority: ${200 - i * 10} }`).join("\n");
-    const groups = o.groupsYaml ?? "  - name: db\n    prefer: [n1]\n    resources:\n      - { type: exec, path: /bin/true }\n";
+    const groups = o.groupsYaml ?? "  - name: db\n    prefer: [n1]\n    resources:\n      - { type: exec, path: /bin/true, timeouts: { stop: 500ms } }\n";
     const config = `cluster:\n  name: test\n  key_file: ${join(dir, "cluster.key")}\n${o.clusterYaml ?? ""}api:\n  token_file: ${join(dir, "api.token")}\nnodes:\n${nodesYaml}\ngroups:\n${groups}${o.virtualServersYaml ? `virtual_servers:\n${o.virtualServersYaml}` : ""}`;
     const configFile = join(dir, "vigil.yaml");
     writeFileSync(configFile, config);

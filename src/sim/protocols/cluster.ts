@@ -102,6 +102,9 @@ export function liveness(spec: ClusterSpec): Invariant<ClusterView> {
   };
 }
 
+/** How long faults are injected, real ms. */
+const FAULTY_FOR = 4000;
+
 /** The longest a start takes in the resource model, ms. */
 const MAX_START = 400;
 
@@ -122,6 +125,7 @@ export function clusterProtocol(o: Partial<ClusterSimOptions> = {}, hooks: Clust
   const covered = hooks.everyGroup ?? spec;
   const specOf = (id: string) => mutantSpec(hooks.specOf?.(id) ?? spec, opts.mutant);
   const parts = mutantParts(opts.mutant);
+  const maxBudget = Math.max(0, ...spec.groups.map((g) => g.stopBudget));
   const maxExtension = Math.max(0, ...spec.groups.map((g) => g.stopBudget / (1 - spec.driftMargin)));
   const livenessBound = 4 * opts.lease + 10 * opts.interval + maxExtension + (maxExtension > 0 ? MAX_START : 0);
   let model = new ResourceModel(new Map(), SIM_GUARD);
@@ -131,12 +135,12 @@ export function clusterProtocol(o: Partial<ClusterSimOptions> = {}, hooks: Clust
     interval: opts.interval,
     lease: opts.lease,
     maxDrift: 0.025,
-    faultyFor: 4000,
+    faultyFor: FAULTY_FOR,
     calmFor: livenessBound + 1500,
     livenessBound,
     maxEvents: 16000 * opts.nodes * opts.nodes,
     create: (id, inc, now) => new NodeDriver(new ClusterNode(specOf(id), id, inc, now, undefined, parts), opts.interval),
-    onAction(id, action, prng, _realNow, h) {
+    onAction(id, action, prng, realNow, h) {
       switch (action.kind) {
         case "fence": {
           const delay = prng.between(1, 50);
@@ -146,13 +150,13 @@ export function clusterProtocol(o: Partial<ClusterSimOptions> = {}, hooks: Clust
         case "links":
           return [];
         case "cover":
-          return model.cover(id, action.groups, prng);
+          return model.cover(id, action.groups, prng, h);
         case "probe":
           return model.probe(id);
         case "start":
           return model.start(id, action.group, prng, h);
         case "stop":
-          return model.stop(id, action.group, prng, h);
+          return model.stop(id, action.group, prng, h, realNow + maxBudget < FAULTY_FOR);
       }
     },
     invariants: () => {

@@ -28,7 +28,7 @@ export class ResourceModel {
   private nextId = 1;
   /** `node/incarnation/group` → local time the runner's queue for that group is busy until. */
   private busy = new Map<string, number>();
-  /** node → number of its latest cover report. */
+  /** `node/incarnation` → number of its latest cover report (each daemon has its own guard). */
   private lines = new Map<string, number>();
 
   constructor(private groups: Map<string, ModelGroup>, private guard: GuardTiming) {}
@@ -101,13 +101,13 @@ export class ResourceModel {
 
   /** A stop issued by the runner: quick, slow, hanging until the daemon's timer kills it (a paused daemon
    * kills it, and reports it stopped, only once it resumes), or (1%) one that nothing kills, so the last
-   * resort reboots the node. */
-  stop(node: string, group: string, prng: Prng, h: SimNodeHandle): ActionResult<ModelEvent>[] {
+   * resort reboots the node (only while faults are injected: a reboot is a fault too). */
+  stop(node: string, group: string, prng: Prng, h: SimNodeHandle, mayReboot = true): ActionResult<ModelEvent>[] {
     const work = this.work(group);
     const slowStops = this.budget(group) > 0;
     const r = prng.next();
     const ids = [...this.ids(node, group)];
-    if (r < 0.01) {
+    if (r < 0.01 && mayReboot) {
       const localDelay = this.queue(node, h, group, prng.between(0.9, 1) * work);
       return [{ localDelay, effect: () => h.running() && this.endAll(node), crash: node }, { localDelay: localDelay + prng.between(100, 1000), restart: node }];
     }
@@ -129,10 +129,11 @@ export class ResourceModel {
    * cover runs out; any other group it takes over once the daemon has also been silent for `silence`:
    * a full stop (within the runner's share) if the cover had not run out when the daemon fell silent,
    * else SIGKILL at once (the daemon was already stopping it past its lease). */
-  cover(node: string, groups: Record<string, number>, prng: Prng): ActionResult<ModelEvent>[] {
-    const line = (this.lines.get(node) ?? 0) + 1;
-    this.lines.set(node, line);
-    const silent = () => this.lines.get(node) === line;
+  cover(node: string, groups: Record<string, number>, prng: Prng, h: SimNodeHandle): ActionResult<ModelEvent>[] {
+    const daemon = `${node}/${h.incarnation}`;
+    const line = (this.lines.get(daemon) ?? 0) + 1;
+    this.lines.set(daemon, line);
+    const silent = () => this.lines.get(daemon) === line;
     return Object.entries(groups).flatMap(([group, left]): ActionResult<ModelEvent>[] => {
       if (this.budget(group) === 0) return [{ localDelay: left, effect: () => silent() && this.end(node, group, [...this.ids(node, group)]) }];
       const takeover = Math.max(left, this.guard.silence);

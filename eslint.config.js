@@ -4,27 +4,62 @@ import js from "@eslint/js";
 import globals from "globals";
 import tseslint from "typescript-eslint";
 
-const ioModules = ["fs", "fs/promises", "net", "dgram", "child_process", "os", "path", "http", "https", "crypto", "worker_threads", "pino", "commander", "yaml"];
+const ioModules = [
+  "fs",
+  "fs/promises",
+  "net",
+  "dgram",
+  "child_process",
+  "os",
+  "path",
+  "http",
+  "https",
+  "crypto",
+  "worker_threads",
+  "pino",
+  "commander",
+  "yaml",
+];
 const pureMessage = "core is pure: do I/O in an adapter and pass results in";
 
 /** Rules that make a folder deterministic: time and randomness must be passed in. */
 export const pureRules = {
   "no-restricted-imports": [
     "error",
-    { paths: ioModules.map((name) => ({ name, message: pureMessage })), patterns: [{ group: ["node:*"], message: pureMessage }] },
+    {
+      paths: ioModules.map((name) => ({ name, message: pureMessage })),
+      patterns: [{ group: ["node:*"], message: pureMessage }],
+    },
   ],
   "no-restricted-globals": [
     "error",
-    ...["process", "setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval", "queueMicrotask", "fetch", "performance", "require"].map((name) => ({
+    ...[
+      "process",
+      "setTimeout",
+      "setInterval",
+      "setImmediate",
+      "clearTimeout",
+      "clearInterval",
+      "queueMicrotask",
+      "fetch",
+      "performance",
+      "require",
+    ].map((name) => ({
       name,
       message: "core is pure: time, timers and the environment come in as arguments",
     })),
   ],
   "no-restricted-syntax": [
     "error",
-    { selector: "MemberExpression[object.name='Date'][property.name='now']", message: "core is pure: pass the current time in" },
+    {
+      selector: "MemberExpression[object.name='Date'][property.name='now']",
+      message: "core is pure: pass the current time in",
+    },
     { selector: "NewExpression[callee.name='Date']", message: "core is pure: pass the current time in" },
-    { selector: "MemberExpression[object.name='Math'][property.name='random']", message: "core is pure: use the seeded PRNG" },
+    {
+      selector: "MemberExpression[object.name='Math'][property.name='random']",
+      message: "core is pure: use the seeded PRNG",
+    },
   ],
 };
 

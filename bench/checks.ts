@@ -51,10 +51,14 @@ async function serve(): Promise<void> {
       const { ip, port } = address(i);
       const server = createTcpServer(onConnection);
       listeners.push(server);
-      return new Promise<void>((resolve, reject) => server.once("error", reject).listen({ host: ip, port, backlog: 511 }, () => resolve()));
+      return new Promise<void>((resolve, reject) =>
+        server.once("error", reject).listen({ host: ip, port, backlog: 511 }, () => resolve()),
+      );
     }),
   ).catch((err: NodeJS.ErrnoException) => {
-    process.stderr.write(`listener: ${err.message}${err.code === "EMFILE" ? " (raise the file limit: ulimit -n)" : ""}\n`);
+    process.stderr.write(
+      `listener: ${err.message}${err.code === "EMFILE" ? " (raise the file limit: ulimit -n)" : ""}\n`,
+    );
     process.exit(1);
   });
   process.stdout.write("ready\n");
@@ -69,7 +73,11 @@ function procCpuSeconds(pid: number): number {
 }
 
 async function main(): Promise<void> {
-  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--serve", "--servers", String(servers), "--type", type], { stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", fileURLToPath(import.meta.url), "--serve", "--servers", String(servers), "--type", type],
+    { stdio: ["pipe", "pipe", "inherit"] },
+  );
   const ready = await new Promise<boolean>((resolve) => {
     createInterface({ input: child.stdout }).once("line", (l) => resolve(l === "ready"));
     child.once("exit", () => resolve(false));
@@ -87,7 +95,14 @@ async function main(): Promise<void> {
   const checker = new HealthChecker({
     vs: {
       name: "bench",
-      check: { type, interval, timeout: interval, rise: 2, fall: 3, ...(type === "http" ? { path: "/health", expect_body: "OK" } : {}) },
+      check: {
+        type,
+        interval,
+        timeout: interval,
+        rise: 2,
+        fall: 3,
+        ...(type === "http" ? { path: "/health", expect_body: "OK" } : {}),
+      },
       real_servers: Array.from({ length: servers }, (_, i) => ({ address: `${address(i).ip}:${address(i).port}` })),
     },
     log: pino({ level: "silent" }),

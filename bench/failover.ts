@@ -19,7 +19,8 @@ function pct(sorted: number[], p: number): number {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const groups = "  - name: db\n    prefer: [n1]\n    failback: true\n    resources:\n      - { type: exec, path: /bin/true }\n";
+const groups =
+  "  - name: db\n    prefer: [n1]\n    failback: true\n    resources:\n      - { type: exec, path: /bin/true }\n";
 
 async function trials(count: number, timers: VigilTimers): Promise<void> {
   const c = await LocalCluster.start({ groupsYaml: groups, clusterYaml: timers.yaml });
@@ -27,20 +28,40 @@ async function trials(count: number, timers: VigilTimers): Promise<void> {
   const toRunning: number[] = [];
   try {
     for (let t = 0; t < count; t++) {
-      await c.waitFor("n1 leading and running db", async () => {
-        const s = await c.status("n1");
-        return s?.isLeader && s.groups.db === "running" && (await c.owner("db")) === "n1" ? true : undefined;
-      }, 20_000);
+      await c.waitFor(
+        "n1 leading and running db",
+        async () => {
+          const s = await c.status("n1");
+          return s?.isLeader && s.groups.db === "running" && (await c.owner("db")) === "n1" ? true : undefined;
+        },
+        20_000,
+      );
       await sleep(200 + Math.random() * 50);
       const before = c.decisions().length;
       const t0 = Date.now();
       await c.kill("n1");
-      const started = await c.waitFor("a new owner", async () => c.decisions().slice(before).find((d) => / starts db: /.test(d.msg)), 5000, 5);
-      await c.waitFor("db running on the new owner", async () => ((await c.status(started.node))?.groups.db === "running" ? true : undefined), 5000, 2);
+      const started = await c.waitFor(
+        "a new owner",
+        async () =>
+          c
+            .decisions()
+            .slice(before)
+            .find((d) => / starts db: /.test(d.msg)),
+        5000,
+        5,
+      );
+      await c.waitFor(
+        "db running on the new owner",
+        async () => ((await c.status(started.node))?.groups.db === "running" ? true : undefined),
+        5000,
+        2,
+      );
       const running = Date.now();
       toStart.push(started.at - t0);
       toRunning.push(running - t0);
-      process.stdout.write(`trial ${t + 1}: ${started.node} starts db after ${started.at - t0}ms, running after ≤${running - t0}ms\n`);
+      process.stdout.write(
+        `trial ${t + 1}: ${started.node} starts db after ${started.at - t0}ms, running after ≤${running - t0}ms\n`,
+      );
       c.spawnNode("n1");
     }
   } finally {
@@ -48,7 +69,9 @@ async function trials(count: number, timers: VigilTimers): Promise<void> {
   }
   const a = [...toStart].sort((x, y) => x - y);
   const b = [...toRunning].sort((x, y) => x - y);
-  process.stdout.write(`\nfailover at ${timers.label} over ${count} trials (SIGKILL of the leader+owner → new owner):\n`);
+  process.stdout.write(
+    `\nfailover at ${timers.label} over ${count} trials (SIGKILL of the leader+owner → new owner):\n`,
+  );
   process.stdout.write(`  starts the group (decision): p50 ${pct(a, 50)}ms  p99 ${pct(a, 99)}ms  max ${a.at(-1)}ms\n`);
   process.stdout.write(`  group running (polled, 2ms):  p50 ${pct(b, 50)}ms  p99 ${pct(b, 99)}ms  max ${b.at(-1)}ms\n`);
 }
@@ -60,13 +83,18 @@ async function soak(seconds: number, timers: VigilTimers): Promise<void> {
     await c.waitFor("db running on n1", async () => ((await c.owner("db")) === "n1" ? true : undefined), 20_000);
     await sleep(500);
     const before = c.decisions().length;
-    process.stdout.write(`\nsoak at ${timers.label}: ${seconds}s with ${hogs.length} busy-loop processes keeping every core busy…\n`);
+    process.stdout.write(
+      `\nsoak at ${timers.label}: ${seconds}s with ${hogs.length} busy-loop processes keeping every core busy…\n`,
+    );
     await sleep(seconds * 1000);
     const during = c.decisions().slice(before);
     const leaderChanges = during.filter((d) => / leads term /.test(d.msg));
     const moves = during.filter((d) => / (moves|starts|stops) /.test(d.msg));
-    process.stdout.write(`soak at ${timers.label}: ${leaderChanges.length} leader changes, ${moves.length} group moves/starts/stops (false failovers: ${leaderChanges.length + moves.length})\n`);
-    for (const d of during.slice(0, 20)) process.stdout.write(`  ${new Date(d.at).toISOString()} ${d.node}: ${d.msg}\n`);
+    process.stdout.write(
+      `soak at ${timers.label}: ${leaderChanges.length} leader changes, ${moves.length} group moves/starts/stops (false failovers: ${leaderChanges.length + moves.length})\n`,
+    );
+    for (const d of during.slice(0, 20))
+      process.stdout.write(`  ${new Date(d.at).toISOString()} ${d.node}: ${d.msg}\n`);
   } finally {
     for (const h of hogs) h.kill("SIGKILL");
     await c.stop();

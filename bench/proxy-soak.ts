@@ -108,16 +108,20 @@ async function main(): Promise<void> {
   await c.waitFor("n1 serving", async () => ((await c.owner("lb")) === "n1" ? true : undefined), 20_000);
   await sleep(1500);
   const pid = c.pid("n1");
-  const vsStatus = async () => ((await c.status("n1")) as unknown as { virtual_servers?: VsStatus[] } | undefined)?.virtual_servers ?? [];
+  const vsStatus = async () =>
+    ((await c.status("n1")) as unknown as { virtual_servers?: VsStatus[] } | undefined)?.virtual_servers ?? [];
   const before = sample(pid);
   console.log(`before load: ${before.fds} descriptors, RSS ${before.rssMiB.toFixed(1)} MiB`);
   /** The main thread's V8 heap: in use and reserved (MiB), from the daemon's own /metrics. */
   const heap = async () => {
     const text = await (await fetch(`http://${c.apiAddress("n1")}/metrics`)).text();
-    const get = (name: string) => Number(new RegExp(`^vigil_process_nodejs_${name}\\{[^}]*\\} (\\S+)`, "m").exec(text)?.[1] ?? NaN) / 1024 ** 2;
+    const get = (name: string) =>
+      Number(new RegExp(`^vigil_process_nodejs_${name}\\{[^}]*\\} (\\S+)`, "m").exec(text)?.[1] ?? NaN) / 1024 ** 2;
     return { used: get("heap_size_used_bytes"), total: get("heap_size_total_bytes") };
   };
-  console.log("| t (s) | descriptors | RSS (MiB) | JS heap used / reserved (MiB) | connections so far | open now | refused |");
+  console.log(
+    "| t (s) | descriptors | RSS (MiB) | JS heap used / reserved (MiB) | connections so far | open now | refused |",
+  );
   console.log("|---|---|---|---|---|---|---|");
 
   const end = Date.now() + seconds * 1000;
@@ -152,11 +156,18 @@ async function main(): Promise<void> {
     samples.push({ t, ...s });
     const [vs, h] = [await vsStatus(), await heap()];
     const sum = (k: keyof VsStatus) => vs.reduce((a, v) => a + Number(v[k]), 0);
-    console.log(`| ${t} | ${s.fds} | ${s.rssMiB.toFixed(1)} | ${h.used.toFixed(1)} / ${h.total.toFixed(1)} | ${sum("total")} | ${sum("active")} | ${sum("refused")} |`);
+    console.log(
+      `| ${t} | ${s.fds} | ${s.rssMiB.toFixed(1)} | ${h.used.toFixed(1)} / ${h.total.toFixed(1)} | ${sum("total")} | ${sum("active")} | ${sum("refused")} |`,
+    );
   }
   running = false;
   await Promise.all([...workers, flooder]);
-  await c.waitFor("all proxied connections closed", async () => ((await vsStatus()).every((v) => v.active === 0) ? true : undefined), 10_000, 100);
+  await c.waitFor(
+    "all proxied connections closed",
+    async () => ((await vsStatus()).every((v) => v.active === 0) ? true : undefined),
+    10_000,
+    100,
+  );
   await sleep(500);
   const afterLoad = sample(pid);
   const third = Math.max(1, Math.floor(samples.length / 3));
@@ -165,9 +176,15 @@ async function main(): Promise<void> {
   const last = avg(samples.slice(-third));
   const vs = await vsStatus();
   console.log("");
-  console.log(`${seconds}s: ${vs.reduce((a, v) => a + v.total, 0)} connections, ${vs.reduce((a, v) => a + v.refused, 0)} refused (over the limit or no reachable server)`);
-  console.log(`descriptors: ${before.fds} before the load, ${afterLoad.fds} after it (max during ${Math.max(...samples.map((s) => s.fds))})`);
-  console.log(`RSS: ${before.rssMiB.toFixed(1)} MiB before, middle third avg ${middle.toFixed(1)}, last third avg ${last.toFixed(1)} (${(((last - middle) / middle) * 100).toFixed(1)}%), after ${afterLoad.rssMiB.toFixed(1)} MiB`);
+  console.log(
+    `${seconds}s: ${vs.reduce((a, v) => a + v.total, 0)} connections, ${vs.reduce((a, v) => a + v.refused, 0)} refused (over the limit or no reachable server)`,
+  );
+  console.log(
+    `descriptors: ${before.fds} before the load, ${afterLoad.fds} after it (max during ${Math.max(...samples.map((s) => s.fds))})`,
+  );
+  console.log(
+    `RSS: ${before.rssMiB.toFixed(1)} MiB before, middle third avg ${middle.toFixed(1)}, last third avg ${last.toFixed(1)} (${(((last - middle) / middle) * 100).toFixed(1)}%), after ${afterLoad.rssMiB.toFixed(1)} MiB`,
+  );
   if (afterLoad.fds > before.fds + 2) {
     console.error(`descriptors leaked: ${afterLoad.fds - before.fds}`);
     process.exitCode = 1;

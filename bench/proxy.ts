@@ -36,22 +36,35 @@ const base = 5000 + Math.floor(Math.random() * 1000) * 4; // below the ephemeral
 const ports = { nginx: base, haproxy: base + 1, vigil: base + 2 };
 writeFileSync(join(dir, "small.txt"), "x".repeat(128));
 writeFileSync(join(dir, "big.bin"), Buffer.alloc(1024 * 1024, 7));
-writeFileSync(join(dir, "nginx.conf"), `worker_processes 1;\ndaemon off;\npid ${dir}/nginx.pid;\nerror_log ${dir}/nginx-error.log;\nevents { worker_connections 4096; }\nhttp {\n  access_log off;\n  keepalive_requests 10000000;\n  server { listen 127.0.0.1:${ports.nginx} backlog=4096; root ${dir}; }\n}\n`);
-writeFileSync(join(dir, "haproxy.cfg"), `global\n  nbthread 1\n  maxconn 4096\ndefaults\n  mode tcp\n  timeout connect 1s\n  timeout client 60s\n  timeout server 60s\nlisten bench\n  bind 127.0.0.1:${ports.haproxy}\n  server nginx 127.0.0.1:${ports.nginx}\n`);
+writeFileSync(
+  join(dir, "nginx.conf"),
+  `worker_processes 1;\ndaemon off;\npid ${dir}/nginx.pid;\nerror_log ${dir}/nginx-error.log;\nevents { worker_connections 4096; }\nhttp {\n  access_log off;\n  keepalive_requests 10000000;\n  server { listen 127.0.0.1:${ports.nginx} backlog=4096; root ${dir}; }\n}\n`,
+);
+writeFileSync(
+  join(dir, "haproxy.cfg"),
+  `global\n  nbthread 1\n  maxconn 4096\ndefaults\n  mode tcp\n  timeout connect 1s\n  timeout client 60s\n  timeout server 60s\nlisten bench\n  bind 127.0.0.1:${ports.haproxy}\n  server nginx 127.0.0.1:${ports.nginx}\n`,
+);
 
 const procs: ChildProcess[] = [];
 let cluster: LocalCluster | undefined;
 /** Stops nginx and HAProxy with SIGTERM (a SIGKILLed nginx master leaves its worker running), then
  * SIGKILL after 2 s for anything still there. */
 async function cleanup(): Promise<void> {
-  await Promise.all(procs.filter((p) => p.exitCode === null && p.signalCode === null).map((p) => new Promise<void>((resolve) => {
-    const force = setTimeout(() => p.kill("SIGKILL"), 2000);
-    p.once("exit", () => {
-      clearTimeout(force);
-      resolve();
-    });
-    p.kill("SIGTERM");
-  })));
+  await Promise.all(
+    procs
+      .filter((p) => p.exitCode === null && p.signalCode === null)
+      .map(
+        (p) =>
+          new Promise<void>((resolve) => {
+            const force = setTimeout(() => p.kill("SIGKILL"), 2000);
+            p.once("exit", () => {
+              clearTimeout(force);
+              resolve();
+            });
+            p.kill("SIGTERM");
+          }),
+      ),
+  );
   await cluster?.stop();
   rmSync(dir, { recursive: true, force: true });
 }
@@ -69,7 +82,14 @@ function unit(value: string, suffix: string): number {
 }
 
 function wrk(port: number, path: string, connections: number, close: boolean): WrkResult {
-  const args = ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", ...(close ? ["-H", "Connection: close"] : []), `http://127.0.0.1:${port}${path}`];
+  const args = [
+    "-t1",
+    `-c${connections}`,
+    `-d${seconds}s`,
+    "--latency",
+    ...(close ? ["-H", "Connection: close"] : []),
+    `http://127.0.0.1:${port}${path}`,
+  ];
   const out = spawnSync("wrk", args, { encoding: "utf8" }).stdout;
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
   const tr = /Transfer\/sec:\s+([\d.]+)([KMG]?)B/.exec(out);
@@ -104,7 +124,11 @@ async function main(): Promise<void> {
   // vigil's daemon raises itself to nice -10 (for its heartbeats); HAProxy gets the same priority so
   // neither proxy is favoured by the scheduler over the other programs (nginx, wrk) on these 2 cores.
   const asRoot = process.getuid?.() === 0;
-  const haproxy = spawn(asRoot ? "nice" : "haproxy", [...(asRoot ? ["-n", "-10", "haproxy"] : []), "-f", join(dir, "haproxy.cfg"), "-db"], { stdio: "ignore" });
+  const haproxy = spawn(
+    asRoot ? "nice" : "haproxy",
+    [...(asRoot ? ["-n", "-10", "haproxy"] : []), "-f", join(dir, "haproxy.cfg"), "-db"],
+    { stdio: "ignore" },
+  );
   procs.push(haproxy);
   cluster = await LocalCluster.start({
     groupsYaml: "  - name: lb\n    prefer: [n1]\n    resources:\n      - { type: exec, path: /bin/true }\n",
@@ -114,13 +138,21 @@ async function main(): Promise<void> {
   await c.waitFor("n1 serving", async () => ((await c.owner("lb")) === "n1" ? true : undefined), 20_000);
   await sleep(1000);
   const port = (t: Target) => (t === "direct" ? ports.nginx : ports[t]);
-  for (const t of ["direct", "haproxy", "vigil"] as Target[]) spawnSync("wrk", ["-t1", "-c10", "-d2s", `http://127.0.0.1:${port(t)}/small.txt`]);
-  const haproxyPid = Number(spawnSync("pgrep", ["-f", `haproxy -f ${join(dir, "haproxy.cfg")}`], { encoding: "utf8" }).stdout.trim().split("\n")[0]);
+  for (const t of ["direct", "haproxy", "vigil"] as Target[])
+    spawnSync("wrk", ["-t1", "-c10", "-d2s", `http://127.0.0.1:${port(t)}/small.txt`]);
+  const haproxyPid = Number(
+    spawnSync("pgrep", ["-f", `haproxy -f ${join(dir, "haproxy.cfg")}`], { encoding: "utf8" })
+      .stdout.trim()
+      .split("\n")[0],
+  );
   const pidOf = (t: Target) => (t === "haproxy" ? haproxyPid : t === "vigil" ? c.pid("n1") : undefined);
   /** Per proxy, CPU ms and connections over its new-connection runs. */
   const perConn = new Map<Target, { cpu: number; conns: number }>();
   const results = new Map<string, WrkResult[]>();
-  const order: Target[][] = [["direct", "haproxy", "vigil"], ["vigil", "haproxy", "direct"]];
+  const order: Target[][] = [
+    ["direct", "haproxy", "vigil"],
+    ["vigil", "haproxy", "direct"],
+  ];
   for (let r = 0; r < rounds; r++) {
     for (const t of order[r % 2] ?? []) {
       for (const s of scenarios) {
@@ -133,15 +165,24 @@ async function main(): Promise<void> {
         }
         const key = `${t}/${s.name}`;
         results.set(key, [...(results.get(key) ?? []), res]);
-        process.stdout.write(`round ${r + 1} ${key}: ${res.rps.toFixed(0)} req/s, ${(res.bytesPerSec / 1024 ** 2).toFixed(1)} MiB/s, p99 ${res.p99ms.toFixed(2)}ms\n`);
+        process.stdout.write(
+          `round ${r + 1} ${key}: ${res.rps.toFixed(0)} req/s, ${(res.bytesPerSec / 1024 ** 2).toFixed(1)} MiB/s, p99 ${res.p99ms.toFixed(2)}ms\n`,
+        );
       }
     }
   }
   const gaps = async (node: string, from: string) => {
     for (let attempt = 0; ; attempt++) {
       try {
-        const res = await fetch(`http://${c.apiAddress(node)}/status`, { signal: AbortSignal.timeout(5000), headers: { connection: "close" } });
-        return ((await res.json()) as { heartbeatGaps?: Record<string, { p50: number; p99: number; max: number; count: number }> }).heartbeatGaps?.[`${from}/0`];
+        const res = await fetch(`http://${c.apiAddress(node)}/status`, {
+          signal: AbortSignal.timeout(5000),
+          headers: { connection: "close" },
+        });
+        return (
+          (await res.json()) as {
+            heartbeatGaps?: Record<string, { p50: number; p99: number; max: number; count: number }>;
+          }
+        ).heartbeatGaps?.[`${from}/0`];
       } catch (err) {
         if (attempt >= 3) throw err;
       }
@@ -162,7 +203,8 @@ async function main(): Promise<void> {
     const v = perConn.get(t);
     return v ? ((v.cpu * 1000) / v.conns).toFixed(0) : "?";
   };
-  const mib = (m: { rss: number; peak: number; anon: number }) => [m.rss, m.peak, m.anon].map((k) => (k / 1024).toFixed(0)).join(" / ");
+  const mib = (m: { rss: number; peak: number; anon: number }) =>
+    [m.rss, m.peak, m.anon].map((k) => (k / 1024).toFixed(0)).join(" / ");
   const lat = (t: Target) => med(t, "keep-alive", (r) => r.p99ms) - med("direct", "keep-alive", (r) => r.p99ms);
   const lines = [
     "",
@@ -170,9 +212,24 @@ async function main(): Promise<void> {
     "",
     "| scenario | direct to nginx | HAProxy | vigil | vigil / HAProxy |",
     "|---|---|---|---|---|",
-    row("keep-alive, 128 B responses (req/s)", "keep-alive", (r) => r.rps, (x) => x.toFixed(0)),
-    row("1 MiB responses (MiB/s)", "big", (r) => r.bytesPerSec / 1024 ** 2, (x) => x.toFixed(0)),
-    row("new connection per request (conn/s)", "new-conn", (r) => r.rps, (x) => x.toFixed(0)),
+    row(
+      "keep-alive, 128 B responses (req/s)",
+      "keep-alive",
+      (r) => r.rps,
+      (x) => x.toFixed(0),
+    ),
+    row(
+      "1 MiB responses (MiB/s)",
+      "big",
+      (r) => r.bytesPerSec / 1024 ** 2,
+      (x) => x.toFixed(0),
+    ),
+    row(
+      "new connection per request (conn/s)",
+      "new-conn",
+      (r) => r.rps,
+      (x) => x.toFixed(0),
+    ),
     `| p99 latency added over direct, keep-alive (ms) | – | ${lat("haproxy").toFixed(2)} | ${lat("vigil").toFixed(2)} | |`,
     `| CPU per new connection, all rounds (µs) | – | ${cpuPerConn("haproxy")} | ${cpuPerConn("vigil")} | |`,
     `| memory after the run: RSS / peak / private (MiB) | – | ${mib(mem.haproxy)} | ${mib(mem.vigil)} | |`,

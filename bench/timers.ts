@@ -20,10 +20,19 @@ export function parseTimers(text: string): VigilTimers[] {
     const [i = "", l = "", ...rest] = part.trim().split("/");
     const interval = parseDuration(i);
     const lease = parseDuration(l);
-    if (interval === undefined || lease === undefined || rest.length > 0) throw new Error(`--vigil-timers: expected INTERVAL/LEASE such as 10ms/60ms, got "${part}"`);
-    if (interval < 1 || lease < MIN_LEASE_INTERVALS * interval) throw new Error(`--vigil-timers ${part}: the lease must be at least ${MIN_LEASE_INTERVALS} × the interval (and the interval at least 1ms)`);
+    if (interval === undefined || lease === undefined || rest.length > 0)
+      throw new Error(`--vigil-timers: expected INTERVAL/LEASE such as 10ms/60ms, got "${part}"`);
+    if (interval < 1 || lease < MIN_LEASE_INTERVALS * interval)
+      throw new Error(
+        `--vigil-timers ${part}: the lease must be at least ${MIN_LEASE_INTERVALS} × the interval (and the interval at least 1ms)`,
+      );
     const label = `${formatDuration(interval)}/${formatDuration(lease)}`;
-    return { interval, lease, label, yaml: `  heartbeat: { interval: ${formatDuration(interval)}, lease: ${formatDuration(lease)} }\n` };
+    return {
+      interval,
+      lease,
+      label,
+      yaml: `  heartbeat: { interval: ${formatDuration(interval)}, lease: ${formatDuration(lease)} }\n`,
+    };
   });
 }
 

@@ -24,9 +24,14 @@ const ONLY = onlyArg >= 0 ? process.argv[onlyArg + 1] : undefined;
 const trialsArg = process.argv.indexOf("--trials");
 const TRIALS = trialsArg >= 0 ? Number(process.argv[trialsArg + 1]) : 20;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] ?? NaN;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] ?? NaN;
 
-async function trial(sys: System, scenario: (typeof SCENARIOS)[number], n: number): Promise<{ gap: number; doubles: number }> {
+async function trial(
+  sys: System,
+  scenario: (typeof SCENARIOS)[number],
+  n: number,
+): Promise<{ gap: number; doubles: number }> {
   const c = new NetnsCluster(`b${n % 10}`, undefined, undefined, { clusterYaml: sys.timers?.yaml });
   try {
     if (sys.kind === "vigil") await c.start();
@@ -63,7 +68,9 @@ for (const scenario of SCENARIOS) {
       const r = await trial(sys, scenario, t);
       gaps.push(r.gap);
       doubles += r.doubles;
-      process.stdout.write(`${scenario} | ${sys.name} | trial ${t + 1}: gap ${r.gap.toFixed(0)}ms, double answers ${r.doubles}\n`);
+      process.stdout.write(
+        `${scenario} | ${sys.name} | trial ${t + 1}: gap ${r.gap.toFixed(0)}ms, double answers ${r.doubles}\n`,
+      );
     }
     p50.set(sys.name, pct(gaps, 50));
     rows.push(`| ${scenario} | ${sys.name} | ${pct(gaps, 50).toFixed(0)} | ${pct(gaps, 99).toFixed(0)} | ${doubles} |`);
@@ -72,8 +79,11 @@ for (const scenario of SCENARIOS) {
   // host (double answers), so a ratio there would compare different things.
   const ref = p50.get(REFERENCE);
   if (ref !== undefined && scenario === "owner link down") {
-    for (const sys of SYSTEMS.filter((x) => x.kind === "vigil" && p50.has(x.name))) ratios.push(`${scenario}: ${sys.name} p50 = ${((p50.get(sys.name) ?? NaN) / ref).toFixed(2)} × ${REFERENCE}`);
+    for (const sys of SYSTEMS.filter((x) => x.kind === "vigil" && p50.has(x.name)))
+      ratios.push(`${scenario}: ${sys.name} p50 = ${((p50.get(sys.name) ?? NaN) / ref).toFixed(2)} × ${REFERENCE}`);
   }
 }
-process.stdout.write(`\n${TRIALS} trials per row; client probes every 5ms\n| scenario | system | longest gap p50 (ms) | p99 (ms) | double-answer instants |\n|---|---|---|---|---|\n${rows.join("\n")}\n`);
+process.stdout.write(
+  `\n${TRIALS} trials per row; client probes every 5ms\n| scenario | system | longest gap p50 (ms) | p99 (ms) | double-answer instants |\n|---|---|---|---|---|\n${rows.join("\n")}\n`,
+);
 if (ratios.length > 0) process.stdout.write(`\n${ratios.join("\n")}\n`);

@@ -20,7 +20,9 @@ export interface LocatedIssue extends ConfigIssue {
 export type LoadResult = { ok: true; config: Config; text: string } | { ok: false; issues: LocatedIssue[] };
 
 /** Formats one issue as `file:line:column: key.path: message [CODE]`. */
-export function formatIssue(i: Pick<LocatedIssue, "file" | "line" | "column" | "path" | "message"> & { code: string }): string {
+export function formatIssue(
+  i: Pick<LocatedIssue, "file" | "line" | "column" | "path" | "message"> & { code: string },
+): string {
   return `${i.file}:${i.line}:${i.column}: ${formatPath(i.path)}: ${i.message} [${i.code}]`;
 }
 
@@ -31,7 +33,10 @@ export function loadConfigFile(file: string, options: { checkKeyFile?: boolean }
     text = readFileSync(file, "utf8");
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (err as Error).message;
-    return { ok: false, issues: [{ file, line: 1, column: 1, code: "E_YAML", path: [], message: `cannot read config: ${reason}` }] };
+    return {
+      ok: false,
+      issues: [{ file, line: 1, column: 1, code: "E_YAML", path: [], message: `cannot read config: ${reason}` }],
+    };
   }
   return loadConfigText(text, file, options);
 }
@@ -47,7 +52,13 @@ export function loadConfigText(text: string, file: string, options: { checkKeyFi
   if (doc.errors.length > 0) {
     return {
       ok: false,
-      issues: doc.errors.map((e) => ({ file, ...at(e.pos[0]), code: "E_YAML" as const, path: [], message: e.message.split("\n")[0] ?? e.message })),
+      issues: doc.errors.map((e) => ({
+        file,
+        ...at(e.pos[0]),
+        code: "E_YAML" as const,
+        path: [],
+        message: e.message.split("\n")[0] ?? e.message,
+      })),
     };
   }
   const raw: unknown = doc.toJS();
@@ -61,13 +72,22 @@ export function loadConfigText(text: string, file: string, options: { checkKeyFi
 
 /** Places issues about a file's content at their key path (the parent when the key is absent), as
  * file:line:column, sorted by position. */
-export function locateIssues<T extends { path: KeyPath; atKey?: boolean }>(text: string, file: string, issues: readonly T[]): (T & { file: string; line: number; column: number })[] {
+export function locateIssues<T extends { path: KeyPath; atKey?: boolean }>(
+  text: string,
+  file: string,
+  issues: readonly T[],
+): (T & { file: string; line: number; column: number })[] {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   return placeIssues(doc.contents, lineCounter, file, issues);
 }
 
-function placeIssues<T extends { path: KeyPath; atKey?: boolean }>(root: YamlNode | null, lineCounter: LineCounter, file: string, issues: readonly T[]): (T & { file: string; line: number; column: number })[] {
+function placeIssues<T extends { path: KeyPath; atKey?: boolean }>(
+  root: YamlNode | null,
+  lineCounter: LineCounter,
+  file: string,
+  issues: readonly T[],
+): (T & { file: string; line: number; column: number })[] {
   const located = issues.map((issue) => {
     const p = lineCounter.linePos(offsetOf(root, issue.path, issue.atKey === true));
     return { file, line: p.line, column: p.col, ...issue };
@@ -91,7 +111,10 @@ function offsetOf(root: YamlNode | null, path: KeyPath, atKey: boolean): number 
       const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === part);
       if (!pair) break;
       const keyNode = pair.key as YamlNode;
-      offset = atKey && part === path[path.length - 1] ? (keyNode.range?.[0] ?? offset) : ((pair.value as YamlNode | null)?.range?.[0] ?? keyNode.range?.[0] ?? offset);
+      offset =
+        atKey && part === path[path.length - 1]
+          ? (keyNode.range?.[0] ?? offset)
+          : ((pair.value as YamlNode | null)?.range?.[0] ?? keyNode.range?.[0] ?? offset);
       node = pair.value;
     } else if (isSeq(node) && typeof part === "number") {
       const item = node.items[part] as YamlNode | undefined;
@@ -111,16 +134,31 @@ export function checkKeyFile(keyFile: string): ConfigIssue[] {
     if (!st.isFile()) return [{ code: "E_KEY_FILE", path, message: `${keyFile} is not a regular file` }];
     const mode = st.mode & 0o777;
     if ((mode & 0o077) !== 0) {
-      return [{
-        code: "E_KEY_FILE", path,
-        message: `${keyFile} has mode ${mode.toString(8).padStart(4, "0")}; the cluster key must not be readable by group or others: chmod 600 ${keyFile}`,
-      }];
+      return [
+        {
+          code: "E_KEY_FILE",
+          path,
+          message: `${keyFile} has mode ${mode.toString(8).padStart(4, "0")}; the cluster key must not be readable by group or others: chmod 600 ${keyFile}`,
+        },
+      ];
     }
-    if (st.size < MIN_KEY_BYTES) return [{ code: "E_KEY_FILE", path, message: `${keyFile} holds ${st.size} bytes; a key needs at least ${MIN_KEY_BYTES} (make one with: vigil keygen -o ${keyFile})` }];
+    if (st.size < MIN_KEY_BYTES)
+      return [
+        {
+          code: "E_KEY_FILE",
+          path,
+          message: `${keyFile} holds ${st.size} bytes; a key needs at least ${MIN_KEY_BYTES} (make one with: vigil keygen -o ${keyFile})`,
+        },
+      ];
     return [];
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "does not exist" : code === "EACCES" ? "cannot be read (permission denied)" : (err as Error).message;
+    const why =
+      code === "ENOENT"
+        ? "does not exist"
+        : code === "EACCES"
+          ? "cannot be read (permission denied)"
+          : (err as Error).message;
     return [{ code: "E_KEY_FILE", path, message: `${keyFile} ${why} (make one with: vigil keygen -o ${keyFile})` }];
   }
 }

@@ -18,7 +18,10 @@ export type FrameDrop = "short" | "bad-magic" | "wrong-cluster" | "bad-mac" | "o
 export class FrameCodec {
   private name: Buffer;
 
-  constructor(private key: Buffer, clusterName: string) {
+  constructor(
+    private key: Buffer,
+    clusterName: string,
+  ) {
     this.name = Buffer.from(clusterName, "utf8");
     if (this.name.length > 255) throw new Error("cluster name too long for the wire format");
   }

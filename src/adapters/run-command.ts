@@ -53,7 +53,14 @@ export function runCommand(path: string, args: readonly string[], options: Comma
   const started = performance.now();
   const failed = (err: unknown): CommandResult => {
     const e = err as NodeJS.ErrnoException;
-    return { code: null, signal: null, timedOut: false, spawnError: `${e.code ?? "error"}: ${e.message}`, output: "", ms: performance.now() - started };
+    return {
+      code: null,
+      signal: null,
+      timedOut: false,
+      spawnError: `${e.code ?? "error"}: ${e.message}`,
+      output: "",
+      ms: performance.now() - started,
+    };
   };
   return new Promise((settle) => {
     let settled = false;
@@ -70,7 +77,12 @@ export function runCommand(path: string, args: readonly string[], options: Comma
     let timedOut = false;
     let child: ChildProcess;
     try {
-      child = spawn(path, args, { shell: false, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env, ...(options.tag === undefined ? {} : { VIGIL_RESOURCE: options.tag }) }, detached: true });
+      child = spawn(path, args, {
+        shell: false,
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, ...options.env, ...(options.tag === undefined ? {} : { VIGIL_RESOURCE: options.tag }) },
+        detached: true,
+      });
     } catch (err) {
       return settle(failed(err));
     }
@@ -134,6 +146,10 @@ export function describeResult(r: CommandResult): string {
 }
 
 /** The usual outcome of a resource operation: ok on exit 0, one line saying what ran and how it ended. */
-export function operationOutcome(label: string, r: CommandResult, ok = r.code === 0): { ok: boolean; detail: string; output: string } {
+export function operationOutcome(
+  label: string,
+  r: CommandResult,
+  ok = r.code === 0,
+): { ok: boolean; detail: string; output: string } {
   return { ok, detail: `${label}: ${describeResult(r)}`, output: r.output.trim() };
 }

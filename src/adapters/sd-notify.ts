@@ -13,6 +13,9 @@ export async function sdNotify(assignments: string[], log: Logger): Promise<bool
   if (!process.env.NOTIFY_SOCKET) return false;
   const r = await runCommand("systemd-notify", assignments, { timeoutMs: NOTIFY_TIMEOUT_MS });
   if (r.code === 0) return true;
-  log.warn({ notify: assignments, output: r.output.trim() || undefined }, `could not notify systemd (${assignments.join(" ")}): systemd-notify ${describeResult(r)}; systemd may not see the service as started`);
+  log.warn(
+    { notify: assignments, output: r.output.trim() || undefined },
+    `could not notify systemd (${assignments.join(" ")}): systemd-notify ${describeResult(r)}; systemd may not see the service as started`,
+  );
   return false;
 }

@@ -7,9 +7,15 @@ import { parseNodeAddress } from "../core/net/address.js";
 import { describeResult, runCommand } from "./run-command.js";
 
 /** Runs `PATH ARGS... NODE`; ok only on exit 0 within the timeout. */
-export async function fence(spec: NonNullable<Config["cluster"]["fence"]>, node: string): Promise<{ ok: boolean; detail: string }> {
+export async function fence(
+  spec: NonNullable<Config["cluster"]["fence"]>,
+  node: string,
+): Promise<{ ok: boolean; detail: string }> {
   const r = await runCommand(spec.path, [...spec.args, node], { timeoutMs: spec.timeout });
-  return { ok: r.code === 0, detail: `fence ${node} with ${spec.path}: ${describeResult(r)}${r.output.trim() ? `: ${r.output.trim().slice(0, 300)}` : ""}` };
+  return {
+    ok: r.code === 0,
+    detail: `fence ${node} with ${spec.path}: ${describeResult(r)}${r.output.trim() ? `: ${r.output.trim().slice(0, 300)}` : ""}`,
+  };
 }
 
 /** Checks whether the tiebreaker answers within `timeoutMs`. */
@@ -17,7 +23,19 @@ export async function tiebreakerReachable(address: string, timeoutMs: number): P
   const e = parseNodeAddress(address, 0);
   if (!e) return false;
   if (e.port === 0) {
-    const r = await runCommand("ping", [e.ip.family === 6 ? "-6" : "-4", "-c", "1", "-n", "-W", String(Math.max(1, Math.ceil(timeoutMs / 1000))), e.ip.text], { timeoutMs: timeoutMs + 1000 });
+    const r = await runCommand(
+      "ping",
+      [
+        e.ip.family === 6 ? "-6" : "-4",
+        "-c",
+        "1",
+        "-n",
+        "-W",
+        String(Math.max(1, Math.ceil(timeoutMs / 1000))),
+        e.ip.text,
+      ],
+      { timeoutMs: timeoutMs + 1000 },
+    );
     return r.code === 0;
   }
   return new Promise((resolve) => {

@@ -26,9 +26,15 @@ export class UdpTransport {
   /** Send errors by errno code (an unreachable link is reported, not thrown). */
   readonly sendErrors: Record<string, number> = {};
 
-  constructor(private codec: FrameCodec, private self: LinkedNode, peers: LinkedNode[], private handlers: TransportHandlers) {
+  constructor(
+    private codec: FrameCodec,
+    private self: LinkedNode,
+    peers: LinkedNode[],
+    private handlers: TransportHandlers,
+  ) {
     this.peers = new Map(peers.map((p) => [p.name, p]));
-    for (const p of peers) p.links.forEach((e, i) => this.bySource.set(`${e.ip.text}|${e.port}`, { name: p.name, link: i }));
+    for (const p of peers)
+      p.links.forEach((e, i) => this.bySource.set(`${e.ip.text}|${e.port}`, { name: p.name, link: i }));
   }
 
   /** Binds one socket per local link. */

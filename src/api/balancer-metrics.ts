@@ -13,19 +13,67 @@ export class BalancerMetrics {
 
   constructor(registry: Registry, status: () => VirtualServerStatus[]) {
     const r = [registry];
-    this.checks = new Counter({ name: "vigil_check_results_total", help: "Health checks of real servers by result", labelNames: ["vs", "real_server", "result"], registers: r });
+    this.checks = new Counter({
+      name: "vigil_check_results_total",
+      help: "Health checks of real servers by result",
+      labelNames: ["vs", "real_server", "result"],
+      registers: r,
+    });
     this.checkLatency = new Histogram({
-      name: "vigil_check_duration_seconds", help: "How long health checks took", labelNames: ["vs"], registers: r,
+      name: "vigil_check_duration_seconds",
+      help: "How long health checks took",
+      labelNames: ["vs"],
+      registers: r,
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     });
-    const serving = new Gauge({ name: "vigil_vs_serving", help: "1 while this node listens for the virtual server", labelNames: ["vs"], registers: r });
-    const active = new Gauge({ name: "vigil_vs_connections_active", help: "Open client connections", labelNames: ["vs"], registers: r });
-    const conns = new Counter({ name: "vigil_vs_connections_total", help: "Client connections accepted", labelNames: ["vs"], registers: r });
-    const refused = new Counter({ name: "vigil_vs_connections_refused_total", help: "Client connections refused (limit reached or no server reachable)", labelNames: ["vs"], registers: r });
-    const bytes = new Counter({ name: "vigil_vs_bytes_total", help: "Bytes proxied, by direction (in: client to server)", labelNames: ["vs", "direction"], registers: r });
-    const rsUp = new Gauge({ name: "vigil_real_server_up", help: "1 while a real server passes its health checks", labelNames: ["vs", "real_server"], registers: r });
-    const rsActive = new Gauge({ name: "vigil_real_server_connections_active", help: "Open connections to a real server", labelNames: ["vs", "real_server"], registers: r });
-    const rsWeight = new Gauge({ name: "vigil_real_server_weight", help: "Weight the scheduler uses now", labelNames: ["vs", "real_server"], registers: r });
+    const serving = new Gauge({
+      name: "vigil_vs_serving",
+      help: "1 while this node listens for the virtual server",
+      labelNames: ["vs"],
+      registers: r,
+    });
+    const active = new Gauge({
+      name: "vigil_vs_connections_active",
+      help: "Open client connections",
+      labelNames: ["vs"],
+      registers: r,
+    });
+    const conns = new Counter({
+      name: "vigil_vs_connections_total",
+      help: "Client connections accepted",
+      labelNames: ["vs"],
+      registers: r,
+    });
+    const refused = new Counter({
+      name: "vigil_vs_connections_refused_total",
+      help: "Client connections refused (limit reached or no server reachable)",
+      labelNames: ["vs"],
+      registers: r,
+    });
+    const bytes = new Counter({
+      name: "vigil_vs_bytes_total",
+      help: "Bytes proxied, by direction (in: client to server)",
+      labelNames: ["vs", "direction"],
+      registers: r,
+    });
+    const rsUp = new Gauge({
+      name: "vigil_real_server_up",
+      help: "1 while a real server passes its health checks",
+      labelNames: ["vs", "real_server"],
+      registers: r,
+    });
+    const rsActive = new Gauge({
+      name: "vigil_real_server_connections_active",
+      help: "Open connections to a real server",
+      labelNames: ["vs", "real_server"],
+      registers: r,
+    });
+    const rsWeight = new Gauge({
+      name: "vigil_real_server_weight",
+      help: "Weight the scheduler uses now",
+      labelNames: ["vs", "real_server"],
+      registers: r,
+    });
     const seen = new Map<string, number>();
     const advance = (name: string, c: Counter<string>, labels: Record<string, string>, total: number) => {
       const key = `${name}|${JSON.stringify(labels)}`;

@@ -28,7 +28,11 @@ export interface ClusterInfo {
 }
 
 /** Builds the cluster info from the spec and which peers this node hears now. */
-export function clusterInfo(spec: ClusterSpec, self: string, peers: readonly { name: string; alive: boolean }[]): ClusterInfo {
+export function clusterInfo(
+  spec: ClusterSpec,
+  self: string,
+  peers: readonly { name: string; alive: boolean }[],
+): ClusterInfo {
   const votesOf = (n: string) => spec.members.find((m) => m.name === n)?.votes ?? 0;
   const heard = votesOf(self) + peers.filter((p) => p.alive).reduce((n, p) => n + votesOf(p.name), 0);
   const total = spec.members.reduce((n, m) => n + m.votes, 0);

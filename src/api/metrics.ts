@@ -12,26 +12,74 @@ import type { ClusterSpec } from "../core/cluster/spec.js";
 export class Metrics {
   readonly registry = new Registry();
   /** Resource operations by group, operation and outcome. */
-  readonly resourceOps = new Counter({ name: "vigil_resource_operations_total", help: "Resource operations run here", labelNames: ["group", "op", "outcome"], registers: [this.registry] });
+  readonly resourceOps = new Counter({
+    name: "vigil_resource_operations_total",
+    help: "Resource operations run here",
+    labelNames: ["group", "op", "outcome"],
+    registers: [this.registry],
+  });
   /** Groups started on this node (a failover or move onto it counts one). */
-  readonly groupStarts = new Counter({ name: "vigil_group_starts_total", help: "Times a group was started on this node", labelNames: ["group"], registers: [this.registry] });
+  readonly groupStarts = new Counter({
+    name: "vigil_group_starts_total",
+    help: "Times a group was started on this node",
+    labelNames: ["group"],
+    registers: [this.registry],
+  });
 
   /** Virtual server metrics. */
   readonly balancer: BalancerMetrics;
 
-  constructor(node: string, status: () => Promise<WorkerStatus>, spec: ClusterSpec, virtualServers: () => VirtualServerStatus[] = () => []) {
+  constructor(
+    node: string,
+    status: () => Promise<WorkerStatus>,
+    spec: ClusterSpec,
+    virtualServers: () => VirtualServerStatus[] = () => [],
+  ) {
     this.registry.setDefaultLabels({ node });
     collectDefaultMetrics({ register: this.registry, prefix: "vigil_process_" });
     const r = [this.registry];
     this.balancer = new BalancerMetrics(this.registry, virtualServers);
-    const peerUp = new Gauge({ name: "vigil_peer_up", help: "1 while a peer is heard within the lease", labelNames: ["peer"], registers: r });
-    const linkUp = new Gauge({ name: "vigil_link_up", help: "1 while a peer is heard on this link", labelNames: ["peer", "link"], registers: r });
-    const leader = new Gauge({ name: "vigil_is_leader", help: "1 while this node holds the leader lease", registers: r });
+    const peerUp = new Gauge({
+      name: "vigil_peer_up",
+      help: "1 while a peer is heard within the lease",
+      labelNames: ["peer"],
+      registers: r,
+    });
+    const linkUp = new Gauge({
+      name: "vigil_link_up",
+      help: "1 while a peer is heard on this link",
+      labelNames: ["peer", "link"],
+      registers: r,
+    });
+    const leader = new Gauge({
+      name: "vigil_is_leader",
+      help: "1 while this node holds the leader lease",
+      registers: r,
+    });
     const term = new Gauge({ name: "vigil_term", help: "Highest leader term this node knows", registers: r });
-    const quorum = new Gauge({ name: "vigil_quorum", help: "1 while this node hears a quorum of votes (itself included)", registers: r });
-    const running = new Gauge({ name: "vigil_group_running", help: "1 while a group runs here with its lease", labelNames: ["group"], registers: r });
-    const failures = new Gauge({ name: "vigil_group_failures", help: "Current failure count of a group on this node", labelNames: ["group"], registers: r });
-    const drops = new Gauge({ name: "vigil_dropped_packets", help: "Cluster packets dropped since start, by reason", labelNames: ["reason"], registers: r });
+    const quorum = new Gauge({
+      name: "vigil_quorum",
+      help: "1 while this node hears a quorum of votes (itself included)",
+      registers: r,
+    });
+    const running = new Gauge({
+      name: "vigil_group_running",
+      help: "1 while a group runs here with its lease",
+      labelNames: ["group"],
+      registers: r,
+    });
+    const failures = new Gauge({
+      name: "vigil_group_failures",
+      help: "Current failure count of a group on this node",
+      labelNames: ["group"],
+      registers: r,
+    });
+    const drops = new Gauge({
+      name: "vigil_dropped_packets",
+      help: "Cluster packets dropped since start, by reason",
+      labelNames: ["reason"],
+      registers: r,
+    });
     const refresh = async () => {
       const s = await status();
       leader.set(s.isLeader ? 1 : 0);

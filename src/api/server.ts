@@ -74,10 +74,13 @@ function lastEvents(events: EventEntry[], limit: string | null): EventEntry[] {
 export function commandFor(method: string, url: URL): Command | undefined {
   if (method !== "POST") return undefined;
   const p = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
-  if (p[0] === "nodes" && p.length === 3 && p[1] && (p[2] === "standby" || p[2] === "online")) return { kind: p[2], node: p[1] };
-  if (p[0] === "groups" && p.length === 3 && p[1] && p[2] === "move") return { kind: "move", group: p[1], node: url.searchParams.get("node") ?? "" };
+  if (p[0] === "nodes" && p.length === 3 && p[1] && (p[2] === "standby" || p[2] === "online"))
+    return { kind: p[2], node: p[1] };
+  if (p[0] === "groups" && p.length === 3 && p[1] && p[2] === "move")
+    return { kind: "move", group: p[1], node: url.searchParams.get("node") ?? "" };
   if (p[0] === "groups" && p.length === 3 && p[1] && p[2] === "cleanup") return { kind: "cleanup", group: p[1] };
-  if (p[0] === "maintenance" && p.length === 2 && (p[1] === "on" || p[1] === "off")) return { kind: "maintenance", on: p[1] === "on" };
+  if (p[0] === "maintenance" && p.length === 2 && (p[1] === "on" || p[1] === "off"))
+    return { kind: "maintenance", on: p[1] === "on" };
   return undefined;
 }
 
@@ -88,7 +91,8 @@ export function faultFor(method: string, url: URL): DebugFault | string | undefi
   const kind = m[1] as DebugFault["kind"];
   if (kind === "crash-worker" || kind === "kill-guard") return { kind };
   const ms = Number(url.searchParams.get("ms"));
-  if (!Number.isInteger(ms) || ms <= 0 || ms > MAX_FAULT_MS) return `say how long: POST ${url.pathname}?ms=N (1..${MAX_FAULT_MS})`;
+  if (!Number.isInteger(ms) || ms <= 0 || ms > MAX_FAULT_MS)
+    return `say how long: POST ${url.pathname}?ms=N (1..${MAX_FAULT_MS})`;
   return { kind, ms };
 }
 
@@ -118,11 +122,15 @@ function injectFault(req: IncomingMessage, res: ServerResponse, backend: ApiBack
 function handle(req: IncomingMessage, res: ServerResponse, backend: ApiBackend): void {
   const url = new URL(req.url ?? "/", "http://vigil");
   if (req.method === "GET" && url.pathname === "/status") {
-    backend.status().then((s) => send(res, 200, s), (err: Error) => send(res, 500, { error: err.message }));
+    backend.status().then(
+      (s) => send(res, 200, s),
+      (err: Error) => send(res, 500, { error: err.message }),
+    );
     return;
   }
   if (serveWeb(req.method ?? "", url.pathname, res)) return;
-  if (req.method === "GET" && url.pathname === "/events") return send(res, 200, lastEvents(backend.events(), url.searchParams.get("limit")));
+  if (req.method === "GET" && url.pathname === "/events")
+    return send(res, 200, lastEvents(backend.events(), url.searchParams.get("limit")));
   if (req.method === "GET" && url.pathname === "/metrics") {
     backend.metrics().then(
       (text) => {
@@ -151,8 +159,12 @@ function handle(req: IncomingMessage, res: ServerResponse, backend: ApiBackend):
   const cmd = commandFor(req.method ?? "", url);
   if (!cmd) return send(res, 404, { error: `no such endpoint: ${req.method} ${url.pathname}` });
   if (!authorized(req, res, backend)) return;
-  if (cmd.kind === "move" && cmd.node === "") return send(res, 400, { error: "say where to: POST /groups/GROUP/move?node=NODE" });
-  backend.command(cmd).then((r) => send(res, r.ok ? 200 : 409, r), (err: Error) => send(res, 500, { error: err.message }));
+  if (cmd.kind === "move" && cmd.node === "")
+    return send(res, 400, { error: "say where to: POST /groups/GROUP/move?node=NODE" });
+  backend.command(cmd).then(
+    (r) => send(res, r.ok ? 200 : 409, r),
+    (err: Error) => send(res, 500, { error: err.message }),
+  );
 }
 
 /** Starts the API on `listen`; resolves once it is listening. */

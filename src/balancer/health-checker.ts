@@ -98,7 +98,14 @@ export class HealthChecker {
   private add(address: string): Server {
     const e = parseEndpoint(address);
     if (!e) throw new Error(`real server address "${address}" is not IP:PORT`);
-    const s: Server = { address, target: { ip: e.ip.text, port: e.port }, health: initialHealth(), detail: "not checked yet", cancel: new AbortController(), removed: false };
+    const s: Server = {
+      address,
+      target: { ip: e.ip.text, port: e.port },
+      health: initialHealth(),
+      detail: "not checked yet",
+      cancel: new AbortController(),
+      removed: false,
+    };
     this.servers.set(address, s);
     return s;
   }

@@ -66,7 +66,10 @@ export class Relay {
     if (!this.open) return;
     this.open = false;
     const closed = () => this.handleClosed();
-    for (const [h, shutting] of [[this.client, this.down.shutting], [this.server, this.up.shutting]] as const) {
+    for (const [h, shutting] of [
+      [this.client, this.down.shutting],
+      [this.server, this.up.shutting],
+    ] as const) {
       // After a failed reset Node considers the handle closing and ignores close(), so never try one
       // where libuv refuses it (a shutdown was requested).
       if (shutting || h.reset(closed) !== 0) h.close(closed);

@@ -67,7 +67,13 @@ for (const [name, ok] of [
   ["tcp_wrap.TCP", typeof tcp.TCP === "function" && typeof tcp.TCP.prototype.connect === "function"],
   ["stream_wrap.WriteWrap", typeof stream.WriteWrap === "function" && stream.streamBaseState instanceof Int32Array],
 ] as const) {
-  if (!ok) throw Object.assign(new Error(`E_RUNTIME: this Node.js (${process.version}) lacks ${name}, which vigil's proxy needs; use Node.js 20 or 22`), { code: "E_RUNTIME" });
+  if (!ok)
+    throw Object.assign(
+      new Error(
+        `E_RUNTIME: this Node.js (${process.version}) lacks ${name}, which vigil's proxy needs; use Node.js 20 or 22`,
+      ),
+      { code: "E_RUNTIME" },
+    );
 }
 const state = stream.streamBaseState;
 
@@ -96,7 +102,12 @@ export function errnoText(errno: number): string {
 }
 
 /** Listens on ip:port; throws an ErrnoException (EADDRINUSE, EADDRNOTAVAIL…) when it cannot. */
-export function listenTcp(ip: string, port: number, backlog: number, onConnection: (client: TcpHandle) => void): TcpHandle {
+export function listenTcp(
+  ip: string,
+  port: number,
+  backlog: number,
+  onConnection: (client: TcpHandle) => void,
+): TcpHandle {
   const server = new tcp.TCP(tcp.constants.SERVER);
   const err = ip.includes(":") ? server.bind6(ip, port, 0) : server.bind(ip, port);
   const listenErr = err || server.listen(backlog);

@@ -72,7 +72,15 @@ function hostPort(address: string): { host: string; port: number } {
 
 /** One virtual server's listener and its connections. */
 export class TcpProxy {
-  readonly counters: ProxyCounters = { active: 0, total: 0, refused: 0, failed: 0, bytesIn: 0, bytesOut: 0, sorryActive: 0 };
+  readonly counters: ProxyCounters = {
+    active: 0,
+    total: 0,
+    refused: 0,
+    failed: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    sorryActive: 0,
+  };
   private server: TcpHandle | undefined;
   private links = new Map<string, Set<Link>>();
   private pending = new Set<Pending>();
@@ -144,7 +152,14 @@ export class TcpProxy {
     this.counters.total++;
     const peer: HandleAddress = {};
     client.getpeername(peer);
-    const p: Pending = { client, clientIp: peer.address ?? "", clientPort: peer.port ?? 0, tried: new Set(), upstream: undefined, timer: undefined };
+    const p: Pending = {
+      client,
+      clientIp: peer.address ?? "",
+      clientPort: peer.port ?? 0,
+      tried: new Set(),
+      upstream: undefined,
+      timer: undefined,
+    };
     this.pending.add(p);
     this.attempt(p, 0);
   }
@@ -193,7 +208,10 @@ export class TcpProxy {
     });
     if (typeof upstream === "number") return fail(errnoText(upstream));
     p.upstream = upstream;
-    p.timer = setTimeout(() => fail(`no connection within ${this.settings.connectTimeoutMs}ms`), this.settings.connectTimeoutMs);
+    p.timer = setTimeout(
+      () => fail(`no connection within ${this.settings.connectTimeoutMs}ms`),
+      this.settings.connectTimeoutMs,
+    );
   }
 
   private relay(p: Pending, address: string, sorry: boolean, upstream: TcpHandle): void {

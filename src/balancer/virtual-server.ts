@@ -19,14 +19,19 @@ export interface HealthSource {
 }
 
 /** Builds the health checks; `onTransition` is called once per up/down change. */
-export type HealthFactory = (vs: VirtualServerConfig, onTransition: (address: string, up: boolean, reason: string) => void) => HealthSource;
+export type HealthFactory = (
+  vs: VirtualServerConfig,
+  onTransition: (address: string, up: boolean, reason: string) => void,
+) => HealthSource;
 
 /** How long a listen is retried while the address is still held by a previous owner or not yet up. */
 const LISTEN_RETRY_MS = 3000;
 
 function balancerSpec(vs: VirtualServerConfig): BalancerSpec {
   return {
-    scheduler: vs.scheduler, quiescent: vs.quiescent, realServers: vs.real_servers,
+    scheduler: vs.scheduler,
+    quiescent: vs.quiescent,
+    realServers: vs.real_servers,
     ...(vs.persistence !== undefined ? { persistenceMs: vs.persistence } : {}),
     ...(vs.sorry_server !== undefined ? { sorryServer: vs.sorry_server } : {}),
   };
@@ -36,8 +41,12 @@ function proxySettings(vs: VirtualServerConfig): ProxySettings {
   const listen = parseEndpoint(vs.listen);
   if (!listen) throw new Error(`virtual server ${vs.name}: listen ${vs.listen} is not IP:PORT`);
   return {
-    listen, connectTimeoutMs: vs.connect_timeout, retries: vs.retries, idleTimeoutMs: vs.idle_timeout,
-    proxyProtocol: vs.proxy_protocol, maxConnections: vs.max_connections,
+    listen,
+    connectTimeoutMs: vs.connect_timeout,
+    retries: vs.retries,
+    idleTimeoutMs: vs.idle_timeout,
+    proxyProtocol: vs.proxy_protocol,
+    maxConnections: vs.max_connections,
   };
 }
 
@@ -59,7 +68,8 @@ export class VirtualServer {
     this.log = log.child({ virtualServer: config.name });
     this.balancer = new Balancer(balancerSpec(config));
     this.proxy = new TcpProxy(proxySettings(config), this.balancer, {
-      connectFailed: (address, reason) => this.log.debug({ realServer: address }, `connect to ${address} failed: ${reason}`),
+      connectFailed: (address, reason) =>
+        this.log.debug({ realServer: address }, `connect to ${address} failed: ${reason}`),
       noServer: (ip) => this.log.debug({ client: ip }, "no real server could take the connection"),
     });
     this.makeHealth = makeHealth;
@@ -73,11 +83,17 @@ export class VirtualServer {
   private onHealth(address: string, up: boolean): void {
     const wasSorry = this.balancer.pool.noneAvailable();
     const effect = this.balancer.setHealth(address, up);
-    if (effect.reason) this.log[effect.dropConnections ? "warn" : "debug"]({ realServer: address, up }, `${this.config.name}: ${effect.reason}`);
+    if (effect.reason)
+      this.log[effect.dropConnections ? "warn" : "debug"](
+        { realServer: address, up },
+        `${this.config.name}: ${effect.reason}`,
+      );
     if (effect.dropConnections) this.proxy.drop(address);
     const isSorry = this.balancer.pool.noneAvailable();
     if (wasSorry !== isSorry && this.config.sorry_server) {
-      this.log.warn(`${this.config.name}: ${isSorry ? `no real server available; sorry server ${this.config.sorry_server} takes connections` : "a real server is available again; sorry server takes no new connections"}`);
+      this.log.warn(
+        `${this.config.name}: ${isSorry ? `no real server available; sorry server ${this.config.sorry_server} takes connections` : "a real server is available again; sorry server takes no new connections"}`,
+      );
     }
   }
 
@@ -134,10 +150,26 @@ export class VirtualServer {
   status(): VirtualServerStatus {
     const c = this.proxy.counters;
     return {
-      name: this.config.name, listen: this.config.listen, scheduler: this.config.scheduler, ...(this.group ? { group: this.group } : {}),
-      serving: this.proxy.listening, active: c.active, total: c.total, refused: c.refused + c.failed, bytesIn: c.bytesIn, bytesOut: c.bytesOut,
+      name: this.config.name,
+      listen: this.config.listen,
+      scheduler: this.config.scheduler,
+      ...(this.group ? { group: this.group } : {}),
+      serving: this.proxy.listening,
+      active: c.active,
+      total: c.total,
+      refused: c.refused + c.failed,
+      bytesIn: c.bytesIn,
+      bytesOut: c.bytesOut,
       realServers: this.balancer.pool.status((a) => this.health.state(a)),
-      ...(this.config.sorry_server ? { sorry: { address: this.config.sorry_server, inUse: this.balancer.pool.noneAvailable(), active: c.sorryActive } } : {}),
+      ...(this.config.sorry_server
+        ? {
+            sorry: {
+              address: this.config.sorry_server,
+              inUse: this.balancer.pool.noneAvailable(),
+              active: c.sorryActive,
+            },
+          }
+        : {}),
     };
   }
 }

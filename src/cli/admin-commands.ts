@@ -55,17 +55,34 @@ export function addAdminCommands(program: Command): void {
     .option("-n, --lines <n>", "how many", "50")
     .action((opts: ApiOpts & { lines: string }) =>
       run(async () => {
-        const events = (await callApi(apiTarget(opts), "GET", "/events")) as { at: number; node: string; text: string }[];
-        for (const e of events.slice(-Number(opts.lines))) process.stdout.write(`${new Date(e.at).toISOString()}  ${e.node}  ${e.text}\n`);
+        const events = (await callApi(apiTarget(opts), "GET", "/events")) as {
+          at: number;
+          node: string;
+          text: string;
+        }[];
+        for (const e of events.slice(-Number(opts.lines)))
+          process.stdout.write(`${new Date(e.at).toISOString()}  ${e.node}  ${e.text}\n`);
       }),
     );
-  withApi(program.command("standby <node>").description("move every group off a node and keep them off")).action((node: string, opts: ApiOpts) => post(opts, `/nodes/${encodeURIComponent(node)}/standby`));
-  withApi(program.command("online <node>").description("let a node in standby run groups again")).action((node: string, opts: ApiOpts) => post(opts, `/nodes/${encodeURIComponent(node)}/online`));
-  withApi(program.command("move <group> <node>").description("move a group to a node (stopped there first, then started on the node)")).action((group: string, node: string, opts: ApiOpts) =>
+  withApi(program.command("standby <node>").description("move every group off a node and keep them off")).action(
+    (node: string, opts: ApiOpts) => post(opts, `/nodes/${encodeURIComponent(node)}/standby`),
+  );
+  withApi(program.command("online <node>").description("let a node in standby run groups again")).action(
+    (node: string, opts: ApiOpts) => post(opts, `/nodes/${encodeURIComponent(node)}/online`),
+  );
+  withApi(
+    program
+      .command("move <group> <node>")
+      .description("move a group to a node (stopped there first, then started on the node)"),
+  ).action((group: string, node: string, opts: ApiOpts) =>
     post(opts, `/groups/${encodeURIComponent(group)}/move?node=${encodeURIComponent(node)}`),
   );
-  withApi(program.command("cleanup <group>").description("forget a group's failures on every node")).action((group: string, opts: ApiOpts) => post(opts, `/groups/${encodeURIComponent(group)}/cleanup`));
-  withApi(program.command("maintenance <on|off>").description("stop or resume touching resources, cluster-wide")).action((mode: string, opts: ApiOpts) => {
+  withApi(program.command("cleanup <group>").description("forget a group's failures on every node")).action(
+    (group: string, opts: ApiOpts) => post(opts, `/groups/${encodeURIComponent(group)}/cleanup`),
+  );
+  withApi(
+    program.command("maintenance <on|off>").description("stop or resume touching resources, cluster-wide"),
+  ).action((mode: string, opts: ApiOpts) => {
     if (mode !== "on" && mode !== "off") {
       process.stderr.write("vigil: maintenance takes on or off\n");
       process.exitCode = 1;

@@ -28,7 +28,9 @@ export function apiTarget(opts: { config?: string; api?: string; tokenFile?: str
     try {
       token = readFileSync(tokenFile, "utf8").trim();
     } catch (err) {
-      throw new CliError(`cannot read the API token from ${tokenFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new CliError(
+        `cannot read the API token from ${tokenFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
   }
   return { base: `http://${listen}`, token };
@@ -38,12 +40,19 @@ export function apiTarget(opts: { config?: string; api?: string; tokenFile?: str
 export async function callApi(t: ApiTarget, method: "GET" | "POST", path: string): Promise<unknown> {
   let res: Response;
   try {
-    res = await fetch(`${t.base}${path}`, { method, headers: t.token ? { authorization: `Bearer ${t.token}` } : {}, signal: AbortSignal.timeout(10_000) });
+    res = await fetch(`${t.base}${path}`, {
+      method,
+      headers: t.token ? { authorization: `Bearer ${t.token}` } : {},
+      signal: AbortSignal.timeout(10_000),
+    });
   } catch {
-    throw new CliError(`cannot reach the vigil API at ${t.base}: is \`vigil run\` running on this node? (address from api.listen or --api)`);
+    throw new CliError(
+      `cannot reach the vigil API at ${t.base}: is \`vigil run\` running on this node? (address from api.listen or --api)`,
+    );
   }
   const body = (await res.json().catch(() => ({}))) as { error?: string; message?: string };
-  if (res.status === 401) throw new CliError(`the API refused the token (401): give the right api.token_file (-c FILE or --token-file FILE)`);
+  if (res.status === 401)
+    throw new CliError(`the API refused the token (401): give the right api.token_file (-c FILE or --token-file FILE)`);
   if (res.status === 403) throw new CliError(body.error ?? "commands are disabled on this node");
   if (!res.ok) throw new CliError(body.message ?? body.error ?? `the API answered ${res.status}`);
   return body;

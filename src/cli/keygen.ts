@@ -4,7 +4,10 @@ import { newKeyText, writeKeyFile } from "../adapters/keygen.js";
 /** Writes a key to stdout or to a new 0600 file; returns the exit code. */
 export function keygenCommand(output: string | undefined): number {
   if (output === undefined) {
-    if (process.stdout.isTTY) process.stderr.write("vigil keygen: writing the key to a terminal; redirect it (> FILE, then chmod 600 FILE) or use -o FILE\n");
+    if (process.stdout.isTTY)
+      process.stderr.write(
+        "vigil keygen: writing the key to a terminal; redirect it (> FILE, then chmod 600 FILE) or use -o FILE\n",
+      );
     process.stdout.write(newKeyText());
     return 0;
   }

@@ -32,7 +32,9 @@ program
 
 program
   .command("run")
-  .description("run the daemon for one node of the cluster (SIGHUP reloads the config; SIGTERM hands its groups over, then exits)")
+  .description(
+    "run the daemon for one node of the cluster (SIGHUP reloads the config; SIGTERM hands its groups over, then exits)",
+  )
   .requiredOption("-c, --config <file>", "config file")
   .option("--node <name>", "which configured node this is (default: the one whose address is on this host)")
   .option("--api <ip:port>", "listen address of the API, overriding api.listen (several nodes on one host)")
@@ -43,7 +45,11 @@ program
 program
   .command("demo")
   .description("run a three-node demo cluster on loopback (no root needed) and watch failovers; Ctrl-C stops it")
-  .option("--base-port <port>", "first port: web pages on PORT..PORT+2, cluster on PORT+10.., the site on PORT+600", "7480")
+  .option(
+    "--base-port <port>",
+    "first port: web pages on PORT..PORT+2, cluster on PORT+10.., the site on PORT+600",
+    "7480",
+  )
   .action(async (opts: { basePort: string }) => {
     const base = Number(opts.basePort);
     if (!Number.isInteger(base) || base < 1024 || base > 64000) {
@@ -56,7 +62,9 @@ program
 
 program
   .command("release-vips")
-  .description("remove every configured VIP still present on this host (systemd ExecStopPost; refused while a daemon answers)")
+  .description(
+    "remove every configured VIP still present on this host (systemd ExecStopPost; refused while a daemon answers)",
+  )
   .requiredOption("-c, --config <file>", "config file")
   .option("--force", "remove them even though a vigil daemon answers on the API address")
   .action(async (opts: { config: string; force?: boolean }) => {

@@ -33,10 +33,15 @@ export async function releaseVipsCommand(file: string, opts: { force: boolean })
     return 1;
   }
   const valid = loadConfigText(text, file, { checkKeyFile: false });
-  if (!valid.ok) process.stderr.write(`vigil release-vips: warning: ${file} has ${valid.issues.length} error(s) (see vigil check -c ${file}); releasing the VIPs that can still be read\n`);
+  if (!valid.ok)
+    process.stderr.write(
+      `vigil release-vips: warning: ${file} has ${valid.issues.length} error(s) (see vigil check -c ${file}); releasing the VIPs that can still be read\n`,
+    );
   const listen = valid.ok ? valid.config.api.listen : "127.0.0.1:7480";
   if (!opts.force && (await daemonAnswers(listen))) {
-    process.stderr.write(`vigil release-vips: a vigil daemon answers on ${listen} and may own these VIPs; stop it first (or use --force)\n`);
+    process.stderr.write(
+      `vigil release-vips: a vigil daemon answers on ${listen} and may own these VIPs; stop it first (or use --force)\n`,
+    );
     return 1;
   }
   const { vips, skipped } = configuredVips(raw);
@@ -52,7 +57,12 @@ export async function releaseVipsCommand(file: string, opts: { force: boolean })
     const check = await hasAddress(v.address, v.iface);
     if (check.state === "absent") continue;
     const r: OpResult =
-      check.state === "unknown" ? { ok: false, detail: `${v.address} on ${v.iface} (group ${v.group}): could not check whether it is present (${check.why})` } : await removeAddress(v.address, v.iface);
+      check.state === "unknown"
+        ? {
+            ok: false,
+            detail: `${v.address} on ${v.iface} (group ${v.group}): could not check whether it is present (${check.why})`,
+          }
+        : await removeAddress(v.address, v.iface);
     if (r.ok) {
       removed++;
       process.stdout.write(`removed ${v.address} from ${v.iface} (group ${v.group})\n`);
@@ -61,6 +71,8 @@ export async function releaseVipsCommand(file: string, opts: { force: boolean })
       process.stderr.write(`vigil release-vips: ${r.detail}${r.output ? `: ${r.output}` : ""}\n`);
     }
   }
-  process.stdout.write(`${removed === 0 && failed === 0 ? `none of the ${vips.length} configured VIPs was present` : `released ${removed} of ${vips.length} configured VIPs${failed ? `; ${failed} could not be removed` : ""}`}\n`);
+  process.stdout.write(
+    `${removed === 0 && failed === 0 ? `none of the ${vips.length} configured VIPs was present` : `released ${removed} of ${vips.length} configured VIPs${failed ? `; ${failed} could not be removed` : ""}`}\n`,
+  );
   return failed > 0 ? 1 : 0;
 }

@@ -41,14 +41,22 @@ export async function runCommand(opts: RunOptions): Promise<number> {
   if (hupWhileStarting) void d.reload();
   return new Promise((resolve) => {
     const shutdown = async (signal: string) => {
-      if (d.failingStop) return void log.warn({ node: d.name }, `${signal} during a fail stop: the groups are being stopped; exiting when done`);
+      if (d.failingStop)
+        return void log.warn(
+          { node: d.name },
+          `${signal} during a fail stop: the groups are being stopped; exiting when done`,
+        );
       if (stopping) return;
       stopping = true;
       void sdNotify(["STOPPING=1", `STATUS=${signal}: handing groups over`], log);
       log.info({ node: d.name }, `${signal}: handing groups over before leaving`);
       const drained = await d.drain(DRAIN_TIMEOUT_MS);
       if (d.failingStop) return;
-      if (!drained) log.warn({ node: d.name }, `groups did not move away within ${DRAIN_TIMEOUT_MS}ms; stopping them here and leaving`);
+      if (!drained)
+        log.warn(
+          { node: d.name },
+          `groups did not move away within ${DRAIN_TIMEOUT_MS}ms; stopping them here and leaving`,
+        );
       await d.stop();
       log.info({ node: d.name }, "stopped");
       resolve(0);

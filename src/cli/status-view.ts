@@ -7,12 +7,17 @@ function renderVirtualServers(list: readonly VirtualServerStatus[]): string[] {
   if (list.length === 0) return [];
   const lines = ["", "virtual servers:"];
   for (const v of list) {
-    lines.push(`  ${v.name.padEnd(12)} ${v.listen.padEnd(22)} ${v.scheduler.padEnd(4)} ${v.serving ? "serving here" : "not served here"}  active ${v.active}  total ${v.total}  refused ${v.refused}${v.group ? `  (group ${v.group})` : ""}`);
+    lines.push(
+      `  ${v.name.padEnd(12)} ${v.listen.padEnd(22)} ${v.scheduler.padEnd(4)} ${v.serving ? "serving here" : "not served here"}  active ${v.active}  total ${v.total}  refused ${v.refused}${v.group ? `  (group ${v.group})` : ""}`,
+    );
     for (const r of v.realServers) {
       const weight = r.effectiveWeight === r.weight ? `${r.weight}` : `${r.effectiveWeight} (of ${r.weight})`;
-      lines.push(`    -> ${r.address.padEnd(22)} ${(r.up ? "up" : "DOWN").padEnd(5)} weight ${weight.padEnd(10)} active ${String(r.active).padEnd(5)} ${r.draining ? "draining  " : ""}${r.detail}`);
+      lines.push(
+        `    -> ${r.address.padEnd(22)} ${(r.up ? "up" : "DOWN").padEnd(5)} weight ${weight.padEnd(10)} active ${String(r.active).padEnd(5)} ${r.draining ? "draining  " : ""}${r.detail}`,
+      );
     }
-    if (v.sorry) lines.push(`    sorry ${v.sorry.address}${v.sorry.inUse ? "  IN USE (no real server available)" : ""}`);
+    if (v.sorry)
+      lines.push(`    sorry ${v.sorry.address}${v.sorry.inUse ? "  IN USE (no real server available)" : ""}`);
   }
   return lines;
 }
@@ -20,7 +25,16 @@ function renderVirtualServers(list: readonly VirtualServerStatus[]): string[] {
 /** Renders a node's status as lines of text. */
 export function renderStatus(s: WorkerStatus & { virtual_servers?: VirtualServerStatus[] }): string[] {
   const members = [
-    { name: s.name, alive: true, links: [] as boolean[], running: Object.entries(s.groups).filter(([, st]) => st !== "stopped").map(([g]) => g), standby: s.standby, failures: s.failures },
+    {
+      name: s.name,
+      alive: true,
+      links: [] as boolean[],
+      running: Object.entries(s.groups)
+        .filter(([, st]) => st !== "stopped")
+        .map(([g]) => g),
+      standby: s.standby,
+      failures: s.failures,
+    },
     ...s.peers,
   ].sort((a, b) => (a.name < b.name ? -1 : 1));
   const lines = [
@@ -31,20 +45,31 @@ export function renderStatus(s: WorkerStatus & { virtual_servers?: VirtualServer
   for (const m of members) {
     const state = !m.alive ? "OFFLINE" : m.standby || s.admin.standby.includes(m.name) ? "standby" : "online";
     const role = m.name === s.leader ? "leader" : "";
-    const links = m.links.length > 1 && m.alive ? `  links ${m.links.map((l, i) => `${i}:${l ? "up" : "DOWN"}`).join(" ")}` : "";
+    const links =
+      m.links.length > 1 && m.alive ? `  links ${m.links.map((l, i) => `${i}:${l ? "up" : "DOWN"}`).join(" ")}` : "";
     lines.push(`  ${m.name.padEnd(12)} ${state.padEnd(8)} ${role.padEnd(7)}${links}`);
   }
   lines.push("", "groups:");
   const groups = Object.keys(s.assignments).length > 0 ? Object.keys(s.assignments) : Object.keys(s.groups);
   for (const g of groups.sort()) {
-    const owners = members.filter((m) => m.alive && m.running.includes(g)).map((m) => (m.name === s.name ? `${m.name} (${s.groups[g]})` : m.name));
+    const owners = members
+      .filter((m) => m.alive && m.running.includes(g))
+      .map((m) => (m.name === s.name ? `${m.name} (${s.groups[g]})` : m.name));
     const target = s.assignments[g];
     const failures = members.filter((m) => (m.failures[g] ?? 0) > 0).map((m) => `${m.name}:${m.failures[g]}`);
     const pinned = s.admin.moves[g] ? `  moved to ${s.admin.moves[g]}` : "";
-    lines.push(`  ${g.padEnd(12)} ${owners.length ? `running on ${owners.join(", ")}` : "stopped"}${target && !owners.some((o) => o.startsWith(target)) ? `  → ${target}` : ""}${failures.length ? `  failures ${failures.join(" ")}` : ""}${pinned}`);
+    lines.push(
+      `  ${g.padEnd(12)} ${owners.length ? `running on ${owners.join(", ")}` : "stopped"}${target && !owners.some((o) => o.startsWith(target)) ? `  → ${target}` : ""}${failures.length ? `  failures ${failures.join(" ")}` : ""}${pinned}`,
+    );
   }
   lines.push(...renderVirtualServers(s.virtual_servers ?? []));
   const drops = { ...s.drops, ...s.transportDrops };
-  if (Object.keys(drops).length > 0) lines.push("", `dropped packets: ${Object.entries(drops).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  if (Object.keys(drops).length > 0)
+    lines.push(
+      "",
+      `dropped packets: ${Object.entries(drops)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")}`,
+    );
   return lines;
 }

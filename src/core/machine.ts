@@ -3,9 +3,7 @@
 
 /** One input to a machine, always with the machine's own local time in milliseconds. */
 export type MachineInput<M, E> =
-  | { kind: "tick" }
-  | { kind: "message"; from: string; msg: M; link?: number }
-  | { kind: "local"; event: E };
+  { kind: "tick" } | { kind: "message"; from: string; msg: M; link?: number } | { kind: "local"; event: E };
 
 /** A message for one peer, by node name. */
 export interface Outbound<M> {

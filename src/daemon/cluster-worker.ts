@@ -44,15 +44,20 @@ const node = new ClusterNode(init.spec, init.self.name, init.incarnation, clock(
 const driver = new NodeDriver(node, init.spec.interval);
 const transportDrops: Record<string, number> = {};
 const gaps = new HeartbeatGaps();
-const transport = new UdpTransport(new FrameCodec(Buffer.from(init.keyHex, "hex"), init.spec.clusterName), init.self, init.peers, {
-  message: (from, msg, link) => {
-    if (msg.type === "hb") gaps.record(from, link, clock());
-    step({ kind: "message", from, msg, link });
+const transport = new UdpTransport(
+  new FrameCodec(Buffer.from(init.keyHex, "hex"), init.spec.clusterName),
+  init.self,
+  init.peers,
+  {
+    message: (from, msg, link) => {
+      if (msg.type === "hb") gaps.record(from, link, clock());
+      step({ kind: "message", from, msg, link });
+    },
+    drop: (reason) => {
+      transportDrops[reason] = (transportDrops[reason] ?? 0) + 1;
+    },
   },
-  drop: (reason) => {
-    transportDrops[reason] = (transportDrops[reason] ?? 0) + 1;
-  },
-});
+);
 
 let timer: NodeJS.Timeout | undefined;
 /** The guard process: removes VIPs when their lease cover runs out, and stops the groups of a silent
@@ -60,7 +65,10 @@ let timer: NodeJS.Timeout | undefined;
 const guard = new GuardClient((msg) => post({ t: "warn", message: msg }));
 guard.configure(init.guard);
 guard.onStopped((line) => {
-  post({ t: "warn", message: `the guard stopped ${line.group} by itself (${line.ok ? "all of it gone" : "NOT all of it could be stopped"})` });
+  post({
+    t: "warn",
+    message: `the guard stopped ${line.group} by itself (${line.ok ? "all of it gone" : "NOT all of it could be stopped"})`,
+  });
   if (line.ok) step({ kind: "local", event: { kind: "stopped", group: line.group } });
 });
 void guard.ready().then(() => recordGuardPid(guard.pid));
@@ -127,7 +135,16 @@ port.on("message", (m: ToWorker) => {
       guard.configure(m.guard);
       return step({ kind: "local", event: { kind: "groups", groups: m.groups } });
     case "status?":
-      return post({ t: "status", id: m.id, status: { ...node.status(clock()), transportDrops: { ...transportDrops }, sendErrors: { ...transport.sendErrors }, heartbeatGaps: gaps.summary() } });
+      return post({
+        t: "status",
+        id: m.id,
+        status: {
+          ...node.status(clock()),
+          transportDrops: { ...transportDrops },
+          sendErrors: { ...transport.sendErrors },
+          heartbeatGaps: gaps.summary(),
+        },
+      });
     case "stop":
       watchdog.stop();
       if (timer) clearTimeout(timer);

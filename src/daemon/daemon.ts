@@ -63,7 +63,11 @@ export { StartupError };
 function logLinks(peers: ClusterStatus["peers"], log: Logger): void {
   for (const p of peers) {
     const down = p.links.map((up, i) => (up ? -1 : i)).filter((i) => i >= 0);
-    if (p.alive && down.length > 0) log.warn({ peer: p.name, links: p.links }, `${p.name}: link ${down.join(", ")} down, still heard on another link`);
+    if (p.alive && down.length > 0)
+      log.warn(
+        { peer: p.name, links: p.links },
+        `${p.name}: link ${down.join(", ")} down, still heard on another link`,
+      );
   }
 }
 
@@ -84,7 +88,10 @@ function raisePriority(log: Logger): void {
   try {
     setPriority(0, NICE);
   } catch (err) {
-    log.warn({ err: (err as Error).message }, `could not raise scheduling priority to nice ${NICE} (needs root or CAP_SYS_NICE); heartbeats may suffer under CPU load`);
+    log.warn(
+      { err: (err as Error).message },
+      `could not raise scheduling priority to nice ${NICE} (needs root or CAP_SYS_NICE); heartbeats may suffer under CPU load`,
+    );
   }
 }
 
@@ -105,7 +112,9 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   let metrics: Metrics | undefined;
   const makeHealth: HealthFactory = (vs, onTransition) =>
     new HealthChecker({
-      vs, log: nlog, onTransition,
+      vs,
+      log: nlog,
+      onTransition,
       onResult: (address, ok, latencyMs) => {
         metrics?.balancer.checks.inc({ vs: vs.name, real_server: address, result: ok ? "ok" : "failed" });
         metrics?.balancer.checkLatency.observe({ vs: vs.name }, latencyMs / 1000);
@@ -142,9 +151,13 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
     else if (event.kind === "stopped") void notifier.notify(event.group, leaving ? "stopped" : "backup");
   };
   for (const g of config.groups) void notifier.notify(g.name, "backup");
-  const runner = new GroupRunner(agents, onGroupEvent, nlog, (group, op, ok) =>
-    metrics?.resourceOps.inc({ group, op, outcome: ok ? "ok" : "failed" }),
-  config.cluster.last_resort);
+  const runner = new GroupRunner(
+    agents,
+    onGroupEvent,
+    nlog,
+    (group, op, ok) => metrics?.resourceOps.inc({ group, op, outcome: ok ? "ok" : "failed" }),
+    config.cluster.last_resort,
+  );
   const started = new Set<string>();
   const stopGroups = async () => {
     await Promise.all([...started].filter((g) => runner.isUp(g)).map((group) => runner.run({ kind: "stop", group })));
@@ -155,21 +168,26 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
     runner.close();
     for (const close of closers.splice(0).reverse()) await close();
   };
-  const failStop = new FailStop({
-    stopGroups: async () => {
-      w.silence("the daemon fails stop");
-      runner.close();
-      await stopGroups();
+  const failStop = new FailStop(
+    {
+      stopGroups: async () => {
+        w.silence("the daemon fails stop");
+        runner.close();
+        await stopGroups();
+      },
+      close: closeAll,
     },
-    close: closeAll,
-  }, failStopDeadline(init.spec.groups.map((g) => g.stopBudget)), nlog);
+    failStopDeadline(init.spec.groups.map((g) => g.stopBudget)),
+    nlog,
+  );
   const onAction = (a: ClusterAction) => {
     if (failStop.active) return;
     if (a.kind === "start") {
       metrics?.groupStarts.inc({ group: a.group });
       started.add(a.group);
     }
-    if (a.kind === "probe") return void closers.push(settleAfterEarlierGuard(earlierGuard, () => toCluster({ kind: "settled" }), nlog));
+    if (a.kind === "probe")
+      return void closers.push(settleAfterEarlierGuard(earlierGuard, () => toCluster({ kind: "settled" }), nlog));
     if (a.kind === "fence") return void runFence(config.cluster.fence, a.node, toCluster, nlog);
     if (a.kind === "start" || a.kind === "stop") return void runner.run(a);
   };
@@ -213,7 +231,10 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
       return { ...s, cluster: clusterInfo(init.spec, s.name, s.peers), virtual_servers: vservers.status() };
     };
     const api = await startApi(apiListen as Endpoint, {
-      status: apiStatus, command: (cmd) => w.command(cmd), events: () => events.list(), metrics: () => m.render(),
+      status: apiStatus,
+      command: (cmd) => w.command(cmd),
+      events: () => events.list(),
+      metrics: () => m.render(),
       get token() {
         return token;
       },
@@ -229,11 +250,20 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   }
   nlog.info({ api: opts.api ?? config.api.listen }, `vigil ${name} running in cluster ${config.cluster.name}`);
 
-  const reloader = new Reloader(opts.configFile, config, init.keyHex, [
-    groupsPart({ runner, notifier, status, post: (m) => w.post(m), listener: (g) => vservers.listenerOf(g), owner }),
-    tokenPart(() => token, (t) => (token = t)),
-    { name: "virtual servers", apply: (_current, next, plan) => (plan.virtualServers ? vservers.apply(next) : []) },
-  ], nlog);
+  const reloader = new Reloader(
+    opts.configFile,
+    config,
+    init.keyHex,
+    [
+      groupsPart({ runner, notifier, status, post: (m) => w.post(m), listener: (g) => vservers.listenerOf(g), owner }),
+      tokenPart(
+        () => token,
+        (t) => (token = t),
+      ),
+      { name: "virtual servers", apply: (_current, next, plan) => (plan.virtualServers ? vservers.apply(next) : []) },
+    ],
+    nlog,
+  );
 
   return {
     name,

@@ -12,13 +12,21 @@ export const EARLIER_GUARD_POLL_MS = 50;
 /** Calls `settled` once the earlier guard is gone (at once when there was none); returns a cancel
  * function. Fails closed: an unreadable pidfile, or a process that cannot be inspected, counts as a
  * live guard, so the node never reports itself settled and peers keep their full quiet. */
-export function settleAfterEarlierGuard(earlier: GuardPid, settled: () => void, log: Logger, alive = guardPidAlive): () => void {
+export function settleAfterEarlierGuard(
+  earlier: GuardPid,
+  settled: () => void,
+  log: Logger,
+  alive = guardPidAlive,
+): () => void {
   if (earlier.kind === "none") {
     settled();
     return () => undefined;
   }
   if (earlier.kind === "unreadable") {
-    log.error({ pidfile: earlier.reason }, `cannot tell whether the guard of an earlier incarnation is still active (${earlier.reason}); this node does not report itself settled`);
+    log.error(
+      { pidfile: earlier.reason },
+      `cannot tell whether the guard of an earlier incarnation is still active (${earlier.reason}); this node does not report itself settled`,
+    );
     return () => undefined;
   }
   let told = false;
@@ -31,7 +39,10 @@ export function settleAfterEarlierGuard(earlier: GuardPid, settled: () => void, 
     }
     if (!told) {
       told = true;
-      log.warn({ pid: earlier.pid }, `waiting for the guard of an earlier incarnation (pid ${earlier.pid}) to finish${r.unsure ? ` (cannot inspect it: ${r.unsure})` : ""}`);
+      log.warn(
+        { pid: earlier.pid },
+        `waiting for the guard of an earlier incarnation (pid ${earlier.pid}) to finish${r.unsure ? ` (cannot inspect it: ${r.unsure})` : ""}`,
+      );
     }
     timer = setTimeout(check, EARLIER_GUARD_POLL_MS);
   };

@@ -8,7 +8,10 @@ export const RECENT_EVENTS = 500;
 export class EventLog {
   private entries: EventEntry[] = [];
 
-  constructor(private node: string, private capacity = RECENT_EVENTS) {}
+  constructor(
+    private node: string,
+    private capacity = RECENT_EVENTS,
+  ) {}
 
   /** Appends one line decided at `at` (wall-clock ms). */
   add(at: number, text: string): void {

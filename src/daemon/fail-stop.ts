@@ -36,9 +36,15 @@ export class FailStop {
   trigger(reason: string): void {
     if (this.why !== undefined) return;
     this.why = reason;
-    this.log.fatal({ failStop: true, exitCode: FAIL_STOP_EXIT_CODE }, `failing stop: ${reason}; stopping every group here, then exiting with code ${FAIL_STOP_EXIT_CODE}`);
+    this.log.fatal(
+      { failStop: true, exitCode: FAIL_STOP_EXIT_CODE },
+      `failing stop: ${reason}; stopping every group here, then exiting with code ${FAIL_STOP_EXIT_CODE}`,
+    );
     const hard = setTimeout(() => {
-      this.log.error({ failStop: true }, `fail stop: not finished after ${this.deadlineMs}ms; exiting anyway (the leases are no longer renewed and the VIP guard removes the VIPs)`);
+      this.log.error(
+        { failStop: true },
+        `fail stop: not finished after ${this.deadlineMs}ms; exiting anyway (the leases are no longer renewed and the VIP guard removes the VIPs)`,
+      );
       this.exit(FAIL_STOP_EXIT_CODE);
     }, this.deadlineMs);
     void this.run().then(() => {
@@ -48,7 +54,10 @@ export class FailStop {
   }
 
   private async run(): Promise<void> {
-    for (const [name, step] of [["stopping the groups", () => this.steps.stopGroups()], ["closing", () => this.steps.close()]] as const) {
+    for (const [name, step] of [
+      ["stopping the groups", () => this.steps.stopGroups()],
+      ["closing", () => this.steps.close()],
+    ] as const) {
       try {
         await step();
       } catch (err) {

@@ -12,21 +12,34 @@ type GroupConfig = Config["groups"][number];
 /** The agents of one group's resources, in order, with their monitor intervals; `listener` (the
  * group's virtual servers) comes last, so they listen only once the VIP is up and stop before it goes.
  * `owner` ("CLUSTER/NODE") goes into the tag of every process the agents start. */
-export function resourcesOf(g: GroupConfig, listener: (group: string) => ResourceAgent, owner: string): ManagedResource[] {
+export function resourcesOf(
+  g: GroupConfig,
+  listener: (group: string) => ResourceAgent,
+  owner: string,
+): ManagedResource[] {
   return [
-    ...g.resources.map((r, ri) => ({ agent: createAgent(r, `${g.name}-${ri}`, owner), monitorEveryMs: ("monitor" in r && r.monitor?.interval) || 0 })),
+    ...g.resources.map((r, ri) => ({
+      agent: createAgent(r, `${g.name}-${ri}`, owner),
+      monitorEveryMs: ("monitor" in r && r.monitor?.interval) || 0,
+    })),
     { agent: listener(g.name), monitorEveryMs: 0 },
   ];
 }
 
 /** The agents of every group. */
-export function agentsFor(config: Config, listener: (group: string) => ResourceAgent, owner: string): Map<string, ManagedResource[]> {
+export function agentsFor(
+  config: Config,
+  listener: (group: string) => ResourceAgent,
+  owner: string,
+): Map<string, ManagedResource[]> {
   return new Map(config.groups.map((g) => [g.name, resourcesOf(g, listener, owner)]));
 }
 
 /** Per group, its virtual IPs as [address, interface] (vip resources and ocf IPaddr2). */
 export function vipsOf(config: Config): Record<string, [string, string][]> {
-  return Object.fromEntries(config.groups.map((g) => [g.name, g.resources.map(virtualAddressOf).filter((a) => a !== undefined)]));
+  return Object.fromEntries(
+    config.groups.map((g) => [g.name, g.resources.map(virtualAddressOf).filter((a) => a !== undefined)]),
+  );
 }
 
 /** Per group with a notify script, the script. */

@@ -52,7 +52,9 @@ export class GroupRunner {
 
   /** Queues an action behind any operation already running on the same group. */
   run(action: GroupAction): Promise<void> {
-    return this.enqueue(action.group, () => (action.kind === "start" ? this.start(action.group) : this.stop(action.group)));
+    return this.enqueue(action.group, () =>
+      action.kind === "start" ? this.start(action.group) : this.stop(action.group),
+    );
   }
 
   /** Whether the group's resources may be active here. */
@@ -65,7 +67,12 @@ export class GroupRunner {
    * new rest starts in order. Kept resources keep their agent, except the indexes in `refresh` (a new
    * monitor setting). A failed start is reported as a failure (the core restarts or moves the group); a
    * failed stop as stop-failed, and the old list stays until a later stop succeeds. */
-  reconfigure(group: string, next: ManagedResource[], keep: number, refresh: readonly number[] = []): Promise<ReconfigureOutcome> {
+  reconfigure(
+    group: string,
+    next: ManagedResource[],
+    keep: number,
+    refresh: readonly number[] = [],
+  ): Promise<ReconfigureOutcome> {
     this.retired.delete(group);
     let outcome: ReconfigureOutcome = "done";
     return this.enqueue(group, async () => {
@@ -76,10 +83,21 @@ export class GroupRunner {
         return void this.deferred.set(group, merged);
       }
       if (!this.up.has(group)) return void this.resources.set(group, merged);
-      if (!(await this.stopAgents(group, old.slice(keep).map((r) => r.agent).reverse()))) {
+      if (
+        !(await this.stopAgents(
+          group,
+          old
+            .slice(keep)
+            .map((r) => r.agent)
+            .reverse(),
+        ))
+      ) {
         outcome = "stop-failed";
         this.deferred.set(group, merged);
-        this.log.error({ group }, `${group}: a resource removed by the reload could not be stopped; the node is unclean for ${group} until \`vigil cleanup ${group}\``);
+        this.log.error(
+          { group },
+          `${group}: a resource removed by the reload could not be stopped; the node is unclean for ${group} until \`vigil cleanup ${group}\``,
+        );
         return this.report({ kind: "stop-failed", group });
       }
       this.resources.set(group, merged);
@@ -142,7 +160,10 @@ export class GroupRunner {
           timers[i] = setTimeout(() => void tick(), r.monitorEveryMs);
           return;
         }
-        this.log.error({ group, op: "monitor", output: m.output || undefined }, `${group}: ${m.detail}: resource ${m.state === "stopped" ? "stopped unexpectedly" : "failed"}`);
+        this.log.error(
+          { group, op: "monitor", output: m.output || undefined },
+          `${group}: ${m.detail}: resource ${m.state === "stopped" ? "stopped unexpectedly" : "failed"}`,
+        );
         this.stopMonitors(group);
         this.report({ kind: "failed", group });
       };
@@ -160,7 +181,10 @@ export class GroupRunner {
       this.onOp(group, "start", r.ok);
       if (r.detail) this.log.info({ group, op: "start", ok: r.ok, output: r.output || undefined }, r.detail);
       if (!r.ok) {
-        this.log.error({ group }, `${group}: start failed at ${agent.description}; stopping it and what was started before it`);
+        this.log.error(
+          { group },
+          `${group}: start failed at ${agent.description}; stopping it and what was started before it`,
+        );
         if (await this.stopAgents(group, agents.slice(0, i + 1).reverse())) {
           this.up.delete(group);
           this.report({ kind: "stopped", group });
@@ -184,7 +208,10 @@ export class GroupRunner {
       this.log.info({ group }, `${group} stopped`);
       this.report({ kind: "stopped", group });
     } else {
-      this.log.error({ group }, `${group}: a resource could not be stopped; the node is unclean for ${group} until \`vigil cleanup ${group}\``);
+      this.log.error(
+        { group },
+        `${group}: a resource could not be stopped; the node is unclean for ${group} until \`vigil cleanup ${group}\``,
+      );
       this.report({ kind: "stop-failed", group });
     }
   }

@@ -89,12 +89,16 @@ export class GuardClient {
     createInterface({ input: child.stdout! }).on("line", (line) => this.output(line));
     createInterface({ input: child.stderr! }).on("line", (line) => this.relay(line));
     this.exited = new Promise((resolve) => {
-      child.once("error", (err) => this.log(`guard: the guard process (pid ${child.pid ?? "none"}) failed: ${err.message}`));
+      child.once("error", (err) =>
+        this.log(`guard: the guard process (pid ${child.pid ?? "none"}) failed: ${err.message}`),
+      );
       child.once("close", (code, signal) => {
         resolve();
         if (this.closing) return;
         const lived = performance.now() - this.spawnedAt;
-        this.log(`guard: the guard process (pid ${child.pid ?? "none"}) ended (${signal ?? `exit ${code}`}) while the daemon runs; starting a new one`);
+        this.log(
+          `guard: the guard process (pid ${child.pid ?? "none"}) ended (${signal ?? `exit ${code}`}) while the daemon runs; starting a new one`,
+        );
         setTimeout(() => this.restart(), lived >= RESPAWN_BACKOFF_MS ? 0 : RESPAWN_BACKOFF_MS);
       });
     });

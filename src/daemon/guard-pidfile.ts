@@ -38,7 +38,9 @@ export function readGuardPid(path: string): GuardPid {
     return { kind: "unreadable", reason: `${path}: ${(err as Error).message}` };
   }
   const pid = Number(text.trim());
-  return Number.isInteger(pid) && pid > 0 ? { kind: "pid", pid } : { kind: "unreadable", reason: `${path}: not a pid: ${JSON.stringify(text.slice(0, 40))}` };
+  return Number.isInteger(pid) && pid > 0
+    ? { kind: "pid", pid }
+    : { kind: "unreadable", reason: `${path}: not a pid: ${JSON.stringify(text.slice(0, 40))}` };
 }
 
 /** Whether `pid` is a live VIP guard: the process exists and its /proc/PID/cmdline names vip-guard.
@@ -48,12 +50,14 @@ export function guardPidAlive(pid: number): { alive: boolean; unsure?: string } 
     process.kill(pid, 0);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ESRCH") return { alive: false };
-    if ((err as NodeJS.ErrnoException).code !== "EPERM") return { alive: true, unsure: `signal 0 to pid ${pid}: ${(err as Error).message}` };
+    if ((err as NodeJS.ErrnoException).code !== "EPERM")
+      return { alive: true, unsure: `signal 0 to pid ${pid}: ${(err as Error).message}` };
   }
   try {
     return { alive: readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("vip-guard") };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ESRCH") return { alive: false };
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ESRCH")
+      return { alive: false };
     return { alive: true, unsure: `/proc/${pid}/cmdline: ${(err as Error).message}` };
   }
 }

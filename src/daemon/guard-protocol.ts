@@ -60,15 +60,21 @@ export function parseToGuard(line: string): ToGuard | LegacyLine | string {
   if (!isRecord(m)) return "not a JSON object";
   if (m.t === "cover") {
     const groups = m.groups;
-    if (!isRecord(groups) || !Object.values(groups).every((v) => typeof v === "number" && Number.isFinite(v))) return "cover: groups must map names to ms";
+    if (!isRecord(groups) || !Object.values(groups).every((v) => typeof v === "number" && Number.isFinite(v)))
+      return "cover: groups must map names to ms";
     if (m.at !== undefined && (typeof m.at !== "number" || !Number.isFinite(m.at))) return "cover: at must be a number";
     return { t: "cover", groups: groups as Record<string, number>, at: m.at };
   }
   if (m.t === "config") {
     const lr = m.lastResort;
-    if (typeof m.owner !== "string" || typeof m.silenceMs !== "number" || !isRecord(m.groups)) return "config: needs owner, silenceMs and groups";
+    if (typeof m.owner !== "string" || typeof m.silenceMs !== "number" || !isRecord(m.groups))
+      return "config: needs owner, silenceMs and groups";
     if (!Object.values(m.groups).every(Array.isArray)) return "config: each group must be a list of resources";
-    if (lr !== null && !(isRecord(lr) && typeof lr.path === "string" && Array.isArray(lr.args) && typeof lr.timeout === "number")) return "config: lastResort must be null or {path, args, timeout}";
+    if (
+      lr !== null &&
+      !(isRecord(lr) && typeof lr.path === "string" && Array.isArray(lr.args) && typeof lr.timeout === "number")
+    )
+      return "config: lastResort must be null or {path, args, timeout}";
     return m as unknown as ToGuard;
   }
   if (typeof m.holdMs === "number" && Array.isArray(m.vips)) return m as unknown as LegacyLine;

@@ -168,7 +168,9 @@ export class Guard {
   private async takeOver(group: string, c: Covered): Promise<void> {
     c.stopping = true;
     const resources = this.resourcesOf(group);
-    const why = this.closed ? "the daemon is gone" : `the daemon is silent for ${Math.round(this.now() - this.lastHeard)}ms`;
+    const why = this.closed
+      ? "the daemon is gone"
+      : `the daemon is silent for ${Math.round(this.now() - this.lastHeard)}ms`;
     this.log(`guard: ${group}: ${why} and the lease ran out; stopping the group`);
     let ok: boolean;
     if (resources === undefined) {
@@ -177,7 +179,10 @@ export class Guard {
     } else {
       const agents = this.agentsOf(group, resources).reverse();
       const [stopped] = await Promise.all([
-        stopWithEscalation(group, agents, { lastResort: this.config?.lastResort ?? undefined, log: (_level, msg, output) => this.log(`guard: ${msg}${output ? `: ${output}` : ""}`) }),
+        stopWithEscalation(group, agents, {
+          lastResort: this.config?.lastResort ?? undefined,
+          log: (_level, msg, output) => this.log(`guard: ${msg}${output ? `: ${output}` : ""}`),
+        }),
         this.removeVips(group, c),
       ]);
       ok = stopped;

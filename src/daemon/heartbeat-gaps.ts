@@ -34,7 +34,8 @@ export class HeartbeatGaps {
     const out: Record<string, GapSummary> = {};
     for (const [key, ring] of this.gaps) {
       const sorted = [...ring].sort((a, b) => a - b);
-      const at = (q: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 10) / 10;
+      const at = (q: number) =>
+        Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 10) / 10;
       out[key] = { count: sorted.length, p50: at(0.5), p99: at(0.99), max: at(1) };
     }
     return out;

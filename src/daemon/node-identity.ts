@@ -16,12 +16,18 @@ export function linksOf(config: Config, name: string): LinkedNode {
 export function pickNode(config: Config, requested: string | undefined): string {
   const names = config.nodes.map((n) => n.name);
   if (requested !== undefined) {
-    if (!names.includes(requested)) throw new Error(`--node ${requested}: no such node in the config (nodes: ${names.join(", ")})`);
+    if (!names.includes(requested))
+      throw new Error(`--node ${requested}: no such node in the config (nodes: ${names.join(", ")})`);
     return requested;
   }
   const local = new Set(Object.values(networkInterfaces()).flatMap((l) => (l ?? []).map((a) => a.address)));
   const mine = config.nodes.filter((n) => linksOf(config, n.name).links.some((e) => local.has(e.ip.text)));
   if (mine.length === 1 && mine[0]) return mine[0].name;
-  if (mine.length === 0) throw new Error(`none of the configured node addresses is on this host; say which node this is with --node (${names.join(", ")})`);
-  throw new Error(`several nodes have addresses on this host (${mine.map((n) => n.name).join(", ")}); say which with --node`);
+  if (mine.length === 0)
+    throw new Error(
+      `none of the configured node addresses is on this host; say which node this is with --node (${names.join(", ")})`,
+    );
+  throw new Error(
+    `several nodes have addresses on this host (${mine.map((n) => n.name).join(", ")}); say which with --node`,
+  );
 }

@@ -17,7 +17,11 @@ export class Notifier {
   /** Scripts of groups removed from the config while running here, kept until their stop. */
   private leaving = new Map<string, string>();
 
-  constructor(private scripts: Map<string, string>, private node: string, private log: Logger) {}
+  constructor(
+    private scripts: Map<string, string>,
+    private node: string,
+    private log: Logger,
+  ) {}
 
   /** Takes the scripts of a reloaded config; a group that gained a script is told its next change. */
   setScripts(scripts: Map<string, string>): void {

@@ -69,9 +69,17 @@ export function groupsPart(d: GroupsPartDeps): ReloadablePart {
       for (const c of touched) {
         const path = ["groups", c.index, "resources"];
         if (s.groups[c.name] === "unclean") {
-          issues.push({ code: "E_RELOAD_UNCLEAN", path, message: `group ${c.name} is unclean on this node (a stop failed); its resources can change once \`vigil cleanup ${c.name}\` has stopped them` });
+          issues.push({
+            code: "E_RELOAD_UNCLEAN",
+            path,
+            message: `group ${c.name} is unclean on this node (a stop failed); its resources can change once \`vigil cleanup ${c.name}\` has stopped them`,
+          });
         } else if (s.admin.maintenance && d.runner.isUp(c.name)) {
-          issues.push({ code: "E_RELOAD_MAINTENANCE", path, message: `group ${c.name} runs here and maintenance is on, so vigil may not restart its resources; reload after \`vigil maintenance off\`` });
+          issues.push({
+            code: "E_RELOAD_MAINTENANCE",
+            path,
+            message: `group ${c.name} runs here and maintenance is on, so vigil may not restart its resources; reload after \`vigil maintenance off\``,
+          });
         }
       }
       return issues;
@@ -87,7 +95,11 @@ export function groupsPart(d: GroupsPartDeps): ReloadablePart {
           void d.runner.retire(c.name);
         } else if (g && (c.kind === "added" || touchesResources(c))) {
           const keep = c.kind === "changed" && c.keep >= g.resources.length ? g.resources.length + 1 : c.keep; // the listener stays when nothing before it changed
-          ops.push(d.runner.reconfigure(c.name, resourcesOf(g, d.listener, d.owner), keep, c.monitors).then((o) => phrase + outcomeNote(o)));
+          ops.push(
+            d.runner
+              .reconfigure(c.name, resourcesOf(g, d.listener, d.owner), keep, c.monitors)
+              .then((o) => phrase + outcomeNote(o)),
+          );
           continue;
         }
         ops.push(Promise.resolve(phrase));
@@ -96,7 +108,12 @@ export function groupsPart(d: GroupsPartDeps): ReloadablePart {
       for (const c of plan.groups) if (c.kind === "added") void d.notifier.notify(c.name, "backup");
       const [specs, vips] = [groupSpecsFrom(next), coveredVips(current, next)];
       const guard = guardConfigOf(next, d.owner, current);
-      if (!sameValue(specs, groupSpecsFrom(current)) || !sameValue(vips, vipsOf(current)) || !sameValue(guard, guardConfigOf(current, d.owner))) d.post({ t: "reload", groups: specs, vips, guard });
+      if (
+        !sameValue(specs, groupSpecsFrom(current)) ||
+        !sameValue(vips, vipsOf(current)) ||
+        !sameValue(guard, guardConfigOf(current, d.owner))
+      )
+        d.post({ t: "reload", groups: specs, vips, guard });
       return Promise.all(ops);
     },
   };

@@ -71,19 +71,30 @@ export class Reloader {
   private async once(): Promise<ReloadOutcome> {
     this.log.info({ reload: true, config: this.configFile }, `reloading ${this.configFile}`);
     const loaded = loadConfigFile(this.configFile);
-    if (!loaded.ok) return this.refuse(loaded.issues.map(formatIssue), `${loaded.issues.length} error${loaded.issues.length === 1 ? "" : "s"}`);
+    if (!loaded.ok)
+      return this.refuse(
+        loaded.issues.map(formatIssue),
+        `${loaded.issues.length} error${loaded.issues.length === 1 ? "" : "s"}`,
+      );
     const next = loaded.config;
     const plan = planReload(this.current, next);
     const issues: ReloadIssue[] = [...plan.restartNeeded, ...this.keyIssues(next)];
     try {
-      if (issues.length === 0) for (const part of this.parts) issues.push(...((await part.check?.(this.current, next, plan)) ?? []));
+      if (issues.length === 0)
+        for (const part of this.parts) issues.push(...((await part.check?.(this.current, next, plan)) ?? []));
     } catch (err) {
-      return this.refuse([`${this.configFile}: could not check the new config: ${(err as Error).message}`], "a check failed");
+      return this.refuse(
+        [`${this.configFile}: could not check the new config: ${(err as Error).message}`],
+        "a check failed",
+      );
     }
     if (issues.length > 0) {
       const located = locateIssues(loaded.text, this.configFile, issues);
       const restart = issues.filter((i) => i.code === "E_RELOAD_NEEDS_RESTART").length;
-      const why = restart === issues.length ? `${restart} change${restart === 1 ? "" : "s"} need${restart === 1 ? "s" : ""} a restart (${issues.map((i) => formatPath(i.path)).join(", ")})` : `${issues.length} change${issues.length === 1 ? "" : "s"} cannot be applied now`;
+      const why =
+        restart === issues.length
+          ? `${restart} change${restart === 1 ? "" : "s"} need${restart === 1 ? "s" : ""} a restart (${issues.map((i) => formatPath(i.path)).join(", ")})`
+          : `${issues.length} change${issues.length === 1 ? "" : "s"} cannot be applied now`;
       return this.refuse(located.map(formatIssue), why);
     }
     const done: string[] = [];
@@ -101,9 +112,21 @@ export class Reloader {
     try {
       if (readKey(next.cluster.key_file).toString("hex") === this.keyHex) return [];
     } catch (err) {
-      return [{ code: "E_KEY_FILE", path: ["cluster", "key_file"], message: `${next.cluster.key_file}: ${(err as Error).message}` }];
+      return [
+        {
+          code: "E_KEY_FILE",
+          path: ["cluster", "key_file"],
+          message: `${next.cluster.key_file}: ${(err as Error).message}`,
+        },
+      ];
     }
-    return [{ code: "E_RELOAD_NEEDS_RESTART", path: ["cluster", "key_file"], message: `the key in ${next.cluster.key_file} changed; a new key cannot be applied by a reload: restart vigil on every node to apply it (the running config is kept)` }];
+    return [
+      {
+        code: "E_RELOAD_NEEDS_RESTART",
+        path: ["cluster", "key_file"],
+        message: `the key in ${next.cluster.key_file} changed; a new key cannot be applied by a reload: restart vigil on every node to apply it (the running config is kept)`,
+      },
+    ];
   }
 }
 
@@ -119,15 +142,22 @@ export function tokenPart(get: () => string | undefined, set: (token: string | u
         read = readFileSync(next.api.token_file, "utf8").trim();
         return [];
       } catch (err) {
-        return [{ code: "E_TOKEN_FILE", path: ["api", "token_file"], message: `${next.api.token_file}: ${(err as Error).message}` }];
+        return [
+          {
+            code: "E_TOKEN_FILE",
+            path: ["api", "token_file"],
+            message: `${next.api.token_file}: ${(err as Error).message}`,
+          },
+        ];
       }
     },
     apply() {
       const before = get();
       set(read);
       if (before === read) return [];
-      return [read === undefined ? "token removed (commands disabled)" : before === undefined ? "token set" : "token changed"];
+      return [
+        read === undefined ? "token removed (commands disabled)" : before === undefined ? "token set" : "token changed",
+      ];
     },
   };
 }
-

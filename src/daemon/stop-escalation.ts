@@ -35,7 +35,11 @@ function why(agent: ResourceAgent, detail: string): string {
 
 /** Stops `agents` in the order given (pass them reversed), every one even after a failure, escalating
  * each failed stop; true when every resource is stopped or was escalated away. */
-export async function stopWithEscalation(group: string, agents: readonly ResourceAgent[], opts: EscalationOptions): Promise<boolean> {
+export async function stopWithEscalation(
+  group: string,
+  agents: readonly ResourceAgent[],
+  opts: EscalationOptions,
+): Promise<boolean> {
   let lastResort: Promise<boolean> | undefined;
   const runLastResort = () => (lastResort ??= runOnce(group, opts));
   let all = true;
@@ -53,7 +57,11 @@ export async function stopWithEscalation(group: string, agents: readonly Resourc
       continue;
     }
     if (!opts.lastResort) {
-      opts.log("error", `${failed}; escalated: ${kill.detail}; no cluster.last_resort is configured, so it may still be active here`, stop.output || undefined);
+      opts.log(
+        "error",
+        `${failed}; escalated: ${kill.detail}; no cluster.last_resort is configured, so it may still be active here`,
+        stop.output || undefined,
+      );
       all = false;
       continue;
     }
@@ -70,7 +78,17 @@ async function runOnce(group: string, opts: EscalationOptions): Promise<boolean>
   const r = await runCommand(lr.path, lr.args, { timeoutMs: lr.timeout, graceMs: 0, env: { VIGIL_GROUP: group } });
   const ok = r.code === 0;
   const cmd = [lr.path, ...lr.args].join(" ");
-  if (ok) opts.log("warn", `${group}: last resort ${cmd}: ${describeResult(r)}; the group's resources count as gone`, r.output.trim() || undefined);
-  else opts.log("error", `${group}: last resort ${cmd}: ${describeResult(r)}; the group may still be active here`, r.output.trim() || undefined);
+  if (ok)
+    opts.log(
+      "warn",
+      `${group}: last resort ${cmd}: ${describeResult(r)}; the group's resources count as gone`,
+      r.output.trim() || undefined,
+    );
+  else
+    opts.log(
+      "error",
+      `${group}: last resort ${cmd}: ${describeResult(r)}; the group may still be active here`,
+      r.output.trim() || undefined,
+    );
   return ok;
 }

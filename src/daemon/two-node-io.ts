@@ -19,7 +19,10 @@ export function startTiebreakerLoop(address: string, report: (e: ClusterEvent) =
     const ok = await tiebreakerReachable(address, TIEBREAKER_TIMEOUT_MS).catch(() => false);
     if (stopped) return;
     if (ok !== last) {
-      log[ok ? "info" : "warn"]({ tiebreaker: address, ok }, `tiebreaker ${address} ${ok ? "reachable" : "unreachable"}`);
+      log[ok ? "info" : "warn"](
+        { tiebreaker: address, ok },
+        `tiebreaker ${address} ${ok ? "reachable" : "unreachable"}`,
+      );
       report({ kind: "tiebreaker", ok });
       last = ok;
     }
@@ -33,9 +36,17 @@ export function startTiebreakerLoop(address: string, report: (e: ClusterEvent) =
 }
 
 /** Fences `node` with the configured command (ok at once without one) and reports a `fenced` event. */
-export async function runFence(spec: Config["cluster"]["fence"], node: string, report: (e: ClusterEvent) => void, log: Logger): Promise<void> {
+export async function runFence(
+  spec: Config["cluster"]["fence"],
+  node: string,
+  report: (e: ClusterEvent) => void,
+  log: Logger,
+): Promise<void> {
   if (!spec) return report({ kind: "fenced", node, ok: true });
-  const r = await fence(spec, node).catch((err: Error) => ({ ok: false, detail: `fence ${node} with ${spec.path}: ${err.message}` }));
+  const r = await fence(spec, node).catch((err: Error) => ({
+    ok: false,
+    detail: `fence ${node} with ${spec.path}: ${err.message}`,
+  }));
   (r.ok ? log.warn.bind(log) : log.error.bind(log))({ fence: node, ok: r.ok }, r.detail);
   report({ kind: "fenced", node, ok: r.ok });
 }

@@ -7,7 +7,8 @@ import { createInterface } from "node:readline";
 import { Guard } from "./guard.js";
 import { parseToGuard } from "./guard-protocol.js";
 
-const log = (msg: string) => process.stderr.write(`${JSON.stringify({ level: 40, time: new Date().toISOString(), guard: true, msg })}\n`);
+const log = (msg: string) =>
+  process.stderr.write(`${JSON.stringify({ level: 40, time: new Date().toISOString(), guard: true, msg })}\n`);
 process.stdout.on("error", () => undefined);
 const guard = new Guard((line) => process.stdout.write(`${JSON.stringify(line)}\n`), log);
 

@@ -14,7 +14,10 @@ import { servingGroup } from "../core/config/virtual-server-checks.js";
 class GroupListener implements ResourceAgent {
   private up = false;
 
-  constructor(private group: string, private servers: () => VirtualServer[]) {}
+  constructor(
+    private group: string,
+    private servers: () => VirtualServer[],
+  ) {}
 
   get description(): string {
     return `virtual servers of ${this.group}`;
@@ -47,7 +50,10 @@ class GroupListener implements ResourceAgent {
     this.up = false;
     const mine = this.mine();
     await Promise.all(mine.map((vs) => vs.unserve()));
-    return { ok: true, detail: mine.length ? `stopped listening for virtual servers ${mine.map((v) => v.name).join(", ")}` : "" };
+    return {
+      ok: true,
+      detail: mine.length ? `stopped listening for virtual servers ${mine.map((v) => v.name).join(", ")}` : "",
+    };
   }
 
   /** The listeners are in this process: closing them is all a kill can do. */
@@ -57,7 +63,11 @@ class GroupListener implements ResourceAgent {
 
   monitor(): Promise<MonitorResult> {
     const down = this.mine().filter((vs) => !vs.proxy.listening);
-    return Promise.resolve(down.length ? { state: "failed", detail: `not listening for ${down.map((v) => v.name).join(", ")}` } : { state: "running", detail: "" });
+    return Promise.resolve(
+      down.length
+        ? { state: "failed", detail: `not listening for ${down.map((v) => v.name).join(", ")}` }
+        : { state: "running", detail: "" },
+    );
   }
 }
 
@@ -66,8 +76,16 @@ export class VirtualServers {
   private servers = new Map<string, { vs: VirtualServer; config: VirtualServerConfig }>();
   private listeners = new Map<string, GroupListener>();
 
-  constructor(config: Config, private log: Logger, private makeHealth: HealthFactory) {
-    for (const c of config.virtual_servers) this.servers.set(c.name, { vs: new VirtualServer(c, servingGroup(c, config.groups), log, makeHealth), config: c });
+  constructor(
+    config: Config,
+    private log: Logger,
+    private makeHealth: HealthFactory,
+  ) {
+    for (const c of config.virtual_servers)
+      this.servers.set(c.name, {
+        vs: new VirtualServer(c, servingGroup(c, config.groups), log, makeHealth),
+        config: c,
+      });
   }
 
   private all(): VirtualServer[] {
@@ -117,7 +135,8 @@ export class VirtualServers {
       const vs = new VirtualServer(c, group, this.log, this.makeHealth);
       this.servers.set(c.name, { vs, config: c });
       vs.start();
-      if (this.shouldServe(vs)) await vs.serve().catch((err: Error) => this.log.error({ virtualServer: c.name }, err.message));
+      if (this.shouldServe(vs))
+        await vs.serve().catch((err: Error) => this.log.error({ virtualServer: c.name }, err.message));
       done.push(`virtual server ${c.name} ${e ? "replaced" : "added"}`);
     }
     return done;

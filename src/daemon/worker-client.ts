@@ -41,10 +41,15 @@ export class WorkerClient {
   readonly ready: Promise<void>;
 
   /** Spawns the worker; wait for `ready` before relying on it. Pings start once it is ready. */
-  constructor(init: WorkerInit, private handlers: WorkerClientHandlers) {
+  constructor(
+    init: WorkerInit,
+    private handlers: WorkerClientHandlers,
+  ) {
     const bound = watchdogMs(init.spec.lease);
     this.watchdog = new Watchdog(bound, init.spec.interval, (silentMs) =>
-      this.lost(`the cluster worker thread has not answered a ping for ${Math.round(silentMs)}ms (watchdog bound ${bound}ms)`),
+      this.lost(
+        `the cluster worker thread has not answered a ping for ${Math.round(silentMs)}ms (watchdog bound ${bound}ms)`,
+      ),
     );
     this.worker = new Worker(new URL("./cluster-worker.js", import.meta.url), { workerData: init });
     this.ready = new Promise((resolve, reject) => {
@@ -106,7 +111,8 @@ export class WorkerClient {
       this.statuses.set(id, { resolve, reject });
       this.post({ t: "status?", id });
       setTimeout(() => {
-        if (this.statuses.delete(id)) reject(new Error(`cluster worker did not answer a status request within ${STATUS_TIMEOUT_MS}ms`));
+        if (this.statuses.delete(id))
+          reject(new Error(`cluster worker did not answer a status request within ${STATUS_TIMEOUT_MS}ms`));
       }, STATUS_TIMEOUT_MS).unref();
     });
   }
@@ -119,7 +125,11 @@ export class WorkerClient {
       this.commands.set(id, resolve);
       this.event({ kind: "command", id, cmd });
       setTimeout(() => {
-        if (this.commands.delete(id)) resolve({ ok: false, message: `the cluster did not answer the ${cmd.kind} command within ${COMMAND_TIMEOUT_MS}ms (timed out)` });
+        if (this.commands.delete(id))
+          resolve({
+            ok: false,
+            message: `the cluster did not answer the ${cmd.kind} command within ${COMMAND_TIMEOUT_MS}ms (timed out)`,
+          });
       }, COMMAND_TIMEOUT_MS).unref();
     });
   }
@@ -141,7 +151,10 @@ export class WorkerClient {
 
   private receive(m: FromWorker): void {
     if (m.t === "pong") return this.watchdog.heard();
-    if (m.t === "silenced") return this.lost(`the cluster worker silenced this node: it got no ping from the main thread for ${Math.round(m.silentMs)}ms (the main thread was blocked)`);
+    if (m.t === "silenced")
+      return this.lost(
+        `the cluster worker silenced this node: it got no ping from the main thread for ${Math.round(m.silentMs)}ms (the main thread was blocked)`,
+      );
     if (m.t === "status") {
       this.statuses.get(m.id)?.resolve(m.status);
       this.statuses.delete(m.id);

@@ -20,7 +20,9 @@ export function demoPorts(base: number): DemoPorts {
 
 /** The demo's YAML. */
 export function demoConfig(dir: string, roleScript: string, p: DemoPorts): string {
-  const nodes = [0, 1, 2].map((i) => `  - { name: n${i + 1}, address: "127.0.0.1:${p.cluster + i}", priority: ${200 - i * 50} }`).join("\n");
+  const nodes = [0, 1, 2]
+    .map((i) => `  - { name: n${i + 1}, address: "127.0.0.1:${p.cluster + i}", priority: ${200 - i * 50} }`)
+    .join("\n");
   const apps = [0, 1, 2].map((i) => `      - { address: "127.0.0.1:${p.app + i}", weight: 1 }`).join("\n");
   return `# vigil demo: three nodes on loopback (made by \`vigil demo\`)
 cluster:

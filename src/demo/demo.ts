@@ -53,7 +53,12 @@ class Demo {
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
 
-  constructor(private dir: string, private ports: DemoPorts, private configFile: string, private out: (line: string) => void) {}
+  constructor(
+    private dir: string,
+    private ports: DemoPorts,
+    private configFile: string,
+    private out: (line: string) => void,
+  ) {}
 
   private stamp(): string {
     return `${((Date.now() - this.t0) / 1000).toFixed(2).padStart(7)}s`;
@@ -67,7 +72,11 @@ class Demo {
     if (Demo.running(this.nodes.get(name))) return this.out(`${name} is already running`);
     const i = NODES.indexOf(name);
     const log = openSync(join(this.dir, `${name}.log`), "a");
-    const child = spawn(process.execPath, [MAIN, "run", "-c", this.configFile, "--node", name, "--api", `127.0.0.1:${this.ports.api + i}`], { stdio: ["ignore", "ignore", log] });
+    const child = spawn(
+      process.execPath,
+      [MAIN, "run", "-c", this.configFile, "--node", name, "--api", `127.0.0.1:${this.ports.api + i}`],
+      { stdio: ["ignore", "ignore", log] },
+    );
     closeSync(log);
     this.nodes.set(name, child);
     this.out(`${this.stamp()}  started ${name} (pid ${child.pid})`);
@@ -82,7 +91,9 @@ class Demo {
 
   startApp(name: string): void {
     if (Demo.running(this.apps.get(name))) return this.out(`${name} is already running`);
-    const child = spawn(process.execPath, [APP, String(this.ports.app + APPS.indexOf(name)), name], { stdio: "ignore" });
+    const child = spawn(process.execPath, [APP, String(this.ports.app + APPS.indexOf(name)), name], {
+      stdio: "ignore",
+    });
     this.apps.set(name, child);
     this.out(`${this.stamp()}  started ${name} on 127.0.0.1:${this.ports.app + APPS.indexOf(name)} (pid ${child.pid})`);
   }
@@ -107,17 +118,21 @@ class Demo {
   /** Polls the nodes and the site four times a second; prints a line when the picture changes. */
   watch(): void {
     const tick = async () => {
-      const views = await Promise.all(NODES.map(async (n, i) => {
-        const body = await get(this.ports.api + i, "/status");
-        return body ? (JSON.parse(body) as NodeView) : undefined;
-      }));
+      const views = await Promise.all(
+        NODES.map(async (n, i) => {
+          const body = await get(this.ports.api + i, "/status");
+          return body ? (JSON.parse(body) as NodeView) : undefined;
+        }),
+      );
       const answer = await get(this.ports.site, "/");
       this.printDecisions();
       const alive = NODES.filter((_, i) => views[i] !== undefined);
       const leader = views.find((v) => v?.isLeader);
       const owner = views.find((v) => v && v.groups.web === "running" && v.holds.includes("web"));
       const serving = views.filter((v) => v?.virtual_servers?.[0]?.serving).map((v) => v?.name);
-      const health = (owner ?? views.find((v) => v))?.virtual_servers?.[0]?.realServers.map((r, i) => `${APPS[i]} ${r.up ? "up" : "DOWN"}`).join(", ");
+      const health = (owner ?? views.find((v) => v))?.virtual_servers?.[0]?.realServers
+        .map((r, i) => `${APPS[i]} ${r.up ? "up" : "DOWN"}`)
+        .join(", ");
       const line = `up: ${alive.join(" ") || "none"} | leader: ${leader ? `${leader.name} (term ${leader.term})` : "none"} | web on: ${owner?.name ?? "none"} | site served by: ${serving.join(" ") || "none"} | ${answer ? `answered by ${answer.trim().replace("hello from ", "")}` : "no answer"}${health ? ` | ${health}` : ""}`;
       if (line !== this.lastLine) this.out(`${this.stamp()}  ${line}`);
       this.lastLine = line;
@@ -162,14 +177,19 @@ class Demo {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     const all = [...this.nodes.values(), ...this.apps.values()].filter((c) => Demo.running(c));
-    await Promise.all(all.map((c) => new Promise<void>((resolve) => {
-      const force = setTimeout(() => c.kill("SIGKILL"), 5000);
-      c.once("exit", () => {
-        clearTimeout(force);
-        resolve();
-      });
-      c.kill("SIGTERM");
-    })));
+    await Promise.all(
+      all.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            const force = setTimeout(() => c.kill("SIGKILL"), 5000);
+            c.once("exit", () => {
+              clearTimeout(force);
+              resolve();
+            });
+            c.kill("SIGTERM");
+          }),
+      ),
+    );
     rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -181,7 +201,8 @@ class Demo {
     else if (verb === "start" && NODES.includes(what)) this.startNode(what);
     else if (verb === "stop" && APPS.includes(what)) this.stopApp(what);
     else if (verb === "start" && APPS.includes(what)) this.startApp(what);
-    else if (verb) this.out("commands: kill NODE | start NODE | stop APP | start APP | quit   (NODE n1-n3, APP app-1..app-3)");
+    else if (verb)
+      this.out("commands: kill NODE | start NODE | stop APP | start APP | quit   (NODE n1-n3, APP app-1..app-3)");
     return true;
   }
 }
@@ -207,11 +228,16 @@ async function busyPort(p: DemoPorts): Promise<string | undefined> {
 }
 
 /** Runs the demo until Ctrl-C (or "quit"); resolves with the exit code. */
-export async function runDemo(basePort: number, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+export async function runDemo(
+  basePort: number,
+  out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+): Promise<number> {
   const ports = demoPorts(basePort);
   const busy = await busyPort(ports);
   if (busy) {
-    process.stderr.write(`vigil demo: ${busy} is already in use; choose other ports with --base-port (now ${basePort})\n`);
+    process.stderr.write(
+      `vigil demo: ${busy} is already in use; choose other ports with --base-port (now ${basePort})\n`,
+    );
     return 1;
   }
   const dir = mkdtempSync(join(tmpdir(), "vigil-demo-"));
@@ -224,7 +250,9 @@ export async function runDemo(basePort: number, out: (line: string) => void = (l
   out(`vigil demo: three nodes on loopback, files in ${dir}`);
   out(`  web pages:  ${NODES.map((n, i) => `${n} http://127.0.0.1:${ports.api + i}/`).join("   ")}`);
   out(`  API token:  ${token}   (the page asks for it once, for its buttons)`);
-  out(`  the site:   curl http://127.0.0.1:${ports.site}/   (virtual server "site", served by the owner of group "web")`);
+  out(
+    `  the site:   curl http://127.0.0.1:${ports.site}/   (virtual server "site", served by the owner of group "web")`,
+  );
   out(`  keys: 1 2 3 kill/restart node n1 n2 n3 · a b c stop/start app-1..3 · q or Ctrl-C quits`);
   out(`  (without a terminal, type: kill n1 | start n1 | stop app-2 | start app-2 | quit)`);
   for (const a of APPS) demo.startApp(a);

@@ -41,11 +41,13 @@ function inWorkers(job: Job, workers: number): Promise<Report[]> {
     const from = job.from + i * per;
     const count = Math.min(per, job.from + job.count - from);
     if (count <= 0) break;
-    parts.push(new Promise((resolve, reject) => {
-      const w = new Worker(new URL(import.meta.url), { workerData: { ...job, from, count } });
-      w.once("message", resolve);
-      w.once("error", reject);
-    }));
+    parts.push(
+      new Promise((resolve, reject) => {
+        const w = new Worker(new URL(import.meta.url), { workerData: { ...job, from, count } });
+        w.once("message", resolve);
+        w.once("error", reject);
+      }),
+    );
   }
   return Promise.all(parts).then((all) => all.flat());
 }
@@ -66,7 +68,15 @@ async function main(): Promise<void> {
     .option("--nodes <n>", "number of nodes (protocol default when omitted)")
     .option("--workers <n>", "worker threads", String(Math.min(4, availableParallelism())))
     .parse(process.argv)
-    .opts<{ seeds: string; from: string; seed?: string; trace?: boolean; protocol: string; nodes?: string; workers: string }>();
+    .opts<{
+      seeds: string;
+      from: string;
+      seed?: string;
+      trace?: boolean;
+      protocol: string;
+      nodes?: string;
+      workers: string;
+    }>();
   const make = PROTOCOLS[opts.protocol];
   if (!make) throw new Error(`unknown protocol "${opts.protocol}"; choose one of ${Object.keys(PROTOCOLS).join(", ")}`);
   const nodes = opts.nodes === undefined ? undefined : Number(opts.nodes);
@@ -74,14 +84,19 @@ async function main(): Promise<void> {
   if (opts.seed !== undefined) {
     const r = runSeed(make(nodes), Number(opts.seed), true);
     if (opts.trace) process.stdout.write(`${r.trace.join("\n")}\n`);
-    process.stdout.write(r.ok ? `seed ${r.seed}: passed (liveness after ${r.convergedAfter?.toFixed(1)}ms, ${r.events} events)\n` : `seed ${r.seed}: FAILED: ${r.failure}\n`);
+    process.stdout.write(
+      r.ok
+        ? `seed ${r.seed}: passed (liveness after ${r.convergedAfter?.toFixed(1)}ms, ${r.events} events)\n`
+        : `seed ${r.seed}: FAILED: ${r.failure}\n`,
+    );
     process.stdout.write(`${r.ok ? 1 : 0} passed, ${r.ok ? 0 : 1} failed\n`);
     process.exitCode = r.ok ? 0 : 1;
     return;
   }
 
   const job: Job = { protocol: opts.protocol, nodes, from: Number(opts.from), count: Number(opts.seeds) };
-  if (!Number.isInteger(job.from) || !Number.isInteger(job.count) || job.count < 1) throw new Error("--seeds and --from take whole numbers");
+  if (!Number.isInteger(job.from) || !Number.isInteger(job.count) || job.count < 1)
+    throw new Error("--seeds and --from take whole numbers");
   const started = performance.now();
   const reports = (await inWorkers(job, Math.max(1, Number(opts.workers)))).sort((a, b) => a.seed - b.seed);
   const failed = reports.filter((r) => !r.ok);
@@ -90,11 +105,22 @@ async function main(): Promise<void> {
     mkdirSync(".sim-failures", { recursive: true });
     const file = `.sim-failures/${opts.protocol}-seed-${f.seed}.trace`;
     writeFileSync(file, `${r.trace.join("\n")}\n`);
-    process.stdout.write(`\nFAILED seed ${f.seed}: ${f.failure}\n--- last lines of the trace (whole trace: ${file}; replay: npm run sim -- --protocol ${opts.protocol} --seed ${f.seed} --trace)\n`);
+    process.stdout.write(
+      `\nFAILED seed ${f.seed}: ${f.failure}\n--- last lines of the trace (whole trace: ${file}; replay: npm run sim -- --protocol ${opts.protocol} --seed ${f.seed} --trace)\n`,
+    );
     process.stdout.write(`${r.trace.slice(-40).join("\n")}\n`);
   }
-  if (failed.length > 20) process.stdout.write(`(${failed.length - 20} more failing seeds: ${failed.slice(20, 60).map((f) => f.seed).join(" ")}…)\n`);
-  const conv = reports.filter((r) => r.ok && r.convergedAfter !== undefined).map((r) => r.convergedAfter as number).sort((a, b) => a - b);
+  if (failed.length > 20)
+    process.stdout.write(
+      `(${failed.length - 20} more failing seeds: ${failed
+        .slice(20, 60)
+        .map((f) => f.seed)
+        .join(" ")}…)\n`,
+    );
+  const conv = reports
+    .filter((r) => r.ok && r.convergedAfter !== undefined)
+    .map((r) => r.convergedAfter as number)
+    .sort((a, b) => a - b);
   const events = reports.reduce((s, r) => s + r.events, 0);
   process.stdout.write(
     `${opts.protocol}: seeds ${job.from}..${job.from + job.count - 1}, ${events} events in ${((performance.now() - started) / 1000).toFixed(1)}s; ` +

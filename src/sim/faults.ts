@@ -55,7 +55,13 @@ export function makeSchedule(prng: Prng, o: ScheduleOptions): Schedule {
   for (let i = 0; i < episodes; i++) faults.push(...episode(prng, o));
   for (const node of o.nodes) {
     const changes = prng.int(3);
-    for (let i = 0; i < changes; i++) faults.push({ at: prng.between(0, o.faultyFor), kind: "rate", node, rate: 1 + prng.between(-o.maxDrift, o.maxDrift) });
+    for (let i = 0; i < changes; i++)
+      faults.push({
+        at: prng.between(0, o.faultyFor),
+        kind: "rate",
+        node,
+        rate: 1 + prng.between(-o.maxDrift, o.maxDrift),
+      });
   }
   faults.sort((a, b) => a.at - b.at);
   return { rates, offsets, faults, healAt: o.faultyFor, endAt: o.faultyFor + o.calmFor };
@@ -78,17 +84,35 @@ function episode(prng: Prng, o: ScheduleOptions): Fault[] {
     case 4:
       return flapping(prng, o, at, end);
     case 5:
-      return [{ at, kind: "conditions", conditions: { ...CALM, loss: prng.between(0.05, 0.5) } }, { at: end, kind: "conditions", conditions: CALM }];
+      return [
+        { at, kind: "conditions", conditions: { ...CALM, loss: prng.between(0.05, 0.5) } },
+        { at: end, kind: "conditions", conditions: CALM },
+      ];
     case 6: {
       const delayMax = prng.between(o.interval, o.lease * 2);
       return [
-        { at, kind: "conditions", conditions: { ...CALM, delayMin: 0.1, delayMax, reorder: 0.2, reorderMax: delayMax } },
+        {
+          at,
+          kind: "conditions",
+          conditions: { ...CALM, delayMin: 0.1, delayMax, reorder: 0.2, reorderMax: delayMax },
+        },
         { at: end, kind: "conditions", conditions: CALM },
       ];
     }
     default:
       return [
-        { at, kind: "conditions", conditions: { loss: prng.between(0, 0.3), duplicate: prng.between(0.1, 0.5), delayMin: 0.1, delayMax: prng.between(1, o.interval * 2), reorder: 0.3, reorderMax: o.interval * 2 } },
+        {
+          at,
+          kind: "conditions",
+          conditions: {
+            loss: prng.between(0, 0.3),
+            duplicate: prng.between(0.1, 0.5),
+            delayMin: 0.1,
+            delayMax: prng.between(1, o.interval * 2),
+            reorder: 0.3,
+            reorderMax: o.interval * 2,
+          },
+        },
         { at: end, kind: "conditions", conditions: CALM },
       ];
   }
@@ -103,8 +127,10 @@ function partition(prng: Prng, o: ScheduleOptions, at: number, end: number, symm
   const out: Fault[] = [];
   for (const x of a) {
     for (const y of b) {
-      if (symmetric || prng.chance(0.5)) out.push({ at, kind: "cut", from: x, to: y }, { at: end, kind: "heal", from: x, to: y });
-      if (symmetric || prng.chance(0.5)) out.push({ at, kind: "cut", from: y, to: x }, { at: end, kind: "heal", from: y, to: x });
+      if (symmetric || prng.chance(0.5))
+        out.push({ at, kind: "cut", from: x, to: y }, { at: end, kind: "heal", from: x, to: y });
+      if (symmetric || prng.chance(0.5))
+        out.push({ at, kind: "cut", from: y, to: x }, { at: end, kind: "heal", from: y, to: x });
     }
   }
   return out;
@@ -119,13 +145,17 @@ function flapping(prng: Prng, o: ScheduleOptions, at: number, end: number): Faul
   while (t < end) {
     for (const other of o.nodes) {
       if (other === node) continue;
-      out.push({ at: t, kind: down ? "cut" : "heal", from: node, to: other }, { at: t, kind: down ? "cut" : "heal", from: other, to: node });
+      out.push(
+        { at: t, kind: down ? "cut" : "heal", from: node, to: other },
+        { at: t, kind: down ? "cut" : "heal", from: other, to: node },
+      );
     }
     down = !down;
     t += prng.between(o.interval, o.lease * 2);
   }
   for (const other of o.nodes) {
-    if (other !== node) out.push({ at: end, kind: "heal", from: node, to: other }, { at: end, kind: "heal", from: other, to: node });
+    if (other !== node)
+      out.push({ at: end, kind: "heal", from: node, to: other }, { at: end, kind: "heal", from: other, to: node });
   }
   return out;
 }
@@ -133,13 +163,20 @@ function flapping(prng: Prng, o: ScheduleOptions, at: number, end: number): Faul
 /** A one-line description of a fault for traces. */
 export function describeFault(f: Fault): string {
   switch (f.kind) {
-    case "crash": return `crash ${f.node}`;
-    case "restart": return `restart ${f.node}`;
-    case "pause": return `pause ${f.node} for ${f.duration.toFixed(1)}ms`;
-    case "rate": return `${f.node}'s clock now runs at rate ${f.rate.toFixed(5)}`;
-    case "cut": return `cut ${f.from}→${f.to}`;
-    case "heal": return `heal ${f.from}→${f.to}`;
-    case "calm": return "calm: all links healed, loss 0, all nodes up";
+    case "crash":
+      return `crash ${f.node}`;
+    case "restart":
+      return `restart ${f.node}`;
+    case "pause":
+      return `pause ${f.node} for ${f.duration.toFixed(1)}ms`;
+    case "rate":
+      return `${f.node}'s clock now runs at rate ${f.rate.toFixed(5)}`;
+    case "cut":
+      return `cut ${f.from}→${f.to}`;
+    case "heal":
+      return `heal ${f.from}→${f.to}`;
+    case "calm":
+      return "calm: all links healed, loss 0, all nodes up";
     case "conditions": {
       const c = f.conditions;
       return `links: loss ${(c.loss * 100).toFixed(0)}%, dup ${(c.duplicate * 100).toFixed(0)}%, delay ${c.delayMin.toFixed(1)}–${c.delayMax.toFixed(1)}ms, reorder ${(c.reorder * 100).toFixed(0)}%`;

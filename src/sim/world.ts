@@ -127,16 +127,37 @@ class World<M, A, E, V> {
   private timers = new Map<number, { node: string; atLocal: number; version: number; fire: () => void }>();
   private nextTimer = 1;
 
-  constructor(private p: SimProtocol<M, A, E, V>, private seed: number, private tracing: boolean) {
+  constructor(
+    private p: SimProtocol<M, A, E, V>,
+    private seed: number,
+    private tracing: boolean,
+  ) {
     this.prng = new Prng(seed);
     this.invariants = p.invariants();
     this.schedule = p.scripted
       ? { rates: {}, offsets: {}, faults: p.scripted.faults, healAt: p.scripted.healAt, endAt: p.scripted.endAt }
-      : makeSchedule(this.prng, { nodes: p.nodes, interval: p.interval, lease: p.lease, maxDrift: p.maxDrift, faultyFor: p.faultyFor, calmFor: p.calmFor });
+      : makeSchedule(this.prng, {
+          nodes: p.nodes,
+          interval: p.interval,
+          lease: p.lease,
+          maxDrift: p.maxDrift,
+          faultyFor: p.faultyFor,
+          calmFor: p.calmFor,
+        });
     for (const id of p.nodes) {
       this.nodes.set(id, {
-        id, rate: this.schedule.rates[id] ?? 1, base: this.schedule.offsets[id] ?? 0, rateSince: 0, wakeAtLocal: undefined, up: false, incarnation: 0,
-        machine: undefined, pausedUntil: 0, pauseToken: 0, buffered: [], wakeToken: 0,
+        id,
+        rate: this.schedule.rates[id] ?? 1,
+        base: this.schedule.offsets[id] ?? 0,
+        rateSince: 0,
+        wakeAtLocal: undefined,
+        up: false,
+        incarnation: 0,
+        machine: undefined,
+        pausedUntil: 0,
+        pauseToken: 0,
+        buffered: [],
+        wakeToken: 0,
       });
       this.queue.push(this.prng.between(0, p.interval), { t: "start", node: id });
     }
@@ -149,7 +170,10 @@ class World<M, A, E, V> {
 
   run(): RunResult {
     if (this.tracing) {
-      this.log("sim", `seed ${this.seed}: ${this.p.name} on ${this.p.nodes.join(", ")}; faults until ${this.schedule.healAt}ms, end ${this.schedule.endAt}ms`);
+      this.log(
+        "sim",
+        `seed ${this.seed}: ${this.p.name} on ${this.p.nodes.join(", ")}; faults until ${this.schedule.healAt}ms, end ${this.schedule.endAt}ms`,
+      );
       for (const n of this.nodes.values()) this.log(n.id, `clock rate ${n.rate.toFixed(5)}, offset ${n.base}`);
     }
     let convergedAt: number | undefined;
@@ -168,14 +192,17 @@ class World<M, A, E, V> {
       }
       if (convergedAt === undefined && this.now >= this.schedule.healAt && this.livenessMissing(obs) === undefined) {
         convergedAt = this.now;
-        if (this.tracing) this.log("sim", `liveness holds, ${(this.now - this.schedule.healAt).toFixed(1)}ms after faults stopped`);
+        if (this.tracing)
+          this.log("sim", `liveness holds, ${(this.now - this.schedule.healAt).toFixed(1)}ms after faults stopped`);
       }
     }
     this.now = this.schedule.endAt;
     const missing = this.livenessMissing(this.observe());
-    if (convergedAt === undefined || missing !== undefined) return this.fail(`liveness: at the end of the run, ${missing ?? "state changed after converging"}`);
+    if (convergedAt === undefined || missing !== undefined)
+      return this.fail(`liveness: at the end of the run, ${missing ?? "state changed after converging"}`);
     const after = convergedAt - this.schedule.healAt;
-    if (after > this.p.livenessBound) return this.fail(`liveness: took ${after.toFixed(1)}ms after faults stopped, bound is ${this.p.livenessBound}ms`);
+    if (after > this.p.livenessBound)
+      return this.fail(`liveness: took ${after.toFixed(1)}ms after faults stopped, bound is ${this.p.livenessBound}ms`);
     return { seed: this.seed, ok: true, convergedAfter: after, events: this.events, trace: this.lines };
   }
 
@@ -205,9 +232,11 @@ class World<M, A, E, V> {
     n.base = this.local(n);
     n.rateSince = this.now;
     n.rate = rate;
-    if (n.wakeAtLocal !== undefined) this.queue.push(this.toReal(n, n.wakeAtLocal), { t: "wake", node: n.id, token: ++n.wakeToken });
+    if (n.wakeAtLocal !== undefined)
+      this.queue.push(this.toReal(n, n.wakeAtLocal), { t: "wake", node: n.id, token: ++n.wakeToken });
     for (const [id, timer] of this.timers) {
-      if (timer.node === n.id) this.queue.push(this.toReal(n, timer.atLocal), { t: "timer", id, version: ++timer.version });
+      if (timer.node === n.id)
+        this.queue.push(this.toReal(n, timer.atLocal), { t: "timer", id, version: ++timer.version });
     }
   }
 
@@ -228,21 +257,27 @@ class World<M, A, E, V> {
 
   private observe(): Observation<V> {
     const nodes = [...this.nodes.values()].map((n) => ({
-      id: n.id, up: n.up, paused: n.pausedUntil > 0, localTime: this.local(n), view: n.machine?.observe(this.local(n)),
+      id: n.id,
+      up: n.up,
+      paused: n.pausedUntil > 0,
+      localTime: this.local(n),
+      view: n.machine?.observe(this.local(n)),
     }));
     return { realTime: this.now, nodes };
   }
 
   private handle(item: Item<M, E>): void {
     switch (item.t) {
-      case "start": return this.boot(this.node(item.node));
+      case "start":
+        return this.boot(this.node(item.node));
       case "operator": {
         const n = this.node(item.node);
         this.p.onOperator?.(n.id, item.event);
         if (this.tracing) this.log(n.id, `◆ operator: ${this.p.describeEvent?.(item.event) ?? "input"}`);
         return this.input(n, { kind: "local", event: item.event });
       }
-      case "fault": return this.applyFault(item.fault);
+      case "fault":
+        return this.applyFault(item.fault);
       case "deliver": {
         const n = this.node(item.to);
         const msg = this.p.codec ? this.p.codec.decode(item.msg as Uint8Array) : (item.msg as M);
@@ -324,9 +359,12 @@ class World<M, A, E, V> {
         this.queue.push(n.pausedUntil, { t: "resume", node: n.id, token: n.pauseToken });
         return;
       }
-      case "rate": return this.setRate(this.node(f.node), f.rate);
-      case "cut": return this.net.cut(f.from, f.to);
-      case "heal": return this.net.heal(f.from, f.to);
+      case "rate":
+        return this.setRate(this.node(f.node), f.rate);
+      case "cut":
+        return this.net.cut(f.from, f.to);
+      case "heal":
+        return this.net.heal(f.from, f.to);
       case "conditions":
         this.net.conditions = f.conditions;
         return;
@@ -353,11 +391,20 @@ class World<M, A, E, V> {
     for (const d of out.decisions) if (this.tracing) this.log(n.id, `▸ ${d}`);
     for (const s of out.sends) {
       for (const delay of this.net.route(n.id, s.to, this.prng)) {
-        this.queue.push(this.now + delay, { t: "deliver", from: n.id, to: s.to, msg: this.p.codec ? this.p.codec.encode(s.msg) : structuredClone(s.msg) });
+        this.queue.push(this.now + delay, {
+          t: "deliver",
+          from: n.id,
+          to: s.to,
+          msg: this.p.codec ? this.p.codec.encode(s.msg) : structuredClone(s.msg),
+        });
       }
     }
     const incarnation = n.incarnation;
-    const handle: SimNodeHandle = { incarnation, running: () => n.up && n.incarnation === incarnation && n.pausedUntil === 0, localNow: () => this.local(n) };
+    const handle: SimNodeHandle = {
+      incarnation,
+      running: () => n.up && n.incarnation === incarnation && n.pausedUntil === 0,
+      localNow: () => this.local(n),
+    };
     for (const a of out.actions) {
       if (this.tracing && !this.p.quietAction?.(a)) this.log(n.id, `⚙ ${this.p.describeAction?.(a) ?? "action"}`);
       for (const r of this.p.onAction?.(n.id, a, this.prng, this.now, handle) ?? []) {
@@ -374,7 +421,8 @@ class World<M, A, E, V> {
     }
     n.wakeToken++;
     n.wakeAtLocal = out.wakeAt;
-    if (out.wakeAt !== undefined) this.queue.push(this.toReal(n, out.wakeAt), { t: "wake", node: n.id, token: n.wakeToken });
+    if (out.wakeAt !== undefined)
+      this.queue.push(this.toReal(n, out.wakeAt), { t: "wake", node: n.id, token: n.wakeToken });
   }
 
   private log(who: string, text: string): void {

@@ -21,11 +21,15 @@ describe("the web page served by the daemon", { skip: why }, () => {
   let browser: Browser;
   let page: Page;
   const problems: string[] = [];
-  const row = (table: string, key: string, name: string, cell: string) => `#${table} tr[data-${key}="${name}"] td.${cell}`;
+  const row = (table: string, key: string, name: string, cell: string) =>
+    `#${table} tr[data-${key}="${name}"] td.${cell}`;
 
   before(async () => {
     // Leases a little longer than the default, so a loaded test machine does not fail over by itself.
-    [c, browser] = await Promise.all([LocalCluster.start({ clusterYaml: "  heartbeat: { interval: 50ms, lease: 500ms }\n" }), launchChromium()]);
+    [c, browser] = await Promise.all([
+      LocalCluster.start({ clusterYaml: "  heartbeat: { interval: 50ms, lease: 500ms }\n" }),
+      launchChromium(),
+    ]);
     await c.waitFor("db running", () => c.owner("db"));
     page = await browser.newPage();
     page.on("console", (m) => {
@@ -47,10 +51,14 @@ describe("the web page served by the daemon", { skip: why }, () => {
     await waitText(page, "#leader", /^n1$/);
     await waitText(page, "#quorum", /^yes \(3 of 3 votes heard, 2 needed\)$/);
     for (const n of ["n1", "n2", "n3"]) await waitText(page, row("nodes", "node", n, "state"), /^online$/);
-    assert.match(await page.textContent(row("nodes", "node", "n1", "role")) ?? "", /leader/);
-    assert.match(await page.textContent(row("nodes", "node", "n2", "links")) ?? "", /this node/);
-    assert.match(await page.textContent(row("nodes", "node", "n3", "links")) ?? "", /^up$/);
-    await waitText(page, row("groups", "group", "db", "state"), new RegExp(`^running on ${await c.waitFor("db running", () => c.owner("db"))}$`));
+    assert.match((await page.textContent(row("nodes", "node", "n1", "role"))) ?? "", /leader/);
+    assert.match((await page.textContent(row("nodes", "node", "n2", "links"))) ?? "", /this node/);
+    assert.match((await page.textContent(row("nodes", "node", "n3", "links"))) ?? "", /^up$/);
+    await waitText(
+      page,
+      row("groups", "group", "db", "state"),
+      new RegExp(`^running on ${await c.waitFor("db running", () => c.owner("db"))}$`),
+    );
     await waitText(page, "#events li:first-child .who", /^n2$/);
     assert.equal(await page.textContent("#events-node"), "as logged by n2, newest first");
     const times = await page.locator("#events li .when").allTextContents();
@@ -58,7 +66,11 @@ describe("the web page served by the daemon", { skip: why }, () => {
     const limited = (await (await fetch(`http://${c.apiAddress(SERVING)}/events?limit=2`)).json()) as unknown[];
     assert.equal(limited.length, Math.min(2, times.length));
     assert.equal(await page.isHidden("#lost"), true);
-    assert.equal(await page.isHidden("#vs-section"), true, "no virtual servers in /status yet: the section stays hidden");
+    assert.equal(
+      await page.isHidden("#vs-section"),
+      true,
+      "no virtual servers in /status yet: the section stays hidden",
+    );
     assert.deepEqual(problems, []);
   });
 
@@ -74,18 +86,38 @@ describe("the web page served by the daemon", { skip: why }, () => {
         }
       });
       await p.goto(`http://${c.apiAddress(SERVING)}/`);
-      await waitText(p, "#vs [data-vs='web'] > p", /web 10\.0\.0\.10:80 · wlc · follows group db · serving here · 3 active, 120 total, 2 refused · in 1\.5 MB, out 20\.0 MB/);
+      await waitText(
+        p,
+        "#vs [data-vs='web'] > p",
+        /web 10\.0\.0\.10:80 · wlc · follows group db · serving here · 3 active, 120 total, 2 refused · in 1\.5 MB, out 20\.0 MB/,
+      );
       assert.equal(await p.isVisible("#vs-section"), true);
-      const cells = async (addr: string) => (await p.locator(`#vs [data-vs='web'] tr[data-real='${addr}'] td`).allTextContents()).join(" | ");
-      assert.equal(await cells("10.0.1.1:8080"), "10.0.1.1:8080 | up | 3 | 2 active, 100 total | 2 ms | HTTP 200 in 2ms");
-      assert.equal(await cells("10.0.1.2:8080"), "10.0.1.2:8080 | DOWN | 0 (of 1) | 0 active, 20 total | 5 ms | HTTP 503 (expected 200)");
-      assert.equal(await cells("10.0.1.3:8080"), "10.0.1.3:8080 | draining | 0 (of 2) | 1 active, 0 total |  | removed from the config");
-      assert.match(await p.textContent("#vs [data-vs='web'] .sorry") ?? "", /sorry server 10\.0\.9\.9:80: standing by/);
+      const cells = async (addr: string) =>
+        (await p.locator(`#vs [data-vs='web'] tr[data-real='${addr}'] td`).allTextContents()).join(" | ");
+      assert.equal(
+        await cells("10.0.1.1:8080"),
+        "10.0.1.1:8080 | up | 3 | 2 active, 100 total | 2 ms | HTTP 200 in 2ms",
+      );
+      assert.equal(
+        await cells("10.0.1.2:8080"),
+        "10.0.1.2:8080 | DOWN | 0 (of 1) | 0 active, 20 total | 5 ms | HTTP 503 (expected 200)",
+      );
+      assert.equal(
+        await cells("10.0.1.3:8080"),
+        "10.0.1.3:8080 | draining | 0 (of 2) | 1 active, 0 total |  | removed from the config",
+      );
+      assert.match(
+        (await p.textContent("#vs [data-vs='web'] .sorry")) ?? "",
+        /sorry server 10\.0\.9\.9:80: standing by/,
+      );
       const evil = await p.textContent("#vs [data-vs='<img src=x onerror=alert(1)>'] > p b");
       assert.equal(evil, "<img src=x onerror=alert(1)>", "names from the cluster are shown as text");
       assert.equal(await p.locator("#vs img, #vs td b").count(), 0, "no markup from the cluster is parsed");
-    assert.equal(await p.textContent("#vs tr[data-real='10.0.2.1:443'] td.detail"), "<b>connection refused</b>");
-      assert.match(await p.textContent("#vs [data-vs='<img src=x onerror=alert(1)>'] .sorry") ?? "", /IN USE \(no real server is healthy\), 4 active/);
+      assert.equal(await p.textContent("#vs tr[data-real='10.0.2.1:443'] td.detail"), "<b>connection refused</b>");
+      assert.match(
+        (await p.textContent("#vs [data-vs='<img src=x onerror=alert(1)>'] .sorry")) ?? "",
+        /IN USE \(no real server is healthy\), 4 active/,
+      );
     } finally {
       await p.close();
     }
@@ -97,7 +129,10 @@ describe("the web page served by the daemon", { skip: why }, () => {
     await page.selectOption("#groups select[data-group='db']", "n3");
     await page.click("#groups button[data-cmd='move'][data-group='db']");
     await page.waitForSelector("#token-dialog[open]");
-    assert.match(await page.textContent("#token-why") ?? "", /The API wants a token \(401\): missing or wrong bearer token \(see api\.token_file\)/);
+    assert.match(
+      (await page.textContent("#token-why")) ?? "",
+      /The API wants a token \(401\): missing or wrong bearer token \(see api\.token_file\)/,
+    );
     assert.equal(await page.textContent("#token-pending"), "move db to n3");
     await waitText(page, "#result", /move db to n3: refused \(401\)/);
     await page.fill("#token-input", "wrong-token");
@@ -108,7 +143,11 @@ describe("the web page served by the daemon", { skip: why }, () => {
     await waitText(page, "#result", /move db to n3: not sent \(no token given\)/);
     await sleep(500);
     const status = (await (await fetch(`http://${c.apiAddress(SERVING)}/status`)).json()) as { admin: unknown };
-    assert.deepEqual(status.admin, { standby: [], moves: {}, cleanups: {}, maintenance: false }, "no command was carried out");
+    assert.deepEqual(
+      status.admin,
+      { standby: [], moves: {}, cleanups: {}, maintenance: false },
+      "no command was carried out",
+    );
     assert.equal(await page.textContent(row("groups", "group", "db", "moved")), "");
     assert.equal(await page.isHidden("#token-state"), true);
   });
@@ -121,8 +160,8 @@ describe("the web page served by the daemon", { skip: why }, () => {
     await page.click("#token-send");
     await waitText(page, "#result", /db is moved to n3 by an operator/);
     await waitText(page, row("groups", "group", "db", "state"), /^running on n3$/);
-    assert.match(await page.textContent(row("groups", "group", "db", "moved")) ?? "", /^n3$/);
-    assert.match(await page.textContent(row("nodes", "node", "n3", "runs")) ?? "", /^db$/);
+    assert.match((await page.textContent(row("groups", "group", "db", "moved"))) ?? "", /^n3$/);
+    assert.match((await page.textContent(row("nodes", "node", "n3", "runs"))) ?? "", /^db$/);
     await page.click("#groups button[data-cmd='cleanup'][data-group='db']");
     await waitText(page, "#result", /failures of db are cleared by an operator/);
     await page.click("#nodes button[data-cmd='standby'][data-node='n1']");
@@ -132,7 +171,7 @@ describe("the web page served by the daemon", { skip: why }, () => {
     await waitText(page, row("nodes", "node", "n1", "state"), /^online$/);
     await page.click("#maintenance-on");
     await page.waitForSelector("#maintenance", { state: "visible", timeout: 5000 });
-    assert.match(await page.textContent("#maintenance") ?? "", /MAINTENANCE: vigil does not start or stop resources/);
+    assert.match((await page.textContent("#maintenance")) ?? "", /MAINTENANCE: vigil does not start or stop resources/);
     await page.click("#maintenance button[data-cmd='maintenance-off']");
     await waitText(page, "#result", /maintenance off by an operator/);
     await page.waitForSelector("#maintenance", { state: "hidden" });
@@ -149,15 +188,23 @@ describe("the web page served by the daemon", { skip: why }, () => {
     const moved = await waitText(page, row("groups", "group", "db", "state"), /^running on n[12]$/);
     const owner = await c.waitFor("one owner", () => c.owner("db"));
     assert.equal(moved, `running on ${owner}`);
-    assert.match(await page.textContent(row("nodes", "node", "n3", "runs")) ?? "", /^$/);
+    assert.match((await page.textContent(row("nodes", "node", "n3", "runs"))) ?? "", /^$/);
     await waitText(page, "#quorum", /^yes \(2 of 3 votes heard, 2 needed\)$/);
-    assert.equal(await page.evaluate(() => (globalThis as { vigilTestMark?: number }).vigilTestMark), 1, "the page was not reloaded");
+    assert.equal(
+      await page.evaluate(() => (globalThis as { vigilTestMark?: number }).vigilTestMark),
+      1,
+      "the page was not reloaded",
+    );
     process.stderr.write(`# the page showed db on ${owner} ${Date.now() - killedAt}ms after SIGKILL of n3\n`);
   });
 
   it("says the connection is lost, and greys the view out, when the node serving it dies", async () => {
     await c.kill(SERVING);
-    await waitText(page, "#lost", /Connection lost to n2 \(127\.0\.0\.1:\d+\): .*Retrying every 0\.5 s; what is shown below is from [\d:.]+ and may be out of date\./);
+    await waitText(
+      page,
+      "#lost",
+      /Connection lost to n2 \(127\.0\.0\.1:\d+\): .*Retrying every 0\.5 s; what is shown below is from [\d:.]+ and may be out of date\./,
+    );
     await waitText(page, "#conn", /connection lost, retrying/);
     assert.match((await page.getAttribute("#view", "class")) ?? "", /stale/);
   });

@@ -4,7 +4,8 @@ import { spawn } from "node:child_process";
 import { createServer, connect, type Server, type Socket } from "node:net";
 
 /** How a backend treats a connection. */
-export type Behaviour = "name" | "echo" | "reset" | "hang" | "half-close" | "close-first" | "die-mid-answer" | "proxy-header" | "stream";
+export type Behaviour =
+  "name" | "echo" | "reset" | "hang" | "half-close" | "close-first" | "die-mid-answer" | "proxy-header" | "stream";
 
 /** A running backend. */
 export interface Backend {
@@ -26,13 +27,23 @@ const running: Backend[] = [];
 
 /** Starts a backend on 127.0.0.1 with `behaviour`. */
 export async function startBackend(name: string, behaviour: Behaviour = "name"): Promise<Backend> {
-  const b: Backend = { name, port: 0, address: "", server: createServer({ allowHalfOpen: true }), accepted: 0, open: new Set(), firstBytes: [], received: [] };
+  const b: Backend = {
+    name,
+    port: 0,
+    address: "",
+    server: createServer({ allowHalfOpen: true }),
+    accepted: 0,
+    open: new Set(),
+    firstBytes: [],
+    received: [],
+  };
   b.server.on("connection", (s) => {
     b.accepted++;
     b.open.add(s);
     s.on("close", () => b.open.delete(s));
     s.on("error", () => undefined);
-    if (behaviour !== "half-close" && behaviour !== "close-first") s.once("end", () => void (s.writableEnded || s.end()));
+    if (behaviour !== "half-close" && behaviour !== "close-first")
+      s.once("end", () => void (s.writableEnded || s.end()));
     switch (behaviour) {
       case "name":
         s.end(`${name}\n`);
@@ -100,7 +111,15 @@ export async function refusingAddress(): Promise<string> {
  * answer at all (the kernel drops the SYN), as with a server that is powered off or firewalled. Runs
  * a perl process holding the socket; `stop` kills it. */
 export async function unansweredAddress(): Promise<{ address: string; stop: () => void }> {
-  const perl = spawn("perl", ["-MSocket", "-e", 'socket(S, PF_INET, SOCK_STREAM, 0) or die; bind(S, pack_sockaddr_in(0, inet_aton("127.0.0.1"))) or die; listen(S, 0) or die; $| = 1; print((unpack_sockaddr_in(getsockname(S)))[0], "\\n"); sleep 600;'], { stdio: ["ignore", "pipe", "inherit"] });
+  const perl = spawn(
+    "perl",
+    [
+      "-MSocket",
+      "-e",
+      'socket(S, PF_INET, SOCK_STREAM, 0) or die; bind(S, pack_sockaddr_in(0, inet_aton("127.0.0.1"))) or die; listen(S, 0) or die; $| = 1; print((unpack_sockaddr_in(getsockname(S)))[0], "\\n"); sleep 600;',
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
   const port = await new Promise<number>((resolve, reject) => {
     perl.once("error", reject);
     perl.stdout.once("data", (d: Buffer) => resolve(Number(d.toString().trim())));
@@ -128,7 +147,12 @@ export async function closeAll(): Promise<void> {
 }
 
 /** Connects to `port`, sends `send` (then half-closes when `end`), resolves with everything received. */
-export function exchange(port: number, send = "", end = true, timeoutMs = 3000): Promise<{ data: string; error?: string }> {
+export function exchange(
+  port: number,
+  send = "",
+  end = true,
+  timeoutMs = 3000,
+): Promise<{ data: string; error?: string }> {
   return new Promise((resolve) => {
     const s: Socket = connect({ port, host: "127.0.0.1", allowHalfOpen: true });
     let data = "";

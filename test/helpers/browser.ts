@@ -8,7 +8,9 @@ export const CHROMIUM = process.env.VIGIL_CHROMIUM ?? "/usr/bin/chromium";
 
 /** Why browser tests cannot run here, or undefined when they can. */
 export function chromiumUnavailable(): string | undefined {
-  return existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set VIGIL_CHROMIUM)`;
+  return existsSync(CHROMIUM)
+    ? undefined
+    : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set VIGIL_CHROMIUM)`;
 }
 
 /** Launches headless Chromium with flags that work as root, in containers and without a GPU. */
@@ -17,7 +19,14 @@ export function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     headless: true,
     timeout: 30_000,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--no-default-browser-check", "--disable-extensions"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--no-first-run",
+      "--no-default-browser-check",
+      "--disable-extensions",
+    ],
   });
 }
 
@@ -26,9 +35,15 @@ export async function waitText(page: Page, selector: string, want: RegExp, timeo
   const deadline = Date.now() + timeoutMs;
   let last: string | null = null;
   while (Date.now() < deadline) {
-    last = await page.locator(selector).first().textContent({ timeout: 1000 }).catch(() => null);
+    last = await page
+      .locator(selector)
+      .first()
+      .textContent({ timeout: 1000 })
+      .catch(() => null);
     if (last !== null && want.test(last)) return last;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`timed out after ${timeoutMs}ms waiting for ${selector} to match ${want}; last text: ${JSON.stringify(last)}`);
+  throw new Error(
+    `timed out after ${timeoutMs}ms waiting for ${selector} to match ${want}; last text: ${JSON.stringify(last)}`,
+  );
 }

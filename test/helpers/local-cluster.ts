@@ -46,14 +46,18 @@ export interface LocalClusterOptions {
 async function portsFree(tcp: number[], udp: number[]): Promise<boolean> {
   const tryBind = (open: (done: (ok: boolean) => void) => void) => new Promise<boolean>((resolve) => open(resolve));
   const checks = [
-    ...tcp.map((port) => tryBind((done) => {
-      const srv = createServer().once("error", () => done(false));
-      srv.listen(port, "127.0.0.1", () => srv.close(() => done(true)));
-    })),
-    ...udp.map((port) => tryBind((done) => {
-      const sock = createSocket("udp4").once("error", () => done(false));
-      sock.bind(port, "127.0.0.1", () => sock.close(() => done(true)));
-    })),
+    ...tcp.map((port) =>
+      tryBind((done) => {
+        const srv = createServer().once("error", () => done(false));
+        srv.listen(port, "127.0.0.1", () => srv.close(() => done(true)));
+      }),
+    ),
+    ...udp.map((port) =>
+      tryBind((done) => {
+        const sock = createSocket("udp4").once("error", () => done(false));
+        sock.bind(port, "127.0.0.1", () => sock.close(() => done(true)));
+      }),
+    ),
   ];
   return (await Promise.all(checks)).every(Boolean);
 }
@@ -63,14 +67,27 @@ async function freeBase(n: number): Promise<number> {
   for (let tries = 0; ; tries++) {
     const base = 10000 + Math.floor(Math.random() * 10000) * 2; // below the kernel's ephemeral range (32768-60999)
     const idx = Array.from({ length: n }, (_, i) => i);
-    if (tries >= 20 || (await portsFree(idx.map((i) => base + 1000 + i), idx.map((i) => base + i)))) return base;
+    if (
+      tries >= 20 ||
+      (await portsFree(
+        idx.map((i) => base + 1000 + i),
+        idx.map((i) => base + i),
+      ))
+    )
+      return base;
   }
 }
 
 /** A running local cluster. */
 export class LocalCluster {
   readonly procs = new Map<string, ChildProcess>();
-  private constructor(readonly dir: string, readonly names: string[], private apiPorts: Map<string, number>, readonly configFile: string, private base: number) {}
+  private constructor(
+    readonly dir: string,
+    readonly names: string[],
+    private apiPorts: Map<string, number>,
+    readonly configFile: string,
+    private base: number,
+  ) {}
 
   /** A node's API address (IP:PORT). */
   apiAddress(name: string): string {
@@ -90,8 +107,12 @@ export class LocalCluster {
     writeFileSync(join(dir, "api.token"), "test-token-0123456789\n", { mode: 0o600 });
     const base = await freeBase(n);
     const names = Array.from({ length: n }, (_, i) => `n${i + 1}`);
-    const nodesYaml = names.map((name, i) => `  - { name: ${name}, address: "127.0.0.1:${base + i}", priority: ${200 - i * 10} }`).join("\n");
-    const groups = o.groupsYaml ?? "  - name: db\n    prefer: [n1]\n    resources:\n      - { type: exec, path: /bin/true, timeouts: { stop: 500ms } }\n";
+    const nodesYaml = names
+      .map((name, i) => `  - { name: ${name}, address: "127.0.0.1:${base + i}", priority: ${200 - i * 10} }`)
+      .join("\n");
+    const groups =
+      o.groupsYaml ??
+      "  - name: db\n    prefer: [n1]\n    resources:\n      - { type: exec, path: /bin/true, timeouts: { stop: 500ms } }\n";
     const config = `cluster:\n  name: test\n  key_file: ${join(dir, "cluster.key")}\n${o.clusterYaml ?? ""}api:\n  token_file: ${join(dir, "api.token")}\nnodes:\n${nodesYaml}\ngroups:\n${groups}${o.virtualServersYaml ? `virtual_servers:\n${o.virtualServersYaml}` : ""}`;
     const configFile = join(dir, "vigil.yaml");
     writeFileSync(configFile, config);
@@ -99,7 +120,11 @@ export class LocalCluster {
     const c = new LocalCluster(dir, names, apiPorts, configFile, base);
     for (const name of names) c.spawnNode(name);
     try {
-      await c.waitFor("every node's API to answer", async () => ((await c.statuses()).length === n ? true : undefined), 15_000);
+      await c.waitFor(
+        "every node's API to answer",
+        async () => ((await c.statuses()).length === n ? true : undefined),
+        15_000,
+      );
     } catch (e) {
       await c.stop();
       throw e;
@@ -110,10 +135,14 @@ export class LocalCluster {
   /** Starts (or restarts) one node's process. */
   spawnNode(name: string): void {
     const log = join(this.dir, `${name}.log`);
-    const child = spawn(process.execPath, [MAIN, "run", "-c", this.configFile, "--node", name, "--api", `127.0.0.1:${this.apiPorts.get(name)}`], {
-      stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, VIGIL_LOG_LEVEL: "info" },
-    });
+    const child = spawn(
+      process.execPath,
+      [MAIN, "run", "-c", this.configFile, "--node", name, "--api", `127.0.0.1:${this.apiPorts.get(name)}`],
+      {
+        stdio: ["ignore", "ignore", "pipe"],
+        env: { ...process.env, VIGIL_LOG_LEVEL: "info" },
+      },
+    );
     child.stderr?.on("data", (chunk: Buffer) => writeFileSync(log, chunk, { flag: "a" }));
     this.procs.set(name, child);
   }
@@ -139,7 +168,9 @@ export class LocalCluster {
 
   async status(name: string): Promise<NodeStatus | undefined> {
     try {
-      const res = await fetch(`http://127.0.0.1:${this.apiPorts.get(name)}/status`, { signal: AbortSignal.timeout(500) });
+      const res = await fetch(`http://127.0.0.1:${this.apiPorts.get(name)}/status`, {
+        signal: AbortSignal.timeout(500),
+      });
       return res.ok ? ((await res.json()) as NodeStatus) : undefined;
     } catch {
       return undefined;
@@ -147,7 +178,11 @@ export class LocalCluster {
   }
 
   /** POSTs a command path to a node's API; `token` defaults to the right one. */
-  async command(name: string, path: string, token: string | null = "test-token-0123456789"): Promise<{ status: number; body: { ok?: boolean; message?: string; error?: string } }> {
+  async command(
+    name: string,
+    path: string,
+    token: string | null = "test-token-0123456789",
+  ): Promise<{ status: number; body: { ok?: boolean; message?: string; error?: string } }> {
     const res = await fetch(`http://127.0.0.1:${this.apiPorts.get(name)}${path}`, {
       method: "POST",
       headers: token === null ? {} : { authorization: `Bearer ${token}` },
@@ -204,15 +239,17 @@ export class LocalCluster {
 
   /** The last log lines of every node, for failure messages. */
   tail(lines = 15): string {
-    return this.names.map((n) => {
-      let text = "";
-      try {
-        text = readFileSync(join(this.dir, `${n}.log`), "utf8");
-      } catch {
-        /* no log yet */
-      }
-      return `--- ${n}\n${text.trim().split("\n").slice(-lines).join("\n")}`;
-    }).join("\n");
+    return this.names
+      .map((n) => {
+        let text = "";
+        try {
+          text = readFileSync(join(this.dir, `${n}.log`), "utf8");
+        } catch {
+          /* no log yet */
+        }
+        return `--- ${n}\n${text.trim().split("\n").slice(-lines).join("\n")}`;
+      })
+      .join("\n");
   }
 
   /** Kills every process this cluster started (SIGCONT first, in case one is stopped) and removes its files. */

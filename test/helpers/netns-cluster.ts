@@ -30,7 +30,10 @@ export interface ProbeReport {
 
 /** Summarizes probe output lines. */
 export function analyse(lines: string[]): ProbeReport {
-  const answers = lines.map((l) => l.trim().split(" ")).filter((p) => p.length === 2 && !Number.isNaN(Number(p[0]))).map(([at, host]) => ({ at: Number(at), host: host as string }));
+  const answers = lines
+    .map((l) => l.trim().split(" "))
+    .filter((p) => p.length === 2 && !Number.isNaN(Number(p[0])))
+    .map(([at, host]) => ({ at: Number(at), host: host as string }));
   let longestGap = 0;
   let lastOk: number | undefined;
   for (const a of answers) {
@@ -39,7 +42,9 @@ export function analyse(lines: string[]): ProbeReport {
     lastOk = a.at;
   }
   const buckets = new Map<number, Set<string>>();
-  for (const a of answers) if (a.host !== "-") buckets.set(Math.floor(a.at / 10), (buckets.get(Math.floor(a.at / 10)) ?? new Set()).add(a.host));
+  for (const a of answers)
+    if (a.host !== "-")
+      buckets.set(Math.floor(a.at / 10), (buckets.get(Math.floor(a.at / 10)) ?? new Set()).add(a.host));
   let doubleAnswers = [...buckets.values()].filter((s) => s.size > 1).length;
   const ok = answers.filter((a) => a.host !== "-");
   const seen: string[] = [];
@@ -58,9 +63,16 @@ export const FOLLOW_MS = 1000;
 export function assertFollowed(r: ProbeReport, from: string, to: string, at: number, what: string): void {
   const ok = r.answers.filter((a) => a.host !== "-");
   const first = ok.find((a) => a.host === to);
-  const seen = () => `(answers: ${JSON.stringify(r.answers.filter((a, i) => i === 0 || a.host !== r.answers[i - 1]?.host).slice(0, 12))})`;
-  assert.ok(ok.some((a) => a.host === from && a.at < at), `${what}: ${from} answered before the failover ${seen()}`);
-  assert.ok(first && first.at - at < FOLLOW_MS, `${what}: first answer from ${to} ${first ? `${Math.round(first.at - at)}ms` : "never"} after the failover ${seen()}`);
+  const seen = () =>
+    `(answers: ${JSON.stringify(r.answers.filter((a, i) => i === 0 || a.host !== r.answers[i - 1]?.host).slice(0, 12))})`;
+  assert.ok(
+    ok.some((a) => a.host === from && a.at < at),
+    `${what}: ${from} answered before the failover ${seen()}`,
+  );
+  assert.ok(
+    first && first.at - at < FOLLOW_MS,
+    `${what}: first answer from ${to} ${first ? `${Math.round(first.at - at)}ms` : "never"} after the failover ${seen()}`,
+  );
   assert.equal(ok.at(-1)?.host, to, `${what}: the last answer came from ${to}`);
   assert.equal(r.doubleAnswers, 0, `${what}: the client got answers from two hosts at once`);
   assert.ok(r.longestGap < FOLLOW_MS, `${what}: longest gap ${Math.round(r.longestGap)}ms`);
@@ -79,7 +91,12 @@ export class NetnsCluster {
   /** `resourcesYaml` adds resources after the VIP (indented as list items under `resources:`; VIP6
    * stands for the IPv6 VIP). `opts.vipResource` replaces the VIP resource (a YAML flow mapping; VIP
    * stands for the IPv4 VIP); `opts.clusterYaml` is added to the `cluster:` section (e.g. heartbeat timers). */
-  constructor(tag: string, groupExtra = "    failback: false\n", resourcesYaml = "", opts: { vipResource?: string; clusterYaml?: string } = {}) {
+  constructor(
+    tag: string,
+    groupExtra = "    failback: false\n",
+    resourcesYaml = "",
+    opts: { vipResource?: string; clusterYaml?: string } = {},
+  ) {
     this.lab = new Lab(tag);
     this.dir = mkdtempSync(join(tmpdir(), "vigil-netns-"));
     this.hosts.forEach((h, i) => this.lab.addHost(h, 11 + i));
@@ -87,9 +104,17 @@ export class NetnsCluster {
     this.vip = this.lab.addr(100);
     writeFileSync(join(this.dir, "cluster.key"), newKeyText(), { mode: 0o600 });
     writeFileSync(join(this.dir, "api.token"), `${TOKEN}\n`, { mode: 0o600 });
-    const nodes = this.hosts.map((h, i) => `  - { name: ${h}, address: ${this.lab.addr(11 + i)}, priority: ${200 - i * 50} }`).join("\n");
-    const vipResource = (opts.vipResource ?? "{ type: vip, address: VIP/24, interface: eth0 }").replaceAll("VIP", this.vip);
-    writeFileSync(join(this.dir, "vigil.yaml"), `cluster:\n  name: lab\n  key_file: ${join(this.dir, "cluster.key")}\n${opts.clusterYaml ?? ""}api:\n  token_file: ${join(this.dir, "api.token")}\nnodes:\n${nodes}\ngroups:\n  - name: web\n    prefer: [h1]\n${groupExtra}    resources:\n      - ${vipResource}\n${resourcesYaml.replaceAll("VIP6", this.vip6(100))}`);
+    const nodes = this.hosts
+      .map((h, i) => `  - { name: ${h}, address: ${this.lab.addr(11 + i)}, priority: ${200 - i * 50} }`)
+      .join("\n");
+    const vipResource = (opts.vipResource ?? "{ type: vip, address: VIP/24, interface: eth0 }").replaceAll(
+      "VIP",
+      this.vip,
+    );
+    writeFileSync(
+      join(this.dir, "vigil.yaml"),
+      `cluster:\n  name: lab\n  key_file: ${join(this.dir, "cluster.key")}\n${opts.clusterYaml ?? ""}api:\n  token_file: ${join(this.dir, "api.token")}\nnodes:\n${nodes}\ngroups:\n  - name: web\n    prefer: [h1]\n${groupExtra}    resources:\n      - ${vipResource}\n${resourcesYaml.replaceAll("VIP6", this.vip6(100))}`,
+    );
   }
 
   /** An IPv6 address in this lab's ULA prefix (fd77:SUBNET::n). */
@@ -99,18 +124,24 @@ export class NetnsCluster {
 
   /** Starts the service on every host and vigil on the given hosts. */
   async start(hosts = this.hosts): Promise<void> {
-    for (const h of this.hosts) this.lab.start(h, process.execPath, [join(NETNS, "responder.mjs"), h, String(SERVICE_PORT)]);
+    for (const h of this.hosts)
+      this.lab.start(h, process.execPath, [join(NETNS, "responder.mjs"), h, String(SERVICE_PORT)]);
     for (const h of hosts) this.startVigil(h);
   }
 
   startVigil(host: string): void {
     const i = this.hosts.indexOf(host);
     this.logs.set(host, "");
-    const child = this.lab.start(host, process.execPath, [MAIN, "run", "-c", join(this.dir, "vigil.yaml"), "--node", host, "--api", `${this.lab.addr(11 + i)}:7480`], {
-      // The hosts share one file system: each gets its own HA_RSCTMP, as its own /run would be.
-      env: { HA_RSCTMP: join(this.dir, "run", host) },
-      log: (c) => this.logs.set(host, (this.logs.get(host) ?? "") + c),
-    });
+    const child = this.lab.start(
+      host,
+      process.execPath,
+      [MAIN, "run", "-c", join(this.dir, "vigil.yaml"), "--node", host, "--api", `${this.lab.addr(11 + i)}:7480`],
+      {
+        // The hosts share one file system: each gets its own HA_RSCTMP, as its own /run would be.
+        env: { HA_RSCTMP: join(this.dir, "run", host) },
+        log: (c) => this.logs.set(host, (this.logs.get(host) ?? "") + c),
+      },
+    );
     this.vigils.set(host, child);
   }
 
@@ -127,15 +158,48 @@ export class NetnsCluster {
   startKeepalived(host: string, advertInt: number): void {
     const i = this.hosts.indexOf(host);
     const conf = join(this.dir, `keepalived-${host}.conf`);
-    writeFileSync(conf, [
-      "global_defs {", `  router_id ${host}`, "  vrrp_version 3", "  vrrp_garp_master_delay 0", "  vrrp_garp_master_repeat 3", "}",
-      "vrrp_instance VI_1 {", "  state BACKUP", "  interface eth0", "  virtual_router_id 51", `  priority ${200 - i * 50}`, `  advert_int ${advertInt}`,
-      "  nopreempt", "  virtual_ipaddress {", `    ${this.vip}/24 dev eth0`, "  }", "}", "",
-    ].join("\n"));
+    writeFileSync(
+      conf,
+      [
+        "global_defs {",
+        `  router_id ${host}`,
+        "  vrrp_version 3",
+        "  vrrp_garp_master_delay 0",
+        "  vrrp_garp_master_repeat 3",
+        "}",
+        "vrrp_instance VI_1 {",
+        "  state BACKUP",
+        "  interface eth0",
+        "  virtual_router_id 51",
+        `  priority ${200 - i * 50}`,
+        `  advert_int ${advertInt}`,
+        "  nopreempt",
+        "  virtual_ipaddress {",
+        `    ${this.vip}/24 dev eth0`,
+        "  }",
+        "}",
+        "",
+      ].join("\n"),
+    );
     this.logs.set(host, "");
-    const child = this.lab.start(host, "keepalived", ["-n", "-l", "-P", "-f", conf, "-p", join(this.dir, `ka-${host}.pid`), "-r", join(this.dir, `ka-vrrp-${host}.pid`)], {
-      log: (c) => this.logs.set(host, (this.logs.get(host) ?? "") + c),
-    });
+    const child = this.lab.start(
+      host,
+      "keepalived",
+      [
+        "-n",
+        "-l",
+        "-P",
+        "-f",
+        conf,
+        "-p",
+        join(this.dir, `ka-${host}.pid`),
+        "-r",
+        join(this.dir, `ka-vrrp-${host}.pid`),
+      ],
+      {
+        log: (c) => this.logs.set(host, (this.logs.get(host) ?? "") + c),
+      },
+    );
     this.vigils.set(host, child);
   }
 
@@ -161,11 +225,25 @@ export class NetnsCluster {
   }
 
   /** A host's /status, fetched from inside the client namespace. */
-  status(host: string): { groups: Record<string, string>; isLeader: boolean; holds: string[]; failures: Record<string, number> } | undefined {
+  status(
+    host: string,
+  ):
+    | { groups: Record<string, string>; isLeader: boolean; holds: string[]; failures: Record<string, number> }
+    | undefined {
     const i = this.hosts.indexOf(host);
-    const r = this.lab.exec("client", process.execPath, join(NETNS, "get.mjs"), `http://${this.lab.addr(11 + i)}:7480/status`);
+    const r = this.lab.exec(
+      "client",
+      process.execPath,
+      join(NETNS, "get.mjs"),
+      `http://${this.lab.addr(11 + i)}:7480/status`,
+    );
     try {
-      return JSON.parse(r.out.slice(r.out.indexOf("\n") + 1)) as { groups: Record<string, string>; isLeader: boolean; holds: string[]; failures: Record<string, number> };
+      return JSON.parse(r.out.slice(r.out.indexOf("\n") + 1)) as {
+        groups: Record<string, string>;
+        isLeader: boolean;
+        holds: string[];
+        failures: Record<string, number>;
+      };
     } catch {
       return undefined;
     }
@@ -174,13 +252,22 @@ export class NetnsCluster {
   /** POSTs a command to a host's API from the client namespace; returns the HTTP status. */
   command(host: string, path: string): number {
     const i = this.hosts.indexOf(host);
-    const r = this.lab.exec("client", process.execPath, join(NETNS, "get.mjs"), `http://${this.lab.addr(11 + i)}:7480${path}`, "POST", TOKEN);
+    const r = this.lab.exec(
+      "client",
+      process.execPath,
+      join(NETNS, "get.mjs"),
+      `http://${this.lab.addr(11 + i)}:7480${path}`,
+      "POST",
+      TOKEN,
+    );
     return Number(r.out.split("\n")[0]);
   }
 
   /** Which host has the VIP on eth0 right now (by `ip addr`). */
   vipHolders(): string[] {
-    return this.hosts.filter((h) => this.lab.exec(h, "ip", "-o", "addr", "show", "dev", "eth0").out.includes(` ${this.vip}/`));
+    return this.hosts.filter((h) =>
+      this.lab.exec(h, "ip", "-o", "addr", "show", "dev", "eth0").out.includes(` ${this.vip}/`),
+    );
   }
 
   /** Waits until exactly `host` (or any one host) holds the VIP and answers on it. */
@@ -191,7 +278,9 @@ export class NetnsCluster {
       if (holders.length === 1 && (host === undefined || holders[0] === host)) return holders[0] as string;
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`no single VIP owner${host ? ` ${host}` : ""} within ${timeoutMs}ms (holders: ${this.vipHolders().join(", ") || "none"})\n${this.tail()}`);
+    throw new Error(
+      `no single VIP owner${host ? ` ${host}` : ""} within ${timeoutMs}ms (holders: ${this.vipHolders().join(", ") || "none"})\n${this.tail()}`,
+    );
   }
 
   /** Runs the client probe of `address` (default: the IPv4 VIP) for `ms`, calling `during` after `after`
@@ -200,12 +289,17 @@ export class NetnsCluster {
     let out = "";
     let started: () => void = () => undefined;
     const ready = new Promise<void>((r) => (started = r));
-    const child = this.lab.start("client", process.execPath, [join(NETNS, "probe.mjs"), address, String(SERVICE_PORT), "5", String(ms)], {
-      log: (c) => {
-        out += c;
-        if (out.includes("started")) started();
+    const child = this.lab.start(
+      "client",
+      process.execPath,
+      [join(NETNS, "probe.mjs"), address, String(SERVICE_PORT), "5", String(ms)],
+      {
+        log: (c) => {
+          out += c;
+          if (out.includes("started")) started();
+        },
       },
-    });
+    );
     const done = new Promise((r) => child.once("exit", r));
     // `after` counts from the probe's own start (its clock), not from the spawn, which is slow under load.
     await Promise.race([ready, done]);
@@ -216,7 +310,9 @@ export class NetnsCluster {
   }
 
   tail(lines = 12): string {
-    return this.hosts.map((h) => `--- ${h}\n${(this.logs.get(h) ?? "").trim().split("\n").slice(-lines).join("\n")}`).join("\n");
+    return this.hosts
+      .map((h) => `--- ${h}\n${(this.logs.get(h) ?? "").trim().split("\n").slice(-lines).join("\n")}`)
+      .join("\n");
   }
 
   log(host: string): string {

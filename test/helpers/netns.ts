@@ -66,8 +66,16 @@ export class Lab {
   }
 
   /** Starts a long-running process in a host's namespace; destroy() kills it by pid. */
-  start(host: string, cmd: string, args: string[], opts: { env?: Record<string, string>; log?: (chunk: string) => void } = {}): ChildProcess {
-    const child = spawn("ip", ["netns", "exec", this.ns(host), cmd, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...opts.env } });
+  start(
+    host: string,
+    cmd: string,
+    args: string[],
+    opts: { env?: Record<string, string>; log?: (chunk: string) => void } = {},
+  ): ChildProcess {
+    const child = spawn("ip", ["netns", "exec", this.ns(host), cmd, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...opts.env },
+    });
     child.stdout?.on("data", (c: Buffer) => opts.log?.(c.toString()));
     child.stderr?.on("data", (c: Buffer) => opts.log?.(c.toString()));
     this.procs.push(child);

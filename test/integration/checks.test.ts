@@ -60,7 +60,15 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-const http = (overrides: Partial<HttpCheckOptions> = {}): HttpCheckOptions => ({ tls: false, method: "GET", path: "/", expectStatus: [200], tlsVerify: true, timeoutMs: 1000, ...overrides });
+const http = (overrides: Partial<HttpCheckOptions> = {}): HttpCheckOptions => ({
+  tls: false,
+  method: "GET",
+  path: "/",
+  expectStatus: [200],
+  tlsVerify: true,
+  timeoutMs: 1000,
+  ...overrides,
+});
 
 async function waitFor(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
   const end = performance.now() + timeoutMs;
@@ -120,7 +128,10 @@ describe("http check", () => {
     const { port } = await httpServer(t, (_req, res) => res.writeHead(status).end());
     assert.equal((await checkHttp({ ip: LOCAL, port }, http({ expectStatus: [200, 204] }))).ok, true);
     status = 500;
-    assert.equal((await checkHttp({ ip: LOCAL, port }, http({ expectStatus: [200, 204] }))).detail, "HTTP 500 (expected 200, 204)");
+    assert.equal(
+      (await checkHttp({ ip: LOCAL, port }, http({ expectStatus: [200, 204] }))).detail,
+      "HTTP 500 (expected 200, 204)",
+    );
   });
 
   it("looks for the expected text in the body, within its first 64 KiB", async (t) => {
@@ -128,15 +139,25 @@ describe("http check", () => {
     const { port } = await httpServer(t, (_req, res) => res.writeHead(200).end(body));
     assert.equal((await checkHttp({ ip: LOCAL, port }, http({ expectBody: "OK" }))).ok, true);
     body = "status: degraded\n";
-    assert.deepEqual(await checkHttp({ ip: LOCAL, port }, http({ expectBody: "OK" })).then((r) => [r.ok, r.detail]), [false, 'body lacks "OK"']);
+    assert.deepEqual(await checkHttp({ ip: LOCAL, port }, http({ expectBody: "OK" })).then((r) => [r.ok, r.detail]), [
+      false,
+      'body lacks "OK"',
+    ]);
     body = "x".repeat(70 * 1024) + "OK";
-    assert.equal((await checkHttp({ ip: LOCAL, port }, http({ expectBody: "OK" }))).detail, 'body lacks "OK" in its first 64 KiB');
+    assert.equal(
+      (await checkHttp({ ip: LOCAL, port }, http({ expectBody: "OK" }))).detail,
+      'body lacks "OK" in its first 64 KiB',
+    );
   });
 
   it("sends the method, path and Host header asked for (default Host: IP:PORT)", async (t) => {
     const { port, seen } = await httpServer(t, (_req, res) => res.writeHead(200).end());
     assert.equal((await checkHttp({ ip: LOCAL, port }, http())).ok, true);
-    assert.equal((await checkHttp({ ip: LOCAL, port }, http({ method: "HEAD", path: "/health?deep=1", host: "www.example.com" }))).ok, true);
+    assert.equal(
+      (await checkHttp({ ip: LOCAL, port }, http({ method: "HEAD", path: "/health?deep=1", host: "www.example.com" })))
+        .ok,
+      true,
+    );
     assert.equal((await checkHttp({ ip: LOCAL, port }, http({ method: "POST" }))).ok, true);
     assert.deepEqual(
       seen.map(({ method, url, host }) => ({ method, url, host })),
@@ -150,9 +171,22 @@ describe("http check", () => {
 
   it("checks an IPv6 server through the HealthChecker, with Host [IP]:PORT", async (t) => {
     const hosts: (string | undefined)[] = [];
-    const port = await listen(t, createHttpServer((req, res) => (hosts.push(req.headers.host), res.writeHead(200).end())), 0, "::1");
+    const port = await listen(
+      t,
+      createHttpServer((req, res) => (hosts.push(req.headers.host), res.writeHead(200).end())),
+      0,
+      "::1",
+    );
     const address = `[::1]:${port}`;
-    const c = new HealthChecker({ vs: { name: "v6", check: { type: "http", interval: 1000, timeout: 1000, rise: 2, fall: 3 }, real_servers: [{ address }] }, log: pino({ level: "silent" }), onTransition: () => undefined });
+    const c = new HealthChecker({
+      vs: {
+        name: "v6",
+        check: { type: "http", interval: 1000, timeout: 1000, rise: 2, fall: 3 },
+        real_servers: [{ address }],
+      },
+      log: pino({ level: "silent" }),
+      onTransition: () => undefined,
+    });
     t.after(() => c.stop());
     c.start();
     await waitFor("a first check", () => c.state(address)?.detail !== "not checked yet");
@@ -161,7 +195,10 @@ describe("http check", () => {
   });
 
   it("says so when the server closes the connection without answering", async (t) => {
-    const port = await listen(t, createTcpServer((s) => s.end()));
+    const port = await listen(
+      t,
+      createTcpServer((s) => s.end()),
+    );
     const r = await checkHttp({ ip: LOCAL, port }, http());
     assert.deepEqual([r.ok, r.detail], [false, "connection closed before a response"]);
   });
@@ -177,14 +214,37 @@ describe("http check", () => {
     const r = await checkHttp({ ip: LOCAL, port }, http({ timeoutMs: 300 }));
     assert.deepEqual([r.ok, r.detail], [false, "timed out after 300ms waiting for the response"]);
     assert.ok(r.latencyMs >= 290 && r.latencyMs < 800, `took ${r.latencyMs}ms`);
-    await Promise.race([Promise.all(closed), sleep(2000).then(() => assert.fail("the check left its connection open"))]);
+    await Promise.race([
+      Promise.all(closed),
+      sleep(2000).then(() => assert.fail("the check left its connection open")),
+    ]);
   });
 });
 
 describe("https check", () => {
   const key = join(dir, "key.pem");
   const cert = join(dir, "cert.pem");
-  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=www.example.com"], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=www.example.com",
+    ],
+    { stdio: "ignore" },
+  );
 
   async function httpsServer(t: TestContext) {
     const names: (string | false | null)[] = [];
@@ -197,7 +257,10 @@ describe("https check", () => {
 
   it("passes with tls_verify off and sends the Host name as SNI", async (t) => {
     const { port, names } = await httpsServer(t);
-    const r = await checkHttp({ ip: LOCAL, port }, http({ tls: true, tlsVerify: false, host: "www.example.com", expectBody: "OK" }));
+    const r = await checkHttp(
+      { ip: LOCAL, port },
+      http({ tls: true, tlsVerify: false, host: "www.example.com", expectBody: "OK" }),
+    );
     assert.equal(r.ok, true, r.detail);
     assert.deepEqual(names, ["www.example.com"]);
   });
@@ -219,20 +282,29 @@ describe("exec check", () => {
 
   it("runs SCRIPT ARGS... IP PORT and passes on exit 0", async () => {
     const argsFile = join(dir, "args");
-    const r = await checkExec({ ip: LOCAL, port: 3306 }, { script: script("ok.sh", `echo "$@" > ${argsFile}`), args: ["--user", "monitor"], timeoutMs: 2000 });
+    const r = await checkExec(
+      { ip: LOCAL, port: 3306 },
+      { script: script("ok.sh", `echo "$@" > ${argsFile}`), args: ["--user", "monitor"], timeoutMs: 2000 },
+    );
     assert.equal(r.ok, true, r.detail);
     assert.match(r.detail, /^exit 0 in \d+ms$/);
     assert.equal(readFileSync(argsFile, "utf8"), `--user monitor ${LOCAL} 3306\n`);
   });
 
   it("fails on another exit code, quoting the first line of output", async () => {
-    const r = await checkExec({ ip: LOCAL, port: 3306 }, { script: script("lag.sh", "echo 'replica 120s behind'; echo more; exit 1"), args: [], timeoutMs: 2000 });
+    const r = await checkExec(
+      { ip: LOCAL, port: 3306 },
+      { script: script("lag.sh", "echo 'replica 120s behind'; echo more; exit 1"), args: [], timeoutMs: 2000 },
+    );
     assert.deepEqual([r.ok, r.detail], [false, "exit 1: replica 120s behind"]);
   });
 
   it("kills the script and everything it started at the timeout", async () => {
     const pids = join(dir, "pids");
-    const r = await checkExec({ ip: LOCAL, port: 1 }, { script: script("hang.sh", `sleep 30 & echo $$ $! > ${pids}; wait`), args: [], timeoutMs: 300 });
+    const r = await checkExec(
+      { ip: LOCAL, port: 1 },
+      { script: script("hang.sh", `sleep 30 & echo $$ $! > ${pids}; wait`), args: [], timeoutMs: 300 },
+    );
     assert.deepEqual([r.ok, r.detail], [false, "timed out after 300ms (killed)"]);
     const [shell, child] = readFileSync(pids, "utf8").trim().split(" ").map(Number);
     await waitFor("the script and its child to be gone", () => !alive(shell ?? 0) && !alive(child ?? 0), 2000);
@@ -240,7 +312,14 @@ describe("exec check", () => {
 });
 
 describe("HealthChecker", () => {
-  const tcpCheck = (o: Partial<CheckConfig> = {}): CheckConfig => ({ type: "tcp", interval: 50, timeout: 50, rise: 2, fall: 3, ...o });
+  const tcpCheck = (o: Partial<CheckConfig> = {}): CheckConfig => ({
+    type: "tcp",
+    interval: 50,
+    timeout: 50,
+    rise: 2,
+    fall: 3,
+    ...o,
+  });
 
   function capture() {
     const lines: { level: number; msg: string; realServer: string }[] = [];
@@ -254,7 +333,11 @@ describe("HealthChecker", () => {
     const address = `${LOCAL}:${port}`;
     const { log, lines } = capture();
     const transitions: string[] = [];
-    const c = new HealthChecker({ vs: { name: "web", check: tcpCheck(), real_servers: [{ address }] }, log, onTransition: (_a, _up, reason) => transitions.push(reason) });
+    const c = new HealthChecker({
+      vs: { name: "web", check: tcpCheck(), real_servers: [{ address }] },
+      log,
+      onTransition: (_a, _up, reason) => transitions.push(reason),
+    });
     t.after(() => c.stop());
     c.start();
     await waitFor("a first check", () => c.state(address)?.detail !== "not checked yet");
@@ -267,8 +350,17 @@ describe("HealthChecker", () => {
     await sleep(300);
     assert.equal(transitions.length, 2, transitions.join("\n"));
     assert.equal(transitions[0], `${address} down: connection refused (3 failed checks in a row)`);
-    assert.match(transitions[1] ?? "", new RegExp(`^${address} up: connected in \\d+ms \\(2 successful checks in a row\\)$`));
-    assert.deepEqual(lines.map((l) => [l.level, l.msg, l.realServer]), [[40, transitions[0], address], [30, transitions[1], address]]);
+    assert.match(
+      transitions[1] ?? "",
+      new RegExp(`^${address} up: connected in \\d+ms \\(2 successful checks in a row\\)$`),
+    );
+    assert.deepEqual(
+      lines.map((l) => [l.level, l.msg, l.realServer]),
+      [
+        [40, transitions[0], address],
+        [30, transitions[1], address],
+      ],
+    );
     const s = c.state(address);
     assert.match(s?.detail ?? "", /^connected in \d+ms$/);
     assert.equal(typeof s?.latencyMs, "number");
@@ -277,7 +369,11 @@ describe("HealthChecker", () => {
   it("marks a server that fails its first check down at once", async (t) => {
     const address = `${LOCAL}:${await closedPort()}`;
     const transitions: string[] = [];
-    const c = new HealthChecker({ vs: { name: "web", check: tcpCheck({ fall: 5 }), real_servers: [{ address }] }, log: capture().log, onTransition: (_a, _up, r) => transitions.push(r) });
+    const c = new HealthChecker({
+      vs: { name: "web", check: tcpCheck({ fall: 5 }), real_servers: [{ address }] },
+      log: capture().log,
+      onTransition: (_a, _up, r) => transitions.push(r),
+    });
     t.after(() => c.stop());
     c.start();
     await waitFor("down", () => c.state(address)?.up === false, 1000);
@@ -288,16 +384,26 @@ describe("HealthChecker", () => {
     const hanging = await httpServer(t, () => undefined);
     const healthy = await httpServer(t, (_req, res) => res.writeHead(200).end());
     const check: CheckConfig = { type: "http", interval: 100, timeout: 600, rise: 2, fall: 3 };
-    const vs = { name: "web", check, real_servers: [{ address: `${LOCAL}:${hanging.port}` }, { address: `${LOCAL}:${healthy.port}` }] };
+    const vs = {
+      name: "web",
+      check,
+      real_servers: [{ address: `${LOCAL}:${hanging.port}` }, { address: `${LOCAL}:${healthy.port}` }],
+    };
     const c = new HealthChecker({ vs, log: capture().log, onTransition: () => undefined });
     t.after(() => c.stop());
     c.start();
     await sleep(1300);
     c.stop();
     const gaps = healthy.seen.slice(1).map((s, i) => s.at - (healthy.seen[i]?.at ?? 0));
-    assert.ok(healthy.seen.length >= 10, `the healthy server was checked ${healthy.seen.length} times in 1.3s at a 100ms interval`);
+    assert.ok(
+      healthy.seen.length >= 10,
+      `the healthy server was checked ${healthy.seen.length} times in 1.3s at a 100ms interval`,
+    );
     assert.ok(Math.max(...gaps) < 250, `gaps between its checks: ${gaps.map(Math.round).join(", ")}ms`);
-    assert.ok(hanging.seen.length >= 2 && hanging.seen.length <= 3, `the hanging server was checked ${hanging.seen.length} times (each check waits its 600ms timeout)`);
+    assert.ok(
+      hanging.seen.length >= 2 && hanging.seen.length <= 3,
+      `the hanging server was checked ${hanging.seen.length} times (each check waits its 600ms timeout)`,
+    );
     assert.match(c.state(`${LOCAL}:${hanging.port}`)?.detail ?? "", /^timed out after 600ms waiting for the response$/);
   });
 
@@ -305,7 +411,11 @@ describe("HealthChecker", () => {
     const a = await httpServer(t, (_req, res) => res.writeHead(200).end());
     const b = await httpServer(t, (_req, res) => res.writeHead(200).end());
     const [addrA, addrB] = [`${LOCAL}:${a.port}`, `${LOCAL}:${b.port}`];
-    const c = new HealthChecker({ vs: { name: "web", check: { ...tcpCheck(), type: "http" }, real_servers: [{ address: addrA }] }, log: capture().log, onTransition: () => undefined });
+    const c = new HealthChecker({
+      vs: { name: "web", check: { ...tcpCheck(), type: "http" }, real_servers: [{ address: addrA }] },
+      log: capture().log,
+      onTransition: () => undefined,
+    });
     t.after(() => c.stop());
     c.start();
     await waitFor("A checked", () => a.seen.length > 0);
@@ -325,7 +435,15 @@ describe("HealthChecker", () => {
     const pidFile = join(dir, "stop-pid");
     const path = join(dir, "slow.sh");
     writeFileSync(path, `#!/bin/sh\necho $$ > ${pidFile}\nexec sleep 30\n`, { mode: 0o755 });
-    const c = new HealthChecker({ vs: { name: "db", check: { type: "exec", interval: 5000, timeout: 5000, rise: 1, fall: 1, script: path }, real_servers: [{ address: `${LOCAL}:3306` }] }, log: capture().log, onTransition: () => assert.fail("no result may count after stop") });
+    const c = new HealthChecker({
+      vs: {
+        name: "db",
+        check: { type: "exec", interval: 5000, timeout: 5000, rise: 1, fall: 1, script: path },
+        real_servers: [{ address: `${LOCAL}:3306` }],
+      },
+      log: capture().log,
+      onTransition: () => assert.fail("no result may count after stop"),
+    });
     t.after(() => c.stop());
     c.start();
     const pidOf = () => (existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8")) : 0);

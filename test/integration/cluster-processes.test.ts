@@ -48,16 +48,28 @@ describe("three vigil processes on loopback", () => {
     const took = Date.now() - t0;
     assert.equal(owner, "n2");
     // Under load n3 may lead for a moment (no better node asked in time); n2 then takes over.
-    const l = await c.waitFor("n2 leading", async () => {
-      const x = await leader();
-      return x?.name === "n2" ? x : undefined;
-    }, 3000);
+    const l = await c.waitFor(
+      "n2 leading",
+      async () => {
+        const x = await leader();
+        return x?.name === "n2" ? x : undefined;
+      },
+      3000,
+    );
     assert.ok(l.term > termBefore, `term ${l.term} after ${termBefore}`);
-    assert.ok(took < 4000, `failover took ${took}ms (speed is measured by bench/failover.ts; this bound only catches a stuck failover)`);
+    assert.ok(
+      took < 4000,
+      `failover took ${took}ms (speed is measured by bench/failover.ts; this bound only catches a stuck failover)`,
+    );
     // The API can answer before the log line reaches the file, so the decisions are waited for.
     const logged = (what: string, test: (d: { node: string; msg: string }) => boolean) =>
-      c.waitFor(what, async () => (c.decisions().some(test) ? true : undefined), 2000, 20).catch(() => assert.fail(`${what} not logged\n${c.tail()}`));
-    await logged("n2's decision to lead", (d) => d.node === "n2" && /^n2 leads term \d+: (n1 unheard for \d+ms|n3 stepped aside)$/.test(d.msg));
+      c
+        .waitFor(what, async () => (c.decisions().some(test) ? true : undefined), 2000, 20)
+        .catch(() => assert.fail(`${what} not logged\n${c.tail()}`));
+    await logged(
+      "n2's decision to lead",
+      (d) => d.node === "n2" && /^n2 leads term \d+: (n1 unheard for \d+ms|n3 stepped aside)$/.test(d.msg),
+    );
     await logged("the move of db", (d) => /^db moves n1→n2: n1 unheard for \d+ms/.test(d.msg));
   });
 
@@ -72,10 +84,15 @@ describe("three vigil processes on loopback", () => {
   it("move db away from a SIGSTOPped owner; after SIGCONT the old owner has stopped it", async () => {
     c.signal("n2", "SIGSTOP");
     try {
-      const owner = await c.waitFor("db on another node", async () => {
-        const o = (await c.statuses()).find((s) => s.name !== "n2" && s.groups.db === "running");
-        return o?.name;
-      }, 8000, 5);
+      const owner = await c.waitFor(
+        "db on another node",
+        async () => {
+          const o = (await c.statuses()).find((s) => s.name !== "n2" && s.groups.db === "running");
+          return o?.name;
+        },
+        8000,
+        5,
+      );
       assert.equal(owner, "n1");
       await sleep(300);
     } finally {
@@ -86,7 +103,10 @@ describe("three vigil processes on loopback", () => {
       return s && s.groups.db === "stopped" ? s : undefined;
     });
     assert.deepEqual(n2.holds, []);
-    assert.ok(c.decisions().some((d) => d.node === "n2" && /^n2 stops db: /.test(d.msg)), c.tail());
+    assert.ok(
+      c.decisions().some((d) => d.node === "n2" && /^n2 stops db: /.test(d.msg)),
+      c.tail(),
+    );
     await watchSingleOwner("db", 500);
     assert.equal(await c.owner("db"), "n1");
   });
@@ -97,8 +117,13 @@ describe("three vigil processes on loopback", () => {
     const port = Number(/127\.0\.0\.1:(\d+)/.exec(c.nodeAddress("n3"))?.[1]);
     const sock = createSocket("udp4");
     await new Promise<void>((r) => sock.bind(0, "127.0.0.1", r));
-    const garbage = [Buffer.from("hello"), Buffer.alloc(2000, 0xff), Buffer.from('VGL1\x04test' + "x".repeat(40) + '{"type":"hb"}')];
-    for (let i = 0; i < 30; i++) await new Promise((r) => sock.send(garbage[i % garbage.length] as Buffer, port, "127.0.0.1", r));
+    const garbage = [
+      Buffer.from("hello"),
+      Buffer.alloc(2000, 0xff),
+      Buffer.from("VGL1\x04test" + "x".repeat(40) + '{"type":"hb"}'),
+    ];
+    for (let i = 0; i < 30; i++)
+      await new Promise((r) => sock.send(garbage[i % garbage.length] as Buffer, port, "127.0.0.1", r));
     sock.close();
     await sleep(200);
     const after = await c.status("n3");

@@ -20,7 +20,9 @@ after(async () => {
 async function neverTwoOwners(ms: number): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
-    const owners = (await c.statuses()).filter((s) => s.groups.db === "running" || s.groups.db === "starting").map((s) => s.name);
+    const owners = (await c.statuses())
+      .filter((s) => s.groups.db === "running" || s.groups.db === "starting")
+      .map((s) => s.name);
     assert.ok(owners.length <= 1, `${owners.join(" and ")} both run db`);
   }
 }
@@ -42,7 +44,10 @@ describe("commands through the API", () => {
     assert.equal(r.body.message, "db is moved to n3 by an operator");
     await neverTwoOwners(600);
     assert.equal(await c.waitFor("db on n3", async () => ((await c.owner("db")) === "n3" ? "n3" : undefined)), "n3");
-    assert.ok(c.decisions().some((d) => d.node === "n1" && /^db moves n1→n3: moved by an operator/.test(d.msg)), c.tail());
+    assert.ok(
+      c.decisions().some((d) => d.node === "n1" && /^db moves n1→n3: moved by an operator/.test(d.msg)),
+      c.tail(),
+    );
   });
 
   it("put the owner in standby (the group leaves), and back online", async () => {
@@ -83,7 +88,10 @@ describe("commands through the API", () => {
     assert.match(wrong.stderr, /the API refused the token \(401\)/);
     const down = vigil("status", "--api", "127.0.0.1:9");
     assert.equal(down.status, 1);
-    assert.match(down.stderr, /cannot reach the vigil API at http:\/\/127\.0\.0\.1:9: is `vigil run` running on this node\?/);
+    assert.match(
+      down.stderr,
+      /cannot reach the vigil API at http:\/\/127\.0\.0\.1:9: is `vigil run` running on this node\?/,
+    );
   });
 
   it("serve recent events, the primary health check and Prometheus metrics", async () => {
@@ -94,7 +102,10 @@ describe("commands through the API", () => {
     assert.equal((await get(other, "/health/primary/db")).status, 503);
     assert.equal((await get(owner, "/health/primary/nope")).status, 404);
     const events = (await (await get(owner, "/events")).json()) as { text: string }[];
-    assert.ok(events.some((e) => new RegExp(`^${owner} starts db: `).test(e.text)), JSON.stringify(events.slice(-5)));
+    assert.ok(
+      events.some((e) => new RegExp(`^${owner} starts db: `).test(e.text)),
+      JSON.stringify(events.slice(-5)),
+    );
     const metrics = await (await get(owner, "/metrics")).text();
     assert.match(metrics, new RegExp(`vigil_group_running\\{group="db",node="${owner}"\\} 1`));
     assert.match(metrics, /vigil_quorum\{node="[^"]+"\} 1/);

@@ -53,7 +53,9 @@ it("runs a cluster whose site follows a killed node, and stops without leaving a
   assert.match(await page.text(), /<html/i);
   const mark = out.length;
   demo.stdin.write("kill n1\n");
-  await until("the site served by another node", () => /web on: n[23] \| site served by: n[23] \| answered by app-\d/.test(out.slice(mark)));
+  await until("the site served by another node", () =>
+    /web on: n[23] \| site served by: n[23] \| answered by app-\d/.test(out.slice(mark)),
+  );
   assert.match(out.slice(mark), /web moves n1→n[23]: n1 unheard/);
   demo.stdin.write("stop app-2\n");
   await until("app-2 marked down", () => /app-2 DOWN/.test(out));

@@ -21,7 +21,12 @@ after(async () => {
   for (const name of started) {
     await killTagged(`${owner}/${name}-0`);
     const pid = daemonPid(name);
-    if (pid !== undefined) try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
+    if (pid !== undefined)
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        /* gone */
+      }
   }
   rmSync(dir, { recursive: true, force: true });
 });
@@ -36,7 +41,9 @@ function daemonPid(name: string): number | undefined {
 function script(name: string, stop: string, opts: { untagged?: boolean } = {}): string {
   const path = join(dir, name);
   const launch = opts.untagged ? "env -u VIGIL_RESOURCE setsid sleep 300" : "setsid sleep 300";
-  writeFileSync(path, `#!/bin/sh
+  writeFileSync(
+    path,
+    `#!/bin/sh
 pidfile=${pidFile(name)}
 case "$1" in
   start) ${launch} > /dev/null 2>&1 &
@@ -45,21 +52,34 @@ case "$1" in
   status) pid=$(cat "$pidfile" 2>/dev/null) || exit 3
           grep -qv ') Z' /proc/$pid/stat 2>/dev/null && exit 0 || exit 3 ;;
 esac
-`, { mode: 0o755 });
+`,
+    { mode: 0o755 },
+  );
   return path;
 }
 
 /** A group "NAME" of one exec resource, started by a runner; resolves to what the test needs. */
-async function startedGroup(name: string, path: string, timeouts: Record<string, string> = {}, lastResort?: LastResort) {
+async function startedGroup(
+  name: string,
+  path: string,
+  timeouts: Record<string, string> = {},
+  lastResort?: LastResort,
+) {
   started.push(name);
   const g = groupSchema.parse({ name, resources: [{ type: "exec", path, timeouts }] });
   const agents = g.resources.map((r, i) => ({ agent: createAgent(r, `${name}-${i}`, owner), monitorEveryMs: 0 }));
   const events: ClusterEvent[] = [];
   const lines: string[] = [];
-  const log = pino({ level: "info" }, { write: (s: string) => void lines.push((JSON.parse(s) as { msg: string }).msg) });
+  const log = pino(
+    { level: "info" },
+    { write: (s: string) => void lines.push((JSON.parse(s) as { msg: string }).msg) },
+  );
   const runner = new GroupRunner(new Map([[name, agents]]), (e) => events.push(e), log, undefined, lastResort);
   await runner.run({ kind: "start", group: name });
-  assert.deepEqual(events.map((e) => e.kind), ["started"]);
+  assert.deepEqual(
+    events.map((e) => e.kind),
+    ["started"],
+  );
   const pid = daemonPid(name);
   assert.ok(pid !== undefined && existsSync(`/proc/${pid}`), "the resource's daemon runs");
   return { runner, events, lines, pid };
@@ -72,7 +92,12 @@ describe("stop escalation in the group runner", () => {
     const { runner, events, lines } = await startedGroup("fails", script("fails", "exit 1"));
     await runner.run({ kind: "stop", group: "fails" });
     assert.deepEqual(kinds(events), ["started", "stopped"]);
-    assert.ok(lines.some((l) => /^fails: exec .* stop failed \(exit 1 in \d+ms\); escalated: SIGKILL of 1 processes, none left$/.test(l)), lines.join("\n"));
+    assert.ok(
+      lines.some((l) =>
+        /^fails: exec .* stop failed \(exit 1 in \d+ms\); escalated: SIGKILL of 1 processes, none left$/.test(l),
+      ),
+      lines.join("\n"),
+    );
   });
 
   it("a stop that hangs past timeouts.stop is killed and escalated within the stop timeout + 1s", async () => {
@@ -82,19 +107,41 @@ describe("stop escalation in the group runner", () => {
     const took = performance.now() - t0;
     assert.deepEqual(kinds(events), ["started", "stopped"]);
     assert.ok(took < 1500, `stopped after ${Math.round(took)}ms`);
-    assert.ok(lines.some((l) => /stop failed \(timed out after \d+ms and was killed\); escalated: SIGKILL of 1 processes, none left$/.test(l)), lines.join("\n"));
+    assert.ok(
+      lines.some((l) =>
+        /stop failed \(timed out after \d+ms and was killed\); escalated: SIGKILL of 1 processes, none left$/.test(l),
+      ),
+      lines.join("\n"),
+    );
   });
 
   it("when the kill cannot end it, the last resort runs and the group counts as stopped", async () => {
     const marker = join(dir, "last-resort-ran");
     const lr = join(dir, "last-resort");
-    writeFileSync(lr, `#!/bin/sh\necho "$VIGIL_GROUP $*" > ${marker}\nkill -9 $(cat ${pidFile("untagged")})\n`, { mode: 0o755 });
-    const { runner, events, lines } = await startedGroup("untagged", script("untagged", "exit 1", { untagged: true }), {}, { path: lr, args: ["reboot"], timeout: 5000 });
+    writeFileSync(lr, `#!/bin/sh\necho "$VIGIL_GROUP $*" > ${marker}\nkill -9 $(cat ${pidFile("untagged")})\n`, {
+      mode: 0o755,
+    });
+    const { runner, events, lines } = await startedGroup(
+      "untagged",
+      script("untagged", "exit 1", { untagged: true }),
+      {},
+      { path: lr, args: ["reboot"], timeout: 5000 },
+    );
     await runner.run({ kind: "stop", group: "untagged" });
     assert.deepEqual(kinds(events), ["started", "stopped"]);
     assert.equal(readFileSync(marker, "utf8"), "untagged reboot\n");
-    assert.ok(lines.some((l) => /escalated: SIGKILL of 0 processes, none left, but it is not known to be stopped: .*status: exit 0.*; the last resort must end it$/.test(l)), lines.join("\n"));
-    assert.ok(lines.some((l) => /^untagged: last resort .* exit 0 in \d+ms; the group's resources count as gone$/.test(l)), lines.join("\n"));
+    assert.ok(
+      lines.some((l) =>
+        /escalated: SIGKILL of 0 processes, none left, but it is not known to be stopped: .*status: exit 0.*; the last resort must end it$/.test(
+          l,
+        ),
+      ),
+      lines.join("\n"),
+    );
+    assert.ok(
+      lines.some((l) => /^untagged: last resort .* exit 0 in \d+ms; the group's resources count as gone$/.test(l)),
+      lines.join("\n"),
+    );
   });
 
   it("when the kill cannot end it and there is no last resort, the stop fails", async () => {
@@ -102,6 +149,9 @@ describe("stop escalation in the group runner", () => {
     await runner.run({ kind: "stop", group: "stuck" });
     assert.deepEqual(kinds(events), ["started", "stop-failed"]);
     assert.ok(existsSync(`/proc/${pid}`), "the untagged daemon still runs, and the runner says so");
-    assert.ok(lines.some((l) => /no cluster.last_resort is configured, so it may still be active here$/.test(l)), lines.join("\n"));
+    assert.ok(
+      lines.some((l) => /no cluster.last_resort is configured, so it may still be active here$/.test(l)),
+      lines.join("\n"),
+    );
   });
 });

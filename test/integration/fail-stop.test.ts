@@ -17,7 +17,10 @@ const WATCHDOG_MS = watchdogMs(LEASE_MS);
 const dir = mkdtempSync(join(tmpdir(), "vigil-failstop-"));
 const script = join(dir, "marker.sh");
 // The daemon runs the script directly, so $PPID is the daemon's pid.
-writeFileSync(script, `#!/bin/sh\nm="${dir}/marker.$PPID"\ncase "$1" in\n  start) echo up > "$m" ;;\n  stop) rm -f "$m" ;;\n  status) [ -e "$m" ] || exit 3 ;;\nesac\n`);
+writeFileSync(
+  script,
+  `#!/bin/sh\nm="${dir}/marker.$PPID"\ncase "$1" in\n  start) echo up > "$m" ;;\n  stop) rm -f "$m" ;;\n  status) [ -e "$m" ] || exit 3 ;;\nesac\n`,
+);
 chmodSync(script, 0o755);
 const groupsYaml = `  - name: app\n    prefer: [n1]\n    resources:\n      - { type: exec, path: ${script}, timeouts: { stop: 500ms } }\n`;
 
@@ -92,7 +95,10 @@ describe("the daemon fails stop", () => {
     assert.ok(!existsSync(old), "n1 left app's marker behind");
     const owner = await c.waitFor("a new owner of app", () => newOwner("n1"), 10_000);
     const takeoverMs = Date.now() - t0;
-    assert.ok(c.tail(40).includes("failing stop: the cluster worker thread failed: fault injection: crash-worker"), c.tail());
+    assert.ok(
+      c.tail(40).includes("failing stop: the cluster worker thread failed: fault injection: crash-worker"),
+      c.tail(),
+    );
     process.stdout.write(`# crash-worker: exit 70 after ${exitMs}ms, ${owner} runs app after ${takeoverMs}ms\n`);
     await restart("n1");
   });
@@ -110,10 +116,15 @@ describe("the daemon fails stop", () => {
     const owner = await c.waitFor("a new owner of app", () => newOwner(from), 15_000);
     const takeoverMs = Date.now() - t0;
     assert.ok(!existsSync(old), `${from} still had app's marker when ${owner} started it`);
-    assert.ok(takeoverMs >= WATCHDOG_MS + LEASE_MS, `taken over after ${takeoverMs}ms, before the watchdog bound and the lease`);
+    assert.ok(
+      takeoverMs >= WATCHDOG_MS + LEASE_MS,
+      `taken over after ${takeoverMs}ms, before the watchdog bound and the lease`,
+    );
     assert.equal(await exit, FAIL_STOP_EXIT_CODE);
     assert.ok(c.tail(40).includes("failing stop: the cluster worker silenced this node"), c.tail());
-    process.stdout.write(`# block-main 3000ms on ${from}: ${owner} runs app after ${takeoverMs}ms (watchdog ${WATCHDOG_MS}ms), ${from} exited 70 after ${exitMs}ms\n`);
+    process.stdout.write(
+      `# block-main 3000ms on ${from}: ${owner} runs app after ${takeoverMs}ms (watchdog ${WATCHDOG_MS}ms), ${from} exited 70 after ${exitMs}ms\n`,
+    );
     await restart(from);
   });
 
@@ -127,6 +138,8 @@ describe("the daemon fails stop", () => {
     assert.ok(!existsSync(old), `${from} left app's marker behind`);
     assert.ok(c.tail(40).includes("failing stop: the cluster worker thread has not answered a ping"), c.tail());
     const owner = await c.waitFor("a new owner of app", () => newOwner(from), 10_000);
-    process.stdout.write(`# hang-worker on ${from}: exit 70 after ${exitMs}ms, ${owner} runs app after ${Date.now() - t0}ms\n`);
+    process.stdout.write(
+      `# hang-worker on ${from}: exit 70 after ${exitMs}ms, ${owner} runs app after ${Date.now() - t0}ms\n`,
+    );
   });
 });

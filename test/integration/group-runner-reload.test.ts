@@ -21,7 +21,9 @@ const calls = () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\
 /** An LSB script for resource `name`; `fail` makes that action exit 1. */
 function res(name: string, fail: "start" | "stop" | "" = ""): ManagedResource {
   const path = join(dir, `${name}.sh`);
-  writeFileSync(path, `#!/bin/sh\necho "$1 ${name}" >> ${log}\n[ "$1" = "${fail}" ] && exit 1\nexit 0\n`, { mode: 0o755 });
+  writeFileSync(path, `#!/bin/sh\necho "$1 ${name}" >> ${log}\n[ "$1" = "${fail}" ] && exit 1\nexit 0\n`, {
+    mode: 0o755,
+  });
   return { agent: new ExecAgent(path, [], sameLimits(2000), "test/res"), monitorEveryMs: 0 };
 }
 
@@ -39,8 +41,15 @@ describe("group runner: reload", () => {
     assert.equal(await r.reconfigure("g", [res("a"), res("b2"), res("c2")], 1), "done");
     assert.deepEqual(calls(), ["start a", "start b", "start c", "stop c", "stop b", "start b2", "start c2"]);
     await r.run({ kind: "stop", group: "g" });
-    assert.deepEqual(calls().slice(7), ["stop c2", "stop b2", "stop a"], "the kept agent and the new ones are what runs now");
-    assert.deepEqual(events.map((e) => e.kind), ["started", "stopped"]);
+    assert.deepEqual(
+      calls().slice(7),
+      ["stop c2", "stop b2", "stop a"],
+      "the kept agent and the new ones are what runs now",
+    );
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ["started", "stopped"],
+    );
   });
 
   it("only swaps the list of a group that is not running here", async () => {
@@ -57,7 +66,10 @@ describe("group runner: reload", () => {
     const { r, events } = runner([res("a")]);
     await r.run({ kind: "start", group: "g" });
     assert.equal(await r.reconfigure("g", [res("a"), res("bad", "start")], 1), "start-failed");
-    assert.deepEqual(events.map((e) => e.kind), ["started", "failed"]);
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ["started", "failed"],
+    );
   });
 
   it("keeps the old list when an old resource fails to stop (unclean), and takes the new one after a clean stop", async () => {
@@ -66,7 +78,10 @@ describe("group runner: reload", () => {
     const { r, events } = runner([res("a"), stuck]);
     await r.run({ kind: "start", group: "g" });
     assert.equal(await r.reconfigure("g", [res("a")], 1), "stop-failed");
-    assert.deepEqual(events.map((e) => e.kind), ["started", "stop-failed"]);
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ["started", "stop-failed"],
+    );
     writeFileSync(join(dir, "stuck.sh"), `#!/bin/sh\necho "$1 stuck" >> ${log}\nexit 0\n`, { mode: 0o755 });
     await r.run({ kind: "stop", group: "g" });
     assert.deepEqual(calls().slice(-2), ["stop stuck", "stop a"], "cleanup stops the old list");

@@ -26,14 +26,18 @@ after(async () => {
 async function runningGroup(name: string): Promise<{ resources: ResourceConfig[]; marker: string }> {
   const marker = join(dir, `${name}.marker`);
   const path = join(dir, name);
-  writeFileSync(path, `#!/bin/sh
+  writeFileSync(
+    path,
+    `#!/bin/sh
 case "$1" in
   start) setsid sleep 300 > /dev/null 2>&1 &
          echo $! > ${marker} ;;
   stop) [ -f ${marker} ] && kill $(cat ${marker}); rm -f ${marker} ;;
   status) [ -f ${marker} ] && exit 0 || exit 3 ;;
 esac
-`, { mode: 0o755 });
+`,
+    { mode: 0o755 },
+  );
   const { resources } = groupSchema.parse({ name, resources: [{ type: "exec", path, timeouts: { stop: "2s" } }] });
   const r = await createAgent(resources[0] as ResourceConfig, `${name}-0`, owner).start();
   assert.equal(r.ok, true, r.detail);
@@ -50,8 +54,13 @@ function client() {
     for (const w of waiters) w(msg);
   });
   clients.push(c);
-  const stopped = new Promise<StoppedLine & { at: number }>((resolve) => c.onStopped((l) => resolve({ ...l, at: performance.now() })));
-  const logged = (re: RegExp) => new Promise<void>((resolve) => (lines.some((l) => re.test(l)) ? resolve() : waiters.push((m) => re.test(m) && resolve())));
+  const stopped = new Promise<StoppedLine & { at: number }>((resolve) =>
+    c.onStopped((l) => resolve({ ...l, at: performance.now() })),
+  );
+  const logged = (re: RegExp) =>
+    new Promise<void>((resolve) =>
+      lines.some((l) => re.test(l)) ? resolve() : waiters.push((m) => re.test(m) && resolve()),
+    );
   return { c, lines, stopped, logged };
 }
 
@@ -75,11 +84,20 @@ describe("guard takeover", () => {
     const goneAt = await removed(marker);
     const line = await stopped;
     assert.deepEqual([line.group, line.ok], ["g", true]);
-    assert.ok(goneAt - closedAt >= 290, `stopped ${Math.round(goneAt - closedAt)}ms after close, before the cover ran out`);
+    assert.ok(
+      goneAt - closedAt >= 290,
+      `stopped ${Math.round(goneAt - closedAt)}ms after close, before the cover ran out`,
+    );
     assert.ok(goneAt - closedAt < 2000, `stopped ${Math.round(goneAt - closedAt)}ms after close`);
-    assert.ok(!existsSync(`/proc/${pid}`) || /\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8")), "the resource's process is gone");
+    assert.ok(
+      !existsSync(`/proc/${pid}`) || /\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8")),
+      "the resource's process is gone",
+    );
     await exited;
-    assert.ok(lines.some((l) => /g: the daemon is gone and the lease ran out; stopping the group/.test(l)), lines.join("\n"));
+    assert.ok(
+      lines.some((l) => /g: the daemon is gone and the lease ran out; stopping the group/.test(l)),
+      lines.join("\n"),
+    );
   });
 
   it("a guard killed with SIGKILL is respawned and still takes over", async () => {
@@ -116,6 +134,9 @@ describe("guard takeover", () => {
     assert.deepEqual([line.group, line.ok], ["s", true]);
     assert.equal(existsSync(marker), false);
     assert.ok(line.at - coveredAt >= 240, `stopped ${Math.round(line.at - coveredAt)}ms after the last cover`);
-    assert.ok(lines.some((l) => /s: the daemon is silent for \d+ms and the lease ran out; stopping the group/.test(l)), lines.join("\n"));
+    assert.ok(
+      lines.some((l) => /s: the daemon is silent for \d+ms and the lease ran out; stopping the group/.test(l)),
+      lines.join("\n"),
+    );
   });
 });

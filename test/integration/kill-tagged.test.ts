@@ -21,7 +21,9 @@ after(async () => {
 async function startTree(name: string, t: string): Promise<number[]> {
   const script = join(dir, `${name}.sh`);
   const pids = join(dir, `${name}.pids`);
-  writeFileSync(script, `#!/bin/sh\nsleep 300 &\necho $! > ${pids}\nsetsid sleep 300 &\necho $! >> ${pids}\n`, { mode: 0o755 });
+  writeFileSync(script, `#!/bin/sh\nsleep 300 &\necho $! > ${pids}\nsetsid sleep 300 &\necho $! >> ${pids}\n`, {
+    mode: 0o755,
+  });
   const r = await runCommand(script, [], { timeoutMs: 5000, tag: t });
   assert.equal(r.code, 0, r.output);
   return readFileSync(pids, "utf8").trim().split("\n").map(Number);

@@ -14,7 +14,11 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 /** A script whose start writes its pid, then takes `seconds`. */
 function slowStart(name: string, seconds: number): string {
   const path = join(dir, name);
-  writeFileSync(path, `#!/bin/sh\ncase "$1" in\n  start) echo $$ > ${join(dir, `${name}.pid`)}; sleep ${seconds} ;;\n  *) exit 0 ;;\nesac\n`, { mode: 0o755 });
+  writeFileSync(
+    path,
+    `#!/bin/sh\ncase "$1" in\n  start) echo $$ > ${join(dir, `${name}.pid`)}; sleep ${seconds} ;;\n  *) exit 0 ;;\nesac\n`,
+    { mode: 0o755 },
+  );
   return path;
 }
 
@@ -42,7 +46,12 @@ describe("per-operation timeouts", () => {
   });
 
   it("a start past timeouts.start fails and its process is killed", async () => {
-    const r = resource({ type: "exec", path: slowStart("slow-bad", 30), timeouts: { start: "500ms" }, monitor: { interval: "5s", timeout: "20s" } });
+    const r = resource({
+      type: "exec",
+      path: slowStart("slow-bad", 30),
+      timeouts: { start: "500ms" },
+      monitor: { interval: "5s", timeout: "20s" },
+    });
     const started = performance.now();
     const res = await createAgent(r, "g-0", "test/node").start();
     assert.equal(res.ok, false);

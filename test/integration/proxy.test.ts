@@ -10,7 +10,15 @@ import { createLogger } from "../../src/adapters/logger.js";
 import { HealthChecker } from "../../src/balancer/health-checker.js";
 import { VirtualServer } from "../../src/balancer/virtual-server.js";
 import { virtualServerSchema } from "../../src/core/config/schema.js";
-import { closeAll, exchange, refusingAddress, startBackend, stopBackend, unansweredAddress, type Backend } from "../helpers/backends.js";
+import {
+  closeAll,
+  exchange,
+  refusingAddress,
+  startBackend,
+  stopBackend,
+  unansweredAddress,
+  type Backend,
+} from "../helpers/backends.js";
 
 const log = createLogger().child({}, { level: "silent" });
 const started: VirtualServer[] = [];
@@ -28,7 +36,11 @@ async function freePort(): Promise<number> {
 }
 
 /** A serving virtual server on a fresh loopback port; `extra` is merged into its config. */
-async function serve(backends: (Backend | string)[], extra: Record<string, unknown> = {}, weights: number[] = []): Promise<{ vs: VirtualServer; port: number }> {
+async function serve(
+  backends: (Backend | string)[],
+  extra: Record<string, unknown> = {},
+  weights: number[] = [],
+): Promise<{ vs: VirtualServer; port: number }> {
   const port = await freePort();
   const config = virtualServerSchema.parse({
     name: `vs${port}`,
@@ -37,7 +49,12 @@ async function serve(backends: (Backend | string)[], extra: Record<string, unkno
     check: { type: "tcp", interval: "100ms", timeout: "100ms", rise: 1, fall: 1 },
     ...extra,
   });
-  const vs = new VirtualServer(config, undefined, log, (c, onTransition) => new HealthChecker({ vs: c, log, onTransition }));
+  const vs = new VirtualServer(
+    config,
+    undefined,
+    log,
+    (c, onTransition) => new HealthChecker({ vs: c, log, onTransition }),
+  );
   started.push(vs);
   vs.start();
   await vs.serve();
@@ -108,7 +125,10 @@ describe("proxy: schedulers over real connections", () => {
 describe("proxy: connecting and relaying", () => {
   it("retries the next server when a connect is refused", async () => {
     const good = await startBackend("good");
-    const { vs, port } = await serve([await refusingAddress(), good], { scheduler: "rr", check: { type: "tcp", interval: "60s", timeout: "1s" } });
+    const { vs, port } = await serve([await refusingAddress(), good], {
+      scheduler: "rr",
+      check: { type: "tcp", interval: "60s", timeout: "1s" },
+    });
     assert.deepEqual(await names(port, 4), ["good", "good", "good", "good"]);
     assert.equal(vs.status().refused, 0);
   });
@@ -118,7 +138,11 @@ describe("proxy: connecting and relaying", () => {
     after(silent.stop);
     const echo = await startBackend("t-echo", "echo");
     // The health check of the silent server stays in flight for the whole test, so it counts as up.
-    const { vs, port } = await serve([silent.address, echo], { connect_timeout: "200ms", retries: 1, check: { type: "tcp", interval: "60s", timeout: "30s" } });
+    const { vs, port } = await serve([silent.address, echo], {
+      connect_timeout: "200ms",
+      retries: 1,
+      check: { type: "tcp", interval: "60s", timeout: "30s" },
+    });
     const timed = async () => {
       const t0 = Date.now();
       const r = await exchange(port, "hello", true, 3000);
@@ -135,14 +159,21 @@ describe("proxy: connecting and relaying", () => {
   it("closes a client whose only server never answers after connect_timeout, and one still waiting when the proxy stops", async () => {
     const silent = await unansweredAddress();
     after(silent.stop);
-    const { vs, port } = await serve([silent.address], { connect_timeout: "150ms", retries: 0, check: { type: "tcp", interval: "60s", timeout: "30s" } });
+    const { vs, port } = await serve([silent.address], {
+      connect_timeout: "150ms",
+      retries: 0,
+      check: { type: "tcp", interval: "60s", timeout: "30s" },
+    });
     const t0 = Date.now();
     const r = await exchange(port, "anyone?", false, 3000);
     assert.equal(r.data, "");
     assert.notEqual(r.error, "timeout");
     assert.ok(Date.now() - t0 >= 140, "not before connect_timeout");
     await until("counted and freed", () => vs.status().refused === 1 && vs.status().active === 0);
-    const { vs: waiting, port: port2 } = await serve([silent.address], { connect_timeout: "10s", check: { type: "tcp", interval: "60s", timeout: "30s" } });
+    const { vs: waiting, port: port2 } = await serve([silent.address], {
+      connect_timeout: "10s",
+      check: { type: "tcp", interval: "60s", timeout: "30s" },
+    });
     const pending = exchange(port2, "", false, 5000);
     await until("client accepted", () => waiting.status().active === 1);
     const t1 = Date.now();
@@ -154,15 +185,28 @@ describe("proxy: connecting and relaying", () => {
   });
 
   it("says which address it cannot listen on and why (after retrying for an address that may be on its way)", async () => {
-    const config = virtualServerSchema.parse({ name: "nowhere", listen: "192.0.2.77:8080", real_servers: [{ address: "127.0.0.1:1" }] });
-    const vs = new VirtualServer(config, undefined, log, (c, onTransition) => new HealthChecker({ vs: c, log, onTransition }));
+    const config = virtualServerSchema.parse({
+      name: "nowhere",
+      listen: "192.0.2.77:8080",
+      real_servers: [{ address: "127.0.0.1:1" }],
+    });
+    const vs = new VirtualServer(
+      config,
+      undefined,
+      log,
+      (c, onTransition) => new HealthChecker({ vs: c, log, onTransition }),
+    );
     started.push(vs);
-    await assert.rejects(vs.serve(), { message: "cannot listen on 192.0.2.77:8080: address not available (EADDRNOTAVAIL)" });
+    await assert.rejects(vs.serve(), {
+      message: "cannot listen on 192.0.2.77:8080: address not available (EADDRNOTAVAIL)",
+    });
     assert.equal(vs.status().serving, false);
   });
 
   it("closes the client when no server can be reached, and counts it", async () => {
-    const { vs, port } = await serve([await refusingAddress()], { check: { type: "tcp", interval: "60s", timeout: "1s" } });
+    const { vs, port } = await serve([await refusingAddress()], {
+      check: { type: "tcp", interval: "60s", timeout: "1s" },
+    });
     const r = await exchange(port, "hello");
     assert.equal(r.data, "");
     assert.equal(vs.status().refused, 1);
@@ -171,7 +215,10 @@ describe("proxy: connecting and relaying", () => {
   it("passes the client address with PROXY v1 and v2", async () => {
     for (const version of ["v1", "v2"]) {
       const b = await startBackend(`pp-${version}`, "proxy-header");
-      const { port } = await serve([b], { proxy_protocol: version, check: { type: "tcp", interval: "60s", timeout: "1s" } });
+      const { port } = await serve([b], {
+        proxy_protocol: version,
+        check: { type: "tcp", interval: "60s", timeout: "1s" },
+      });
       const c = connect({ port, host: "127.0.0.1", allowHalfOpen: true });
       await new Promise((r) => c.once("connect", r));
       const clientPort = c.localPort;
@@ -181,7 +228,11 @@ describe("proxy: connecting and relaying", () => {
       await new Promise((r) => c.once("close", r));
       assert.equal(answer, "ok\n");
       const head = b.firstBytes[0] ?? Buffer.alloc(0);
-      if (version === "v1") assert.match(head.toString(), new RegExp(`^PROXY TCP4 127\\.0\\.0\\.1 127\\.0\\.0\\.1 ${clientPort} ${port}\\r\\n`));
+      if (version === "v1")
+        assert.match(
+          head.toString(),
+          new RegExp(`^PROXY TCP4 127\\.0\\.0\\.1 127\\.0\\.0\\.1 ${clientPort} ${port}\\r\\n`),
+        );
       else {
         assert.equal(head.subarray(0, 12).toString("hex"), "0d0a0d0a000d0a515549540a");
         assert.equal(head.readUInt16BE(24), clientPort);
@@ -242,7 +293,10 @@ describe("proxy: connecting and relaying", () => {
 
   it("moves 16 MiB each way intact while a slow client makes the proxy hold back", async () => {
     const payload = randomBytes(16 * 1024 * 1024);
-    const digest = (b: Buffer | Buffer[]) => createHash("sha256").update(Array.isArray(b) ? Buffer.concat(b) : b).digest("hex");
+    const digest = (b: Buffer | Buffer[]) =>
+      createHash("sha256")
+        .update(Array.isArray(b) ? Buffer.concat(b) : b)
+        .digest("hex");
     let uploaded = "";
     const server = createServer((s) => {
       s.on("error", () => undefined); // health checks connect and reset
@@ -253,7 +307,9 @@ describe("proxy: connecting and relaying", () => {
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     after(() => void server.close());
-    const { vs, port } = await serve([`127.0.0.1:${(server.address() as { port: number }).port}`], { check: { type: "tcp", interval: "60s", timeout: "1s" } });
+    const { vs, port } = await serve([`127.0.0.1:${(server.address() as { port: number }).port}`], {
+      check: { type: "tcp", interval: "60s", timeout: "1s" },
+    });
     const received = await new Promise<Buffer[]>((resolve, reject) => {
       const s = connect(port, "127.0.0.1");
       const chunks: Buffer[] = [];
@@ -362,7 +418,11 @@ describe("proxy: no leaks", () => {
     };
     const echo = await startBackend("l-echo", "echo");
     const rst = await startBackend("l-rst", "reset");
-    const { vs, port } = await serve([echo, rst, await refusingAddress()], { scheduler: "rr", idle_timeout: "200ms", check: { type: "tcp", interval: "60s", timeout: "1s" } });
+    const { vs, port } = await serve([echo, rst, await refusingAddress()], {
+      scheduler: "rr",
+      idle_timeout: "200ms",
+      check: { type: "tcp", interval: "60s", timeout: "1s" },
+    });
     await exchange(port, "warm");
     const before = await fds();
     for (let round = 0; round < 15; round++) {
@@ -378,7 +438,11 @@ describe("proxy: no leaks", () => {
         }),
       );
     }
-    await until("all proxied connections closed", () => vs.status().active === 0 && echo.open.size === 0 && rst.open.size === 0, 5000);
+    await until(
+      "all proxied connections closed",
+      () => vs.status().active === 0 && echo.open.size === 0 && rst.open.size === 0,
+      5000,
+    );
     assert.ok(vs.status().total >= 1500);
     const afterwards = await fds();
     assert.ok(afterwards <= before + 1, `descriptors: ${before} before, ${afterwards} after`);

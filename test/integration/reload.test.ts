@@ -15,9 +15,13 @@ const work = mkdtempSync(join(tmpdir(), "vigil-reload-"));
 const svc = writeService(work);
 const notifyScript = join(work, "notify.sh");
 writeFileSync(notifyScript, `#!/bin/sh\necho "$*" >> ${join(work, "notify.log")}\n`, { mode: 0o755 });
-const notified = () => (existsSync(join(work, "notify.log")) ? readFileSync(join(work, "notify.log"), "utf8").trim().split("\n") : []);
+const notified = () =>
+  existsSync(join(work, "notify.log")) ? readFileSync(join(work, "notify.log"), "utf8").trim().split("\n") : [];
 after(() => rmSync(work, { recursive: true, force: true }));
-const calls = () => (existsSync(join(work, "calls.log")) ? readFileSync(join(work, "calls.log"), "utf8").trim().split("\n").filter(Boolean) : []);
+const calls = () =>
+  existsSync(join(work, "calls.log"))
+    ? readFileSync(join(work, "calls.log"), "utf8").trim().split("\n").filter(Boolean)
+    : [];
 const pidOf = (name: string) => Number(readFileSync(join(work, `${name}.pid`), "utf8"));
 /** Whether a process runs (a zombie nobody reaped yet counts as gone). */
 const alive = (pid: number) => {
@@ -37,7 +41,9 @@ const ordered = () => {
 /** An LSB script: `svc ACTION NAME`; start runs a real `sleep` whose pid it keeps, and logs every call. */
 function writeService(dir: string): string {
   const path = join(dir, "svc.sh");
-  writeFileSync(path, `#!/bin/sh
+  writeFileSync(
+    path,
+    `#!/bin/sh
 d=${dir}
 case "$1" in
   start) echo "start $2" >> $d/calls.log; sleep 600 >/dev/null 2>&1 & echo $! > $d/$2.pid ;;
@@ -45,7 +51,9 @@ case "$1" in
   status) [ -f $d/$2.pid ] && kill -0 $(cat $d/$2.pid) 2>/dev/null && exit 0; exit 3 ;;
 esac
 exit 0
-`, { mode: 0o755 });
+`,
+    { mode: 0o755 },
+  );
   return path;
 }
 
@@ -117,14 +125,19 @@ describe("SIGHUP reload (one real vigil process)", () => {
 
   it("refuses an invalid edit with the same located errors as vigil check, and keeps running", async () => {
     const pids = [pidOf("db1"), pidOf("other1")];
-    const text = writeConfig(group("db", res("db1") + res("db2") + res("db3"), "    migration_threshold: lots\n") + otherGroup());
+    const text = writeConfig(
+      group("db", res("db1") + res("db2") + res("db3"), "    migration_threshold: lots\n") + otherGroup(),
+    );
     const line = text.split("\n").findIndex((l) => l.includes("migration_threshold: lots")) + 1;
     const r = await reload();
     assert.equal(r.last, "reload rejected: 1 error; still running the previous config");
     const located = r.lines.find((l) => l.msg.includes("[E_TYPE]"));
     assert.ok(located, `no located error in ${JSON.stringify(r.lines)}`);
     assert.equal(located.level, 50, "logged at error level");
-    assert.equal(located.msg, `${cluster.configFile}:${line}:26: groups[0].migration_threshold: expected a whole number, got "lots" [E_TYPE]`);
+    assert.equal(
+      located.msg,
+      `${cluster.configFile}:${line}:26: groups[0].migration_threshold: expected a whole number, got "lots" [E_TYPE]`,
+    );
     assert.deepEqual([pidOf("db1"), pidOf("other1")], pids, "same processes");
     assert.ok(pids.every(alive));
     assert.deepEqual(ordered(), STARTED);
@@ -134,9 +147,17 @@ describe("SIGHUP reload (one real vigil process)", () => {
     const text = writeConfig(dbGroup() + otherGroup(), "  heartbeat: { interval: 25ms, lease: 300ms }\n");
     const line = text.split("\n").findIndex((l) => l.includes("lease: 300ms")) + 1;
     const r = await reload();
-    assert.equal(r.last, "reload rejected: 1 change needs a restart (cluster.heartbeat.lease); still running the previous config");
+    assert.equal(
+      r.last,
+      "reload rejected: 1 change needs a restart (cluster.heartbeat.lease); still running the previous config",
+    );
     const located = r.lines.find((l) => l.msg.includes("[E_RELOAD_NEEDS_RESTART]"));
-    assert.match(located?.msg ?? "", new RegExp(`^${cluster.configFile.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:${line}:\\d+: cluster\\.heartbeat\\.lease: changed \\(was 150ms\\); cannot be applied by a reload: restart vigil on every node`));
+    assert.match(
+      located?.msg ?? "",
+      new RegExp(
+        `^${cluster.configFile.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:${line}:\\d+: cluster\\.heartbeat\\.lease: changed \\(was 150ms\\); cannot be applied by a reload: restart vigil on every node`,
+      ),
+    );
     assert.deepEqual(ordered(), STARTED);
   });
 
@@ -161,10 +182,18 @@ describe("SIGHUP reload (one real vigil process)", () => {
       const g = await groupsOfN1();
       return g.web === "running" && !("other" in g) ? true : undefined;
     });
-    await cluster.waitFor("other's stop script done", async () => (calls().slice(6).includes("stop other1") && !alive(otherPid) ? true : undefined), 3000);
+    await cluster.waitFor(
+      "other's stop script done",
+      async () => (calls().slice(6).includes("stop other1") && !alive(otherPid) ? true : undefined),
+      3000,
+    );
     assert.deepEqual(calls().slice(6).sort(), ["start web1", "stop other1"]);
     assert.deepEqual([pidOf("db1"), pidOf("db2"), pidOf("db3b")], pids, "db untouched");
-    await cluster.waitFor("other's notify script told it stopped", async () => (notified().at(-1) === "other n1 stopped" ? true : undefined), 3000);
+    await cluster.waitFor(
+      "other's notify script told it stopped",
+      async () => (notified().at(-1) === "other n1 stopped" ? true : undefined),
+      3000,
+    );
     assert.deepEqual(notified(), ["other n1 backup", "other n1 master", "other n1 stopped"]);
   });
 
@@ -183,7 +212,11 @@ describe("SIGHUP reload (one real vigil process)", () => {
     const r = await reload();
     assert.equal(r.last, "reload applied: token changed");
     assert.equal((await cluster.command("n1", "/maintenance/off")).status, 401, "old token refused");
-    assert.equal((await cluster.command("n1", "/maintenance/off", "a-new-token-9876543210")).status, 200, "new token accepted");
+    assert.equal(
+      (await cluster.command("n1", "/maintenance/off", "a-new-token-9876543210")).status,
+      200,
+      "new token accepted",
+    );
   });
 });
 
@@ -195,7 +228,8 @@ describe("SIGHUP reload while nodes disagree (three real vigil processes)", () =
     const text = readFileSync(c.configFile, "utf8");
     writeFileSync(c.configFile, text.slice(0, text.indexOf("groups:\n") + "groups:\n".length) + groups);
   };
-  const runningOn = async (g: string) => (await c.statuses()).filter((s) => s.groups[g] === "running").map((s) => s.name);
+  const runningOn = async (g: string) =>
+    (await c.statuses()).filter((s) => s.groups[g] === "running").map((s) => s.name);
 
   after(async () => {
     try {
@@ -211,7 +245,9 @@ describe("SIGHUP reload while nodes disagree (three real vigil processes)", () =
     await c.waitFor("db on n1", async () => ((await c.owner("db")) === "n1" ? true : undefined));
     setGroups(base + web);
     assert.equal((await reload("n1", c)).last, "reload applied: group web added");
-    await c.waitFor("the leader to place web on n2", async () => (c.decisions().some((d) => d.msg.startsWith("web placed on n2")) ? true : undefined));
+    await c.waitFor("the leader to place web on n2", async () =>
+      c.decisions().some((d) => d.msg.startsWith("web placed on n2")) ? true : undefined,
+    );
     await new Promise((r) => setTimeout(r, 500));
     assert.deepEqual(await runningOn("web"), [], "n2 does not have web yet, so it runs nowhere");
     assert.equal((await reload("n2", c)).last, "reload applied: group web added");
@@ -221,10 +257,23 @@ describe("SIGHUP reload while nodes disagree (three real vigil processes)", () =
     assert.equal((await reload("n2", c)).last, "reload applied: group web removed (stopping here)");
     await c.waitFor("web stopped on n2", async () => ((await runningOn("web")).length === 0 ? true : undefined));
     await new Promise((r) => setTimeout(r, 500));
-    assert.deepEqual(await runningOn("web"), [], "the leader still has web, but it does not move to a node that still has it");
+    assert.deepEqual(
+      await runningOn("web"),
+      [],
+      "the leader still has web, but it does not move to a node that still has it",
+    );
     for (const n of ["n1", "n3"]) assert.equal((await reload(n, c)).last, "reload applied: group web removed");
-    await c.waitFor("the leader to drop web", async () => (c.decisions().some((d) => d.msg.startsWith("web is no longer placed")) ? true : undefined));
+    await c.waitFor("the leader to drop web", async () =>
+      c.decisions().some((d) => d.msg.startsWith("web is no longer placed")) ? true : undefined,
+    );
     assert.equal(await c.owner("db"), "n1");
-    assert.deepEqual(c.decisions().filter((d) => / (starts|stops) db:/.test(d.msg)).map((d) => d.msg.split(":")[0]), ["n1 starts db"], "db was never touched");
+    assert.deepEqual(
+      c
+        .decisions()
+        .filter((d) => / (starts|stops) db:/.test(d.msg))
+        .map((d) => d.msg.split(":")[0]),
+      ["n1 starts db"],
+      "db was never touched",
+    );
   });
 });

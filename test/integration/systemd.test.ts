@@ -39,33 +39,47 @@ function settings(): Map<string, string[]> {
 }
 
 describe("packaging/vigil.service", () => {
-  it("passes systemd-analyze verify without a single warning (and verify does catch a typo)", { skip: noAnalyze }, () => {
-    const wrapper = join(dir, "vigil");
-    writeFileSync(wrapper, `#!/bin/sh\nexec ${process.execPath} ${MAIN} "$@"\n`, { mode: 0o755 });
-    const unit = readFileSync(UNIT, "utf8").replaceAll("/usr/local/bin/vigil", wrapper);
-    writeFileSync(join(dir, "vigil.service"), unit);
-    const r = spawnSync("systemd-analyze", ["verify", join(dir, "vigil.service")], { encoding: "utf8" });
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(`${r.stdout}${r.stderr}`.trim(), "");
-    writeFileSync(join(dir, "typo.service"), unit.replace("KillMode=mixed", "KilMode=mixed"));
-    const bad = spawnSync("systemd-analyze", ["verify", join(dir, "typo.service")], { encoding: "utf8" });
-    assert.match(`${bad.stdout}${bad.stderr}`, /Unknown key 'KilMode'/);
-  });
+  it(
+    "passes systemd-analyze verify without a single warning (and verify does catch a typo)",
+    { skip: noAnalyze },
+    () => {
+      const wrapper = join(dir, "vigil");
+      writeFileSync(wrapper, `#!/bin/sh\nexec ${process.execPath} ${MAIN} "$@"\n`, { mode: 0o755 });
+      const unit = readFileSync(UNIT, "utf8").replaceAll("/usr/local/bin/vigil", wrapper);
+      writeFileSync(join(dir, "vigil.service"), unit);
+      const r = spawnSync("systemd-analyze", ["verify", join(dir, "vigil.service")], { encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(`${r.stdout}${r.stderr}`.trim(), "");
+      writeFileSync(join(dir, "typo.service"), unit.replace("KillMode=mixed", "KilMode=mixed"));
+      const bad = spawnSync("systemd-analyze", ["verify", join(dir, "typo.service")], { encoding: "utf8" });
+      assert.match(`${bad.stdout}${bad.stderr}`, /Unknown key 'KilMode'/);
+    },
+  );
 
   it("is Type=notify, reloads with SIGHUP, restarts on failure, and never leaves a VIP without its daemon", () => {
     const s = settings();
     assert.deepEqual(s.get("Type"), ["notify"]);
     assert.deepEqual(s.get("NotifyAccess"), ["all"], "READY=1 comes from systemd-notify, a child of the daemon");
-    assert.deepEqual(s.get("ExecReload"), ["/usr/local/bin/vigil check -c /etc/vigil/vigil.yaml", "/bin/kill -HUP $MAINPID"]);
+    assert.deepEqual(s.get("ExecReload"), [
+      "/usr/local/bin/vigil check -c /etc/vigil/vigil.yaml",
+      "/bin/kill -HUP $MAINPID",
+    ]);
     assert.deepEqual(s.get("Restart"), ["on-failure"]);
     assert.deepEqual(s.get("KillMode"), ["mixed"], "SIGTERM to the daemon only, so it can drain");
     assert.deepEqual(s.get("ExecStopPost"), ["/usr/local/bin/vigil release-vips -c /etc/vigil/vigil.yaml"]);
     const stop = Number(/^(\d+)s$/.exec(s.get("TimeoutStopSec")?.[0] ?? "")?.[1]) * 1000;
-    assert.ok(stop >= DRAIN_TIMEOUT_MS + 10_000, `TimeoutStopSec ${stop}ms leaves room for the ${DRAIN_TIMEOUT_MS}ms drain and the stop`);
+    assert.ok(
+      stop >= DRAIN_TIMEOUT_MS + 10_000,
+      `TimeoutStopSec ${stop}ms leaves room for the ${DRAIN_TIMEOUT_MS}ms drain and the stop`,
+    );
   });
 });
 
-const noNotify = !has("python3") ? "python3 is not installed (it plays systemd's notify socket)" : !has("systemd-notify") ? "systemd-notify is not installed (apt-get install systemd)" : false;
+const noNotify = !has("python3")
+  ? "python3 is not installed (it plays systemd's notify socket)"
+  : !has("systemd-notify")
+    ? "systemd-notify is not installed (apt-get install systemd)"
+    : false;
 
 /** A unix datagram listener printing each message as one JSON line (and closing fds sent with BARRIER=1). */
 const LISTENER = `
@@ -118,9 +132,15 @@ describe("readiness (sd_notify)", { skip: noNotify }, () => {
     await waitFor("the listener", () => received.some((r) => r.msg === "listening"));
 
     writeFileSync(join(dir, "cluster.key"), newKeyText(), { mode: 0o600 });
-    writeFileSync(join(dir, "vigil.yaml"), `cluster:\n  name: sd\n  key_file: ${join(dir, "cluster.key")}\nnodes:\n  - { name: n1, address: "127.0.0.1:${base}" }\ngroups:\n  - name: db\n    resources:\n      - { type: exec, path: /bin/true }\n`);
+    writeFileSync(
+      join(dir, "vigil.yaml"),
+      `cluster:\n  name: sd\n  key_file: ${join(dir, "cluster.key")}\nnodes:\n  - { name: n1, address: "127.0.0.1:${base}" }\ngroups:\n  - name: db\n    resources:\n      - { type: exec, path: /bin/true }\n`,
+    );
     let log = "";
-    const vigil = spawn(process.execPath, [MAIN, "run", "-c", join(dir, "vigil.yaml"), "--api", api], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NOTIFY_SOCKET: socketPath } });
+    const vigil = spawn(process.execPath, [MAIN, "run", "-c", join(dir, "vigil.yaml"), "--api", api], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, NOTIFY_SOCKET: socketPath },
+    });
     children.push(vigil);
     vigil.stderr?.on("data", (c: Buffer) => (log += c.toString()));
 

@@ -17,7 +17,8 @@ interface VsStatus {
   total: number;
   realServers: { address: string; up: boolean; detail: string }[];
 }
-const vsOf = async (node: string) => ((await c.status(node)) as unknown as { virtual_servers?: VsStatus[] } | undefined)?.virtual_servers?.[0];
+const vsOf = async (node: string) =>
+  ((await c.status(node)) as unknown as { virtual_servers?: VsStatus[] } | undefined)?.virtual_servers?.[0];
 
 before(async () => {
   backends = await Promise.all(["web-a", "web-b"].map((n) => startBackend(n)));
@@ -45,11 +46,17 @@ describe("virtual server in a cluster", () => {
     assert.equal(n1?.serving, true);
     assert.equal(n2?.serving, false);
     assert.ok((n1?.total ?? 0) >= 2);
-    await c.waitFor("n2's checks see both servers up", async () => ((await vsOf("n2"))?.realServers.every((r) => r.up && r.detail !== "not checked yet") ? true : undefined));
+    await c.waitFor("n2's checks see both servers up", async () =>
+      (await vsOf("n2"))?.realServers.every((r) => r.up && r.detail !== "not checked yet") ? true : undefined,
+    );
   });
 
   it("shows in `vigil status` like ipvsadm -L", async () => {
-    const r = spawnSync(process.execPath, [new URL("../../dist/cli/main.js", import.meta.url).pathname, "status", "--api", c.apiAddress("n1")], { encoding: "utf8" });
+    const r = spawnSync(
+      process.execPath,
+      [new URL("../../dist/cli/main.js", import.meta.url).pathname, "status", "--api", c.apiAddress("n1")],
+      { encoding: "utf8" },
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`site +127\\.0\\.0\\.1:${port} +rr +serving here .*\\(group web\\)`));
     for (const b of backends) assert.match(r.stdout, new RegExp(`-> 127\\.0\\.0\\.1:${b.port} +up +weight 1`));
@@ -59,14 +66,21 @@ describe("virtual server in a cluster", () => {
     const text = await (await fetch(`http://${c.apiAddress("n1")}/metrics`)).text();
     assert.match(text, /vigil_vs_serving\{vs="site",node="n1"\} 1/);
     assert.match(text, /vigil_vs_connections_total\{vs="site",node="n1"\} [1-9]/);
-    assert.match(text, /vigil_check_results_total\{vs="site",real_server="127\.0\.0\.1:\d+",result="ok",node="n1"\} [1-9]/);
+    assert.match(
+      text,
+      /vigil_check_results_total\{vs="site",real_server="127\.0\.0\.1:\d+",result="ok",node="n1"\} [1-9]/,
+    );
     assert.match(text, /vigil_real_server_up\{vs="site",real_server="127\.0\.0\.1:\d+",node="n1"\} 1/);
   });
 
   it("moves with its group when the owner dies", async () => {
     await c.kill("n1");
     const t0 = Date.now();
-    await c.waitFor("the proxy answers again", async () => ((await exchange(port, "", true, 200)).data.startsWith("web-") ? true : undefined), 5000);
+    await c.waitFor(
+      "the proxy answers again",
+      async () => ((await exchange(port, "", true, 200)).data.startsWith("web-") ? true : undefined),
+      5000,
+    );
     const gap = Date.now() - t0;
     const owner = await c.owner("web");
     assert.ok(owner === "n2" || owner === "n3", `owner ${owner}`);

@@ -20,7 +20,11 @@ describe("group behaviour on namespace hosts", { skip: why }, () => {
   const svc = join(svcDir, "svc.sh");
   before(async () => {
     cpSync(new URL("./svc.sh", import.meta.url).pathname, svc);
-    c = new NetnsCluster("g", "    failback: true\n", `      - { type: exec, path: ${svc}, monitor: { interval: 200ms, timeout: 2s } }\n`);
+    c = new NetnsCluster(
+      "g",
+      "    failback: true\n",
+      `      - { type: exec, path: ${svc}, monitor: { interval: 200ms, timeout: 2s } }\n`,
+    );
     await c.start();
   });
   after(async () => {
@@ -36,7 +40,10 @@ describe("group behaviour on namespace hosts", { skip: why }, () => {
     const r = await c.probe(5000, 0, () => undefined);
     assert.deepEqual(c.vipHolders(), ["h1"]);
     assert.equal(r.doubleAnswers, 0);
-    assert.ok(r.answers.some((a) => a.host === "h2") && r.answers.at(-1)?.host === "h1", "the client moved from h2 to h1");
+    assert.ok(
+      r.answers.some((a) => a.host === "h2") && r.answers.at(-1)?.host === "h1",
+      "the client moved from h2 to h1",
+    );
     assert.match(c.log("h1"), /web fails back h2→h1: h1 is preferred and up for \d+ms/);
   });
 

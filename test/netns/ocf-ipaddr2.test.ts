@@ -10,7 +10,8 @@ import { netnsUnavailable } from "../helpers/netns.js";
 import { assertFollowed, NetnsCluster } from "../helpers/netns-cluster.js";
 
 const AGENT = "/usr/lib/ocf/resource.d/heartbeat/IPaddr2";
-const why = netnsUnavailable() ?? (existsSync(AGENT) ? undefined : `${AGENT} is missing (Debian package resource-agents)`);
+const why =
+  netnsUnavailable() ?? (existsSync(AGENT) ? undefined : `${AGENT} is missing (Debian package resource-agents)`);
 if (why) process.stderr.write(`\n!!! SKIPPING the IPaddr2 namespace test: ${why}\n\n`);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -19,7 +20,8 @@ describe("an ocf IPaddr2 resource failing over between namespace hosts", { skip:
   let c: NetnsCluster;
   before(async () => {
     c = new NetnsCluster("o", "    failback: false\n", "", {
-      vipResource: "{ type: ocf, agent: heartbeat/IPaddr2, params: { ip: VIP, cidr_netmask: 24, nic: eth0 }, monitor: { interval: 1s, timeout: 10s } }",
+      vipResource:
+        "{ type: ocf, agent: heartbeat/IPaddr2, params: { ip: VIP, cidr_netmask: 24, nic: eth0 }, monitor: { interval: 1s, timeout: 10s } }",
     });
     await c.start();
   });
@@ -33,7 +35,11 @@ describe("an ocf IPaddr2 resource failing over between namespace hosts", { skip:
     assert.equal(c.status("h1")?.groups.web, "running");
     const r = await c.probe(300, 0, () => undefined);
     assert.ok(r.answers.filter((a) => a.host === "h1").length > 20, JSON.stringify(r.answers.slice(0, 5)));
-    assert.deepEqual(r.answers.filter((a) => a.host !== "h1" && a.host !== "-"), [], "no other host answered");
+    assert.deepEqual(
+      r.answers.filter((a) => a.host !== "h1" && a.host !== "-"),
+      [],
+      "no other host answered",
+    );
     assert.match(c.log("h1"), /ocf heartbeat\/IPaddr2 \(web-0\) start: exit 0 in \d+ms/);
     assert.doesNotMatch(c.log("h1"), /IPaddr2 .*monitor.*(failed|stopped unexpectedly)/);
   });

@@ -26,7 +26,9 @@ describe("vigil release-vips in a network namespace", { skip: why }, () => {
     lab.addHost("h1", 11);
     writeFileSync(join(dir, "cluster.key"), newKeyText(), { mode: 0o600 });
     config = join(dir, "vigil.yaml");
-    writeFileSync(config, `cluster:
+    writeFileSync(
+      config,
+      `cluster:
   name: rel
   key_file: ${join(dir, "cluster.key")}
 api:
@@ -41,7 +43,8 @@ groups:
   - name: web
     resources:
       - { type: vip, address: ${lab.addr(101)}/24, interface: eth0 }
-`);
+`,
+    );
   });
   after(async () => {
     await lab?.destroy();
@@ -64,14 +67,24 @@ groups:
 
   it("refuses while a vigil daemon answers on the API address, unless --force", async () => {
     lab.exec("h1", "ip", "addr", "add", `${lab.addr(101)}/24`, "dev", "eth0");
-    lab.start("h1", process.execPath, ["-e", `require("http").createServer((q, s) => s.end(JSON.stringify({ holds: [], groups: {} }))).listen(7480, "127.0.0.1", () => console.log("up"))`]);
-    for (let i = 0; i < 100 && lab.exec("h1", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/7480").code !== 0; i++) await new Promise((r) => setTimeout(r, 20));
+    lab.start("h1", process.execPath, [
+      "-e",
+      `require("http").createServer((q, s) => s.end(JSON.stringify({ holds: [], groups: {} }))).listen(7480, "127.0.0.1", () => console.log("up"))`,
+    ]);
+    for (let i = 0; i < 100 && lab.exec("h1", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/7480").code !== 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
     const r = lab.exec("h1", process.execPath, MAIN, "release-vips", "-c", config);
     assert.equal(r.code, 1);
-    assert.match(r.out, /a vigil daemon answers on 127\.0\.0\.1:7480 and may own these VIPs; stop it first \(or use --force\)/);
+    assert.match(
+      r.out,
+      /a vigil daemon answers on 127\.0\.0\.1:7480 and may own these VIPs; stop it first \(or use --force\)/,
+    );
     assert.ok(addrs().includes(` ${lab.addr(101)}/`), "nothing was removed");
     const forced = lab.exec("h1", process.execPath, MAIN, "release-vips", "-c", config, "--force");
     assert.equal(forced.code, 0, forced.out);
-    assert.match(forced.out, new RegExp(`removed ${lab.addr(101).replaceAll(".", "\\.")}/24 from eth0 \\(group web\\)`));
+    assert.match(
+      forced.out,
+      new RegExp(`removed ${lab.addr(101).replaceAll(".", "\\.")}/24 from eth0 \\(group web\\)`),
+    );
   });
 });

@@ -27,25 +27,38 @@ describe("VIP failover between namespace hosts", { skip: why }, () => {
   /** Probes the IPv4 and the IPv6 VIP side by side; `during` runs once, from the IPv4 probe. */
   const probeBoth = (ms: number, at: number, during: () => void | Promise<void>) =>
     Promise.all([c.probe(ms, at, during), c.probe(ms, at, () => undefined, c.vip6(100))]);
-  const has6 = (h: string) => c.lab.exec(h, "ip", "-6", "addr", "show", "dev", "eth0").out.includes(`${c.vip6(100)}/64`);
+  const has6 = (h: string) =>
+    c.lab.exec(h, "ip", "-6", "addr", "show", "dev", "eth0").out.includes(`${c.vip6(100)}/64`);
   const neighbour6 = () => c.lab.neighbour("client", c.vip6(100));
 
   it("puts the VIP on the preferred host and the client reaches it", async () => {
     assert.equal(await c.waitForOwner("h1"), "h1");
     const r = await c.probe(300, 0, () => undefined);
     assert.ok(r.answers.filter((a) => a.host === "h1").length > 20, JSON.stringify(r.answers.slice(0, 5)));
-    assert.deepEqual(r.answers.filter((a) => a.host !== "h1" && a.host !== "-"), [], "no other host answered");
+    assert.deepEqual(
+      r.answers.filter((a) => a.host !== "h1" && a.host !== "-"),
+      [],
+      "no other host answered",
+    );
   });
 
   it("moves both VIPs when the owner's daemon is SIGKILLed; the client's REACHABLE IPv6 entry follows at once", async (t) => {
     for (let i = 0; i < 50 && !has6("h1"); i++) await sleep(50);
-    assert.equal(c.lab.exec("client", "ping", "-6", "-c", "1", "-W", "1", c.vip6(100)).code, 0, "the IPv6 VIP answers on h1");
+    assert.equal(
+      c.lab.exec("client", "ping", "-6", "-c", "1", "-W", "1", c.vip6(100)).code,
+      0,
+      "the IPv6 VIP answers on h1",
+    );
     let before = neighbour6();
     const [r, r6] = await probeBoth(2500, 300, () => {
       before = neighbour6();
       return c.signalVigil("h1", "SIGKILL");
     });
-    assert.deepEqual([before.mac, before.state], [c.lab.mac("h1"), "REACHABLE"], `the client's entry for the IPv6 VIP before the failover: ${before.line}`);
+    assert.deepEqual(
+      [before.mac, before.state],
+      [c.lab.mac("h1"), "REACHABLE"],
+      `the client's entry for the IPv6 VIP before the failover: ${before.line}`,
+    );
     assert.deepEqual([has6("h1"), has6("h2")], [false, true], "the IPv6 VIP moved too");
     assert.deepEqual(c.vipHolders(), ["h2"]);
     assertFollowed(r, "h1", "h2", 300, "IPv4");
@@ -69,7 +82,11 @@ describe("VIP failover between namespace hosts", { skip: why }, () => {
       c.lab.block("h3", [c.lab.addr(12)]);
     });
     for (const h of c.hosts) c.lab.unblock(h);
-    assert.equal(before.mac, c.lab.mac("h2"), `the client's entry for the IPv6 VIP before the failover: ${before.line}`);
+    assert.equal(
+      before.mac,
+      c.lab.mac("h2"),
+      `the client's entry for the IPv6 VIP before the failover: ${before.line}`,
+    );
     assertFollowed(r, "h2", "h1", 300, "IPv4 (the majority side took over)");
     assertFollowed(r6, "h2", "h1", 300, "IPv6");
     assert.deepEqual(c.vipHolders(), ["h1"]);

@@ -23,7 +23,8 @@ describe("addresses", () => {
     assert.equal(parseIp("10.77.0.11")?.family, 4);
     assert.equal(parseIp("fd00::1")?.family, 6);
     assert.equal(parseIp("::ffff:10.0.0.1")?.family, 6);
-    for (const bad of ["10.77.0.300", "10.77.0", "01.2.3.4", "fd00:::1", "1:2:3:4:5:6:7:8:9", "host"]) assert.equal(parseIp(bad), undefined, bad);
+    for (const bad of ["10.77.0.300", "10.77.0", "01.2.3.4", "fd00:::1", "1:2:3:4:5:6:7:8:9", "host"])
+      assert.equal(parseIp(bad), undefined, bad);
   });
   it("parses endpoints, CIDRs and node addresses", () => {
     assert.deepEqual(parseEndpoint("10.77.0.21:3306"), { ip: { family: 4, text: "10.77.0.21" }, port: 3306 });

@@ -6,9 +6,15 @@ import { Pool } from "../../src/core/balancer/pool.js";
 import { proxyV1, proxyV2 } from "../../src/core/balancer/proxy-header.js";
 import { Scheduler, type Candidate } from "../../src/core/balancer/scheduler.js";
 
-const servers = (...weights: number[]): Candidate[] => weights.map((weight, i) => ({ address: `10.0.0.${i + 1}:80`, weight, active: 0 }));
+const servers = (...weights: number[]): Candidate[] =>
+  weights.map((weight, i) => ({ address: `10.0.0.${i + 1}:80`, weight, active: 0 }));
 
-function tally(s: Scheduler, cs: Candidate[], n: number, ip = (i: number) => `192.0.2.${i % 250}`): Map<string, number> {
+function tally(
+  s: Scheduler,
+  cs: Candidate[],
+  n: number,
+  ip = (i: number) => `192.0.2.${i % 250}`,
+): Map<string, number> {
   const out = new Map<string, number>();
   for (let i = 0; i < n; i++) {
     const c = s.pick(cs, ip(i));
@@ -22,7 +28,10 @@ describe("balancer: schedulers", () => {
   it("rr takes every server in turn, ignoring weights but skipping weight 0", () => {
     const s = new Scheduler("rr");
     const cs = servers(5, 1, 0, 1);
-    assert.deepEqual([1, 2, 3, 4, 5, 6].map(() => s.pick(cs, "x")?.address), ["10.0.0.1:80", "10.0.0.2:80", "10.0.0.4:80", "10.0.0.1:80", "10.0.0.2:80", "10.0.0.4:80"]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6].map(() => s.pick(cs, "x")?.address),
+      ["10.0.0.1:80", "10.0.0.2:80", "10.0.0.4:80", "10.0.0.1:80", "10.0.0.2:80", "10.0.0.4:80"],
+    );
   });
 
   it("wrr splits exactly by weight and interleaves (3:1 → a b a a, not a a a b)", () => {
@@ -57,7 +66,8 @@ describe("balancer: schedulers", () => {
     const s = new Scheduler("sh");
     const cs = servers(1, 1, 2);
     const before = new Map<string, string>();
-    for (let i = 0; i < 4000; i++) before.set(`198.51.${i >> 8}.${i & 255}`, s.pick(cs, `198.51.${i >> 8}.${i & 255}`)?.address ?? "");
+    for (let i = 0; i < 4000; i++)
+      before.set(`198.51.${i >> 8}.${i & 255}`, s.pick(cs, `198.51.${i >> 8}.${i & 255}`)?.address ?? "");
     for (const [ip, a] of before) assert.equal(s.pick(cs, ip)?.address, a);
     const share = (a: string) => [...before.values()].filter((x) => x === a).length / before.size;
     assert.ok(Math.abs(share("10.0.0.3:80") - 0.5) < 0.04, `weight 2 of 4 gets ${share("10.0.0.3:80")}`);
@@ -102,19 +112,39 @@ describe("balancer: persistence, pool and sorry server", () => {
   });
 
   it("quiescent gives a failed server weight 0 and keeps its connections; otherwise they are dropped", () => {
-    const q = new Pool([{ address: "a", weight: 2 }, { address: "b", weight: 1 }], true);
+    const q = new Pool(
+      [
+        { address: "a", weight: 2 },
+        { address: "b", weight: 1 },
+      ],
+      true,
+    );
     q.opened("a");
     const eq = q.setHealth("a", false);
     assert.equal(eq.dropConnections, false);
-    assert.deepEqual(q.candidates().map((c) => c.weight), [0, 1]);
+    assert.deepEqual(
+      q.candidates().map((c) => c.weight),
+      [0, 1],
+    );
     assert.match(eq.reason, /weight 0 \(quiescent\); its 1 open connections may finish/);
-    const d = new Pool([{ address: "a", weight: 2 }, { address: "b", weight: 1 }], false);
+    const d = new Pool(
+      [
+        { address: "a", weight: 2 },
+        { address: "b", weight: 1 },
+      ],
+      false,
+    );
     d.opened("a");
     assert.equal(d.setHealth("a", false).dropConnections, true);
   });
 
   it("uses the sorry server only while no real server is available", () => {
-    const b = new Balancer({ scheduler: "wrr", quiescent: true, sorryServer: "10.0.0.9:80", realServers: servers(1, 1) });
+    const b = new Balancer({
+      scheduler: "wrr",
+      quiescent: true,
+      sorryServer: "10.0.0.9:80",
+      realServers: servers(1, 1),
+    });
     assert.equal(b.choose("c", 0, new Set())?.sorry, false);
     b.setHealth("10.0.0.1:80", false);
     assert.equal(b.choose("c", 0, new Set())?.address, "10.0.0.2:80");
@@ -139,7 +169,10 @@ describe("balancer: PROXY protocol header", () => {
   const v4 = { sourceIp: "::ffff:192.0.2.7", sourcePort: 51000, destIp: "10.77.0.100", destPort: 3306 };
   it("v1 is one text line, UNKNOWN when the families differ", () => {
     assert.equal(proxyV1(v4), "PROXY TCP4 192.0.2.7 10.77.0.100 51000 3306\r\n");
-    assert.equal(proxyV1({ sourceIp: "2001:db8::1", sourcePort: 1, destIp: "2001:db8::100", destPort: 80 }), "PROXY TCP6 2001:db8::1 2001:db8::100 1 80\r\n");
+    assert.equal(
+      proxyV1({ sourceIp: "2001:db8::1", sourcePort: 1, destIp: "2001:db8::100", destPort: 80 }),
+      "PROXY TCP6 2001:db8::1 2001:db8::100 1 80\r\n",
+    );
     assert.equal(proxyV1({ ...v4, destIp: "2001:db8::100" }), "PROXY UNKNOWN\r\n");
   });
 

@@ -23,12 +23,21 @@ describe("vigil check", () => {
     assert.match(r.stdout, /quorum: majority, 2 of 3 votes/);
     assert.match(r.stdout, /w3 +10\.77\.0\.13 +witness, 1 vote/);
     assert.match(r.stdout, /db +prefer h1, failback off, move after 3 failures/);
-    assert.match(r.stdout, /mysql +10\.77\.0\.100:3306 wrr → 10\.77\.0\.21:3306×3, 10\.77\.0\.22:3306×1, sorry 10\.77\.0\.23:3306/);
+    assert.match(
+      r.stdout,
+      /mysql +10\.77\.0\.100:3306 wrr → 10\.77\.0\.21:3306×3, 10\.77\.0\.22:3306×1, sorry 10\.77\.0\.23:3306/,
+    );
   });
 
   it("prints every located error and exits 1", () => {
     const file = join(tmp.dir, "bad.yaml");
-    writeFileSync(file, exampleWithKey(tmp.keyFile).replace("port: 5405", "port: x").replace("priority: 200", "priority: 900").replace("quorum: majority", "quorum: most"));
+    writeFileSync(
+      file,
+      exampleWithKey(tmp.keyFile)
+        .replace("port: 5405", "port: x")
+        .replace("priority: 200", "priority: 900")
+        .replace("quorum: majority", "quorum: most"),
+    );
     const r = vigil("check", "-c", file);
     assert.equal(r.status, 1);
     const lines = r.stderr.trim().split("\n");

@@ -13,10 +13,20 @@ describe("cluster core: reloading nodes one by one", () => {
     const base = clusterReloadProtocol();
     const event: ClusterEvent = { kind: "groups", groups: reloadSpecs().after.groups };
     const reloadOf = (node: string, at: number) => ({ at, node, event });
-    const p = { ...base, scripted: { faults: [], healAt: 2500, endAt: 3500, operator: [reloadOf("n2", 1000), reloadOf("n1", 1500), reloadOf("n3", 1600)] } };
+    const p = {
+      ...base,
+      scripted: {
+        faults: [],
+        healAt: 2500,
+        endAt: 3500,
+        operator: [reloadOf("n2", 1000), reloadOf("n1", 1500), reloadOf("n3", 1600)],
+      },
+    };
     const r = runSeed(p, 7, true);
     assert.ok(r.ok, r.failure);
-    const d = r.trace.filter((l) => l.includes("▸")).map((l) => ({ at: Number(l.trim().split(/\s+/)[0]), text: l.slice(l.indexOf("▸") + 2) }));
+    const d = r.trace
+      .filter((l) => l.includes("▸"))
+      .map((l) => ({ at: Number(l.trim().split(/\s+/)[0]), text: l.slice(l.indexOf("▸") + 2) }));
     const first = (re: RegExp) => d.find((x) => re.test(x.text))?.at ?? Infinity;
     assert.ok(first(/^n2 starts g2/) < 1000, "g2 ran on n2 before the reload");
     assert.equal(first(/^n2 stops g2: removed from the config/), 1000);

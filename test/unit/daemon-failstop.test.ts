@@ -25,7 +25,12 @@ describe("watchdog", () => {
   it("fires once after the bound without news, and not when this side itself stalled", () => {
     let now = 0;
     const fired: number[] = [];
-    const w = new Watchdog(1000, 25, (ms) => fired.push(ms), () => now);
+    const w = new Watchdog(
+      1000,
+      25,
+      (ms) => fired.push(ms),
+      () => now,
+    );
     for (now = 25; now <= 1000; now += 25) w.check();
     assert.deepEqual(fired, []);
     now = 1025;
@@ -33,7 +38,12 @@ describe("watchdog", () => {
     assert.deepEqual(fired, [1025]);
     const stalled: number[] = [];
     now = 0;
-    const v = new Watchdog(1000, 25, (ms) => stalled.push(ms), () => now);
+    const v = new Watchdog(
+      1000,
+      25,
+      (ms) => stalled.push(ms),
+      () => now,
+    );
     now = 3000;
     v.check();
     now = 3025;
@@ -74,7 +84,9 @@ describe("guard pidfile", () => {
     assert.equal(settled, 1);
     settleAfterEarlierGuard({ kind: "unreadable", reason: "x" }, () => settled++, log);
     let alive = true;
-    const done = new Promise<void>((resolve) => settleAfterEarlierGuard({ kind: "pid", pid: 4242 }, resolve, log, () => ({ alive })));
+    const done = new Promise<void>((resolve) =>
+      settleAfterEarlierGuard({ kind: "pid", pid: 4242 }, resolve, log, () => ({ alive })),
+    );
     alive = false;
     await done;
     assert.equal(settled, 1);
@@ -85,13 +97,18 @@ describe("FailStop", () => {
   it("runs every step once even if one throws, then exits 70", async () => {
     const ran: string[] = [];
     const exited = new Promise<number>((resolve) => {
-      const f = new FailStop({
-        stopGroups: async () => {
-          ran.push("groups");
-          throw new Error("boom");
+      const f = new FailStop(
+        {
+          stopGroups: async () => {
+            ran.push("groups");
+            throw new Error("boom");
+          },
+          close: async () => void ran.push("close"),
         },
-        close: async () => void ran.push("close"),
-      }, 60_000, log, resolve);
+        60_000,
+        log,
+        resolve,
+      );
       f.trigger("test");
       f.trigger("again");
       assert.equal(f.active, true);
@@ -102,7 +119,12 @@ describe("FailStop", () => {
 
   it("exits at the hard deadline when a step hangs", async () => {
     const code = await new Promise<number>((resolve) => {
-      new FailStop({ stopGroups: () => new Promise(() => undefined), close: async () => undefined }, 50, log, resolve).trigger("hang");
+      new FailStop(
+        { stopGroups: () => new Promise(() => undefined), close: async () => undefined },
+        50,
+        log,
+        resolve,
+      ).trigger("hang");
     });
     assert.equal(code, FAIL_STOP_EXIT_CODE);
   });

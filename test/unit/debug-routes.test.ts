@@ -11,8 +11,12 @@ after(() => servers.forEach((s) => s.close()));
 
 async function api(injectFault?: (f: DebugFault) => void): Promise<string> {
   const backend: ApiBackend = {
-    status: async () => ({ groups: {}, holds: [] }), events: () => [], metrics: async () => "",
-    command: async () => ({ ok: true, message: "" }), token: "t0k", ...(injectFault ? { injectFault } : {}),
+    status: async () => ({ groups: {}, holds: [] }),
+    events: () => [],
+    metrics: async () => "",
+    command: async () => ({ ok: true, message: "" }),
+    token: "t0k",
+    ...(injectFault ? { injectFault } : {}),
   };
   const s = await startApi({ ip: parseIp("127.0.0.1") as NonNullable<ReturnType<typeof parseIp>>, port: 0 }, backend);
   servers.push(s);

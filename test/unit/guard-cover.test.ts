@@ -9,15 +9,21 @@ describe("guard cover", () => {
   it("a cover of 300ms sent 250ms ago runs out 50ms after it is read", async () => {
     let stoppedAt = 0;
     const stopped = new Promise<StoppedLine>((resolve) => {
-      const guard = new Guard((l) => {
-        stoppedAt = monotonicMs();
-        resolve(l);
-      }, () => undefined);
+      const guard = new Guard(
+        (l) => {
+          stoppedAt = monotonicMs();
+          resolve(l);
+        },
+        () => undefined,
+      );
       guard.configure({ owner: "t/n", silenceMs: 0, lastResort: null, groups: { g: [] } });
       guard.cover({ g: 300 }, monotonicMs() - 250);
     });
     const readAt = monotonicMs();
     assert.deepEqual(await stopped, { t: "stopped", group: "g", ok: true });
-    assert.ok(stoppedAt - readAt >= 40 && stoppedAt - readAt < 200, `taken over ${Math.round(stoppedAt - readAt)}ms after the line was read`);
+    assert.ok(
+      stoppedAt - readAt >= 40 && stoppedAt - readAt < 200,
+      `taken over ${Math.round(stoppedAt - readAt)}ms after the line was read`,
+    );
   });
 });

@@ -17,7 +17,11 @@ after(() => {
 
 const calls = join(dir, "calls");
 const fixed = join(dir, "fixed");
-writeFileSync(join(dir, "ip"), `#!/bin/sh\necho x >> ${calls}\n[ -f ${fixed} ] && exit 0\necho "Cannot open netlink socket: Too many open files" >&2\nexit 2\n`, { mode: 0o755 });
+writeFileSync(
+  join(dir, "ip"),
+  `#!/bin/sh\necho x >> ${calls}\n[ -f ${fixed} ] && exit 0\necho "Cannot open netlink socket: Too many open files" >&2\nexit 2\n`,
+  { mode: 0o755 },
+);
 
 const callCount = () => (existsSync(calls) ? readFileSync(calls, "utf8").split("\n").length - 1 : 0);
 async function until(cond: () => boolean): Promise<void> {
@@ -29,12 +33,24 @@ describe("guard VIP removal", () => {
     process.env.PATH = `${dir}:${savedPath}`;
     const lines: string[] = [];
     const out: StoppedLine[] = [];
-    const guard = new Guard((l) => out.push(l), (m) => lines.push(m));
-    guard.configure({ owner: "t/n", silenceMs: 60_000, lastResort: null, groups: { v: [{ type: "vip", address: "10.99.0.1/24", interface: "eth0", timeouts: {} }] } });
+    const guard = new Guard(
+      (l) => out.push(l),
+      (m) => lines.push(m),
+    );
+    guard.configure({
+      owner: "t/n",
+      silenceMs: 60_000,
+      lastResort: null,
+      groups: { v: [{ type: "vip", address: "10.99.0.1/24", interface: "eth0", timeouts: {} }] },
+    });
     guard.cover({ v: 0 });
     await until(() => callCount() >= 3);
     writeFileSync(fixed, "");
-    await until(() => lines.some((l) => /v: the lease ran out without renewal from the daemon; vip 10.99.0.1\/24 on eth0: not present/.test(l)));
+    await until(() =>
+      lines.some((l) =>
+        /v: the lease ran out without renewal from the daemon; vip 10.99.0.1\/24 on eth0: not present/.test(l),
+      ),
+    );
     const failures = lines.filter((l) => /could not remove a VIP, retrying every 100ms: .*Too many open files/.test(l));
     assert.equal(failures.length, 1, lines.join("\n"));
     await guard.close();

@@ -7,7 +7,11 @@ const ok = { ok: true, detail: "connected in 1ms" };
 const refused = { ok: false, detail: "connection refused" };
 
 /** Feeds `results` in order; returns the final state and every transition's reason. */
-function run(results: { ok: boolean; detail: string }[], rules: HealthRules = { rise: 2, fall: 3 }, from: HealthState = initialHealth()) {
+function run(
+  results: { ok: boolean; detail: string }[],
+  rules: HealthRules = { rise: 2, fall: 3 },
+  from: HealthState = initialHealth(),
+) {
   let state = from;
   const reasons: string[] = [];
   for (const r of results) {
@@ -50,12 +54,18 @@ describe("health rise/fall", () => {
   it("brings a down server up after rise successes in a row, once", () => {
     const r = run([refused, ok, refused, ok, ok, ok, ok]);
     assert.equal(r.state.up, true);
-    assert.deepEqual(r.reasons, ["10.0.0.1:80 down: connection refused (first check)", "10.0.0.1:80 up: connected in 1ms (2 successful checks in a row)"]);
+    assert.deepEqual(r.reasons, [
+      "10.0.0.1:80 down: connection refused (first check)",
+      "10.0.0.1:80 up: connected in 1ms (2 successful checks in a row)",
+    ]);
   });
 
   it("rise 1 and fall 1 flip on every change, saying a single check", () => {
     const r = run([ok, { ok: false, detail: "HTTP 503 (expected 200)" }, ok], { rise: 1, fall: 1 });
-    assert.deepEqual(r.reasons, ["10.0.0.1:80 down: HTTP 503 (expected 200) (1 failed check)", "10.0.0.1:80 up: connected in 1ms (1 successful check)"]);
+    assert.deepEqual(r.reasons, [
+      "10.0.0.1:80 down: HTTP 503 (expected 200) (1 failed check)",
+      "10.0.0.1:80 up: connected in 1ms (1 successful check)",
+    ]);
   });
 
   it("flapping below the thresholds never changes health", () => {

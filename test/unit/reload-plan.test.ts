@@ -38,35 +38,73 @@ describe("reload plan", () => {
 
   it("asks for a restart for cluster, node and api.listen changes, naming each key", () => {
     const a = config(text());
-    const b = config(text({ cluster: "  port: 5999\n  heartbeat: { lease: 300ms }\n", nodes: "  - { name: a, address: 127.0.0.1:7001, priority: 50 }\n  - { name: b, address: 127.0.0.1:7002 }\n  - { name: c, address: 127.0.0.1:7009 }\n" }));
+    const b = config(
+      text({
+        cluster: "  port: 5999\n  heartbeat: { lease: 300ms }\n",
+        nodes:
+          "  - { name: a, address: 127.0.0.1:7001, priority: 50 }\n  - { name: b, address: 127.0.0.1:7002 }\n  - { name: c, address: 127.0.0.1:7009 }\n",
+      }),
+    );
     const paths = planReload(a, b).restartNeeded.map((i) => i.path.join("."));
     assert.deepEqual(paths.sort(), ["cluster.heartbeat.lease", "cluster.port", "nodes.0.priority", "nodes.2.address"]);
     const lease = planReload(a, b).restartNeeded.find((i) => i.path.join(".") === "cluster.heartbeat.lease");
-    assert.match(lease?.message ?? "", /^changed \(was 150ms\); cannot be applied by a reload: restart vigil on every node/);
-    const fewer = config(text({ nodes: "  - { name: a, address: 127.0.0.1:7001 }\n  - { name: b, address: 127.0.0.1:7002 }\n  - { name: d, address: 127.0.0.1:7004 }\n" }));
-    assert.deepEqual(planReload(a, fewer).restartNeeded.map((i) => i.message.split("; cannot")[0]), ["the node list changed (added d; removed c)"]);
+    assert.match(
+      lease?.message ?? "",
+      /^changed \(was 150ms\); cannot be applied by a reload: restart vigil on every node/,
+    );
+    const fewer = config(
+      text({
+        nodes:
+          "  - { name: a, address: 127.0.0.1:7001 }\n  - { name: b, address: 127.0.0.1:7002 }\n  - { name: d, address: 127.0.0.1:7004 }\n",
+      }),
+    );
+    assert.deepEqual(
+      planReload(a, fewer).restartNeeded.map((i) => i.message.split("; cannot")[0]),
+      ["the node list changed (added d; removed c)"],
+    );
   });
 
   it("keeps the longest unchanged prefix of a group's resources, and tells a monitor-only change apart", () => {
     const a = config(text({ groups: db(exec("1") + exec("2") + exec("3") + exec("4")) }));
     const tail = planReload(a, config(text({ groups: db(exec("1") + exec("2") + exec("3b") + exec("4")) })));
-    assert.deepEqual(tail.groups.map((g) => [g.kind, g.keep, g.before, g.after]), [["changed", 2, 4, 4]]);
+    assert.deepEqual(
+      tail.groups.map((g) => [g.kind, g.keep, g.before, g.after]),
+      [["changed", 2, 4, 4]],
+    );
     assert.equal(describeGroupChange(tail.groups[0]!, true), "group db: resources 3-4 restarted");
     assert.equal(describeGroupChange(tail.groups[0]!, false), "group db: resources 3-4 replaced (not running here)");
-    const appended = planReload(a, config(text({ groups: db(exec("1") + exec("2") + exec("3") + exec("4") + exec("5")) })));
+    const appended = planReload(
+      a,
+      config(text({ groups: db(exec("1") + exec("2") + exec("3") + exec("4") + exec("5")) })),
+    );
     assert.equal(describeGroupChange(appended.groups[0]!, true), "group db: new resource 5 started");
     const cut = planReload(a, config(text({ groups: db(exec("1") + exec("2")) })));
     assert.equal(describeGroupChange(cut.groups[0]!, true), "group db: old resources 3-4 stopped");
-    const monitor = planReload(a, config(text({ groups: db(exec("1") + exec("2", ", monitor: { interval: 5s, timeout: 1s }") + exec("3") + exec("4")) })));
-    assert.deepEqual(monitor.groups.map((g) => [g.keep, g.monitors]), [[4, [1]]]);
+    const monitor = planReload(
+      a,
+      config(
+        text({ groups: db(exec("1") + exec("2", ", monitor: { interval: 5s, timeout: 1s }") + exec("3") + exec("4")) }),
+      ),
+    );
+    assert.deepEqual(
+      monitor.groups.map((g) => [g.keep, g.monitors]),
+      [[4, [1]]],
+    );
     assert.equal(describeGroupChange(monitor.groups[0]!, true), "group db: monitor of resource 2 updated");
   });
 
   it("applies placement keys without touching resources; reports added and removed groups", () => {
     const a = config(text({ groups: db(exec("1")) + "  - name: old\n    resources:\n" + exec("o") }));
-    const b = config(text({ groups: db(exec("1"), "    prefer: [b]\n    failback: true\n") + "  - name: web\n    resources:\n" + exec("w") }));
+    const b = config(
+      text({
+        groups: db(exec("1"), "    prefer: [b]\n    failback: true\n") + "  - name: web\n    resources:\n" + exec("w"),
+      }),
+    );
     const plan = planReload(a, b);
-    assert.deepEqual(plan.groups.map((g) => describeGroupChange(g, false)), ["group db: prefer, failback changed", "group web added", "group old removed"]);
+    assert.deepEqual(
+      plan.groups.map((g) => describeGroupChange(g, false)),
+      ["group db: prefer, failback changed", "group web added", "group old removed"],
+    );
     assert.deepEqual(plan.groups[0]?.keep, 1);
   });
 });

@@ -21,8 +21,14 @@ describe("simulator determinism", () => {
     const x = new Prng(7);
     const y = new Prng(7);
     const xs = Array.from({ length: 5 }, () => x.nextU32());
-    assert.deepEqual(xs, Array.from({ length: 5 }, () => y.nextU32()));
-    assert.notDeepEqual(xs, Array.from({ length: 5 }, () => new Prng(8).nextU32()));
+    assert.deepEqual(
+      xs,
+      Array.from({ length: 5 }, () => y.nextU32()),
+    );
+    assert.notDeepEqual(
+      xs,
+      Array.from({ length: 5 }, () => new Prng(8).nextU32()),
+    );
   });
 });
 
@@ -56,10 +62,18 @@ describe("simulated network", () => {
   it("schedules include every kind of fault and drift within the bound", () => {
     const kinds = new Set<string>();
     for (let s = 0; s < 200; s++) {
-      const sch = makeSchedule(new Prng(s), { nodes: ["a", "b", "c"], interval: 25, lease: 150, maxDrift: 0.01, faultyFor: 3000, calmFor: 1000 });
+      const sch = makeSchedule(new Prng(s), {
+        nodes: ["a", "b", "c"],
+        interval: 25,
+        lease: 150,
+        maxDrift: 0.01,
+        faultyFor: 3000,
+        calmFor: 1000,
+      });
       for (const f of sch.faults) kinds.add(f.kind);
       for (const r of Object.values(sch.rates)) assert.ok(Math.abs(r - 1) <= 0.01);
-      for (const f of sch.faults) if (f.kind === "rate") assert.ok(Math.abs(f.rate - 1) <= 0.01, "rate changes stay within the bound");
+      for (const f of sch.faults)
+        if (f.kind === "rate") assert.ok(Math.abs(f.rate - 1) <= 0.01, "rate changes stay within the bound");
     }
     assert.deepEqual([...kinds].sort(), ["conditions", "crash", "cut", "heal", "pause", "rate", "restart"]);
   });
@@ -91,7 +105,10 @@ describe("invariant checking", () => {
     };
     const r = runSeed(lying, 99, true);
     assert.equal(r.ok, false);
-    assert.match(r.failure ?? "", /safety "no phantom counts" violated at [\d.]+ms: n1 believes n2 reached 1000000000000/);
+    assert.match(
+      r.failure ?? "",
+      /safety "no phantom counts" violated at [\d.]+ms: n1 believes n2 reached 1000000000000/,
+    );
     assert.match(r.trace.at(-1) ?? "", /FAILED/);
   });
 
@@ -102,7 +119,11 @@ describe("invariant checking", () => {
       create: (id, inc, now) => {
         const inner = base.create(id, inc, now);
         if (id !== "n3") return inner;
-        return { id, observe: (t) => inner.observe(t), step: (t, input) => inner.step(t, input.kind === "message" ? { kind: "tick" } : input) };
+        return {
+          id,
+          observe: (t) => inner.observe(t),
+          step: (t, input) => inner.step(t, input.kind === "message" ? { kind: "tick" } : input),
+        };
       },
     };
     const r = runSeed(deaf, 5);

@@ -11,9 +11,18 @@ import { clusterProtocol, simSpec, DEFAULTS } from "../../src/sim/protocols/clus
 import { runSeed } from "../../src/sim/world.js";
 
 /** Real time (ms) of the first trace line matching `re`. */
-const timeOf = (trace: string[], re: RegExp) => Number(trace.find((l) => re.test(l))?.trim().split(/\s+/)[0] ?? NaN);
+const timeOf = (trace: string[], re: RegExp) =>
+  Number(
+    trace
+      .find((l) => re.test(l))
+      ?.trim()
+      .split(/\s+/)[0] ?? NaN,
+  );
 const cutOff = (node: string, others: string[], at: number): Fault[] =>
-  others.flatMap((o) => [{ at, kind: "cut" as const, from: node, to: o }, { at, kind: "cut" as const, from: o, to: node }]);
+  others.flatMap((o) => [
+    { at, kind: "cut" as const, from: node, to: o },
+    { at, kind: "cut" as const, from: o, to: node },
+  ]);
 
 describe("stop budgets in scripted runs", () => {
   const protocol = (budget: number) => clusterProtocol({ nodes: 3, groups: 1, budgets: [budget] });
@@ -38,14 +47,21 @@ describe("stop budgets in scripted runs", () => {
   });
 
   it("moves a 5s-budget group at once when its owner reports it stopped (planned move)", () => {
-    const move = { at: 1000, node: "n3", event: { kind: "command" as const, id: 1, cmd: { kind: "move" as const, group: "g1", node: "n2" } } };
+    const move = {
+      at: 1000,
+      node: "n3",
+      event: { kind: "command" as const, id: 1, cmd: { kind: "move" as const, group: "g1", node: "n2" } },
+    };
     const p = { ...protocol(5000), scripted: { faults: [], healAt: 8000, endAt: 9000, operator: [move] } };
     const r = runSeed(p, 7, true);
     assert.ok(r.ok, r.failure);
     const stopped = r.trace.findIndex((l) => /n1 +◇ \{"kind":"stopped","group":"g1"\}/.test(l));
     const start = timeOf(r.trace, /n2 starts g1/);
     const stoppedAt = Number(r.trace[stopped]?.trim().split(/\s+/)[0]);
-    assert.ok(stopped > 0 && start >= stoppedAt && start < stoppedAt + 100, `stopped at ${stoppedAt}, started on n2 at ${start}`);
+    assert.ok(
+      stopped > 0 && start >= stoppedAt && start < stoppedAt + 100,
+      `stopped at ${stoppedAt}, started on n2 at ${start}`,
+    );
   });
 });
 
@@ -56,15 +72,26 @@ describe("node driver", () => {
     const d = new NodeDriver(new ClusterNode(spec, "n1", 1, 0), 25);
     const actions: string[] = [];
     let t = 0;
-    for (; t < 400; t += 25) for (const a of d.step(t, { kind: "tick" }).actions) actions.push(a.kind === "cover" ? `cover ${Object.keys(a.groups).join(",")}` : a.kind);
+    for (; t < 400; t += 25)
+      for (const a of d.step(t, { kind: "tick" }).actions)
+        actions.push(a.kind === "cover" ? `cover ${Object.keys(a.groups).join(",")}` : a.kind);
     d.step(t, { kind: "local", event: { kind: "settled" } });
-    for (; t < 600; t += 25) for (const a of d.step(t, { kind: "tick" }).actions) actions.push(a.kind === "cover" ? `cover ${Object.keys(a.groups).join(",")}` : a.kind);
+    for (; t < 600; t += 25)
+      for (const a of d.step(t, { kind: "tick" }).actions)
+        actions.push(a.kind === "cover" ? `cover ${Object.keys(a.groups).join(",")}` : a.kind);
     assert.ok(actions.includes("probe"), actions.join(" "));
     assert.ok(actions.includes("start"), actions.join(" "));
     assert.ok(actions.includes("cover g1"), actions.join(" "));
     const silenced = d.step(t, { kind: "local", event: { kind: "main-silent", silentMs: 1200 } });
-    assert.match(silenced.decisions[0] ?? "", /n1 stops renewing its leases: its main thread has not answered for 1200ms \(watchdog\)/);
+    assert.match(
+      silenced.decisions[0] ?? "",
+      /n1 stops renewing its leases: its main thread has not answered for 1200ms \(watchdog\)/,
+    );
     const after = d.step(t + 25, { kind: "tick" });
-    assert.deepEqual([after.sends.length, after.actions.length, after.wakeAt], [0, 0, undefined], "no heartbeat, no cover, no timer");
+    assert.deepEqual(
+      [after.sends.length, after.actions.length, after.wakeAt],
+      [0, 0, undefined],
+      "no heartbeat, no cover, no timer",
+    );
   });
 });

@@ -45,7 +45,10 @@ describe("VIP operations fail closed", () => {
   });
 
   it("an `ip addr del` that fails while the address stays: removal is not ok", async () => {
-    standInIp("del-fails", `case "$*" in\n  *show*) echo "2: eth0    inet 10.99.0.1/24 scope global eth0" ;;\n  *) echo "RTNETLINK answers: Operation not permitted" >&2; exit 2 ;;\nesac`);
+    standInIp(
+      "del-fails",
+      `case "$*" in\n  *show*) echo "2: eth0    inet 10.99.0.1/24 scope global eth0" ;;\n  *) echo "RTNETLINK answers: Operation not permitted" >&2; exit 2 ;;\nesac`,
+    );
     const r = await removeAddress("10.99.0.1/24", "eth0");
     assert.equal(r.ok, false);
     assert.match(r.detail, /ip addr del exit 2.*still present/);

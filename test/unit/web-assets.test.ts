@@ -21,7 +21,8 @@ describe("web page assets", () => {
     const html = WEB_ASSETS.get("/")?.body ?? "";
     assert.match(html, /<script src="\/web\/app\.js" defer><\/script>/);
     assert.doesNotMatch(html, /<script>|<style|\sstyle=|\son[a-z]+=/i);
-    for (const [path, a] of WEB_ASSETS) assert.doesNotMatch(a.body, /https?:\/\/|url\(/, `${path} refers to another origin`);
+    for (const [path, a] of WEB_ASSETS)
+      assert.doesNotMatch(a.body, /https?:\/\/|url\(/, `${path} refers to another origin`);
     assert.match(WEB_CSP, /^default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'/);
     assert.doesNotMatch(WEB_CSP, /unsafe/);
   });

@@ -10,14 +10,82 @@ import { Prng } from "../../src/sim/prng.js";
 const key = Buffer.alloc(32, 7);
 const codec = new FrameCodec(key, "fuzz");
 const samples: ClusterMsg[] = [
-  { type: "hb", from: "h1", inc: 1795264362652, seq: 41, term: 3, claims: ["*leader", "db"], running: ["db"], unclean: [], standby: false, alive: ["h2", "w3"], failures: { db: 1 }, leader: { term: 3, version: 2, assignments: { db: "h1", web: null }, admin: { standby: ["h2"], moves: { db: "h1" }, cleanups: { db: 2 }, maintenance: false } } },
+  {
+    type: "hb",
+    from: "h1",
+    inc: 1795264362652,
+    seq: 41,
+    term: 3,
+    claims: ["*leader", "db"],
+    running: ["db"],
+    unclean: [],
+    standby: false,
+    alive: ["h2", "w3"],
+    failures: { db: 1 },
+    leader: {
+      term: 3,
+      version: 2,
+      assignments: { db: "h1", web: null },
+      admin: { standby: ["h2"], moves: { db: "h1" }, cleanups: { db: 2 }, maintenance: false },
+    },
+  },
   { type: "cmd", from: "h2", inc: 5, seq: 78, id: 3, cmd: { kind: "move", group: "db", node: "h1" } },
-  { type: "cmdres", from: "h1", inc: 1795264362652, seq: 42, id: 3, ok: true, message: "db is moved to h1 by an operator" },
-  { type: "hb", from: "w3", inc: 2, seq: 9, term: 0, claims: [], running: ["web"], unclean: ["web"], standby: true, alive: [], failures: {} },
-  { type: "ack", from: "h2", inc: 5, seq: 77, ackInc: 1795264362652, ackSeq: 41, term: 3, granted: ["db"], denied: [["*leader", "h1"], ["web", "-"]] },
+  {
+    type: "cmdres",
+    from: "h1",
+    inc: 1795264362652,
+    seq: 42,
+    id: 3,
+    ok: true,
+    message: "db is moved to h1 by an operator",
+  },
+  {
+    type: "hb",
+    from: "w3",
+    inc: 2,
+    seq: 9,
+    term: 0,
+    claims: [],
+    running: ["web"],
+    unclean: ["web"],
+    standby: true,
+    alive: [],
+    failures: {},
+  },
+  {
+    type: "ack",
+    from: "h2",
+    inc: 5,
+    seq: 77,
+    ackInc: 1795264362652,
+    ackSeq: 41,
+    term: 3,
+    granted: ["db"],
+    denied: [
+      ["*leader", "h1"],
+      ["web", "-"],
+    ],
+  },
 ];
 const valid = samples.map((m) => Buffer.from(JSON.stringify(m)));
-const tokens = ['"', "{", "}", "[", "]", ",", ":", "null", "true", "-1", "1e999", "0.5", '"__proto__"', '"constructor"', "\\u0000", "9007199254740993"];
+const tokens = [
+  '"',
+  "{",
+  "}",
+  "[",
+  "]",
+  ",",
+  ":",
+  "null",
+  "true",
+  "-1",
+  "1e999",
+  "0.5",
+  '"__proto__"',
+  '"constructor"',
+  "\\u0000",
+  "9007199254740993",
+];
 
 function mutate(prng: Prng, input: Buffer): Buffer {
   const bytes = [...input];
@@ -25,12 +93,23 @@ function mutate(prng: Prng, input: Buffer): Buffer {
   for (let e = 0; e < edits; e++) {
     const at = prng.int(bytes.length + 1);
     switch (prng.int(6)) {
-      case 0: bytes[at] = prng.int(256); break;
-      case 1: bytes.splice(at, 1 + prng.int(8)); break;
-      case 2: bytes.splice(at, 0, ...Buffer.from(prng.pick(tokens))); break;
-      case 3: bytes.length = Math.min(bytes.length, at); break;
-      case 4: bytes.splice(at, 0, ...bytes.slice(prng.int(bytes.length), prng.int(bytes.length))); break;
-      default: if (bytes[at] !== undefined) bytes[at] ^= 1 << prng.int(8);
+      case 0:
+        bytes[at] = prng.int(256);
+        break;
+      case 1:
+        bytes.splice(at, 1 + prng.int(8));
+        break;
+      case 2:
+        bytes.splice(at, 0, ...Buffer.from(prng.pick(tokens)));
+        break;
+      case 3:
+        bytes.length = Math.min(bytes.length, at);
+        break;
+      case 4:
+        bytes.splice(at, 0, ...bytes.slice(prng.int(bytes.length), prng.int(bytes.length)));
+        break;
+      default:
+        if (bytes[at] !== undefined) bytes[at] ^= 1 << prng.int(8);
     }
   }
   return Buffer.from(bytes);
@@ -76,6 +155,9 @@ describe("wire decoder fuzzing", () => {
     assert.deepEqual(codec.decode(Buffer.alloc(70_000)), { ok: false, drop: "oversized" });
     assert.deepEqual(codec.decode(codec.frame(Buffer.from("{not json"))), { ok: false, drop: "not-json" });
     assert.deepEqual(codec.decode(codec.frame(Buffer.from('{"type":"hb"}'))), { ok: false, drop: "malformed" });
-    assert.deepEqual(codec.decode(codec.frame(Buffer.from(JSON.stringify({ ...samples[2], extra: 1 })))), { ok: false, drop: "malformed" });
+    assert.deepEqual(codec.decode(codec.frame(Buffer.from(JSON.stringify({ ...samples[2], extra: 1 })))), {
+      ok: false,
+      drop: "malformed",
+    });
   });
 });

@@ -30,7 +30,11 @@ export function limitsOf(r: Exclude<ResourceConfig, { type: "vip" }>): OpLimits 
 
 /** A VIP's operations take `timeouts` when given, else 5s each. */
 function vipLimitsOf(r: Extract<ResourceConfig, { type: "vip" }>): OpLimits {
-  return { start: r.timeouts.start ?? VIP_OP_TIMEOUT_MS, stop: r.timeouts.stop ?? VIP_OP_TIMEOUT_MS, monitor: VIP_OP_TIMEOUT_MS };
+  return {
+    start: r.timeouts.start ?? VIP_OP_TIMEOUT_MS,
+    stop: r.timeouts.stop ?? VIP_OP_TIMEOUT_MS,
+    monitor: VIP_OP_TIMEOUT_MS,
+  };
 }
 
 /** The [address, interface] a resource holds while it runs here, if it is a virtual IP: a `vip`, or an

@@ -8,13 +8,25 @@ export class ExecAgent implements ResourceAgent {
   readonly description: string;
 
   /** `tag` marks every process the script starts (see killTagged). */
-  constructor(private path: string, private args: readonly string[], private limits: OpLimits, private tag: string) {
+  constructor(
+    private path: string,
+    private args: readonly string[],
+    private limits: OpLimits,
+    private tag: string,
+  ) {
     this.description = `exec ${[path, ...args].join(" ")}`;
   }
 
   /** A stop past its limit is SIGKILLed at once: its time is part of the group's stop budget. */
   private async op(action: "start" | "stop"): Promise<OpResult> {
-    return operationOutcome(`${this.description} ${action}`, await runCommand(this.path, [action, ...this.args], { timeoutMs: this.limits[action], tag: this.tag, graceMs: action === "stop" ? 0 : undefined }));
+    return operationOutcome(
+      `${this.description} ${action}`,
+      await runCommand(this.path, [action, ...this.args], {
+        timeoutMs: this.limits[action],
+        tag: this.tag,
+        graceMs: action === "stop" ? 0 : undefined,
+      }),
+    );
   }
 
   start(): Promise<OpResult> {

@@ -11,11 +11,19 @@ const MIN_STATUS_MS = 100;
 
 /** SIGKILLs the processes tagged `tag`, then asks `status` (with what is left of `boundMs`); ok only when
  * none is left and the status says stopped. */
-export async function killAndCheck(tag: string, status: (timeoutMs: number) => Promise<MonitorResult>, boundMs = KILL_BOUND_MS): Promise<OpResult> {
+export async function killAndCheck(
+  tag: string,
+  status: (timeoutMs: number) => Promise<MonitorResult>,
+  boundMs = KILL_BOUND_MS,
+): Promise<OpResult> {
   const deadline = performance.now() + boundMs;
   const k = await killTagged(tag, boundMs);
   if (!k.ok) return { ok: false, detail: k.detail };
   const s = await status(Math.max(MIN_STATUS_MS, deadline - performance.now()));
   if (s.state === "stopped") return { ok: true, detail: k.detail };
-  return { ok: false, detail: `${k.detail}, but it is not known to be stopped: ${s.detail}`, output: s.output || undefined };
+  return {
+    ok: false,
+    detail: `${k.detail}, but it is not known to be stopped: ${s.detail}`,
+    output: s.output || undefined,
+  };
 }

@@ -85,10 +85,16 @@ export async function killTagged(tag: string, boundMs = KILL_BOUND_MS, procRoot 
         if ((err as NodeJS.ErrnoException).code !== "ESRCH") refused.add(pid);
       }
     }
-    if (s.pids.length === 0) return { ok: true, killed: killed.size, left: [], detail: `SIGKILL of ${killed.size} processes, none left` };
+    if (s.pids.length === 0)
+      return { ok: true, killed: killed.size, left: [], detail: `SIGKILL of ${killed.size} processes, none left` };
     if (performance.now() >= deadline) {
       const why = refused.size > 0 ? ` (not allowed to signal ${[...refused].join(", ")})` : "";
-      return { ok: false, killed: killed.size, left: s.pids, detail: `SIGKILL of ${killed.size} processes of ${tag}: ${s.pids.length} still there after ${boundMs}ms: ${s.pids.join(", ")}${why}` };
+      return {
+        ok: false,
+        killed: killed.size,
+        left: s.pids,
+        detail: `SIGKILL of ${killed.size} processes of ${tag}: ${s.pids.length} still there after ${boundMs}ms: ${s.pids.join(", ")}${why}`,
+      };
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }

@@ -42,8 +42,13 @@ export async function sendUnsolicitedNa(ip: string, iface: string): Promise<OpRe
   } catch (err) {
     return { ok: false, detail: `${what}: cannot read the interface: ${(err as Error).message}` };
   }
-  if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(mac)) return { ok: true, detail: `${what}: not sent, ${iface} has no Ethernet address (${mac || "none"})` };
+  if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(mac))
+    return { ok: true, detail: `${what}: not sent, ${iface} has no Ethernet address (${mac || "none"})` };
   const r = await runCommand("perl", ["-e", SENDER, "--", ip, ifindex, mac, router], { timeoutMs: SEND_TIMEOUT_MS });
   const ok = r.code === 0;
-  return { ok, detail: `${what}: ${ok ? `sent (override${router === "1" ? ", router" : ""}, ${mac})` : `${describeResult(r)}: ${r.output.trim()}`}`, output: r.output.trim() || undefined };
+  return {
+    ok,
+    detail: `${what}: ${ok ? `sent (override${router === "1" ? ", router" : ""}, ${mac})` : `${describeResult(r)}: ${r.output.trim()}`}`,
+    output: r.output.trim() || undefined,
+  };
 }

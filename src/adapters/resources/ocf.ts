@@ -27,7 +27,14 @@ export class OcfAgent implements ResourceAgent {
   private rscTmp: string;
 
   /** `tag` marks every process the agent starts (see killTagged). */
-  constructor(agent: string, instance: string, params: Record<string, string | number | boolean>, private limits: OpLimits, private tag: string, ocfRoot = DEFAULT_OCF_ROOT) {
+  constructor(
+    agent: string,
+    instance: string,
+    params: Record<string, string | number | boolean>,
+    private limits: OpLimits,
+    private tag: string,
+    ocfRoot = DEFAULT_OCF_ROOT,
+  ) {
     const [provider = "", type = ""] = agent.split("/");
     this.path = join(ocfRoot, "resource.d", provider, type);
     this.description = `ocf ${agent} (${instance})`;
@@ -49,7 +56,12 @@ export class OcfAgent implements ResourceAgent {
   private async run(action: "start" | "stop" | "monitor", timeoutMs = this.limits[action]) {
     // A failure to make it is left to the agent to report, in its own words.
     await mkdir(this.rscTmp, { recursive: true, mode: 0o1755 }).catch(() => undefined);
-    return runCommand(this.path, [action], { timeoutMs, tag: this.tag, graceMs: action === "stop" ? 0 : undefined, env: { ...this.env, OCF_RESKEY_CRM_meta_timeout: String(timeoutMs) } });
+    return runCommand(this.path, [action], {
+      timeoutMs,
+      tag: this.tag,
+      graceMs: action === "stop" ? 0 : undefined,
+      env: { ...this.env, OCF_RESKEY_CRM_meta_timeout: String(timeoutMs) },
+    });
   }
 
   async start(): Promise<OpResult> {
@@ -66,7 +78,12 @@ export class OcfAgent implements ResourceAgent {
 
   private async status(timeoutMs: number): Promise<MonitorResult> {
     const r = await this.run("monitor", timeoutMs);
-    const state = r.code === OCF.SUCCESS || r.code === OCF.RUNNING_PROMOTED ? "running" : r.code === OCF.NOT_RUNNING ? "stopped" : "failed";
+    const state =
+      r.code === OCF.SUCCESS || r.code === OCF.RUNNING_PROMOTED
+        ? "running"
+        : r.code === OCF.NOT_RUNNING
+          ? "stopped"
+          : "failed";
     return { state, detail: `${this.description} monitor: ${describeResult(r)}`, output: r.output.trim() };
   }
 
@@ -79,7 +96,10 @@ export class OcfAgent implements ResourceAgent {
 /** The address an `ocf` heartbeat/IPaddr2 resource puts on an interface, as [ip[/cidr_netmask], nic],
  * so that the VIP guard and the start-up clean-up cover it as they cover a `vip`; undefined for other
  * agents and when `ip` or `nic` is not given (IPaddr2 then picks the interface itself). */
-export function ipaddr2Address(agent: string, params: Record<string, string | number | boolean>): [string, string] | undefined {
+export function ipaddr2Address(
+  agent: string,
+  params: Record<string, string | number | boolean>,
+): [string, string] | undefined {
   const { ip, nic, cidr_netmask: prefix } = params;
   if (agent !== "heartbeat/IPaddr2" || typeof ip !== "string" || typeof nic !== "string") return undefined;
   return [prefix === undefined ? ip : `${ip}/${String(prefix)}`, nic];

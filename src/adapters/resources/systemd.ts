@@ -9,12 +9,23 @@ export class SystemdAgent implements ResourceAgent {
   readonly description: string;
 
   /** `tag` marks the systemctl runs (the unit's own processes are systemd's children, not ours). */
-  constructor(private unit: string, private limits: OpLimits, private tag: string) {
+  constructor(
+    private unit: string,
+    private limits: OpLimits,
+    private tag: string,
+  ) {
     this.description = `systemd ${unit}`;
   }
 
   private async op(action: "start" | "stop"): Promise<OpResult> {
-    return operationOutcome(`${this.description} ${action}`, await runCommand("systemctl", [action, this.unit], { timeoutMs: this.limits[action], tag: this.tag, graceMs: action === "stop" ? 0 : undefined }));
+    return operationOutcome(
+      `${this.description} ${action}`,
+      await runCommand("systemctl", [action, this.unit], {
+        timeoutMs: this.limits[action],
+        tag: this.tag,
+        graceMs: action === "stop" ? 0 : undefined,
+      }),
+    );
   }
 
   start(): Promise<OpResult> {
@@ -26,7 +37,10 @@ export class SystemdAgent implements ResourceAgent {
   }
 
   async monitor(): Promise<MonitorResult> {
-    const r = await runCommand("systemctl", ["is-active", this.unit], { timeoutMs: this.limits.monitor, tag: this.tag });
+    const r = await runCommand("systemctl", ["is-active", this.unit], {
+      timeoutMs: this.limits.monitor,
+      tag: this.tag,
+    });
     const said = r.output.trim();
     const state = r.code === 0 ? "running" : said === "inactive" || said === "deactivating" ? "stopped" : "failed";
     return { state, detail: `${this.description} is-active: ${said || describeResult(r)}`, output: said };
@@ -36,9 +50,16 @@ export class SystemdAgent implements ResourceAgent {
    * tagged, both within KILL_BOUND_MS; ok only when both are. */
   async kill(): Promise<OpResult> {
     const deadline = performance.now() + KILL_BOUND_MS;
-    const r = await runCommand("systemctl", ["kill", "--signal=SIGKILL", this.unit], { timeoutMs: KILL_BOUND_MS / 2, graceMs: 0 });
+    const r = await runCommand("systemctl", ["kill", "--signal=SIGKILL", this.unit], {
+      timeoutMs: KILL_BOUND_MS / 2,
+      graceMs: 0,
+    });
     const k = await killTagged(this.tag, Math.max(0, deadline - performance.now()));
     const ok = r.code === 0 && k.ok;
-    return { ok, detail: `systemctl kill --signal=SIGKILL ${this.unit} ${describeResult(r)}; ${k.detail}`, output: r.output.trim() || undefined };
+    return {
+      ok,
+      detail: `systemctl kill --signal=SIGKILL ${this.unit} ${describeResult(r)}; ${k.detail}`,
+      output: r.output.trim() || undefined,
+    };
   }
 }

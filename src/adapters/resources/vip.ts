@@ -19,20 +19,30 @@ export async function hasAddress(address: string, iface: string, timeoutMs = VIP
   const r = await runCommand("ip", ["-o", "addr", "show", "dev", iface], { timeoutMs });
   if (r.code === 0) return { state: r.output.split("\n").some((l) => l.includes(` ${ip}/`)) ? "present" : "absent" };
   if (r.code !== null && r.output.includes(`Device "${iface}" does not exist`)) return { state: "absent" };
-  return { state: "unknown", why: `ip addr show dev ${iface} ${describeResult(r)}${r.output.trim() ? `: ${r.output.trim()}` : ""}` };
+  return {
+    state: "unknown",
+    why: `ip addr show dev ${iface} ${describeResult(r)}${r.output.trim() ? `: ${r.output.trim()}` : ""}`,
+  };
 }
 
 /** Removes `address` from `iface` if present; ok only when `ip` confirmed it is not there (any more). */
 export async function removeAddress(address: string, iface: string, timeoutMs = VIP_OP_TIMEOUT_MS): Promise<OpResult> {
   const what = `vip ${address} on ${iface}`;
   const before = await hasAddress(address, iface, timeoutMs);
-  if (before.state === "unknown") return { ok: false, detail: `${what}: not removed, could not check whether it is present (${before.why})` };
+  if (before.state === "unknown")
+    return { ok: false, detail: `${what}: not removed, could not check whether it is present (${before.why})` };
   if (before.state === "absent") return { ok: true, detail: `${what}: not present` };
   const r = await runCommand("ip", ["addr", "del", address, "dev", iface], { timeoutMs });
   if (r.code === 0) return { ok: true, detail: `${what} removed: ${describeResult(r)}`, output: r.output.trim() };
   const after = await hasAddress(address, iface, timeoutMs);
-  if (after.state === "absent") return { ok: true, detail: `${what}: gone (ip addr del ${describeResult(r)}, but it is no longer there)`, output: r.output.trim() };
-  const still = after.state === "unknown" ? `could not check whether it is still present (${after.why})` : "still present";
+  if (after.state === "absent")
+    return {
+      ok: true,
+      detail: `${what}: gone (ip addr del ${describeResult(r)}, but it is no longer there)`,
+      output: r.output.trim(),
+    };
+  const still =
+    after.state === "unknown" ? `could not check whether it is still present (${after.why})` : "still present";
   return { ok: false, detail: `${what}: ip addr del ${describeResult(r)}; ${still}`, output: r.output.trim() };
 }
 
@@ -51,10 +61,17 @@ export async function announce(address: string, iface: string): Promise<OpResult
   const ip = address.split("/")[0] ?? address;
   if (ip.includes(":")) return sendUnsolicitedNa(ip, iface);
   const run = runCommand("arping", ["-q", "-U", "-c", "1", "-I", iface, ip], { timeoutMs: ARPING_LINGER_MS });
-  const r = await Promise.race([run, new Promise<undefined>((done) => setTimeout(() => done(undefined), ARPING_FAILS_WITHIN_MS))]);
+  const r = await Promise.race([
+    run,
+    new Promise<undefined>((done) => setTimeout(() => done(undefined), ARPING_FAILS_WITHIN_MS)),
+  ]);
   if (r === undefined) return { ok: true, detail: `announce ${ip} on ${iface}: gratuitous ARP sent` };
   const ok = r.code === 0 || (r.timedOut && !r.spawnError);
-  return { ok, detail: `announce ${ip} on ${iface}: ${ok ? "gratuitous ARP sent" : describeResult(r)}`, output: r.output.trim() };
+  return {
+    ok,
+    detail: `announce ${ip} on ${iface}: ${ok ? "gratuitous ARP sent" : describeResult(r)}`,
+    output: r.output.trim(),
+  };
 }
 
 /** A virtual IP on one interface. */
@@ -65,24 +82,39 @@ export class VipAgent implements ResourceAgent {
   private pending: NodeJS.Timeout[] = [];
 
   /** `refreshMs`: repeat the announcement this often while held (0: only on takeover). */
-  constructor(readonly address: string, readonly iface: string, private refreshMs = 0, private limits: OpLimits = sameLimits(VIP_OP_TIMEOUT_MS)) {
+  constructor(
+    readonly address: string,
+    readonly iface: string,
+    private refreshMs = 0,
+    private limits: OpLimits = sameLimits(VIP_OP_TIMEOUT_MS),
+  ) {
     this.description = `vip ${address} on ${iface}`;
   }
 
   async start(): Promise<OpResult> {
     const v6 = this.address.includes(":");
     const check = await hasAddress(this.address, this.iface, this.limits.start);
-    if (check.state === "unknown") return { ok: false, detail: `${this.description} start: could not check whether it is present (${check.why})` };
+    if (check.state === "unknown")
+      return { ok: false, detail: `${this.description} start: could not check whether it is present (${check.why})` };
     if (check.state === "absent") {
       const args = [...(v6 ? ["-6"] : []), "addr", "add", this.address, "dev", this.iface, ...(v6 ? ["nodad"] : [])];
       const r = await runCommand("ip", args, { timeoutMs: this.limits.start });
-      if (r.code !== 0) return { ok: false, detail: `${this.description} start: ip addr add ${describeResult(r)}`, output: r.output.trim() };
+      if (r.code !== 0)
+        return {
+          ok: false,
+          detail: `${this.description} start: ip addr add ${describeResult(r)}`,
+          output: r.output.trim(),
+        };
     }
     this.cancelAnnouncements();
     const first = await announce(this.address, this.iface);
     this.pending = GARP_BURST_MS.slice(1).map((ms) => setTimeout(() => void announce(this.address, this.iface), ms));
     if (this.refreshMs > 0) this.refresh = setInterval(() => void announce(this.address, this.iface), this.refreshMs);
-    return { ok: true, detail: `${this.description} started; ${first.detail}`, output: first.ok ? undefined : first.output };
+    return {
+      ok: true,
+      detail: `${this.description} started; ${first.detail}`,
+      output: first.ok ? undefined : first.output,
+    };
   }
 
   private cancelAnnouncements(): void {
@@ -104,7 +136,8 @@ export class VipAgent implements ResourceAgent {
 
   async monitor(): Promise<MonitorResult> {
     const check = await hasAddress(this.address, this.iface, this.limits.monitor);
-    if (check.state === "unknown") return { state: "failed", detail: `${this.description}: could not check (${check.why})` };
+    if (check.state === "unknown")
+      return { state: "failed", detail: `${this.description}: could not check (${check.why})` };
     const up = check.state === "present";
     return { state: up ? "running" : "stopped", detail: `${this.description}: ${up ? "present" : "missing"}` };
   }

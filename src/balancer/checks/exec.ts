@@ -7,8 +7,14 @@ import type { CheckResult, CheckTarget } from "./result.js";
 const QUOTE_LIMIT = 200;
 
 /** Runs `script` for `target` and judges its exit. Never throws. */
-export async function checkExec(target: CheckTarget, opts: { script: string; args: readonly string[]; timeoutMs: number; signal?: AbortSignal }): Promise<CheckResult> {
-  const r = await runCommand(opts.script, [...opts.args, target.ip, String(target.port)], { timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
+export async function checkExec(
+  target: CheckTarget,
+  opts: { script: string; args: readonly string[]; timeoutMs: number; signal?: AbortSignal },
+): Promise<CheckResult> {
+  const r = await runCommand(opts.script, [...opts.args, target.ip, String(target.port)], {
+    timeoutMs: opts.timeoutMs,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   const latencyMs = Math.round(r.ms * 10) / 10;
   const firstLine = r.output.trim().split("\n", 1)[0]?.slice(0, QUOTE_LIMIT) ?? "";
   const said = firstLine ? `: ${firstLine}` : " (no output)";

@@ -62,7 +62,9 @@ export function checkHttp(target: CheckTarget, opts: HttpCheckOptions): Promise<
       resolve({ ok, detail, latencyMs: elapsed(started) });
     };
     const onAbort = () => finish(false, "check cancelled");
-    const cancelDeadline = deadline(opts.timeoutMs, () => finish(false, `timed out after ${opts.timeoutMs}ms ${phase}`));
+    const cancelDeadline = deadline(opts.timeoutMs, () =>
+      finish(false, `timed out after ${opts.timeoutMs}ms ${phase}`),
+    );
     const send = opts.tls ? httpsRequest : httpRequest;
     const req = send({
       host: target.ip,
@@ -70,16 +72,24 @@ export function checkHttp(target: CheckTarget, opts: HttpCheckOptions): Promise<
       method: opts.method,
       path: opts.path,
       agent: false,
-      headers: { Host: host, "User-Agent": "vigil-health-check", Connection: "close", ...(opts.method === "POST" ? { "Content-Length": "0" } : {}) },
+      headers: {
+        Host: host,
+        "User-Agent": "vigil-health-check",
+        Connection: "close",
+        ...(opts.method === "POST" ? { "Content-Length": "0" } : {}),
+      },
       ...(opts.tls ? { rejectUnauthorized: opts.tlsVerify, servername: serverName(host) } : {}),
     });
-    req.once("socket", (socket) => socket.once(opts.tls ? "secureConnect" : "connect", () => (phase = "waiting for the response")));
+    req.once("socket", (socket) =>
+      socket.once(opts.tls ? "secureConnect" : "connect", () => (phase = "waiting for the response")),
+    );
     req.on("error", (err) => finish(false, describeRequestError(err)));
     req.once("response", (r) => {
       res = r;
       r.on("error", (err) => finish(false, describeRequestError(err)));
       const status = r.statusCode ?? 0;
-      if (!opts.expectStatus.includes(status)) return finish(false, `HTTP ${status} (expected ${opts.expectStatus.join(", ")})`);
+      if (!opts.expectStatus.includes(status))
+        return finish(false, `HTTP ${status} (expected ${opts.expectStatus.join(", ")})`);
       const passed = () => finish(true, `HTTP ${status} in ${Math.round(performance.now() - started)}ms`);
       const needle = opts.expectBody;
       if (needle === undefined) return passed();

@@ -28,7 +28,8 @@ export function runCheck(check: CheckConfig, target: CheckTarget, signal?: Abort
         tlsVerify: check.tls_verify ?? true,
       });
     case "exec":
-      if (check.script === undefined) return Promise.resolve({ ok: false, detail: "exec check without script", latencyMs: 0 });
+      if (check.script === undefined)
+        return Promise.resolve({ ok: false, detail: "exec check without script", latencyMs: 0 });
       return checkExec(to, { ...base, script: check.script, args: check.args ?? [] });
   }
 }

@@ -17,7 +17,9 @@ export function checkTcp(target: CheckTarget, opts: { timeoutMs: number; signal?
       resolve({ ok, detail, latencyMs: elapsed(started) });
     };
     const onAbort = () => finish(false, "check cancelled");
-    const cancelDeadline = deadline(opts.timeoutMs, () => finish(false, `timed out after ${opts.timeoutMs}ms connecting`));
+    const cancelDeadline = deadline(opts.timeoutMs, () =>
+      finish(false, `timed out after ${opts.timeoutMs}ms connecting`),
+    );
     socket.once("connect", () => finish(true, `connected in ${Math.round(performance.now() - started)}ms`));
     socket.on("error", (err) => finish(false, describeSocketError(err)));
     if (opts.signal?.aborted) onAbort();

@@ -70,7 +70,8 @@ export class Balancer {
    * only if their settings changed. */
   reconfigure(spec: BalancerSpec): string[] {
     if (spec.scheduler !== this.spec.scheduler) this.scheduler = new Scheduler(spec.scheduler);
-    if (spec.persistenceMs !== this.spec.persistenceMs) this.persistence = spec.persistenceMs ? new PersistenceTable(spec.persistenceMs) : undefined;
+    if (spec.persistenceMs !== this.spec.persistenceMs)
+      this.persistence = spec.persistenceMs ? new PersistenceTable(spec.persistenceMs) : undefined;
     this.pool.setQuiescent(spec.quiescent);
     this.spec = spec;
     return this.pool.setServers(spec.realServers);

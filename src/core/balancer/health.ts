@@ -45,13 +45,22 @@ export function applyCheck(
 ): { state: HealthState; transition?: HealthTransition } {
   if (!state.checked) {
     if (result.ok) return { state: { up: true, checked: true, streak: 0 } };
-    return { state: { up: false, checked: true, streak: 0 }, transition: { up: false, reason: `${address} down: ${result.detail} (first check)` } };
+    return {
+      state: { up: false, checked: true, streak: 0 },
+      transition: { up: false, reason: `${address} down: ${result.detail} (first check)` },
+    };
   }
   if (result.ok === state.up) return { state: { ...state, streak: 0 } };
   const streak = state.streak + 1;
   const needed = state.up ? rules.fall : rules.rise;
   if (streak < needed) return { state: { ...state, streak } };
   const up = !state.up;
-  const run = streak === 1 ? `1 ${up ? "successful" : "failed"} check` : `${streak} ${up ? "successful" : "failed"} checks in a row`;
-  return { state: { up, checked: true, streak: 0 }, transition: { up, reason: `${address} ${up ? "up" : "down"}: ${result.detail} (${run})` } };
+  const run =
+    streak === 1
+      ? `1 ${up ? "successful" : "failed"} check`
+      : `${streak} ${up ? "successful" : "failed"} checks in a row`;
+  return {
+    state: { up, checked: true, streak: 0 },
+    transition: { up, reason: `${address} ${up ? "up" : "down"}: ${result.detail} (${run})` },
+  };
 }

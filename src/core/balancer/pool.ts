@@ -28,7 +28,10 @@ export interface HealthEffect {
 export class Pool {
   private entries = new Map<string, Entry>();
 
-  constructor(servers: readonly RealServerSpec[], private quiescent: boolean) {
+  constructor(
+    servers: readonly RealServerSpec[],
+    private quiescent: boolean,
+  ) {
     this.setServers(servers);
   }
 
@@ -60,8 +63,15 @@ export class Pool {
     if (!e || e.up === up) return { dropConnections: false, reason: "" };
     e.up = up;
     if (up) return { dropConnections: false, reason: `${address} takes connections again (weight ${e.weight})` };
-    if (this.quiescent) return { dropConnections: false, reason: `${address} gets weight 0 (quiescent); its ${e.active} open connections may finish` };
-    return { dropConnections: e.active > 0, reason: `${address} removed from rotation; its ${e.active} open connections are closed` };
+    if (this.quiescent)
+      return {
+        dropConnections: false,
+        reason: `${address} gets weight 0 (quiescent); its ${e.active} open connections may finish`,
+      };
+    return {
+      dropConnections: e.active > 0,
+      reason: `${address} removed from rotation; its ${e.active} open connections are closed`,
+    };
   }
 
   /** Changes what a failed server's open connections get (reload). */
@@ -77,7 +87,8 @@ export class Pool {
   /** What the scheduler may choose from (weight 0 entries are never chosen). */
   candidates(): Candidate[] {
     const out: Candidate[] = [];
-    for (const e of this.entries.values()) out.push({ address: e.address, weight: this.effectiveWeight(e), active: e.active });
+    for (const e of this.entries.values())
+      out.push({ address: e.address, weight: this.effectiveWeight(e), active: e.active });
     return out;
   }
 
@@ -123,8 +134,15 @@ export class Pool {
     return [...this.entries.values()].map((e) => {
       const h = health(e.address);
       return {
-        address: e.address, weight: e.weight, effectiveWeight: this.effectiveWeight(e), up: e.up, detail: h?.detail ?? "not checked yet",
-        ...(h?.latencyMs !== undefined ? { latencyMs: h.latencyMs } : {}), active: e.active, total: e.total, ...(e.draining ? { draining: true } : {}),
+        address: e.address,
+        weight: e.weight,
+        effectiveWeight: this.effectiveWeight(e),
+        up: e.up,
+        detail: h?.detail ?? "not checked yet",
+        ...(h?.latencyMs !== undefined ? { latencyMs: h.latencyMs } : {}),
+        active: e.active,
+        total: e.total,
+        ...(e.draining ? { draining: true } : {}),
       };
     });
   }

@@ -42,7 +42,11 @@ export class Scheduler {
 
   /** The server for a connection from `clientIp`, among candidates with weight > 0 that are not in
    * `exclude` (servers already tried for this connection); undefined when none is left. */
-  pick(candidates: readonly Candidate[], clientIp: string, exclude: ReadonlySet<string> = new Set()): Candidate | undefined {
+  pick(
+    candidates: readonly Candidate[],
+    clientIp: string,
+    exclude: ReadonlySet<string> = new Set(),
+  ): Candidate | undefined {
     const open = candidates.filter((c) => c.weight > 0 && !exclude.has(c.address));
     if (open.length === 0) return undefined;
     switch (this.kind) {

@@ -31,30 +31,55 @@ export function applyCommand(
   cmd: Command,
   known: { nodes: readonly string[]; runners: readonly string[]; groups: readonly string[] },
 ): { ok: true; state: AdminState; reason: string } | { ok: false; error: string } {
-  const needNode = (n: string) => (known.nodes.includes(n) ? undefined : `no node named "${n}" (nodes: ${known.nodes.join(", ")})`);
-  const needGroup = (g: string) => (known.groups.includes(g) ? undefined : `no group named "${g}" (groups: ${known.groups.join(", ") || "none"})`);
+  const needNode = (n: string) =>
+    known.nodes.includes(n) ? undefined : `no node named "${n}" (nodes: ${known.nodes.join(", ")})`;
+  const needGroup = (g: string) =>
+    known.groups.includes(g) ? undefined : `no group named "${g}" (groups: ${known.groups.join(", ") || "none"})`;
   switch (cmd.kind) {
     case "standby": {
       const err = needNode(cmd.node);
       if (err) return { ok: false, error: err };
-      return { ok: true, state: { ...state, standby: [...new Set([...state.standby, cmd.node])].sort() }, reason: `${cmd.node} is put in standby by an operator` };
+      return {
+        ok: true,
+        state: { ...state, standby: [...new Set([...state.standby, cmd.node])].sort() },
+        reason: `${cmd.node} is put in standby by an operator`,
+      };
     }
     case "online": {
       const err = needNode(cmd.node);
       if (err) return { ok: false, error: err };
-      return { ok: true, state: { ...state, standby: state.standby.filter((n) => n !== cmd.node) }, reason: `${cmd.node} is back online by an operator` };
+      return {
+        ok: true,
+        state: { ...state, standby: state.standby.filter((n) => n !== cmd.node) },
+        reason: `${cmd.node} is back online by an operator`,
+      };
     }
     case "move": {
-      const err = needGroup(cmd.group) ?? needNode(cmd.node) ?? (known.runners.includes(cmd.node) ? undefined : `${cmd.node} is a witness; it runs no groups`);
+      const err =
+        needGroup(cmd.group) ??
+        needNode(cmd.node) ??
+        (known.runners.includes(cmd.node) ? undefined : `${cmd.node} is a witness; it runs no groups`);
       if (err) return { ok: false, error: err };
-      return { ok: true, state: { ...state, moves: { ...state.moves, [cmd.group]: cmd.node } }, reason: `${cmd.group} is moved to ${cmd.node} by an operator` };
+      return {
+        ok: true,
+        state: { ...state, moves: { ...state.moves, [cmd.group]: cmd.node } },
+        reason: `${cmd.group} is moved to ${cmd.node} by an operator`,
+      };
     }
     case "cleanup": {
       const err = needGroup(cmd.group);
       if (err) return { ok: false, error: err };
-      return { ok: true, state: { ...state, cleanups: { ...state.cleanups, [cmd.group]: (state.cleanups[cmd.group] ?? 0) + 1 } }, reason: `failures of ${cmd.group} are cleared by an operator` };
+      return {
+        ok: true,
+        state: { ...state, cleanups: { ...state.cleanups, [cmd.group]: (state.cleanups[cmd.group] ?? 0) + 1 } },
+        reason: `failures of ${cmd.group} are cleared by an operator`,
+      };
     }
     case "maintenance":
-      return { ok: true, state: { ...state, maintenance: cmd.on }, reason: `maintenance ${cmd.on ? "on: vigil stops touching resources" : "off"} by an operator` };
+      return {
+        ok: true,
+        state: { ...state, maintenance: cmd.on },
+        reason: `maintenance ${cmd.on ? "on: vigil stops touching resources" : "off"} by an operator`,
+      };
   }
 }

@@ -26,7 +26,8 @@ export class Announcement {
   heard(from: string, leader: LeaderAnnouncement, now: number): void {
     this.lastLeader = { name: from, at: now };
     const f = this.following;
-    if (!f || leader.term > f.term || (leader.term === f.term && leader.version >= f.version)) this.following = { ...leader, from };
+    if (!f || leader.term > f.term || (leader.term === f.term && leader.version >= f.version))
+      this.following = { ...leader, from };
   }
 
   /** This node starts leading `term`, carrying over the assignments and operator state it followed;
@@ -34,9 +35,16 @@ export class Announcement {
   lead(term: number, now: number, lease: number, alive: (node: string) => boolean): string {
     const last = this.lastLeader && this.lastLeader.name !== this.self ? this.lastLeader : undefined;
     const silent = last ? now - last.at : 0;
-    this.leading = { term, version: 0, assignments: { ...(this.following?.assignments ?? {}) }, admin: this.following?.admin ?? EMPTY_ADMIN };
+    this.leading = {
+      term,
+      version: 0,
+      assignments: { ...(this.following?.assignments ?? {}) },
+      admin: this.following?.admin ?? EMPTY_ADMIN,
+    };
     if (!last) return "no other leader heard";
-    return silent < lease && alive(last.name) ? `${last.name} stepped aside` : `${last.name} unheard for ${Math.round(silent)}ms`;
+    return silent < lease && alive(last.name)
+      ? `${last.name} stepped aside`
+      : `${last.name} unheard for ${Math.round(silent)}ms`;
   }
 
   /** This node no longer leads. */

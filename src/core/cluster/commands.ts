@@ -22,7 +22,10 @@ export class CommandDesk {
   private pending = new Map<number, Pending>();
   private applied = new Map<string, CommandResult>();
 
-  constructor(private timeoutMs: number, private resendMs: number) {}
+  constructor(
+    private timeoutMs: number,
+    private resendMs: number,
+  ) {}
 
   submit(id: number, cmd: Command, now: number): void {
     this.pending.set(id, { cmd, since: now, sentAt: -Infinity });
@@ -58,7 +61,11 @@ export class CommandDesk {
     for (const [id, p] of this.pending) {
       if (now - p.since < this.timeoutMs) continue;
       this.pending.delete(id);
-      out.push({ id, ok: false, message: `no leader answered within ${this.timeoutMs}ms; the cluster may have no quorum` });
+      out.push({
+        id,
+        ok: false,
+        message: `no leader answered within ${this.timeoutMs}ms; the cluster may have no quorum`,
+      });
     }
     return out;
   }

@@ -9,7 +9,8 @@ import type { ClusterAction, ClusterEvent, ClusterNode, ClusterStatus, ClusterVi
 
 /** What the driver adds to the node's actions. `cover`: per group that may be active here, ms its lease
  * still covers it (for the guard). `links`: each peer's links, when any changed. */
-export type DriverAction = ClusterAction | { kind: "cover"; groups: Record<string, number> } | { kind: "links"; peers: ClusterStatus["peers"] };
+export type DriverAction =
+  ClusterAction | { kind: "cover"; groups: Record<string, number> } | { kind: "links"; peers: ClusterStatus["peers"] };
 
 /** What the driver takes besides the node's events: the watchdog found the main thread silent. */
 export type DriverEvent = ClusterEvent | { kind: "main-silent"; silentMs: number };
@@ -22,7 +23,10 @@ export class NodeDriver implements Machine<ClusterMsg, DriverAction, DriverEvent
   private lastLinks = "";
 
   /** `interval`: the heartbeat interval; a cover report goes out at least every half of it while any group is active. */
-  constructor(readonly node: ClusterNode, private interval: number) {}
+  constructor(
+    readonly node: ClusterNode,
+    private interval: number,
+  ) {}
 
   get id(): string {
     return this.node.id;
@@ -38,10 +42,15 @@ export class NodeDriver implements Machine<ClusterMsg, DriverAction, DriverEvent
     if (input.kind === "local" && input.event.kind === "main-silent") {
       this.muted = true;
       const out = noOutput<ClusterMsg, DriverAction>();
-      out.decisions.push(`${this.id} stops renewing its leases: its main thread has not answered for ${Math.round(input.event.silentMs)}ms (watchdog); the guard stops its groups as their leases end`);
+      out.decisions.push(
+        `${this.id} stops renewing its leases: its main thread has not answered for ${Math.round(input.event.silentMs)}ms (watchdog); the guard stops its groups as their leases end`,
+      );
       return out;
     }
-    const out: StepOutput<ClusterMsg, DriverAction> = this.node.step(now, input as MachineInput<ClusterMsg, ClusterEvent>);
+    const out: StepOutput<ClusterMsg, DriverAction> = this.node.step(
+      now,
+      input as MachineInput<ClusterMsg, ClusterEvent>,
+    );
     this.cover(now, out.actions);
     if (input.kind === "tick") this.links(now, out.actions);
     return out;

@@ -36,7 +36,6 @@ export type ClusterEvent =
    * forgotten, changed placement keys apply from the next placement round. */
   | { kind: "groups"; groups: GroupSpec[] };
 
-
 /** A read-only snapshot of what this node holds and runs, for invariant checkers and status. */
 export interface ClusterView {
   name: string;
@@ -58,6 +57,13 @@ export interface ClusterView {
 export interface ClusterStatus extends ClusterView {
   failures: Record<string, number>;
   /** Every other member as this node hears it: liveness, links, and what its last heartbeat said. */
-  peers: { name: string; alive: boolean; links: boolean[]; running: string[]; standby: boolean; failures: Record<string, number> }[];
+  peers: {
+    name: string;
+    alive: boolean;
+    links: boolean[];
+    running: string[];
+    standby: boolean;
+    failures: Record<string, number>;
+  }[];
   drops: Record<string, number>;
 }

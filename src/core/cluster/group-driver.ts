@@ -52,7 +52,8 @@ export class GroupDriver {
     this.configured = new Set(names);
     for (const g of names) if (!this.groups.has(g)) this.groups.set(g, "stopped");
     for (const [g, state] of this.groups) {
-      if (state === "unclean" && !this.configured.has(g)) this.stop(g, `${self} tries again to stop ${g}: removed from the config`, out);
+      if (state === "unclean" && !this.configured.has(g))
+        this.stop(g, `${self} tries again to stop ${g}: removed from the config`, out);
     }
   }
 
@@ -66,7 +67,10 @@ export class GroupDriver {
 
   /** Groups not stopped here (their resources may be active). */
   active(): string[] {
-    return [...this.groups].filter(([, s]) => s !== "stopped").map(([g]) => g).sort();
+    return [...this.groups]
+      .filter(([, s]) => s !== "stopped")
+      .map(([g]) => g)
+      .sort();
   }
 
   started(group: string): void {
@@ -83,7 +87,10 @@ export class GroupDriver {
 
   /** Groups whose stop failed here. */
   uncleanGroups(): string[] {
-    return [...this.groups].filter(([, s]) => s === "unclean").map(([g]) => g).sort();
+    return [...this.groups]
+      .filter(([, s]) => s === "unclean")
+      .map(([g]) => g)
+      .sort();
   }
 
   stop(group: string, reason: string, out: DriveOutput): void {
@@ -107,16 +114,27 @@ export class GroupDriver {
       }
       if (state === "starting" || state === "running") {
         if (!configured) this.stop(group, `${c.self} stops ${group}: removed from the config`, out);
-        else if (!mine) this.stop(group, `${c.self} stops ${group}: assigned to ${f?.assignments[group] ?? "no node"} by ${f?.from} (term ${f?.term})`, out);
+        else if (!mine)
+          this.stop(
+            group,
+            `${c.self} stops ${group}: assigned to ${f?.assignments[group] ?? "no node"} by ${f?.from} (term ${f?.term})`,
+            out,
+          );
         else if (c.now >= safeUntil) {
           const left = safeUntil + c.fenceMargin - c.now;
-          this.stop(group, `${c.self} stops ${group}: its lease ${left > 0 ? `ends in ${Math.round(left)}ms` : "ran out"} without a quorum (self-fence)`, out);
+          this.stop(
+            group,
+            `${c.self} stops ${group}: its lease ${left > 0 ? `ends in ${Math.round(left)}ms` : "ran out"} without a quorum (self-fence)`,
+            out,
+          );
         }
       } else if (state === "stopped") {
         if (mine && c.now < safeUntil) {
           this.groups.set(group, "starting");
           out.actions.push({ kind: "start", group });
-          out.decisions.push(`${c.self} starts ${group}: assigned by ${f?.from} (term ${f?.term}) and its lease is held`);
+          out.decisions.push(
+            `${c.self} starts ${group}: assigned by ${f?.from} (term ${f?.term}) and its lease is held`,
+          );
           urgent = true;
         } else if (!mine && c.wants(group)) {
           c.release(group);

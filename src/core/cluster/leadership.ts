@@ -58,25 +58,41 @@ export function chooseLeadership(v: LeadershipView): LeadershipChoice {
   const better = (n: string) => rank(v.order, n) < me;
   if (v.holds) {
     const successor = [...v.claimants].find(([n, reaches]) => reaches && better(n) && v.alive(n));
-    if (successor) return { want: false, reason: `${v.self} hands leadership to ${successor[0]}: it has higher priority and reaches a quorum` };
+    if (successor)
+      return {
+        want: false,
+        reason: `${v.self} hands leadership to ${successor[0]}: it has higher priority and reaches a quorum`,
+      };
     return { want: true };
   }
   if (v.wants) {
     const stronger = v.refusedFor.find(better);
-    if (stronger) return { want: false, reason: `${v.self} stops asking to lead: ${stronger} holds the votes and has higher priority` };
+    if (stronger)
+      return {
+        want: false,
+        reason: `${v.self} stops asking to lead: ${stronger} holds the votes and has higher priority`,
+      };
     return { want: true };
   }
   if (v.now < v.backoffUntil) return { want: false };
   const aliveBetter = v.order.slice(0, me).filter((n) => v.alive(n));
   const leaderFresh = v.lastLeader !== undefined && v.now - v.lastLeader.at < v.lease && v.alive(v.lastLeader.name);
   if (aliveBetter.length === 0 && !(leaderFresh && v.lastLeader && better(v.lastLeader.name))) {
-    const why = leaderFresh && v.lastLeader ? `it outranks the current leader ${v.lastLeader.name}` : v.lastLeader ? `${v.lastLeader.name} unheard for ${Math.round(v.now - v.lastLeader.at)}ms` : "no leader yet";
+    const why =
+      leaderFresh && v.lastLeader
+        ? `it outranks the current leader ${v.lastLeader.name}`
+        : v.lastLeader
+          ? `${v.lastLeader.name} unheard for ${Math.round(v.now - v.lastLeader.at)}ms`
+          : "no leader yet";
     return { want: true, reason: `${v.self} asks to lead: ${why}` };
   }
   const patience = v.lease + me * 2 * v.interval;
   const silentFor = v.now - (v.lastLeader?.at ?? v.bootAt);
   if (!leaderFresh && silentFor >= patience && aliveBetter.every((n) => !v.claimants.has(n))) {
-    return { want: true, reason: `${v.self} asks to lead: no leader heard for ${Math.round(silentFor)}ms and no better node is asking` };
+    return {
+      want: true,
+      reason: `${v.self} asks to lead: no leader heard for ${Math.round(silentFor)}ms and no better node is asking`,
+    };
   }
   return { want: false };
 }

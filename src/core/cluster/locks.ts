@@ -21,11 +21,17 @@ export class LockHolder {
   /** Local send time of each recent heartbeat, by sequence number. */
   private sent = new Map<number, number>();
 
-  constructor(private votesOf: (voter: string) => number, private quorumVotes: number, private lease: number, private driftMargin: number) {}
+  constructor(
+    private votesOf: (voter: string) => number,
+    private quorumVotes: number,
+    private lease: number,
+    private driftMargin: number,
+  ) {}
 
   /** Starts asking for a lock from the next heartbeat on (no-op if already wanted). */
   want(lock: string, nextSeq: number): void {
-    if (!this.wanted.has(lock)) this.wanted.set(lock, { sinceSeq: nextSeq, anchors: new Map(), deniedBy: new Map(), until: -Infinity });
+    if (!this.wanted.has(lock))
+      this.wanted.set(lock, { sinceSeq: nextSeq, anchors: new Map(), deniedBy: new Map(), until: -Infinity });
   }
 
   /** Stops asking: the next heartbeat releases it at every voter. */

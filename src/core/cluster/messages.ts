@@ -112,7 +112,12 @@ const heartbeatSchema = z.strictObject({
       term: counter,
       version: counter,
       assignments: z.record(name, name.nullable()),
-      admin: z.strictObject({ standby: z.array(name).max(512), moves: z.record(name, name), cleanups: z.record(name, counter), maintenance: z.boolean() }),
+      admin: z.strictObject({
+        standby: z.array(name).max(512),
+        moves: z.record(name, name),
+        cleanups: z.record(name, counter),
+        maintenance: z.boolean(),
+      }),
     })
     .optional(),
 });
@@ -137,8 +142,23 @@ const commandSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("maintenance"), on: z.boolean() }),
 ]);
 
-const cmdSchema = z.strictObject({ type: z.literal("cmd"), from: name, inc: counter, seq: counter, id: counter, cmd: commandSchema });
-const cmdResSchema = z.strictObject({ type: z.literal("cmdres"), from: name, inc: counter, seq: counter, id: counter, ok: z.boolean(), message: z.string().max(1024) });
+const cmdSchema = z.strictObject({
+  type: z.literal("cmd"),
+  from: name,
+  inc: counter,
+  seq: counter,
+  id: counter,
+  cmd: commandSchema,
+});
+const cmdResSchema = z.strictObject({
+  type: z.literal("cmdres"),
+  from: name,
+  inc: counter,
+  seq: counter,
+  id: counter,
+  ok: z.boolean(),
+  message: z.string().max(1024),
+});
 
 const messageSchema = z.discriminatedUnion("type", [heartbeatSchema, ackSchema, cmdSchema, cmdResSchema]);
 
@@ -174,6 +194,10 @@ export function describeMessage(m: ClusterMsg): string {
     const denied = m.denied.map(([l, h]) => `${l}→${h}`).join(",");
     return `ack#${m.seq} of #${m.ackSeq}${m.granted.length ? ` grant[${m.granted.join(",")}]` : ""}${denied ? ` deny[${denied}]` : ""}`;
   }
-  const lead = m.leader ? ` LEAD t${m.leader.term}v${m.leader.version} {${Object.entries(m.leader.assignments).map(([g, n]) => `${g}:${n ?? "-"}`).join(",")}}` : "";
+  const lead = m.leader
+    ? ` LEAD t${m.leader.term}v${m.leader.version} {${Object.entries(m.leader.assignments)
+        .map(([g, n]) => `${g}:${n ?? "-"}`)
+        .join(",")}}`
+    : "";
   return `hb#${m.seq} t${m.term} claims[${m.claims.join(",")}] run[${m.running.join(",")}]${m.standby ? " standby" : ""}${lead}`;
 }

@@ -96,7 +96,9 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     this.heardSettled.add(member);
     if (this.spec.members.every((m) => this.heardSettled.has(m.name))) {
       this.votes.allSettled = true;
-      this.decide(`${this.id}: every member reported nothing left from before a restart; its promises need no extra wait`);
+      this.decide(
+        `${this.id}: every member reported nothing left from before a restart; its promises need no extra wait`,
+      );
     }
   }
 
@@ -131,7 +133,11 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     const peer = this.guard.peer;
     const alive = this.peers.alive(peer, now);
     if (alive) this.keptLocks = new Set(this.locks.claims().filter((l) => now < this.locks.heldUntil(l)));
-    this.solo = this.guard.decide(now, alive, now - Math.max(this.bootAt, this.peers.get(peer)?.lastHeard ?? -Infinity));
+    this.solo = this.guard.decide(
+      now,
+      alive,
+      now - Math.max(this.bootAt, this.peers.get(peer)?.lastHeard ?? -Infinity),
+    );
     if (this.solo.reason) this.decide(this.solo.reason);
     if (this.solo.fence) this.out.actions.push({ kind: "fence", node: this.solo.fence });
   }
@@ -196,7 +202,14 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
 
   private onHeartbeat(now: number, hb: Heartbeat): void {
     if (hb.settled) this.heardSettledFrom(hb.from);
-    this.reports.set(hb.from, { claims: hb.claims, running: hb.running, standby: hb.standby, failures: hb.failures, term: hb.term, alive: hb.alive });
+    this.reports.set(hb.from, {
+      claims: hb.claims,
+      running: hb.running,
+      standby: hb.standby,
+      failures: hb.failures,
+      term: hb.term,
+      alive: hb.alive,
+    });
     this.term = Math.max(this.term, hb.term, hb.leader?.term ?? 0);
     if (hb.leader) this.ann.heard(hb.from, hb.leader, now);
     if (!this.isVoter) return;
@@ -205,7 +218,20 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   }
 
   private sendAck({ to, ackInc, ackSeq, granted, denied }: AckDue): void {
-    this.out.sends.push({ to, msg: { type: "ack", from: this.id, inc: this.inc, seq: ++this.seq, ackInc, ackSeq, term: this.term, granted, denied } });
+    this.out.sends.push({
+      to,
+      msg: {
+        type: "ack",
+        from: this.id,
+        inc: this.inc,
+        seq: ++this.seq,
+        ackInc,
+        ackSeq,
+        term: this.term,
+        granted,
+        denied,
+      },
+    });
   }
 
   private onEvent(e: ClusterEvent, now: number): void {
@@ -220,15 +246,20 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
         const spec = this.spec.groups.find((g) => g.name === e.group);
         this.groups.unclean(e.group);
         this.failures.atLeast(e.group, spec?.migrationThreshold ?? 1, now);
-        const retry = spec ? "`vigil cleanup` tries its stop again" : "a reload tries its stop again (it was removed from the config)";
-        this.decide(`${this.id}: ${e.group} could not be stopped, not even by escalation, and is unclean here: its lock stays held, so it starts nowhere else until ${retry}`);
+        const retry = spec
+          ? "`vigil cleanup` tries its stop again"
+          : "a reload tries its stop again (it was removed from the config)";
+        this.decide(
+          `${this.id}: ${e.group} could not be stopped, not even by escalation, and is unclean here: its lock stays held, so it starts nowhere else until ${retry}`,
+        );
         this.urgent = true;
         return;
       }
       case "failed":
         if (this.groups.state(e.group) === undefined) return;
         this.decide(`${this.id}: ${e.group} failed (${this.failures.record(e.group, now)} failures here)`);
-        if (this.groups.state(e.group) !== "stopped" && !this.admin.maintenance) this.groups.stop(e.group, `${this.id} stops ${e.group}: it failed and restarts`, this.out);
+        if (this.groups.state(e.group) !== "stopped" && !this.admin.maintenance)
+          this.groups.stop(e.group, `${this.id} stops ${e.group}: it failed and restarts`, this.out);
         this.urgent = true;
         return;
       case "command":
@@ -257,7 +288,11 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
         return;
       case "groups":
         this.spec = { ...this.spec, groups: e.groups };
-        this.groups.configure(e.groups.map((g) => g.name), this.out, this.id);
+        this.groups.configure(
+          e.groups.map((g) => g.name),
+          this.out,
+          this.id,
+        );
         this.failures.setTimeouts(failureTimeouts(e.groups));
         this.decide(`${this.id} takes the reloaded groups: ${e.groups.map((g) => g.name).join(", ") || "none"}`);
         this.urgent = true;
@@ -268,9 +303,23 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   private decideLeadership(now: number): void {
     const holds = this.holds(LEADER_LOCK, now);
     const choice = chooseLeadership({
-      self: this.id, now, interval: this.spec.interval, lease: this.spec.lease, order: this.order,
-      alive: (n) => n === this.id || this.peers.alive(n, now), claimants: leaderClaimants(this.reports, (n) => this.peers.alive(n, now), (n) => this.votesOf.get(n) ?? 0, this.spec.quorumVotes),
-      lastLeader: this.ann.lastLeader, bootAt: this.bootAt, holds, wants: this.locks.wants(LEADER_LOCK), refusedFor: this.locks.refusedFor(LEADER_LOCK),
+      self: this.id,
+      now,
+      interval: this.spec.interval,
+      lease: this.spec.lease,
+      order: this.order,
+      alive: (n) => n === this.id || this.peers.alive(n, now),
+      claimants: leaderClaimants(
+        this.reports,
+        (n) => this.peers.alive(n, now),
+        (n) => this.votesOf.get(n) ?? 0,
+        this.spec.quorumVotes,
+      ),
+      lastLeader: this.ann.lastLeader,
+      bootAt: this.bootAt,
+      holds,
+      wants: this.locks.wants(LEADER_LOCK),
+      refusedFor: this.locks.refusedFor(LEADER_LOCK),
       backoffUntil: this.leaderBackoffUntil,
     });
     if (choice.reason) this.decide(choice.reason);
@@ -285,10 +334,14 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     const nowHolds = this.holds(LEADER_LOCK, now);
     if (nowHolds && !this.ann.leading) {
       this.term += 1;
-      this.decide(`${this.id} leads term ${this.term}: ${this.ann.lead(this.term, now, this.spec.lease, (n) => this.peers.alive(n, now))}`);
+      this.decide(
+        `${this.id} leads term ${this.term}: ${this.ann.lead(this.term, now, this.spec.lease, (n) => this.peers.alive(n, now))}`,
+      );
       this.urgent = true;
     } else if (!nowHolds && this.ann.leading) {
-      this.decide(`${this.id} steps down from term ${this.ann.leading.term}: ${this.locks.wants(LEADER_LOCK) ? "lease ran out without a quorum" : "handed over"}`);
+      this.decide(
+        `${this.id} steps down from term ${this.ann.leading.term}: ${this.locks.wants(LEADER_LOCK) ? "lease ran out without a quorum" : "handed over"}`,
+      );
       this.ann.stepDown();
     }
     this.ann.refresh(now);
@@ -320,16 +373,24 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     const key = `${msg.from}/${msg.inc}/${msg.id}`;
     const r = this.desk.seen(key) ?? { id: msg.id, ...this.applyAsLeader(msg.cmd) };
     this.desk.remember(key, r);
-    this.out.sends.push({ to: msg.from, msg: { type: "cmdres", from: this.id, inc: this.inc, seq: ++this.seq, id: msg.id, ok: r.ok, message: r.message } });
+    this.out.sends.push({
+      to: msg.from,
+      msg: { type: "cmdres", from: this.id, inc: this.inc, seq: ++this.seq, id: msg.id, ok: r.ok, message: r.message },
+    });
   }
 
   /** Applies our own pending commands when leading, else forwards them to the leader we follow. */
   private flushCommands(now: number): void {
     const followed = this.ann.following;
     if (this.ann.leading) {
-      for (const { id, cmd } of this.desk.takeAll()) this.out.actions.push({ kind: "command-result", id, ...this.applyAsLeader(cmd) });
+      for (const { id, cmd } of this.desk.takeAll())
+        this.out.actions.push({ kind: "command-result", id, ...this.applyAsLeader(cmd) });
     } else if (followed && followed.from !== this.id) {
-      for (const { id, cmd } of this.desk.due(now)) this.out.sends.push({ to: followed.from, msg: { type: "cmd", from: this.id, inc: this.inc, seq: ++this.seq, id, cmd } });
+      for (const { id, cmd } of this.desk.due(now))
+        this.out.sends.push({
+          to: followed.from,
+          msg: { type: "cmd", from: this.id, inc: this.inc, seq: ++this.seq, id, cmd },
+        });
     }
     for (const r of this.desk.expired(now)) this.out.actions.push({ kind: "command-result", ...r });
   }
@@ -340,7 +401,8 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
       if (n <= (this.cleanupsSeen[group] ?? 0)) continue;
       this.cleanupsSeen[group] = n;
       this.failures.cleanup(group);
-      if (this.groups.state(group) === "unclean") this.groups.stop(group, `${this.id} tries again to stop ${group}: cleanup by an operator`, this.out);
+      if (this.groups.state(group) === "unclean")
+        this.groups.stop(group, `${this.id} tries again to stop ${group}: cleanup by an operator`, this.out);
       this.urgent = true;
     }
   }
@@ -369,7 +431,12 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     const leading = this.ann.leading;
     if (!leading) return;
     const result = place({
-      now, groups: this.spec.groups, nodes: this.nodeViews(now), previous: leading.assignments, failbackSettle: this.spec.failbackSettle, moves: leading.admin.moves,
+      now,
+      groups: this.spec.groups,
+      nodes: this.nodeViews(now),
+      previous: leading.assignments,
+      failbackSettle: this.spec.failbackSettle,
+      moves: leading.admin.moves,
       waitForPreferredUntil: this.bootAt + this.spec.failbackSettle,
     });
     if (result.decisions.length === 0) return;
@@ -380,10 +447,19 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
 
   private driveGroups(now: number): void {
     if (this.admin.maintenance) return;
-    const urgent = this.groups.drive({
-      self: this.id, now, following: this.ann.following, fenceMargin: this.fenceMargin,
-      leaseEnd: (g) => this.leaseEnd(g), wants: (g) => this.locks.wants(g), want: (g) => this.locks.want(g, this.seq + 1), release: (g) => this.locks.release(g),
-    }, this.out);
+    const urgent = this.groups.drive(
+      {
+        self: this.id,
+        now,
+        following: this.ann.following,
+        fenceMargin: this.fenceMargin,
+        leaseEnd: (g) => this.leaseEnd(g),
+        wants: (g) => this.locks.wants(g),
+        want: (g) => this.locks.want(g, this.seq + 1),
+        release: (g) => this.locks.release(g),
+      },
+      this.out,
+    );
     if (urgent) this.urgent = true;
   }
 
@@ -397,20 +473,42 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     if (this.isVoter) {
       const own = this.votes.judge(now, this.id, claims, this.groups.uncleanGroups(), budgets ?? {});
       this.locks.answer(this.id, seq, own.granted, own.denied);
-      this.selfBlockedUntil = own.denied.length === 0 ? -Infinity : Math.max(...own.denied.map(([l]) => Math.max(this.votes.quietEnd(l), this.votes.promiseEnd(l))));
+      this.selfBlockedUntil =
+        own.denied.length === 0
+          ? -Infinity
+          : Math.max(...own.denied.map(([l]) => Math.max(this.votes.quietEnd(l), this.votes.promiseEnd(l))));
     }
     const hb: Heartbeat = {
-      type: "hb", from: this.id, inc: this.inc, seq, term: this.term, claims, ...(budgets ? { budgets } : {}), settled: this.settled, running: this.groups.active(), unclean: this.groups.uncleanGroups(),
-      standby: this.standby, alive: this.peers.all().filter((p) => this.peers.alive(p.name, now)).map((p) => p.name),
-      failures: this.failures.counts(now), ...(this.ann.leading ? { leader: this.ann.leading } : {}),
+      type: "hb",
+      from: this.id,
+      inc: this.inc,
+      seq,
+      term: this.term,
+      claims,
+      ...(budgets ? { budgets } : {}),
+      settled: this.settled,
+      running: this.groups.active(),
+      unclean: this.groups.uncleanGroups(),
+      standby: this.standby,
+      alive: this.peers
+        .all()
+        .filter((p) => this.peers.alive(p.name, now))
+        .map((p) => p.name),
+      failures: this.failures.counts(now),
+      ...(this.ann.leading ? { leader: this.ann.leading } : {}),
     };
     for (const m of this.spec.members) if (m.name !== this.id) this.out.sends.push({ to: m.name, msg: hb });
   }
 
   private nextWake(now: number): number {
     const times = [
-      ...this.locks.claims().map((lock) => this.leaseEnd(lock) - this.fenceMargin), this.guard?.nextCheck() ?? Infinity, this.failures.nextExpiry(),
-      this.leaderBackoffUntil, this.desk.nextDue(), ...this.peers.all().map((p) => p.lastHeard + this.spec.lease), ...this.voter.wakeTimes(),
+      ...this.locks.claims().map((lock) => this.leaseEnd(lock) - this.fenceMargin),
+      this.guard?.nextCheck() ?? Infinity,
+      this.failures.nextExpiry(),
+      this.leaderBackoffUntil,
+      this.desk.nextDue(),
+      ...this.peers.all().map((p) => p.lastHeard + this.spec.lease),
+      ...this.voter.wakeTimes(),
       this.selfBlockedUntil,
     ];
     return Math.min(this.nextBeat, ...times.filter((t) => t > now));
@@ -418,9 +516,15 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
 
   observe(now: number): ClusterView {
     return {
-      name: this.id, inc: this.inc, term: this.term, isLeader: this.ann.leading !== undefined && this.holds(LEADER_LOCK, now),
-      leader: this.ann.following?.from, holds: this.locks.claims().filter((l) => this.holds(l, now)),
-      groups: this.groups.states(), assignments: this.ann.following?.assignments ?? {}, standby: this.standby || this.admin.standby.includes(this.id),
+      name: this.id,
+      inc: this.inc,
+      term: this.term,
+      isLeader: this.ann.leading !== undefined && this.holds(LEADER_LOCK, now),
+      leader: this.ann.following?.from,
+      holds: this.locks.claims().filter((l) => this.holds(l, now)),
+      groups: this.groups.states(),
+      assignments: this.ann.following?.assignments ?? {},
+      standby: this.standby || this.admin.standby.includes(this.id),
       admin: this.admin,
     };
   }
@@ -434,10 +538,19 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
 
   status(now: number): ClusterStatus {
     return {
-      ...this.observe(now), assignments: { ...(this.ann.following?.assignments ?? {}) }, failures: this.failures.counts(now),
+      ...this.observe(now),
+      assignments: { ...(this.ann.following?.assignments ?? {}) },
+      failures: this.failures.counts(now),
       peers: this.peers.all().map((p) => {
         const r = this.reports.get(p.name);
-        return { name: p.name, alive: this.peers.alive(p.name, now), links: this.peers.links(p.name, now), running: r?.running ?? [], standby: r?.standby ?? false, failures: r?.failures ?? {} };
+        return {
+          name: p.name,
+          alive: this.peers.alive(p.name, now),
+          links: this.peers.links(p.name, now),
+          running: r?.running ?? [],
+          standby: r?.standby ?? false,
+          failures: r?.failures ?? {},
+        };
       }),
       drops: { ...this.peers.drops },
     };

@@ -21,8 +21,22 @@ export class Peers {
   private peers = new Map<string, PeerState>();
   readonly drops: Record<string, number> = {};
 
-  constructor(private self: string, names: readonly string[], private linkCount: (peer: string) => number, private lease: number) {
-    for (const n of names) if (n !== self) this.peers.set(n, { name: n, inc: -1, lastSeq: -1, linkHeard: [], lastHeard: -Infinity, aliveSince: -Infinity });
+  constructor(
+    private self: string,
+    names: readonly string[],
+    private linkCount: (peer: string) => number,
+    private lease: number,
+  ) {
+    for (const n of names)
+      if (n !== self)
+        this.peers.set(n, {
+          name: n,
+          inc: -1,
+          lastSeq: -1,
+          linkHeard: [],
+          lastHeard: -Infinity,
+          aliveSince: -Infinity,
+        });
   }
 
   /** Records an authenticated packet; returns undefined if fresh, else why it must be ignored. */

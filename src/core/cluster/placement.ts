@@ -43,7 +43,8 @@ function ineligibility(n: NodeView | undefined, g: GroupSpec): string | undefine
   if (n.witness) return "is a witness";
   if (!n.alive) return `unheard for ${Math.round(n.silentFor)}ms`;
   if (n.standby) return "is in standby";
-  if ((n.failures[g.name] ?? 0) >= g.migrationThreshold) return `reached ${n.failures[g.name]} failures (migration_threshold ${g.migrationThreshold})`;
+  if ((n.failures[g.name] ?? 0) >= g.migrationThreshold)
+    return `reached ${n.failures[g.name]} failures (migration_threshold ${g.migrationThreshold})`;
   return undefined;
 }
 
@@ -73,7 +74,12 @@ export function place(input: PlacementInput): PlacementResult {
   return { assignments, decisions };
 }
 
-function placeOne(g: GroupSpec, input: PlacementInput, byName: Map<string, NodeView>, prev: string | null): { node: string | null; reason: string } {
+function placeOne(
+  g: GroupSpec,
+  input: PlacementInput,
+  byName: Map<string, NodeView>,
+  prev: string | null,
+): { node: string | null; reason: string } {
   const eligible = input.nodes.filter((n) => ineligibility(n, g) === undefined).sort(byPreference(g));
   const claimers = input.nodes.filter((n) => n.alive && n.claims.includes(g.name));
   const holder = claimers.find((n) => n.running.includes(g.name)) ?? claimers[0];
@@ -89,17 +95,38 @@ function placeOne(g: GroupSpec, input: PlacementInput, byName: Map<string, NodeV
   if (current !== null && why === undefined) {
     const best = eligible[0];
     const settled = best !== undefined && input.now - best.aliveSince >= input.failbackSettle;
-    if (g.failback && best && best.name !== current && g.prefer.includes(best.name) && settled && byPreference(g)(best, currentNode as NodeView) < 0) {
-      return { node: best.name, reason: `${g.name} fails back ${current}→${best.name}: ${best.name} is preferred and up for ${Math.round(input.now - best.aliveSince)}ms` };
+    if (
+      g.failback &&
+      best &&
+      best.name !== current &&
+      g.prefer.includes(best.name) &&
+      settled &&
+      byPreference(g)(best, currentNode as NodeView) < 0
+    ) {
+      return {
+        node: best.name,
+        reason: `${g.name} fails back ${current}→${best.name}: ${best.name} is preferred and up for ${Math.round(input.now - best.aliveSince)}ms`,
+      };
     }
-    return { node: current, reason: `${g.name} stays on ${current}: ${g.failback ? "already on its best node" : "failback is off"}` };
+    return {
+      node: current,
+      reason: `${g.name} stays on ${current}: ${g.failback ? "already on its best node" : "failback is off"}`,
+    };
   }
   const best = eligible[0];
   const preferred = g.prefer[0] === undefined ? undefined : byName.get(g.prefer[0]);
   if (current === null && preferred && !preferred.alive && input.now < (input.waitForPreferredUntil ?? -Infinity)) {
     return { node: null, reason: `${g.name} waits for ${preferred.name} to start` };
   }
-  if (!best) return { node: null, reason: `${g.name} cannot run anywhere: no eligible node${current ? ` (${current} ${why})` : ""}` };
-  if (current === null) return { node: best.name, reason: `${g.name} placed on ${best.name}: ${g.prefer[0] === best.name ? "its preferred node" : "best eligible node"}` };
+  if (!best)
+    return {
+      node: null,
+      reason: `${g.name} cannot run anywhere: no eligible node${current ? ` (${current} ${why})` : ""}`,
+    };
+  if (current === null)
+    return {
+      node: best.name,
+      reason: `${g.name} placed on ${best.name}: ${g.prefer[0] === best.name ? "its preferred node" : "best eligible node"}`,
+    };
   return { node: best.name, reason: `${g.name} moves ${current}→${best.name}: ${current} ${why}` };
 }

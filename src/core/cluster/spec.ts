@@ -72,7 +72,11 @@ export function clusterSpecFrom(config: Config): ClusterSpec {
 export function groupSpecsFrom(config: Config): GroupSpec[] {
   const silence = guardSilence(config.cluster.heartbeat.interval);
   return config.groups.map((g) => ({
-    name: g.name, prefer: g.prefer, failback: g.failback, migrationThreshold: g.migration_threshold, failureTimeout: g.failure_timeout,
+    name: g.name,
+    prefer: g.prefer,
+    failback: g.failback,
+    migrationThreshold: g.migration_threshold,
+    failureTimeout: g.failure_timeout,
     stopBudget: stopBudget(g, config.cluster, silence),
   }));
 }

@@ -10,10 +10,16 @@ import type { ClusterSpec } from "./spec.js";
 
 /** The guard for member `self` when the cluster runs two_node with exactly two voters; otherwise none.
  * `order` is the leadership order (highest priority first). */
-export function twoNodeGuardFor(spec: ClusterSpec, self: string, order: readonly string[], bootAt: number): TwoNodeGuard | undefined {
+export function twoNodeGuardFor(
+  spec: ClusterSpec,
+  self: string,
+  order: readonly string[],
+  bootAt: number,
+): TwoNodeGuard | undefined {
   const voters = spec.members.filter((m) => m.votes > 0);
   const peer = voters.find((m) => m.name !== self);
-  if (spec.quorumMode !== "two_node" || voters.length !== 2 || !peer || !spec.members.some((m) => m.name === self)) return undefined;
+  if (spec.quorumMode !== "two_node" || voters.length !== 2 || !peer || !spec.members.some((m) => m.name === self))
+    return undefined;
   const outranks = order.indexOf(self) < order.indexOf(peer.name) || !order.includes(peer.name);
   return new TwoNodeGuard(self, peer.name, spec.lease, spec.fence, spec.tiebreaker, outranks, bootAt);
 }
@@ -61,7 +67,9 @@ export class TwoNodeGuard {
     this.fencing = false;
     this.fenced = ok;
     if (!ok) this.retryAt = now + this.lease;
-    return ok ? `${this.self} fenced ${this.peer}: it may now run alone` : `${this.self} could not fence ${this.peer}; retrying in ${this.lease}ms`;
+    return ok
+      ? `${this.self} fenced ${this.peer}: it may now run alone`
+      : `${this.self} could not fence ${this.peer}; retrying in ${this.lease}ms`;
   }
 
   /** When fencing is due for a silent peer (local time), for wake-ups. */
@@ -84,7 +92,12 @@ export class TwoNodeGuard {
     if (!this.useFence || this.fenced) return { keep: true, take: true };
     if (!this.fencing && now >= this.nextCheck()) {
       this.fencing = true;
-      return { keep: true, take: false, fence: this.peer, reason: `${this.self} fences ${this.peer}: unheard for ${Math.round(silentFor)}ms and the tiebreaker is reachable` };
+      return {
+        keep: true,
+        take: false,
+        fence: this.peer,
+        reason: `${this.self} fences ${this.peer}: unheard for ${Math.round(silentFor)}ms and the tiebreaker is reachable`,
+      };
     }
     return { keep: true, take: false };
   }

@@ -17,7 +17,10 @@ export class Voter {
   constructor(private readonly votes: VoteTable) {}
 
   /** Judges the claims in a peer's heartbeat; the ack to send when it claims anything. */
-  judge(now: number, hb: Pick<Heartbeat, "from" | "seq" | "inc" | "claims" | "unclean" | "budgets">): AckDue | undefined {
+  judge(
+    now: number,
+    hb: Pick<Heartbeat, "from" | "seq" | "inc" | "claims" | "unclean" | "budgets">,
+  ): AckDue | undefined {
     const budgets = hb.budgets ?? {};
     const verdict = this.votes.judge(now, hb.from, hb.claims, hb.unclean, budgets);
     if (verdict.denied.length > 0) this.refused.set(hb.from, { seq: hb.seq, inc: hb.inc, claims: hb.claims, budgets });
@@ -29,7 +32,8 @@ export class Voter {
   rejudge(now: number): AckDue[] {
     const acks: AckDue[] = [];
     for (const [from, p] of this.refused) {
-      if (!p.claims.some((l) => this.votes.holder(l, now) === undefined && now >= this.votes.quietEnd(l, p.budgets[l]))) continue;
+      if (!p.claims.some((l) => this.votes.holder(l, now) === undefined && now >= this.votes.quietEnd(l, p.budgets[l])))
+        continue;
       const verdict = this.votes.judge(now, from, p.claims, [], p.budgets);
       if (verdict.denied.length === 0) this.refused.delete(from);
       if (verdict.granted.length > 0) acks.push({ to: from, ackInc: p.inc, ackSeq: p.seq, ...verdict });
@@ -39,6 +43,8 @@ export class Voter {
 
   /** Local times at which a refused claim can next be judged again. */
   wakeTimes(): number[] {
-    return [...this.refused.values()].flatMap((p) => p.claims.map((l) => Math.max(this.votes.promiseEnd(l), this.votes.quietEnd(l, p.budgets[l]))));
+    return [...this.refused.values()].flatMap((p) =>
+      p.claims.map((l) => Math.max(this.votes.promiseEnd(l), this.votes.quietEnd(l, p.budgets[l]))),
+    );
   }
 }

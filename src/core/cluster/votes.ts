@@ -29,13 +29,25 @@ export class VoteTable {
   /** After a restart (at local time `bootAt`) a voter grants a lock only once every promise it may have
    * forgotten has run out: a lease plus the lock's extension. `extensionOf` gives a lock's extension
    * as this voter's config knows it (0 for the leader lock and unknown groups). */
-  constructor(private lease: number, private bootAt: number, private extensionOf: (lock: string) => number = () => 0) {}
+  constructor(
+    private lease: number,
+    private bootAt: number,
+    private extensionOf: (lock: string) => number = () => 0,
+  ) {}
 
   /** Judges a node's current claims; locks it held here but no longer claims are released, except
    * `unclean` ones (a failed stop): their promise is neither renewed nor released, it runs out.
    * `claimed`: the extensions the claimant names; the larger of its and ours is kept. */
-  judge(now: number, from: string, claims: readonly string[], unclean: readonly string[] = [], claimed: Readonly<Record<string, number>> = {}): Verdict {
-    for (const [lock, p] of this.promises) if (p.holder === from && !p.orphan && !claims.includes(lock) && !unclean.includes(lock)) this.promises.delete(lock);
+  judge(
+    now: number,
+    from: string,
+    claims: readonly string[],
+    unclean: readonly string[] = [],
+    claimed: Readonly<Record<string, number>> = {},
+  ): Verdict {
+    for (const [lock, p] of this.promises)
+      if (p.holder === from && !p.orphan && !claims.includes(lock) && !unclean.includes(lock))
+        this.promises.delete(lock);
     const verdict: Verdict = { granted: [], denied: [] };
     for (const lock of claims) {
       const p = this.promises.get(lock);

@@ -18,10 +18,20 @@ export const MIN_LEASE_INTERVALS = 3;
 
 /** Returns every cross-field problem of an otherwise schema-valid config. */
 export function checkCrossFields(config: PartialConfig): ConfigIssue[] {
-  return [...uniqueness(config), ...timing(config), ...quorum(config), ...references(config), ...checkVirtualServers(config.virtual_servers, config.groups)];
+  return [
+    ...uniqueness(config),
+    ...timing(config),
+    ...quorum(config),
+    ...references(config),
+    ...checkVirtualServers(config.virtual_servers, config.groups),
+  ];
 }
 
-function duplicates<T>(items: readonly (T | undefined)[], keyOf: (item: T) => string[], report: (index: number, key: string, first: number) => ConfigIssue): ConfigIssue[] {
+function duplicates<T>(
+  items: readonly (T | undefined)[],
+  keyOf: (item: T) => string[],
+  report: (index: number, key: string, first: number) => ConfigIssue,
+): ConfigIssue[] {
   const seen = new Map<string, number>();
   const issues: ConfigIssue[] = [];
   items.forEach((item, i) => {
@@ -43,21 +53,47 @@ function uniqueness(config: PartialConfig): ConfigIssue[] {
       return e ? formatEndpoint(e) : a;
     });
   return [
-    ...duplicates(config.nodes, (n) => [n.name], (i, key, first) => ({
-      code: "E_DUPLICATE", path: ["nodes", i, "name"], message: `node name "${key}" is already used by nodes[${first}]`,
-    })),
+    ...duplicates(
+      config.nodes,
+      (n) => [n.name],
+      (i, key, first) => ({
+        code: "E_DUPLICATE",
+        path: ["nodes", i, "name"],
+        message: `node name "${key}" is already used by nodes[${first}]`,
+      }),
+    ),
     ...duplicates(config.nodes, endpoints, (i, key, first) => ({
-      code: "E_DUPLICATE", path: ["nodes", i, "address"], message: `address ${key} is already used by nodes[${first}]; every node needs its own address and port`,
+      code: "E_DUPLICATE",
+      path: ["nodes", i, "address"],
+      message: `address ${key} is already used by nodes[${first}]; every node needs its own address and port`,
     })),
-    ...duplicates(config.groups, (g) => [g.name], (i, key, first) => ({
-      code: "E_DUPLICATE", path: ["groups", i, "name"], message: `group name "${key}" is already used by groups[${first}]`,
-    })),
-    ...duplicates(config.virtual_servers, (v) => [v.name], (i, key, first) => ({
-      code: "E_DUPLICATE", path: ["virtual_servers", i, "name"], message: `virtual server name "${key}" is already used by virtual_servers[${first}]`,
-    })),
-    ...duplicates(config.virtual_servers, (v) => [v.listen], (i, key, first) => ({
-      code: "E_DUPLICATE", path: ["virtual_servers", i, "listen"], message: `listen address ${key} is already used by virtual_servers[${first}]`,
-    })),
+    ...duplicates(
+      config.groups,
+      (g) => [g.name],
+      (i, key, first) => ({
+        code: "E_DUPLICATE",
+        path: ["groups", i, "name"],
+        message: `group name "${key}" is already used by groups[${first}]`,
+      }),
+    ),
+    ...duplicates(
+      config.virtual_servers,
+      (v) => [v.name],
+      (i, key, first) => ({
+        code: "E_DUPLICATE",
+        path: ["virtual_servers", i, "name"],
+        message: `virtual server name "${key}" is already used by virtual_servers[${first}]`,
+      }),
+    ),
+    ...duplicates(
+      config.virtual_servers,
+      (v) => [v.listen],
+      (i, key, first) => ({
+        code: "E_DUPLICATE",
+        path: ["virtual_servers", i, "listen"],
+        message: `listen address ${key} is already used by virtual_servers[${first}]`,
+      }),
+    ),
   ];
 }
 
@@ -65,7 +101,12 @@ function timing(config: PartialConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   if (!config.cluster.heartbeat) return issues;
   const { interval, lease } = config.cluster.heartbeat;
-  if (interval < 1) issues.push({ code: "E_TIMING", path: ["cluster", "heartbeat", "interval"], message: "expected an interval of at least 1ms" });
+  if (interval < 1)
+    issues.push({
+      code: "E_TIMING",
+      path: ["cluster", "heartbeat", "interval"],
+      message: "expected an interval of at least 1ms",
+    });
   if (lease < MIN_LEASE_INTERVALS * interval) {
     issues.push({
       code: "E_TIMING",
@@ -83,22 +124,33 @@ function quorum(config: PartialConfig): ConfigIssue[] {
   const voters = nodes.filter((n) => n.votes > 0);
   const totalVotes = voters.reduce((sum, n) => sum + n.votes, 0);
   const issues: ConfigIssue[] = [];
-  if (totalVotes === 0) issues.push({ code: "E_QUORUM", path: ["nodes"], message: "no node has votes; at least one node must vote" });
+  if (totalVotes === 0)
+    issues.push({ code: "E_QUORUM", path: ["nodes"], message: "no node has votes; at least one node must vote" });
   if (mode === "majority" && voters.length === 2) {
     issues.push({
       code: "E_QUORUM",
       path: ["cluster", "quorum"],
-      message: "a majority cluster of exactly two voting nodes stops when either fails; add a witness node (witness: true) or set quorum: two_node",
+      message:
+        "a majority cluster of exactly two voting nodes stops when either fails; add a witness node (witness: true) or set quorum: two_node",
     });
   }
   for (const key of config.cluster.twoNodeOnly ?? []) {
-    if (mode !== "two_node") issues.push({ code: "E_QUORUM", path: ["cluster", key], message: `${key} applies only to quorum: two_node` });
+    if (mode !== "two_node")
+      issues.push({ code: "E_QUORUM", path: ["cluster", key], message: `${key} applies only to quorum: two_node` });
   }
   if (mode === "two_node" && voters.length !== 2) {
-    issues.push({ code: "E_QUORUM", path: ["cluster", "quorum"], message: `quorum: two_node needs exactly two voting nodes, found ${voters.length}` });
+    issues.push({
+      code: "E_QUORUM",
+      path: ["cluster", "quorum"],
+      message: `quorum: two_node needs exactly two voting nodes, found ${voters.length}`,
+    });
   }
   if (config.groups.length > 0 && !nodes.some((n) => !n.witness)) {
-    issues.push({ code: "E_REFERENCE", path: ["nodes"], message: "groups are configured but every node is a witness; a witness runs no groups" });
+    issues.push({
+      code: "E_REFERENCE",
+      path: ["nodes"],
+      message: "groups are configured but every node is a witness; a witness runs no groups",
+    });
   }
   return issues;
 }
@@ -111,8 +163,18 @@ function references(config: PartialConfig): ConfigIssue[] {
     g?.prefer.forEach((nodeName, pi) => {
       const node = byName.get(nodeName);
       const path = ["groups", gi, "prefer", pi];
-      if (!node) issues.push({ code: "E_REFERENCE", path, message: `no node named "${nodeName}" (nodes: ${[...byName.keys()].join(", ")})` });
-      else if (node.witness) issues.push({ code: "E_REFERENCE", path, message: `"${nodeName}" is a witness; a witness votes but runs no groups` });
+      if (!node)
+        issues.push({
+          code: "E_REFERENCE",
+          path,
+          message: `no node named "${nodeName}" (nodes: ${[...byName.keys()].join(", ")})`,
+        });
+      else if (node.witness)
+        issues.push({
+          code: "E_REFERENCE",
+          path,
+          message: `"${nodeName}" is a witness; a witness votes but runs no groups`,
+        });
     });
   });
   return issues;

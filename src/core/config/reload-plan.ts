@@ -66,13 +66,18 @@ const RESTART = "cannot be applied by a reload: restart vigil on every node to a
 function restartOnly(current: Config, next: Config): RestartNeeded[] {
   const out: RestartNeeded[] = [];
   const changed = (path: KeyPath, a: unknown, b: unknown) => {
-    if (!sameValue(a, b)) out.push({ code: "E_RELOAD_NEEDS_RESTART", path, message: `changed (was ${show(path, a)}); ${RESTART}` });
+    if (!sameValue(a, b))
+      out.push({ code: "E_RELOAD_NEEDS_RESTART", path, message: `changed (was ${show(path, a)}); ${RESTART}` });
   };
   const c = current.cluster as Record<string, unknown>;
   const n = next.cluster as Record<string, unknown>;
   for (const key of new Set([...Object.keys(c), ...Object.keys(n)])) {
     if (key === "heartbeat") {
-      changed(["cluster", "heartbeat", "interval"], current.cluster.heartbeat.interval, next.cluster.heartbeat.interval);
+      changed(
+        ["cluster", "heartbeat", "interval"],
+        current.cluster.heartbeat.interval,
+        next.cluster.heartbeat.interval,
+      );
       changed(["cluster", "heartbeat", "lease"], current.cluster.heartbeat.lease, next.cluster.heartbeat.lease);
     } else changed(["cluster", key], c[key], n[key]);
   }
@@ -80,13 +85,21 @@ function restartOnly(current: Config, next: Config): RestartNeeded[] {
   if (!sameValue(names(current), names(next))) {
     const added = names(next).filter((x) => !names(current).includes(x));
     const removed = names(current).filter((x) => !names(next).includes(x));
-    const what = [added.length ? `added ${added.join(", ")}` : "", removed.length ? `removed ${removed.join(", ")}` : ""].filter(Boolean).join("; ") || "reordered";
-    out.push({ code: "E_RELOAD_NEEDS_RESTART", path: ["nodes"], message: `the node list changed (${what}); ${RESTART}` });
+    const what =
+      [added.length ? `added ${added.join(", ")}` : "", removed.length ? `removed ${removed.join(", ")}` : ""]
+        .filter(Boolean)
+        .join("; ") || "reordered";
+    out.push({
+      code: "E_RELOAD_NEEDS_RESTART",
+      path: ["nodes"],
+      message: `the node list changed (${what}); ${RESTART}`,
+    });
   } else {
     next.nodes.forEach((node, i) => {
       const old = current.nodes[i] as Record<string, unknown>;
       const now = node as Record<string, unknown>;
-      for (const key of new Set([...Object.keys(old), ...Object.keys(now)])) changed(["nodes", i, key], old[key], now[key]);
+      for (const key of new Set([...Object.keys(old), ...Object.keys(now)]))
+        changed(["nodes", i, key], old[key], now[key]);
     });
   }
   changed(["api", "listen"], current.api.listen, next.api.listen);
@@ -105,12 +118,26 @@ const GROUP_KEYS = ["prefer", "failback", "migration_threshold", "failure_timeou
 function groupChange(a: Config["groups"][number], b: Config["groups"][number], index: number): GroupChange | undefined {
   const keys = GROUP_KEYS.filter((k) => !sameValue(a[k], b[k]));
   let keep = 0;
-  while (keep < a.resources.length && keep < b.resources.length && sameValue(withoutMonitor(a.resources[keep] as ResourceConfig), withoutMonitor(b.resources[keep] as ResourceConfig))) keep++;
+  while (
+    keep < a.resources.length &&
+    keep < b.resources.length &&
+    sameValue(withoutMonitor(a.resources[keep] as ResourceConfig), withoutMonitor(b.resources[keep] as ResourceConfig))
+  )
+    keep++;
   const monitors: number[] = [];
   for (let i = 0; i < keep; i++) if (!sameValue(a.resources[i], b.resources[i])) monitors.push(i);
   const resourcesSame = keep === a.resources.length && keep === b.resources.length;
   if (keys.length === 0 && resourcesSame && monitors.length === 0) return undefined;
-  return { name: b.name, kind: "changed", index, keys: [...keys], keep, before: a.resources.length, after: b.resources.length, monitors };
+  return {
+    name: b.name,
+    kind: "changed",
+    index,
+    keys: [...keys],
+    keep,
+    before: a.resources.length,
+    after: b.resources.length,
+    monitors,
+  };
 }
 
 /** Compares the running config with a new one. */
@@ -118,16 +145,40 @@ export function planReload(current: Config, next: Config): ReloadPlan {
   const groups: GroupChange[] = [];
   next.groups.forEach((g, index) => {
     const old = current.groups.find((x) => x.name === g.name);
-    if (!old) groups.push({ name: g.name, kind: "added", index, keys: [], keep: 0, before: 0, after: g.resources.length, monitors: [] });
+    if (!old)
+      groups.push({
+        name: g.name,
+        kind: "added",
+        index,
+        keys: [],
+        keep: 0,
+        before: 0,
+        after: g.resources.length,
+        monitors: [],
+      });
     else {
       const change = groupChange(old, g, index);
       if (change) groups.push(change);
     }
   });
   for (const old of current.groups) {
-    if (!next.groups.some((g) => g.name === old.name)) groups.push({ name: old.name, kind: "removed", index: -1, keys: [], keep: 0, before: old.resources.length, after: 0, monitors: [] });
+    if (!next.groups.some((g) => g.name === old.name))
+      groups.push({
+        name: old.name,
+        kind: "removed",
+        index: -1,
+        keys: [],
+        keep: 0,
+        before: old.resources.length,
+        after: 0,
+        monitors: [],
+      });
   }
-  return { restartNeeded: restartOnly(current, next), groups, virtualServers: !sameValue(current.virtual_servers, next.virtual_servers) };
+  return {
+    restartNeeded: restartOnly(current, next),
+    groups,
+    virtualServers: !sameValue(current.virtual_servers, next.virtual_servers),
+  };
 }
 
 /** Whether a change touches the group's resources (rather than only placement keys or monitors). */
@@ -149,12 +200,14 @@ export function describeGroupChange(c: GroupChange, runningHere: boolean): strin
   const oldTail = c.before > c.keep ? [c.keep + 1, c.before] : undefined;
   const newTail = c.after > c.keep ? [c.keep + 1, c.after] : undefined;
   const verb = (done: string) => (runningHere ? done : "replaced (not running here)");
-  if (oldTail && newTail && c.before === c.after) parts.push(`${range(c.keep + 1, c.after)} ${runningHere ? "restarted" : "replaced (not running here)"}`);
+  if (oldTail && newTail && c.before === c.after)
+    parts.push(`${range(c.keep + 1, c.after)} ${runningHere ? "restarted" : "replaced (not running here)"}`);
   else {
     if (oldTail) parts.push(`old ${range(oldTail[0] as number, oldTail[1] as number)} ${verb("stopped")}`);
     if (newTail) parts.push(`new ${range(newTail[0] as number, newTail[1] as number)} ${verb("started")}`);
   }
   if (c.monitors.length === 1) parts.push(`monitor of resource ${(c.monitors[0] as number) + 1} updated`);
-  else if (c.monitors.length > 1) parts.push(`monitors of resources ${c.monitors.map((i) => i + 1).join(", ")} updated`);
+  else if (c.monitors.length > 1)
+    parts.push(`monitors of resources ${c.monitors.map((i) => i + 1).join(", ")} updated`);
   return `group ${c.name}: ${parts.join(", ")}`;
 }

@@ -21,14 +21,20 @@ function parsed(what: string, parse: (s: string) => unknown) {
   });
 }
 
-const name = z
-  .string({ error: "expected a name" })
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, { error: "expected a name of letters, digits, '_', '.', '-' (at most 63)" });
+const name = z.string({ error: "expected a name" }).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, {
+  error: "expected a name of letters, digits, '_', '.', '-' (at most 63)",
+});
 const endpoint = parsed("an address IP:PORT such as 10.77.0.21:3306", parseEndpoint);
 const nodeAddress = parsed("an IP address, optionally with :PORT", (s) => parseNodeAddress(s, 1));
-const absolutePath = z.string({ error: "expected an absolute path" }).regex(/^\//, { error: "expected an absolute path (starting with /)" });
+const absolutePath = z
+  .string({ error: "expected an absolute path" })
+  .regex(/^\//, { error: "expected an absolute path (starting with /)" });
 const int = (min: number, max: number) =>
-  z.number({ error: (iss) => (iss.code === "invalid_type" ? "expected a whole number" : undefined) }).int({ error: "expected a whole number" }).min(min).max(max);
+  z
+    .number({ error: (iss) => (iss.code === "invalid_type" ? "expected a whole number" : undefined) })
+    .int({ error: "expected a whole number" })
+    .min(min)
+    .max(max);
 
 /** How often a resource's monitor runs and how long one run may take. */
 const monitor = z.strictObject({
@@ -49,7 +55,9 @@ const timeouts = z
 const vipResource = z.strictObject({
   type: z.literal("vip"),
   address: parsed("an address with prefix such as 10.77.0.100/24", parseCidr),
-  interface: z.string({ error: "expected an interface name" }).regex(/^[A-Za-z0-9_.:@-]{1,15}$/, { error: "expected an interface name such as eth0" }),
+  interface: z
+    .string({ error: "expected an interface name" })
+    .regex(/^[A-Za-z0-9_.:@-]{1,15}$/, { error: "expected an interface name such as eth0" }),
   /** Repeat the gratuitous ARP this often while the VIP is held (default: only the burst on takeover). */
   garp_refresh: duration.optional(),
   timeouts,
@@ -67,8 +75,15 @@ const execResource = z.strictObject({
 /** `ocf`: an OCF agent "PROVIDER/AGENT" with parameters passed as OCF_RESKEY_*. */
 const ocfResource = z.strictObject({
   type: z.literal("ocf"),
-  agent: z.string({ error: "expected PROVIDER/AGENT" }).regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: "expected PROVIDER/AGENT such as heartbeat/Filesystem" }),
-  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: "expected a string, number or boolean" })).default({}),
+  agent: z
+    .string({ error: "expected PROVIDER/AGENT" })
+    .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: "expected PROVIDER/AGENT such as heartbeat/Filesystem" }),
+  params: z
+    .record(
+      z.string(),
+      z.union([z.string(), z.number(), z.boolean()], { error: "expected a string, number or boolean" }),
+    )
+    .default({}),
   monitor: monitor.optional(),
   timeouts,
 });
@@ -76,7 +91,9 @@ const ocfResource = z.strictObject({
 /** `systemd`: a unit driven with systemctl start | stop | is-active. */
 const systemdResource = z.strictObject({
   type: z.literal("systemd"),
-  unit: z.string({ error: "expected a unit name" }).regex(/^[A-Za-z0-9:_.@-]+\.(service|socket|target|mount|timer)$/, { error: "expected a unit name such as mariadb.service" }),
+  unit: z.string({ error: "expected a unit name" }).regex(/^[A-Za-z0-9:_.@-]+\.(service|socket|target|mount|timer)$/, {
+    error: "expected a unit name such as mariadb.service",
+  }),
   monitor: monitor.optional(),
   timeouts,
 });
@@ -111,13 +128,21 @@ const check = z.strictObject({
   /** http/https: request method (default GET). */
   method: z.enum(["GET", "HEAD", "POST", "OPTIONS"], { error: "expected GET, HEAD, POST or OPTIONS" }).optional(),
   /** http/https: request path (default /). */
-  path: z.string({ error: "expected a path such as /health" }).regex(/^\/[^\s]*$/, { error: "expected a path starting with / and without spaces" }).optional(),
+  path: z
+    .string({ error: "expected a path such as /health" })
+    .regex(/^\/[^\s]*$/, { error: "expected a path starting with / and without spaces" })
+    .optional(),
   /** http/https: status codes that count as healthy (default [200]). */
-  expect_status: z.union([int(100, 599), z.array(int(100, 599)).min(1)], { error: "expected a status code or a list of them" }).optional(),
+  expect_status: z
+    .union([int(100, 599), z.array(int(100, 599)).min(1)], { error: "expected a status code or a list of them" })
+    .optional(),
   /** http/https: text the response body must contain. */
   expect_body: z.string({ error: "expected text to find in the body" }).optional(),
   /** http/https: the Host header (default: the server's address). */
-  host: z.string({ error: "expected a host name" }).regex(/^[A-Za-z0-9.:[\]-]+$/, { error: "expected a host name such as www.example.com" }).optional(),
+  host: z
+    .string({ error: "expected a host name" })
+    .regex(/^[A-Za-z0-9.:[\]-]+$/, { error: "expected a host name such as www.example.com" })
+    .optional(),
   /** https: verify the server's certificate (default true). */
   tls_verify: z.boolean({ error: "expected true or false" }).optional(),
   /** exec: the script; called as SCRIPT ARGS... IP PORT, exit 0 = healthy. */
@@ -172,7 +197,9 @@ export const heartbeatSchema = z
   .default({ interval: 25, lease: 150 });
 
 /** `cluster.quorum`: majority of all votes, or keepalived-like two_node. */
-export const quorumSchema = z.enum(["majority", "two_node"], { error: "expected majority or two_node" }).default("majority");
+export const quorumSchema = z
+  .enum(["majority", "two_node"], { error: "expected majority or two_node" })
+  .default("majority");
 
 /** `cluster.fence`: a command run as `PATH ARGS... NODE` that must power off or isolate NODE (exit 0). */
 const fenceSchema = z.strictObject({
@@ -226,4 +253,3 @@ export type GroupConfig = Config["groups"][number];
 export type ResourceConfig = GroupConfig["resources"][number];
 export type ClusterConfig = Config["cluster"];
 export type VirtualServerConfig = Config["virtual_servers"][number];
-

@@ -29,7 +29,11 @@ export function guardCovered(r: ResourceConfig): boolean {
  * notices within `silenceMs` and, for a group the daemon was already stopping past its lease, goes
  * straight to SIGKILL and the last resort. 0 for a group of VIPs only (the guard removes them at the
  * lease's end). */
-export function stopBudget(g: Pick<GroupConfig, "resources">, cluster: Pick<ClusterConfig, "last_resort">, silenceMs: number): number {
+export function stopBudget(
+  g: Pick<GroupConfig, "resources">,
+  cluster: Pick<ClusterConfig, "last_resort">,
+  silenceMs: number,
+): number {
   const slow = g.resources.filter((r) => !guardCovered(r));
   if (slow.length === 0) return 0;
   const lastResort = cluster.last_resort?.timeout ?? 0;

@@ -12,10 +12,14 @@ function describeResource(r: ResourceConfig): string {
 
 function describeKind(r: ResourceConfig): string {
   switch (r.type) {
-    case "vip": return `vip ${r.address} on ${r.interface}`;
-    case "exec": return `exec ${[r.path, ...r.args].join(" ")}`;
-    case "ocf": return `ocf ${r.agent}`;
-    case "systemd": return `systemd ${r.unit}`;
+    case "vip":
+      return `vip ${r.address} on ${r.interface}`;
+    case "exec":
+      return `exec ${[r.path, ...r.args].join(" ")}`;
+    case "ocf":
+      return `ocf ${r.agent}`;
+    case "systemd":
+      return `systemd ${r.unit}`;
   }
 }
 
@@ -28,7 +32,10 @@ export function quorumVotes(config: Config): number {
 function twoNodeNote(config: Config): string {
   const c = config.cluster;
   if (c.quorum !== "two_node") return "";
-  const guards = [c.tiebreaker ? `reaches ${c.tiebreaker}` : "", c.fence ? `fenced the peer with ${c.fence.path}` : ""].filter(Boolean);
+  const guards = [
+    c.tiebreaker ? `reaches ${c.tiebreaker}` : "",
+    c.fence ? `fenced the peer with ${c.fence.path}` : "",
+  ].filter(Boolean);
   return `; a survivor acts alone${guards.length ? ` once it ${guards.join(" and ")}` : " (no tiebreaker or fence: a partition can run groups on both nodes)"}`;
 }
 
@@ -36,8 +43,11 @@ function twoNodeNote(config: Config): string {
 function budgetNote(config: Config, g: Config["groups"][number]): string {
   const budget = stopBudget(g, config.cluster, guardSilence(config.cluster.heartbeat.interval));
   const lease = formatDuration(config.cluster.heartbeat.lease);
-  if (budget === 0) return `takeover from an unreachable owner after its lease (${lease}): VIPs only, the guard removes them`;
-  const lastResort = config.cluster.last_resort ? `, then ${config.cluster.last_resort.path}` : "; no cluster.last_resort: a stop that cannot be killed leaves the group blocked";
+  if (budget === 0)
+    return `takeover from an unreachable owner after its lease (${lease}): VIPs only, the guard removes them`;
+  const lastResort = config.cluster.last_resort
+    ? `, then ${config.cluster.last_resort.path}`
+    : "; no cluster.last_resort: a stop that cannot be killed leaves the group blocked";
   return `stop budget ${formatDuration(budget)} (stops, SIGKILL${lastResort}): takeover from an unreachable owner after lease + budget`;
 }
 
@@ -59,15 +69,21 @@ export function summarize(config: Config, file: string): string[] {
   lines.push(`groups (${config.groups.length}):`);
   for (const g of config.groups) {
     const prefer = g.prefer.length > 0 ? `prefer ${g.prefer.join(" > ")}` : "no preference";
-    lines.push(`  ${g.name.padEnd(12)} ${prefer}, failback ${g.failback ? "on" : "off"}, move after ${g.migration_threshold} failures`);
+    lines.push(
+      `  ${g.name.padEnd(12)} ${prefer}, failback ${g.failback ? "on" : "off"}, move after ${g.migration_threshold} failures`,
+    );
     lines.push(`  ${"".padEnd(12)} ${g.resources.map(describeResource).join(" → ")}`);
     lines.push(`  ${"".padEnd(12)} ${budgetNote(config, g)}`);
   }
   lines.push(`virtual servers (${config.virtual_servers.length}):`);
   for (const v of config.virtual_servers) {
     const sorry = v.sorry_server ? `, sorry ${v.sorry_server}` : "";
-    lines.push(`  ${v.name.padEnd(12)} ${v.listen} ${v.scheduler} → ${v.real_servers.map((r) => `${r.address}×${r.weight}`).join(", ")}${sorry}`);
-    lines.push(`  ${"".padEnd(12)} check ${v.check.type} every ${formatDuration(v.check.interval)} (rise ${v.check.rise}, fall ${v.check.fall})`);
+    lines.push(
+      `  ${v.name.padEnd(12)} ${v.listen} ${v.scheduler} → ${v.real_servers.map((r) => `${r.address}×${r.weight}`).join(", ")}${sorry}`,
+    );
+    lines.push(
+      `  ${"".padEnd(12)} check ${v.check.type} every ${formatDuration(v.check.interval)} (rise ${v.check.rise}, fall ${v.check.fall})`,
+    );
   }
   lines.push(`api: ${config.api.listen}${config.api.token_file ? "" : " (no token_file: commands disabled)"}`);
   return lines;

@@ -3,7 +3,15 @@
 import type { z } from "zod";
 import { checkCrossFields, type PartialConfig } from "./cross-checks.js";
 import type { ConfigIssue, KeyPath } from "./issues.js";
-import { configSchema, heartbeatSchema, quorumSchema, groupSchema, nodeSchema, virtualServerSchema, type Config } from "./schema.js";
+import {
+  configSchema,
+  heartbeatSchema,
+  quorumSchema,
+  groupSchema,
+  nodeSchema,
+  virtualServerSchema,
+  type Config,
+} from "./schema.js";
 
 /** Outcome of validation: a config only when there are no issues. */
 export type ValidationResult = { ok: true; config: Config } | { ok: false; issues: ConfigIssue[] };
@@ -25,7 +33,12 @@ export function validateConfig(raw: unknown): ValidationResult {
 function partial(raw: unknown): PartialConfig {
   const r = (raw ?? {}) as Record<string, unknown>;
   const items = <T>(list: unknown, parse: (v: unknown) => { success: boolean; data?: T }): (T | undefined)[] =>
-    Array.isArray(list) ? list.map((v) => { const p = parse(v); return p.success ? p.data : undefined; }) : [];
+    Array.isArray(list)
+      ? list.map((v) => {
+          const p = parse(v);
+          return p.success ? p.data : undefined;
+        })
+      : [];
   const c = (r.cluster ?? {}) as Record<string, unknown>;
   const heartbeat = heartbeatSchema.safeParse(c.heartbeat);
   const quorum = quorumSchema.safeParse(c.quorum);
@@ -44,7 +57,8 @@ function partial(raw: unknown): PartialConfig {
 
 function valueAt(raw: unknown, path: KeyPath): unknown {
   let v = raw;
-  for (const part of path) v = v !== null && typeof v === "object" ? (v as Record<string | number, unknown>)[part] : undefined;
+  for (const part of path)
+    v = v !== null && typeof v === "object" ? (v as Record<string | number, unknown>)[part] : undefined;
   return v;
 }
 
@@ -60,10 +74,16 @@ function fromZod(issue: z.core.$ZodIssue, raw: unknown): ConfigIssue[] {
   const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
   switch (issue.code) {
     case "unrecognized_keys":
-      return issue.keys.map((key) => ({ code: "E_UNKNOWN_KEY", path: [...path, key], atKey: true, message: `unknown key "${key}"` }));
+      return issue.keys.map((key) => ({
+        code: "E_UNKNOWN_KEY",
+        path: [...path, key],
+        atKey: true,
+        message: `unknown key "${key}"`,
+      }));
     case "invalid_type": {
       const value = valueAt(raw, path);
-      if (value === undefined) return [{ code: "E_MISSING", path, message: `missing required key: ${withoutGot(issue.message)}` }];
+      if (value === undefined)
+        return [{ code: "E_MISSING", path, message: `missing required key: ${withoutGot(issue.message)}` }];
       return [{ code: "E_TYPE", path, message: `${withoutGot(issue.message)}, got ${describe(value)}` }];
     }
     case "invalid_union": {

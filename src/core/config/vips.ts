@@ -32,8 +32,14 @@ export function configuredVips(raw: unknown): { vips: ConfiguredVip[]; skipped: 
       if (field(r, "type") !== "vip") return;
       const address = field(r, "address");
       const iface = field(r, "interface");
-      if (typeof address !== "string" || !parseCidr(address)) skipped.push(`groups[${gi}].resources[${ri}] (${group}): address ${JSON.stringify(address)} is not an address with prefix; skipped`);
-      else if (typeof iface !== "string" || !IFACE.test(iface)) skipped.push(`groups[${gi}].resources[${ri}] (${group}): interface ${JSON.stringify(iface)} is not an interface name; skipped`);
+      if (typeof address !== "string" || !parseCidr(address))
+        skipped.push(
+          `groups[${gi}].resources[${ri}] (${group}): address ${JSON.stringify(address)} is not an address with prefix; skipped`,
+        );
+      else if (typeof iface !== "string" || !IFACE.test(iface))
+        skipped.push(
+          `groups[${gi}].resources[${ri}] (${group}): interface ${JSON.stringify(iface)} is not an interface name; skipped`,
+        );
       else if (!vips.some((v) => v.address === address && v.iface === iface)) vips.push({ group, address, iface });
     });
   });

@@ -15,7 +15,10 @@ const OPTIONAL_CHECK_KEYS = ["port", ...HTTP_KEYS, "tls_verify", "script", "args
 
 /** The group whose owner serves `vs`: the `group` key, else the group holding a vip on the listen
  * address; undefined when every node serves it. */
-export function servingGroup(vs: VirtualServerConfig, groups: readonly (GroupConfig | undefined)[]): string | undefined {
+export function servingGroup(
+  vs: VirtualServerConfig,
+  groups: readonly (GroupConfig | undefined)[],
+): string | undefined {
   if (vs.group !== undefined) return vs.group;
   const listen = parseEndpoint(vs.listen);
   for (const g of groups) {
@@ -27,25 +30,56 @@ export function servingGroup(vs: VirtualServerConfig, groups: readonly (GroupCon
 }
 
 /** Problems of the virtual servers given the (possibly partly invalid) groups. */
-export function checkVirtualServers(servers: readonly (VirtualServerConfig | undefined)[], groups: readonly (GroupConfig | undefined)[]): ConfigIssue[] {
+export function checkVirtualServers(
+  servers: readonly (VirtualServerConfig | undefined)[],
+  groups: readonly (GroupConfig | undefined)[],
+): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const groupNames = new Set(groups.flatMap((g) => (g ? [g.name] : [])));
   servers.forEach((v, i) => {
     if (!v) return;
     const at = (...rest: (string | number)[]) => ["virtual_servers", i, ...rest];
     const c = v.check;
-    if (c.timeout > c.interval) issues.push({ code: "E_TIMING", path: at("check", "timeout"), message: `check timeout ${c.timeout}ms exceeds its interval ${c.interval}ms` });
+    if (c.timeout > c.interval)
+      issues.push({
+        code: "E_TIMING",
+        path: at("check", "timeout"),
+        message: `check timeout ${c.timeout}ms exceeds its interval ${c.interval}ms`,
+      });
     for (const key of OPTIONAL_CHECK_KEYS) {
       if (c[key] !== undefined && !KEYS_BY_TYPE[c.type].includes(key)) {
-        issues.push({ code: "E_CHECK", path: at("check", key), message: `${key} does not apply to ${c.type} checks (${c.type} checks take: ${KEYS_BY_TYPE[c.type].join(", ")})` });
+        issues.push({
+          code: "E_CHECK",
+          path: at("check", key),
+          message: `${key} does not apply to ${c.type} checks (${c.type} checks take: ${KEYS_BY_TYPE[c.type].join(", ")})`,
+        });
       }
     }
-    if (c.method === "HEAD" && c.expect_body !== undefined) issues.push({ code: "E_CHECK", path: at("check", "expect_body"), message: "a HEAD response has no body to match; use GET, or drop expect_body" });
-    if (c.type === "exec" && c.script === undefined) issues.push({ code: "E_CHECK", path: at("check"), message: "an exec check needs script: /path/to/script (called as SCRIPT ARGS... IP PORT)" });
+    if (c.method === "HEAD" && c.expect_body !== undefined)
+      issues.push({
+        code: "E_CHECK",
+        path: at("check", "expect_body"),
+        message: "a HEAD response has no body to match; use GET, or drop expect_body",
+      });
+    if (c.type === "exec" && c.script === undefined)
+      issues.push({
+        code: "E_CHECK",
+        path: at("check"),
+        message: "an exec check needs script: /path/to/script (called as SCRIPT ARGS... IP PORT)",
+      });
     if (v.group !== undefined && !groups.includes(undefined) && !groupNames.has(v.group)) {
-      issues.push({ code: "E_REFERENCE", path: at("group"), message: `no group named "${v.group}" (groups: ${[...groupNames].join(", ") || "none"})` });
+      issues.push({
+        code: "E_REFERENCE",
+        path: at("group"),
+        message: `no group named "${v.group}" (groups: ${[...groupNames].join(", ") || "none"})`,
+      });
     }
-    if (v.real_servers.every((r) => r.weight === 0)) issues.push({ code: "E_WEIGHT", path: at("real_servers"), message: "every real server has weight 0; at least one must take connections" });
+    if (v.real_servers.every((r) => r.weight === 0))
+      issues.push({
+        code: "E_WEIGHT",
+        path: at("real_servers"),
+        message: "every real server has weight 0; at least one must take connections",
+      });
   });
   return issues;
 }

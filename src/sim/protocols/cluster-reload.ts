@@ -17,7 +17,13 @@ function reloadedGroups(before: readonly GroupSpec[], runners: string[]): GroupS
   const last = runners[runners.length - 1] as string;
   return [
     ...(g1 ? [{ ...g1, prefer: [last], failback: true }] : []),
-    { name: "g3", prefer: [runners[1 % runners.length] as string], failback: false, migrationThreshold: 3, stopBudget: 800 },
+    {
+      name: "g3",
+      prefer: [runners[1 % runners.length] as string],
+      failback: false,
+      migrationThreshold: 3,
+      stopBudget: 800,
+    },
   ];
 }
 
@@ -28,7 +34,9 @@ function removedRunNowhere(removed: string[]): Invariant<ClusterView> {
     name: "removed groups stopped",
     liveness(obs: Observation<ClusterView>) {
       for (const g of removed) {
-        const on = obs.nodes.filter((n) => n.view && !["stopped", "unclean", undefined].includes(n.view.groups[g])).map((n) => n.id);
+        const on = obs.nodes
+          .filter((n) => n.view && !["stopped", "unclean", undefined].includes(n.view.groups[g]))
+          .map((n) => n.id);
         if (on.length > 0) return `${g} is still active on ${on.join(", ")}`;
       }
       return undefined;
@@ -37,7 +45,11 @@ function removedRunNowhere(removed: string[]): Invariant<ClusterView> {
 }
 
 /** The specs before and after the reload. */
-export function reloadSpecs(o: Partial<ClusterSimOptions> = {}): { opts: ClusterSimOptions; before: ClusterSpec; after: ClusterSpec } {
+export function reloadSpecs(o: Partial<ClusterSimOptions> = {}): {
+  opts: ClusterSimOptions;
+  before: ClusterSpec;
+  after: ClusterSpec;
+} {
   const opts: ClusterSimOptions = { ...DEFAULTS, ...o };
   const before = simSpec(opts);
   const runners = before.members.filter((m) => !m.witness).map((m) => m.name);
@@ -48,7 +60,10 @@ export function reloadSpecs(o: Partial<ClusterSimOptions> = {}): { opts: Cluster
 export function clusterReloadProtocol(o: Partial<ClusterSimOptions> = {}) {
   const { opts, before, after } = reloadSpecs(o);
   const removed = before.groups.map((g) => g.name).filter((g) => !after.groups.some((a) => a.name === g));
-  const everyLock: ClusterSpec = { ...before, groups: [...before.groups, ...after.groups.filter((g) => !before.groups.some((b) => b.name === g.name))] };
+  const everyLock: ClusterSpec = {
+    ...before,
+    groups: [...before.groups, ...after.groups.filter((g) => !before.groups.some((b) => b.name === g.name))],
+  };
   const edited = new Set<string>();
   const base = clusterProtocol(opts, {
     specOf: (id) => (edited.has(id) ? after : before),
@@ -60,12 +75,14 @@ export function clusterReloadProtocol(o: Partial<ClusterSimOptions> = {}) {
     name: `${base.name}, reloaded node by node (g2 removed, g3 added, g1 re-preferred)`,
     operatorInputs(prng, faultyFor) {
       const out = base.operatorInputs?.(prng, faultyFor) ?? [];
-      for (const m of before.members) out.push({ at: prng.between(0, faultyFor), node: m.name, event: { kind: "groups", groups: after.groups } });
+      for (const m of before.members)
+        out.push({ at: prng.between(0, faultyFor), node: m.name, event: { kind: "groups", groups: after.groups } });
       return out;
     },
     onOperator(node: string, event: DriverEvent) {
       if (event.kind === "groups") edited.add(node);
     },
-    describeEvent: (e: DriverEvent) => (e.kind === "groups" ? `reload: groups ${e.groups.map((g) => g.name).join(", ")}` : JSON.stringify(e)),
+    describeEvent: (e: DriverEvent) =>
+      e.kind === "groups" ? `reload: groups ${e.groups.map((g) => g.name).join(", ")}` : JSON.stringify(e),
   } satisfies ReturnType<typeof clusterProtocol>;
 }

@@ -34,23 +34,45 @@ export interface ClusterSimOptions {
 export const SIM_GUARD = { silence: 100, kill: 50 };
 
 /** Options left out take these. */
-export const DEFAULTS: ClusterSimOptions = { nodes: 3, witness: false, groups: 2, interval: 25, lease: 150, twoNode: false, budgets: [0, 1200, 500] };
+export const DEFAULTS: ClusterSimOptions = {
+  nodes: 3,
+  witness: false,
+  groups: 2,
+  interval: 25,
+  lease: 150,
+  twoNode: false,
+  budgets: [0, 1200, 500],
+};
 
 /** Builds the spec of a simulated cluster: n1 has the highest priority; groups prefer different nodes. */
 export function simSpec(o: ClusterSimOptions): ClusterSpec {
   const members = Array.from({ length: o.nodes }, (_, i) => ({
-    name: `n${i + 1}`, priority: 200 - i * 10, votes: 1, witness: o.witness && i === o.nodes - 1,
+    name: `n${i + 1}`,
+    priority: 200 - i * 10,
+    votes: 1,
+    witness: o.witness && i === o.nodes - 1,
   }));
   const total = members.reduce((s, m) => s + m.votes, 0);
   const runners = members.filter((m) => !m.witness).map((m) => m.name);
   const groups = Array.from({ length: o.groups }, (_, i) => ({
-    name: `g${i + 1}`, prefer: [runners[i % runners.length] as string], failback: i % 2 === 1, migrationThreshold: 3,
+    name: `g${i + 1}`,
+    prefer: [runners[i % runners.length] as string],
+    failback: i % 2 === 1,
+    migrationThreshold: 3,
     stopBudget: o.budgets[i % o.budgets.length] ?? 0,
   }));
   return {
-    clusterName: "sim", members, groups, interval: o.interval, lease: o.lease, driftMargin: 0.05,
-    quorumVotes: Math.floor(total / 2) + 1, quorumMode: o.twoNode ? "two_node" : "majority", failbackSettle: 4 * o.lease,
-    fence: o.twoNode, tiebreaker: false,
+    clusterName: "sim",
+    members,
+    groups,
+    interval: o.interval,
+    lease: o.lease,
+    driftMargin: 0.05,
+    quorumVotes: Math.floor(total / 2) + 1,
+    quorumMode: o.twoNode ? "two_node" : "majority",
+    failbackSettle: 4 * o.lease,
+    fence: o.twoNode,
+    tiebreaker: false,
   };
 }
 
@@ -63,12 +85,14 @@ export function safety(spec: ClusterSpec, model?: ResourceModel): Invariant<Clus
     safety(obs: Observation<ClusterView>) {
       for (const lock of locks) {
         const holders = obs.nodes.filter((n) => n.view?.holds.includes(lock)).map((n) => n.id);
-        if (holders.length > 1) return `${holders.join(" and ")} both hold ${lock === LEADER_LOCK ? "leadership" : lock}`;
+        if (holders.length > 1)
+          return `${holders.join(" and ")} both hold ${lock === LEADER_LOCK ? "leadership" : lock}`;
       }
       for (const n of obs.nodes) {
         if (!n.view || n.paused) continue;
         for (const [g, state] of Object.entries(n.view.groups)) {
-          if ((state === "starting" || state === "running") && !n.view.holds.includes(g)) return `${n.id} runs ${g} (${state}) without holding its lease`;
+          if ((state === "starting" || state === "running") && !n.view.holds.includes(g))
+            return `${n.id} runs ${g} (${state}) without holding its lease`;
         }
       }
       for (const g of spec.groups) {
@@ -119,7 +143,10 @@ export interface ClusterSimHooks {
 }
 
 /** The cluster core as a simulator protocol. */
-export function clusterProtocol(o: Partial<ClusterSimOptions> = {}, hooks: ClusterSimHooks = {}): SimProtocol<ClusterMsg, DriverAction, DriverEvent, ClusterView> {
+export function clusterProtocol(
+  o: Partial<ClusterSimOptions> = {},
+  hooks: ClusterSimHooks = {},
+): SimProtocol<ClusterMsg, DriverAction, DriverEvent, ClusterView> {
   const opts: ClusterSimOptions = { ...DEFAULTS, ...o };
   const spec = simSpec(opts);
   const covered = hooks.everyGroup ?? spec;
@@ -139,12 +166,16 @@ export function clusterProtocol(o: Partial<ClusterSimOptions> = {}, hooks: Clust
     calmFor: livenessBound + 1500,
     livenessBound,
     maxEvents: 16000 * opts.nodes * opts.nodes,
-    create: (id, inc, now) => new NodeDriver(new ClusterNode(specOf(id), id, inc, now, undefined, parts), opts.interval),
+    create: (id, inc, now) =>
+      new NodeDriver(new ClusterNode(specOf(id), id, inc, now, undefined, parts), opts.interval),
     onAction(id, action, prng, realNow, h) {
       switch (action.kind) {
         case "fence": {
           const delay = prng.between(1, 50);
-          return [{ delay, crash: action.node, effect: () => model.poweredOff(action.node) }, { delay, event: { kind: "fenced", node: action.node, ok: true } }];
+          return [
+            { delay, crash: action.node, effect: () => model.poweredOff(action.node) },
+            { delay, event: { kind: "fenced", node: action.node, ok: true } },
+          ];
         }
         case "command-result":
         case "links":
@@ -172,12 +203,30 @@ export function clusterProtocol(o: Partial<ClusterSimOptions> = {}, hooks: Clust
         const at = prng.between(0, faultyFor);
         const via = prng.pick(spec.members).name;
         const kind = prng.int(3);
-        if (kind === 0 && spec.groups.length > 0) out.push({ at, node: via, event: { kind: "command", id: id++, cmd: { kind: "move", group: prng.pick(spec.groups).name, node: prng.pick(runners) } } });
+        if (kind === 0 && spec.groups.length > 0)
+          out.push({
+            at,
+            node: via,
+            event: {
+              kind: "command",
+              id: id++,
+              cmd: { kind: "move", group: prng.pick(spec.groups).name, node: prng.pick(runners) },
+            },
+          });
         else if (kind === 1 && runners.length > 1) {
           const node = prng.pick(runners);
           out.push({ at, node: via, event: { kind: "command", id: id++, cmd: { kind: "standby", node } } });
-          out.push({ at: at + prng.between(50, 1500), node: prng.pick(spec.members).name, event: { kind: "command", id: id++, cmd: { kind: "online", node } } });
-        } else out.push({ at, node: via, event: { kind: "command", id: id++, cmd: { kind: "cleanup", group: prng.pick(spec.groups).name } } });
+          out.push({
+            at: at + prng.between(50, 1500),
+            node: prng.pick(spec.members).name,
+            event: { kind: "command", id: id++, cmd: { kind: "online", node } },
+          });
+        } else
+          out.push({
+            at,
+            node: via,
+            event: { kind: "command", id: id++, cmd: { kind: "cleanup", group: prng.pick(spec.groups).name } },
+          });
       }
       return out;
     },
@@ -191,12 +240,18 @@ export function clusterProtocol(o: Partial<ClusterSimOptions> = {}, hooks: Clust
     },
     describeAction: (a) => {
       switch (a.kind) {
-        case "fence": return `fence ${a.node}`;
-        case "command-result": return `command-result ${a.message}`;
-        case "cover": return `cover ${JSON.stringify(a.groups)}`;
-        case "links": return "links";
-        case "probe": return "probe";
-        default: return `${a.kind} ${a.group}`;
+        case "fence":
+          return `fence ${a.node}`;
+        case "command-result":
+          return `command-result ${a.message}`;
+        case "cover":
+          return `cover ${JSON.stringify(a.groups)}`;
+        case "links":
+          return "links";
+        case "probe":
+          return "probe";
+        default:
+          return `${a.kind} ${a.group}`;
       }
     },
     quietAction: (a) => a.kind === "cover" || a.kind === "links",

@@ -22,7 +22,12 @@ class GossipNode implements Machine<GossipMsg, never, never, GossipView> {
   private known: Record<string, number> = {};
   private nextSend: number;
 
-  constructor(readonly id: string, private peers: string[], private base: number, now: number) {
+  constructor(
+    readonly id: string,
+    private peers: string[],
+    private base: number,
+    now: number,
+  ) {
     this.nextSend = now;
     this.known[id] = base;
   }
@@ -32,7 +37,8 @@ class GossipNode implements Machine<GossipMsg, never, never, GossipView> {
     if (input.kind === "message") {
       for (const [origin, count] of Object.entries(input.msg.known)) {
         if (origin !== this.id && count > (this.known[origin] ?? -1)) {
-          if (this.known[origin] === undefined) out.decisions.push(`${this.id} first hears of ${origin} (count ${count}) via ${input.from}`);
+          if (this.known[origin] === undefined)
+            out.decisions.push(`${this.id} first hears of ${origin} (count ${count}) via ${input.from}`);
           this.known[origin] = count;
         }
       }
@@ -61,7 +67,8 @@ function gossipInvariants(): Invariant<GossipView>[] {
         for (const n of obs.nodes) if (n.view) reached[n.id] = Math.max(reached[n.id] ?? 0, n.view.own);
         for (const n of obs.nodes) {
           for (const [origin, count] of Object.entries(n.view?.known ?? {})) {
-            if (count > (reached[origin] ?? 0)) return `${n.id} believes ${origin} reached ${count}, but it only reached ${reached[origin] ?? 0}`;
+            if (count > (reached[origin] ?? 0))
+              return `${n.id} believes ${origin} reached ${count}, but it only reached ${reached[origin] ?? 0}`;
           }
         }
         return undefined;
@@ -71,7 +78,8 @@ function gossipInvariants(): Invariant<GossipView>[] {
         for (const a of up) {
           for (const b of up) {
             const seen = a.view?.known[b.id] ?? -1;
-            if (a.id !== b.id && seen < (b.view?.own ?? 0) - 4) return `${a.id} knows ${b.id} at ${seen}, it is at ${b.view?.own}`;
+            if (a.id !== b.id && seen < (b.view?.own ?? 0) - 4)
+              return `${a.id} knows ${b.id} at ${seen}, it is at ${b.view?.own}`;
           }
         }
         return undefined;
@@ -93,8 +101,17 @@ export function gossipProtocol(count = 3): SimProtocol<GossipMsg, never, never, 
     calmFor: 1000,
     livenessBound: 500,
     maxEvents: 200_000,
-    create: (id, incarnation, now) => new GossipNode(id, nodes.filter((n) => n !== id), incarnation * 1_000_000, now),
+    create: (id, incarnation, now) =>
+      new GossipNode(
+        id,
+        nodes.filter((n) => n !== id),
+        incarnation * 1_000_000,
+        now,
+      ),
     invariants: gossipInvariants,
-    describeMessage: (m) => `gossip ${Object.entries(m.known).map(([k, v]) => `${k}=${v}`).join(" ")}`,
+    describeMessage: (m) =>
+      `gossip ${Object.entries(m.known)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ")}`,
   };
 }

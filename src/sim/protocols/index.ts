@@ -16,5 +16,7 @@ export const PROTOCOLS: Record<string, (nodes?: number) => AnyProtocol> = {
   "cluster-reload": (n) => clusterReloadProtocol({ nodes: n ?? 3 }),
   "two-node": () => clusterProtocol({ nodes: 2, groups: 2, twoNode: true }),
   gossip: (n) => gossipProtocol(n ?? 3),
-  ...Object.fromEntries(MUTANTS.map((m: Mutant) => [`mutant-${m}`, (n?: number) => clusterProtocol({ nodes: n ?? 3, mutant: m })])),
+  ...Object.fromEntries(
+    MUTANTS.map((m: Mutant) => [`mutant-${m}`, (n?: number) => clusterProtocol({ nodes: n ?? 3, mutant: m })]),
+  ),
 };

@@ -15,7 +15,13 @@ export const MUTANTS: readonly Mutant[] = ["no-drift-margin", "grant-all", "no-s
 
 /** A voter that grants everything it is asked. */
 class GrantAll extends VoteTable {
-  override judge(now: number, from: string, claims: readonly string[], unclean: readonly string[] = [], claimed: Readonly<Record<string, number>> = {}): Verdict {
+  override judge(
+    now: number,
+    from: string,
+    claims: readonly string[],
+    unclean: readonly string[] = [],
+    claimed: Readonly<Record<string, number>> = {},
+  ): Verdict {
     super.judge(now, from, claims, unclean, claimed);
     return { granted: [...claims], denied: [] };
   }
@@ -35,7 +41,8 @@ export function mutantSpec(spec: ClusterSpec, mutant: Mutant | undefined): Clust
 
 /** The parts the mutant replaces. */
 export function mutantParts(mutant: Mutant | undefined): NodeParts {
-  if (mutant === "grant-all") return { voteTable: (lease, bootAt, extensionOf) => new GrantAll(lease, bootAt, extensionOf) };
+  if (mutant === "grant-all")
+    return { voteTable: (lease, bootAt, extensionOf) => new GrantAll(lease, bootAt, extensionOf) };
   if (mutant === "no-stop-budget") return { voteTable: (lease, bootAt) => new NoBudget(lease, bootAt, () => 0) };
   return {};
 }

@@ -31,7 +31,10 @@ export class ResourceModel {
   /** `node/incarnation` → number of its latest cover report (each daemon has its own guard). */
   private lines = new Map<string, number>();
 
-  constructor(private groups: Map<string, ModelGroup>, private guard: GuardTiming) {}
+  constructor(
+    private groups: Map<string, ModelGroup>,
+    private guard: GuardTiming,
+  ) {}
 
   /** A booted node asks whether anything of an earlier incarnation is still active here (its old guard
    * still stopping it): answered "settled" once nothing is, checked every 25ms for up to 10s. */
@@ -52,7 +55,10 @@ export class ResourceModel {
 
   /** Nodes on which the group's resources are active now. */
   activeOn(group: string): string[] {
-    return [...this.active].filter(([, gs]) => (gs.get(group)?.size ?? 0) > 0).map(([n]) => n).sort();
+    return [...this.active]
+      .filter(([, gs]) => (gs.get(group)?.size ?? 0) > 0)
+      .map(([n]) => n)
+      .sort();
   }
 
   private ids(node: string, group: string): Set<number> {
@@ -109,10 +115,17 @@ export class ResourceModel {
     const ids = [...this.ids(node, group)];
     if (r < 0.01 && mayReboot) {
       const localDelay = this.queue(node, h, group, prng.between(0.9, 1) * work);
-      return [{ localDelay, effect: () => h.running() && this.endAll(node), crash: node }, { localDelay: localDelay + prng.between(100, 1000), restart: node }];
+      return [
+        { localDelay, effect: () => h.running() && this.endAll(node), crash: node },
+        { localDelay: localDelay + prng.between(100, 1000), restart: node },
+      ];
     }
     const hangs = slowStops && r < 0.15;
-    const duration = hangs ? prng.between(0.8, 1) * work : r < 0.6 || !slowStops ? prng.between(0.1, 5) : prng.between(5, 0.6 * work);
+    const duration = hangs
+      ? prng.between(0.8, 1) * work
+      : r < 0.6 || !slowStops
+        ? prng.between(0.1, 5)
+        : prng.between(5, 0.6 * work);
     const localDelay = this.queue(node, h, group, duration);
     if (!hangs) return [{ localDelay, effect: () => this.end(node, group, ids), event: { kind: "stopped", group } }];
     let killed = false;
@@ -135,7 +148,8 @@ export class ResourceModel {
     this.lines.set(daemon, line);
     const silent = () => this.lines.get(daemon) === line;
     return Object.entries(groups).flatMap(([group, left]): ActionResult<ModelEvent>[] => {
-      if (this.budget(group) === 0) return [{ localDelay: left, effect: () => silent() && this.end(node, group, [...this.ids(node, group)]) }];
+      if (this.budget(group) === 0)
+        return [{ localDelay: left, effect: () => silent() && this.end(node, group, [...this.ids(node, group)]) }];
       const takeover = Math.max(left, this.guard.silence);
       const takes = left > 0 ? prng.between(0.1, this.work(group)) : prng.between(0.1, this.guard.kill);
       let taken: number[] = [];

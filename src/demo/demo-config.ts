@@ -43,6 +43,7 @@ groups:
         path: ${roleScript}
         args: [${dir}/web-role]
         monitor: { interval: 1s, timeout: 2s }
+        timeouts: { start: 2s, stop: 1s }    # the stop budget (about 4s) bounds a takeover from a silent owner
 virtual_servers:
   - name: site
     listen: 127.0.0.1:${p.site}

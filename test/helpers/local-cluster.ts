@@ -214,6 +214,15 @@ export class LocalCluster {
     return running.length === 1 ? running[0]?.name : undefined;
   }
 
+  /** A node's whole log so far ("" before it wrote one). */
+  log(name: string): string {
+    try {
+      return readFileSync(join(this.dir, `${name}.log`), "utf8");
+    } catch {
+      return "";
+    }
+  }
+
   /** Decision sentences from all logs, in time order. */
   decisions(): Decision[] {
     const out: Decision[] = [];

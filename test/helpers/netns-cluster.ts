@@ -129,6 +129,9 @@ export class NetnsCluster {
     for (const h of hosts) this.startVigil(h);
   }
 
+  /** Environment added to every vigil this cluster starts (e.g. VIGIL_FAULT_INJECTION); per host by a function. */
+  vigilEnv: (host: string) => Record<string, string> = () => ({});
+
   startVigil(host: string): void {
     const i = this.hosts.indexOf(host);
     this.logs.set(host, "");
@@ -137,12 +140,23 @@ export class NetnsCluster {
       process.execPath,
       [MAIN, "run", "-c", join(this.dir, "vigil.yaml"), "--node", host, "--api", `${this.lab.addr(11 + i)}:7480`],
       {
-        // The hosts share one file system: each gets its own HA_RSCTMP, as its own /run would be.
-        env: { HA_RSCTMP: join(this.dir, "run", host) },
+        // The hosts share one file system: each gets its own HA_RSCTMP and runtime dir, as its own /run would be.
+        env: {
+          HA_RSCTMP: join(this.dir, "run", host),
+          VIGIL_RUNTIME_DIR: join(this.dir, "run", host),
+          ...this.vigilEnv(host),
+        },
         log: (c) => this.logs.set(host, (this.logs.get(host) ?? "") + c),
       },
     );
     this.vigils.set(host, child);
+  }
+
+  /** Resolves with the exit code of a host's vigil once it has exited. */
+  exited(host: string): Promise<number | null> {
+    const child = this.vigils.get(host);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child?.exitCode ?? null);
+    return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
   }
 
   /** Sends a signal to a host's vigil; for SIGKILL waits until it is gone. */

@@ -71,6 +71,7 @@ guard.onStopped((line) => {
   });
   if (line.ok) step({ kind: "local", event: { kind: "stopped", group: line.group } });
 });
+guard.onVipsRemoved((line) => step({ kind: "local", event: { kind: "vips-lost", group: line.group } }));
 void guard.ready().then(() => recordGuardPid(guard.pid));
 /** Records the guard's pid for a later incarnation (see earlier-guard.ts); a warning when it cannot. */
 function recordGuardPid(pid: number | undefined): void {

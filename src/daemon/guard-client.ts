@@ -4,7 +4,14 @@
 // than the lease said. close() ends its stdin, so that it takes over what is still covered and exits.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
-import { monotonicMs, type GuardConfig, type ReadyLine, type StoppedLine, type ToGuard } from "./guard-protocol.js";
+import {
+  monotonicMs,
+  type GuardConfig,
+  type ReadyLine,
+  type StoppedLine,
+  type ToGuard,
+  type VipsRemovedLine,
+} from "./guard-protocol.js";
 
 /** How long a guard must have lived for its death to be respawned at once; a quicker death waits this long. */
 const RESPAWN_BACKOFF_MS = 100;
@@ -25,6 +32,7 @@ export class GuardClient {
   private readyNow: Promise<void> = Promise.resolve();
   private onReady: (() => void) | undefined;
   private stoppedListeners: ((line: StoppedLine) => void)[] = [];
+  private vipsRemovedListeners: ((line: VipsRemovedLine) => void)[] = [];
   private closing = false;
   private exited: Promise<void> = Promise.resolve();
 
@@ -58,6 +66,11 @@ export class GuardClient {
   /** Calls `cb` for every group the guard stopped by itself. */
   onStopped(cb: (line: StoppedLine) => void): void {
     this.stoppedListeners.push(cb);
+  }
+
+  /** Calls `cb` for every group whose VIPs the guard removed while the daemon was still heard. */
+  onVipsRemoved(cb: (line: VipsRemovedLine) => void): void {
+    this.vipsRemovedListeners.push(cb);
   }
 
   /** Closes the guard's stdin: it takes over what is still covered as its cover runs out, then exits.
@@ -115,14 +128,15 @@ export class GuardClient {
 
   /** A line on the guard's stdout: ready, or a group it stopped. */
   private output(line: string): void {
-    let m: StoppedLine | ReadyLine | undefined;
+    let m: StoppedLine | VipsRemovedLine | ReadyLine | undefined;
     try {
-      m = JSON.parse(line) as StoppedLine | ReadyLine;
+      m = JSON.parse(line) as StoppedLine | VipsRemovedLine | ReadyLine;
     } catch {
       m = undefined;
     }
     if (m?.t === "ready") this.onReady?.();
     else if (m?.t === "stopped" && typeof m.group === "string") for (const cb of this.stoppedListeners) cb(m);
+    else if (m?.t === "vips-removed" && typeof m.group === "string") for (const cb of this.vipsRemovedListeners) cb(m);
     else this.log(`guard: unexpected output from the guard: ${line.slice(0, 200)}`);
   }
 

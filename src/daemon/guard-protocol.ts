@@ -29,6 +29,13 @@ export interface StoppedLine {
   ok: boolean;
 }
 
+/** Guard → daemon: the guard removed a group's VIPs because their cover ran out while the daemon was
+ * still heard (it was late to renew, not silent); the daemon must not believe they are still up. */
+export interface VipsRemovedLine {
+  t: "vips-removed";
+  group: string;
+}
+
 /** Guard → daemon: the guard reads its stdin from now on. */
 export interface ReadyLine {
   t: "ready";

@@ -8,7 +8,7 @@ import { createAgent, virtualAddressOf } from "../adapters/resources/agent.js";
 import type { ResourceAgent } from "../adapters/resources/resource-agent.js";
 import { removeAddress } from "../adapters/resources/vip.js";
 import type { ResourceConfig } from "../core/config/schema.js";
-import { monotonicMs, type GuardConfig, type StoppedLine } from "./guard-protocol.js";
+import { monotonicMs, type GuardConfig, type StoppedLine, type VipsRemovedLine } from "./guard-protocol.js";
 import { stopWithEscalation } from "./stop-escalation.js";
 
 /** How often a failed VIP removal is retried, ms. */
@@ -46,7 +46,7 @@ export class Guard {
   private idle: (() => void) | undefined;
 
   constructor(
-    private out: (line: StoppedLine) => void,
+    private out: (line: StoppedLine | VipsRemovedLine) => void,
     private log: (msg: string) => void,
     private now: () => number = monotonicMs,
   ) {
@@ -139,6 +139,7 @@ export class Guard {
     c.removal ??= this.removeAll(group, c).then((gone) => {
       c.removal = undefined;
       c.vipsGone = gone;
+      if (gone && !c.stopping && !this.closed && this.vipsOf(group).length > 0) this.out({ t: "vips-removed", group });
       return gone;
     });
     return c.removal;

@@ -1,12 +1,14 @@
 // A resource whose activity a test can see at any instant on any host: an exec script that starts a
-// holder process (test/netns/activity-holder.mjs) writing a line every 2ms to a file per host. From the
-// files the test reconstructs when each host had the resource active and counts the instants at which
-// two hosts had it at once. How the script stops is set per host: normally, slowly (5s), by failing
+// holder process (test/netns/activity-holder.mjs) that records its start and its SIGTERM in a file per
+// host, and a watcher outside the resource (activity-watch.mjs) that records its death however it came.
+// From the files the test reconstructs when each host had the resource active and counts the instants
+// at which two hosts had it at once. How the script stops is set per host: normally, slowly (5s), by failing
 // (exit 1, the holder left running) or by hanging.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const HOLDER = new URL("../netns/activity-holder.mjs", import.meta.url).pathname;
+const WATCH = new URL("../netns/activity-watch.mjs", import.meta.url).pathname;
 
 /** How a host's stop behaves. */
 export type StopMode = "normal" | "slow" | "fail" | "hang";
@@ -16,12 +18,11 @@ export interface Interval {
   host: string;
   from: number;
   to: number;
-  /** Ended by SIGTERM (the stop); false: killed, or still running when read. */
+  /** Ended by SIGTERM (the stop); false: killed, or still running when read (then `to` is now). */
   ended: boolean;
+  /** Still running when read. */
+  running: boolean;
 }
-
-/** A killed holder's last tick is at most this long before it died, ms. */
-const TICK_SLACK_MS = 5;
 
 /** Milliseconds on the clock the holders write (CLOCK_MONOTONIC, shared by all namespaces). */
 export const monotonicNow = (): number => Number(process.hrtime.bigint()) / 1e6;
@@ -49,7 +50,9 @@ export class Activity {
         'alive() { [ -f "$f.pid" ] && p=$(cat "$f.pid") && [ -r /proc/$p/stat ] && [ "$(cut -d" " -f3 /proc/$p/stat)" != Z ]; }',
         'mode=$(cat "$f.mode" 2>/dev/null || echo normal)',
         'case "$1" in',
-        `  start) alive && exit 0; nohup ${process.execPath} ${HOLDER} "$f.log" >/dev/null 2>&1 & echo $! > "$f.pid" ;;`,
+        "  start) alive && exit 0",
+        `    nohup ${process.execPath} ${HOLDER} "$f.log" >/dev/null 2>&1 & echo $! > "$f.pid"`,
+        `    env -u VIGIL_RESOURCE nohup ${process.execPath} ${WATCH} $! "$f.log" >/dev/null 2>&1 & ;;`,
         "  stop)",
         '    case "$mode" in slow) sleep 5 ;; fail) echo "stop refused (test)" >&2; exit 1 ;; hang) exec sleep 3600 ;; esac',
         '    alive && kill -TERM "$p"; while alive; do sleep 0.02; done; rm -f "$f.pid" ;;',
@@ -66,29 +69,35 @@ export class Activity {
     writeFileSync(join(this.state, `${ns}.mode`), `${mode}\n`);
   }
 
-  /** Every stretch of activity so far, per host, from the files. */
+  private parsed = new Map<string, { offset: number; done: Interval[]; open: Interval | undefined }>();
+
+  /** Every stretch of activity so far, per host, from the files (read on from where the last call stopped). */
   intervals(namespaces: string[]): Interval[] {
     const out: Interval[] = [];
+    const now = monotonicNow();
     for (const ns of namespaces) {
       const file = join(this.state, `${ns}.log`);
-      if (!existsSync(file)) continue;
-      let open: Interval | undefined;
-      let last = 0;
-      const close = (ended: boolean, at: number) => {
-        if (open) out.push({ ...open, to: at, ended });
-        open = undefined;
-      };
-      for (const line of readFileSync(file, "utf8").split("\n")) {
-        const [kind, t] = line.split(" ");
-        const at = Number(t);
-        if (!kind || Number.isNaN(at)) continue;
-        if (kind === "start") {
-          close(false, last + TICK_SLACK_MS);
-          open = { host: this.nsOf(ns), from: at, to: at, ended: false };
-        } else if (kind === "tick") last = at;
-        else if (kind === "end") close(true, at);
+      const p = this.parsed.get(ns) ?? { offset: 0, done: [], open: undefined };
+      this.parsed.set(ns, p);
+      if (existsSync(file)) {
+        const text = readFileSync(file).subarray(p.offset).toString("utf8");
+        const complete = text.slice(0, text.lastIndexOf("\n") + 1);
+        p.offset += Buffer.byteLength(complete);
+        for (const line of complete.split("\n")) {
+          const [kind, t] = line.split(" ");
+          const at = Number(t);
+          if (!kind || Number.isNaN(at)) continue;
+          if (kind === "start") {
+            if (p.open) p.done.push({ ...p.open, running: false });
+            p.open = { host: this.nsOf(ns), from: at, to: at, ended: false, running: true };
+          } else if ((kind === "end" || kind === "dead") && p.open) {
+            p.done.push({ ...p.open, to: at, ended: kind === "end", running: false });
+            p.open = undefined;
+          }
+        }
       }
-      close(false, last + TICK_SLACK_MS);
+      out.push(...p.done);
+      if (p.open) out.push({ ...p.open, to: now });
     }
     return out.sort((a, b) => a.from - b.from);
   }
@@ -110,7 +119,8 @@ export function overlaps(intervals: Interval[]): { a: Interval; b: Interval; ms:
 export function describeIntervals(intervals: Interval[], t0: number): string {
   return intervals
     .map(
-      (i) => `${i.host} ${Math.round(i.from - t0)}..${Math.round(i.to - t0)}ms${i.ended ? "" : " (killed or running)"}`,
+      (i) =>
+        `${i.host} ${Math.round(i.from - t0)}..${Math.round(i.to - t0)}ms${i.running ? " (running)" : i.ended ? "" : " (killed)"}`,
     )
     .join(", ");
 }

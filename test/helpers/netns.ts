@@ -122,6 +122,17 @@ export class Lab {
       p.kill("SIGKILL");
       await gone;
     }
-    for (const h of [...this.hosts, "sw"]) spawnSync("ip", ["netns", "del", this.ns(h)]);
+    // What the processes started (resource daemons, holders) lives on in the namespaces: kill it too.
+    for (const h of [...this.hosts, "sw"]) {
+      const pids = spawnSync("ip", ["netns", "pids", this.ns(h)], { encoding: "utf8" }).stdout.split(/\s+/);
+      for (const pid of pids.filter(Boolean)) {
+        try {
+          process.kill(Number(pid), "SIGKILL");
+        } catch {
+          /* gone */
+        }
+      }
+      spawnSync("ip", ["netns", "del", this.ns(h)]);
+    }
   }
 }

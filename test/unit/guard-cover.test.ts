@@ -11,6 +11,7 @@ describe("guard cover", () => {
     const stopped = new Promise<StoppedLine>((resolve) => {
       const guard = new Guard(
         (l) => {
+          if (l.t !== "stopped") return;
           stoppedAt = monotonicMs();
           resolve(l);
         },

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { Guard } from "../../src/daemon/guard.js";
-import type { StoppedLine } from "../../src/daemon/guard-protocol.js";
+import type { StoppedLine, VipsRemovedLine } from "../../src/daemon/guard-protocol.js";
 
 const dir = mkdtempSync(join(tmpdir(), "vigil-guard-vip-"));
 const savedPath = process.env.PATH;
@@ -32,7 +32,7 @@ describe("guard VIP removal", () => {
   it("retries until ip works, with one log line per distinct failure", async () => {
     process.env.PATH = `${dir}:${savedPath}`;
     const lines: string[] = [];
-    const out: StoppedLine[] = [];
+    const out: (StoppedLine | VipsRemovedLine)[] = [];
     const guard = new Guard(
       (l) => out.push(l),
       (m) => lines.push(m),
@@ -54,6 +54,10 @@ describe("guard VIP removal", () => {
     const failures = lines.filter((l) => /could not remove a VIP, retrying every 100ms: .*Too many open files/.test(l));
     assert.equal(failures.length, 1, lines.join("\n"));
     await guard.close();
-    assert.deepEqual(out, [{ t: "stopped", group: "v", ok: true }]);
+    // The daemon was still heard: it is told its VIPs are gone; closed, the guard stops the group.
+    assert.deepEqual(out, [
+      { t: "vips-removed", group: "v" },
+      { t: "stopped", group: "v", ok: true },
+    ]);
   });
 });

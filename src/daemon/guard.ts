@@ -32,6 +32,8 @@ interface Covered {
   stopping: boolean;
   /** Its VIPs were confirmed gone since its cover last ran out (not checked again every heartbeat). */
   vipsGone: boolean;
+  /** The removal under way found at least one of its VIPs present and removed it. */
+  removedSome?: boolean;
 }
 
 /** The guard's state and decisions; the process around it feeds it lines and the clock. */
@@ -139,7 +141,8 @@ export class Guard {
     c.removal ??= this.removeAll(group, c).then((gone) => {
       c.removal = undefined;
       c.vipsGone = gone;
-      if (gone && !c.stopping && !this.closed && this.vipsOf(group).length > 0) this.out({ t: "vips-removed", group });
+      if (gone && c.removedSome && !c.stopping && !this.closed) this.out({ t: "vips-removed", group });
+      c.removedSome = false;
       return gone;
     });
     return c.removal;
@@ -152,6 +155,7 @@ export class Guard {
         const [address = "", iface = ""] = key.split(" ");
         const r = await removeAddress(address, iface);
         if (r.ok) {
+          if (!r.detail.endsWith(": not present")) c.removedSome = true;
           left.delete(key);
           this.failures.delete(key);
           this.log(`guard: ${group}: the lease ran out without renewal from the daemon; ${r.detail}`);

@@ -86,6 +86,7 @@ export class NetnsCluster {
   readonly hosts = ["h1", "h2", "h3"];
   readonly vip: string;
   private logs = new Map<string, string>();
+  private history = new Map<string, string>();
   private vigils = new Map<string, ChildProcess>();
 
   /** `resourcesYaml` adds resources after the VIP (indented as list items under `resources:`; VIP6
@@ -134,6 +135,7 @@ export class NetnsCluster {
 
   startVigil(host: string): void {
     const i = this.hosts.indexOf(host);
+    this.history.set(host, (this.history.get(host) ?? "") + (this.logs.get(host) ?? ""));
     this.logs.set(host, "");
     const child = this.lab.start(
       host,
@@ -329,8 +331,14 @@ export class NetnsCluster {
       .join("\n");
   }
 
+  /** What the host's current vigil logged so far. */
   log(host: string): string {
     return this.logs.get(host) ?? "";
+  }
+
+  /** What every vigil this cluster started on the host logged, the current one last. */
+  fullLog(host: string): string {
+    return (this.history.get(host) ?? "") + this.log(host);
   }
 
   async destroy(): Promise<void> {

@@ -66,7 +66,7 @@ describe("resource safety between namespace hosts", { skip: why }, () => {
   after(async () => {
     if (figures.length) process.stderr.write(`\nresource safety, takeover times:\n  ${figures.join("\n  ")}\n`);
     const keep = process.env.VIGIL_TEST_LOG_DIR;
-    if (keep && c) for (const h of c.hosts) writeFileSync(join(keep, `resource-safety-${h}.log`), c.log(h));
+    if (keep && c) for (const h of c.hosts) writeFileSync(join(keep, `resource-safety-${h}.log`), c.fullLog(h));
     await c?.destroy();
   });
 

@@ -54,10 +54,44 @@ describe("guard VIP removal", () => {
     const failures = lines.filter((l) => /could not remove a VIP, retrying every 100ms: .*Too many open files/.test(l));
     assert.equal(failures.length, 1, lines.join("\n"));
     await guard.close();
-    // The daemon was still heard: it is told its VIPs are gone; closed, the guard stops the group.
-    assert.deepEqual(out, [
-      { t: "vips-removed", group: "v" },
-      { t: "stopped", group: "v", ok: true },
-    ]);
+    // It found nothing to remove in the end, so the daemon is not told of a removal; closed, the guard
+    // stops the group.
+    assert.deepEqual(out, [{ t: "stopped", group: "v", ok: true }]);
+  });
+});
+
+describe("guard VIP removal while the daemon is heard", () => {
+  it("tells the daemon it removed a VIP that was up, so that its group does not run on without it", async () => {
+    const d = mkdtempSync(join(tmpdir(), "vigil-guard-up-"));
+    try {
+      // A stand-in `ip`: the VIP is up until `ip addr del`.
+      writeFileSync(
+        join(d, "ip"),
+        `#!/bin/sh\ncase "$*" in\n  *"addr del"*) touch ${d}/deleted ;;\n  *"addr show"*) [ -f ${d}/deleted ] || echo "2: eth0    inet 10.99.0.2/24 scope global eth0" ;;\nesac\nexit 0\n`,
+        { mode: 0o755 },
+      );
+      process.env.PATH = `${d}:${savedPath}`;
+      const out: (StoppedLine | VipsRemovedLine)[] = [];
+      const lines: string[] = [];
+      const guard = new Guard(
+        (l) => out.push(l),
+        (m) => lines.push(m),
+      );
+      guard.configure({
+        owner: "t/n",
+        silenceMs: 60_000,
+        lastResort: null,
+        groups: { w: [{ type: "vip", address: "10.99.0.2/24", interface: "eth0", timeouts: {} }] },
+      });
+      guard.cover({ w: 0 });
+      await until(() => out.length > 0);
+      assert.deepEqual(out, [{ t: "vips-removed", group: "w" }], lines.join("\n"));
+      assert.ok(existsSync(join(d, "deleted")), "the VIP was deleted");
+      guard.cover({});
+      await guard.close();
+    } finally {
+      process.env.PATH = savedPath;
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 });

@@ -20,7 +20,7 @@ export type ClusterEvent =
   | { kind: "stopped"; group: string }
   | { kind: "failed"; group: string }
   /** The guard removed the group's VIPs (its cover ran out before the daemon renewed it): a failure if
-   * the group runs here, nothing if it is stopping or stopped anyway. */
+   * the group runs or starts here, nothing if it is stopping or stopped anyway. */
   | { kind: "vips-lost"; group: string }
   /** A stop failed or timed out: the group may still run here. */
   | { kind: "stop-failed"; group: string }

@@ -255,11 +255,13 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
         this.urgent = true;
         return;
       }
-      case "vips-lost":
-        if (this.groups.state(e.group) !== "running") return;
+      case "vips-lost": {
+        const state = this.groups.state(e.group);
+        if (state !== "running" && state !== "starting") return;
         this.decide(`${this.id}: ${e.group} lost its VIPs: the guard removed them when their cover ran out`);
         this.onEvent({ kind: "failed", group: e.group }, now);
         return;
+      }
       case "failed":
         if (this.groups.state(e.group) === undefined) return;
         this.decide(`${this.id}: ${e.group} failed (${this.failures.record(e.group, now)} failures here)`);

@@ -65,7 +65,7 @@ export function readSecretFile(file: string, kind: SecretKind): SecretRead {
     if (bytes < kind.minBytes)
       return {
         ok: false,
-        message: `${file} holds ${bytes} bytes (not counting surrounding whitespace); ${kind.what} needs at least ${kind.minBytes}: make one with: ${make}`,
+        message: `${file} holds ${bytes} bytes; ${kind.what} needs at least ${kind.minBytes} (surrounding whitespace not counted): make one with: ${make}`,
       };
     if (kind.printableAscii && !/^[\x21-\x7e]+$/.test(secret))
       return {

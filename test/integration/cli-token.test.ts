@@ -2,7 +2,7 @@
 // no token to whatever listens on the API port, a command without --api is not sent over TCP at all, and
 // on a node with a running daemon a command goes through the local unix socket without any token.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { join } from "node:path";
@@ -10,8 +10,13 @@ import { after, before, describe, it } from "node:test";
 import { LocalCluster } from "../helpers/local-cluster.js";
 
 const MAIN = new URL("../../dist/cli/main.js", import.meta.url).pathname;
+/** Runs the CLI without blocking this process (the fake listener here must answer it). */
 const vigil = (env: NodeJS.ProcessEnv, ...args: string[]) =>
-  spawnSync(process.execPath, [MAIN, ...args], { encoding: "utf8", env: { ...process.env, ...env } });
+  new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
+    execFile(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env } }, (err, stdout, stderr) =>
+      resolve({ status: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
 
 let c: LocalCluster;
 let fake: Server;
@@ -45,20 +50,29 @@ function cliConfig(name: string, listen: string, tokenFile: string): string {
 }
 
 describe("the CLI and the token", () => {
-  it("sends no token to a listener on the API port for status, with or without --api", () => {
+  it("sends no token to a listener on the API port for status, with or without --api", async () => {
     const config = cliConfig("squat.yaml", `127.0.0.1:${fakePort}`, join(c.dir, "api.token"));
     const env = { VIGIL_RUNTIME_DIR: join(c.dir, "empty-run") };
-    vigil(env, "status", "-c", config);
-    vigil(env, "status", "-c", config, "--api", `127.0.0.1:${fakePort}`, "--token-file", join(c.dir, "api.token"));
-    vigil(env, "events", "-c", config);
+    await vigil(env, "status", "-c", config);
+    await vigil(
+      env,
+      "status",
+      "-c",
+      config,
+      "--api",
+      `127.0.0.1:${fakePort}`,
+      "--token-file",
+      join(c.dir, "api.token"),
+    );
+    await vigil(env, "events", "-c", config);
     assert.equal(seen.length, 3, JSON.stringify(seen));
     for (const s of seen) assert.equal(s.headers.authorization, undefined, JSON.stringify(s));
   });
 
-  it("does not send a command over TCP unless --api names the address", () => {
+  it("does not send a command over TCP unless --api names the address", async () => {
     const config = cliConfig("squat2.yaml", `127.0.0.1:${fakePort}`, join(c.dir, "api.token"));
     const before = seen.length;
-    const r = vigil({ VIGIL_RUNTIME_DIR: join(c.dir, "empty-run") }, "cleanup", "db", "-c", config);
+    const r = await vigil({ VIGIL_RUNTIME_DIR: join(c.dir, "empty-run") }, "cleanup", "db", "-c", config);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /no usable local vigil socket .* --api IP:PORT --token-file FILE/);
     assert.equal(seen.length, before, "nothing reached the listener");
@@ -66,7 +80,7 @@ describe("the CLI and the token", () => {
 
   it("sends a command through the daemon's local socket without a token", async () => {
     const config = cliConfig("local.yaml", c.apiAddress("n1"), join(c.dir, "no-such.token"));
-    const r = vigil({ VIGIL_RUNTIME_DIR: c.runtimeDir }, "maintenance", "on", "-c", config);
+    const r = await vigil({ VIGIL_RUNTIME_DIR: c.runtimeDir }, "maintenance", "on", "-c", config);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /maintenance on/);
     await c.waitFor("maintenance on", async () =>
@@ -74,9 +88,9 @@ describe("the CLI and the token", () => {
         ? true
         : undefined,
     );
-    const off = vigil({ VIGIL_RUNTIME_DIR: c.runtimeDir }, "maintenance", "off", "-c", config);
+    const off = await vigil({ VIGIL_RUNTIME_DIR: c.runtimeDir }, "maintenance", "off", "-c", config);
     assert.equal(off.status, 0, off.stderr);
-    const status = vigil({ VIGIL_RUNTIME_DIR: c.runtimeDir }, "status", "-c", config);
+    const status = await vigil({ VIGIL_RUNTIME_DIR: c.runtimeDir }, "status", "-c", config);
     assert.equal(status.status, 0, status.stderr);
     assert.match(status.stdout, /as seen by n1/);
   });

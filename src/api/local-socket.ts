@@ -5,6 +5,7 @@
 // of their own in its place (the CLI checks the same before it connects; see cli/local-socket-check.ts).
 import { chmodSync, chownSync, lstatSync, mkdirSync, unlinkSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { connect } from "node:net";
 import { dirname } from "node:path";
 import { applyLimits, SERVER_OPTIONS, SOCKET_MAX_CONNECTIONS } from "./limits.js";
 import { apiListener, type ApiBackend } from "./server.js";
@@ -27,9 +28,23 @@ function prepareDir(dir: string, gid: number): void {
   chmodSync(dir, SOCKET_DIR_MODE);
 }
 
-/** Removes a socket left by an earlier run (this daemon holds the TCP address it is named after, so no
- * live daemon serves it); refuses anything that is not a socket. */
-function removeStale(path: string): void {
+/** Whether something accepts connections on the unix socket `path` (within 500ms). */
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect(path);
+    const done = (ok: boolean) => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.once("connect", () => done(true));
+    sock.once("error", () => done(false));
+    sock.setTimeout(500, () => done(false));
+  });
+}
+
+/** Removes a socket left by an earlier run; refuses anything that is not a socket, and a socket that
+ * still answers (another daemon with the same API address in another network namespace). */
+async function removeStale(path: string): Promise<void> {
   let isSocket: boolean;
   try {
     isSocket = lstatSync(path).isSocket();
@@ -38,6 +53,7 @@ function removeStale(path: string): void {
     throw err;
   }
   if (!isSocket) throw new Error(`${path} exists and is not a socket; remove it`);
+  if (await answers(path)) throw new Error(`${path} is served by another process (another vigil daemon?)`);
   unlinkSync(path);
 }
 
@@ -45,7 +61,7 @@ function removeStale(path: string): void {
  * (rejects) saying what is wrong when the directory or socket cannot be made safe. */
 export async function startLocalApi(path: string, backend: ApiBackend, gid: number): Promise<Server> {
   prepareDir(dirname(path), gid);
-  removeStale(path);
+  await removeStale(path);
   const server = createServer(SERVER_OPTIONS, apiListener(backend, { trusted: true }));
   applyLimits(server, SOCKET_MAX_CONNECTIONS);
   await new Promise<void>((resolve, reject) => {

@@ -3,6 +3,7 @@
 // unknown groups and nodes 404 whatever their name, `Bearer \xa0` no token, and the local socket's
 // modes and tokenless commands.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, chmodSync, symlinkSync } from "node:fs";
 import type { Server } from "node:http";
 import { connect } from "node:net";
@@ -207,6 +208,20 @@ describe("API: the local socket", () => {
     });
     assert.equal(res, 200);
     assert.deepEqual(commands, [{ kind: "maintenance", on: true }]);
+  });
+
+  it("will not take over a socket another process still serves, but replaces a stale one", async () => {
+    const path = join(dir, "run", "api-127.0.0.1:7480.sock");
+    await assert.rejects(startLocalApi(path, backend([]), process.getegid?.() ?? 0), /is served by another process/);
+    const stalePath = join(dir, "run", "api-127.0.0.1:7481.sock");
+    // a daemon killed with SIGKILL leaves its socket file behind with nothing serving it
+    spawnSync(process.execPath, [
+      "-e",
+      `require("net").createServer().listen(${JSON.stringify(stalePath)}, () => process.kill(process.pid, "SIGKILL"))`,
+    ]);
+    assert.ok(statSync(stalePath).isSocket(), "a stale socket file");
+    servers.push(await startLocalApi(stalePath, backend([]), process.getegid?.() ?? 0));
+    assert.equal(socketProblem(stalePath), undefined);
   });
 
   it("is refused by the CLI's check in a directory others can write, or through a symlink", () => {

@@ -179,7 +179,8 @@ function injectFault(
 /** Why a command names a group or node this node does not know, or undefined when it names none. */
 function unknownName(cmd: Command, s: ApiStatus): string | undefined {
   const groups = Object.keys(s.groups);
-  const nodes = s.name === undefined || s.peers === undefined ? undefined : [s.name, ...s.peers.map((p) => p.name)];
+  const nodes =
+    s.name === undefined || s.peers === undefined ? undefined : [s.name, ...s.peers.map((p) => p.name)].sort();
   if ("group" in cmd && !Object.hasOwn(s.groups, cmd.group))
     return `no group named "${cmd.group}" (groups: ${groups.join(", ") || "none"})`;
   if ("node" in cmd && nodes !== undefined && !nodes.includes(cmd.node))

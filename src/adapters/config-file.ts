@@ -1,13 +1,13 @@
 // Reads a config file from disk: YAML with source positions, schema and cross-field validation, and the
 // key file's existence, size and permissions. Every issue comes back located as file:line:column.
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from "yaml";
 import { formatPath, type ConfigIssue, type KeyPath } from "../core/config/issues.js";
 import type { Config } from "../core/config/schema.js";
 import { validateConfig } from "../core/config/validate.js";
+import { KEY_SECRET, MIN_KEY_BYTES, readSecretFile, TOKEN_SECRET } from "./secret-file.js";
 
-/** Minimum key size in bytes: HMAC-SHA256 wants at least its own output size. */
-export const MIN_KEY_BYTES = 32;
+export { MIN_KEY_BYTES };
 
 /** A config issue with its place in the file. */
 export interface LocatedIssue extends ConfigIssue {
@@ -66,6 +66,8 @@ export function loadConfigText(text: string, file: string, options: { checkKeyFi
   const issues = result.ok ? [] : result.issues;
   const keyFile = rawKeyFile(raw);
   if (keyFile !== undefined && options.checkKeyFile !== false) issues.push(...checkKeyFile(keyFile));
+  if (result.ok && result.config.api.token_file && options.checkKeyFile !== false)
+    issues.push(...checkTokenFile(result.config.api.token_file));
   if (issues.length === 0 && result.ok) return { ok: true, config: result.config, text };
   return { ok: false, issues: placeIssues(doc.contents, lineCounter, file, issues) };
 }
@@ -126,39 +128,15 @@ function offsetOf(root: YamlNode | null, path: KeyPath, atKey: boolean): number 
   return offset;
 }
 
-/** The key file must exist, hold at least 32 bytes and be readable by its owner only (mode 0600 or 0400). */
+/** The key file must be a regular file (no symlink) of this user or root, readable by its owner only,
+ * holding at least 32 bytes once trimmed (see secret-file.ts). */
 export function checkKeyFile(keyFile: string): ConfigIssue[] {
-  const path = ["cluster", "key_file"];
-  try {
-    const st = statSync(keyFile);
-    if (!st.isFile()) return [{ code: "E_KEY_FILE", path, message: `${keyFile} is not a regular file` }];
-    const mode = st.mode & 0o777;
-    if ((mode & 0o077) !== 0) {
-      return [
-        {
-          code: "E_KEY_FILE",
-          path,
-          message: `${keyFile} has mode ${mode.toString(8).padStart(4, "0")}; the cluster key must not be readable by group or others: chmod 600 ${keyFile}`,
-        },
-      ];
-    }
-    if (st.size < MIN_KEY_BYTES)
-      return [
-        {
-          code: "E_KEY_FILE",
-          path,
-          message: `${keyFile} holds ${st.size} bytes; a key needs at least ${MIN_KEY_BYTES} (make one with: vigil keygen -o ${keyFile})`,
-        },
-      ];
-    return [];
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT"
-        ? "does not exist"
-        : code === "EACCES"
-          ? "cannot be read (permission denied)"
-          : (err as Error).message;
-    return [{ code: "E_KEY_FILE", path, message: `${keyFile} ${why} (make one with: vigil keygen -o ${keyFile})` }];
-  }
+  const r = readSecretFile(keyFile, KEY_SECRET);
+  return r.ok ? [] : [{ code: "E_KEY_FILE", path: ["cluster", "key_file"], message: r.message }];
+}
+
+/** The API token file is held to the key file's rules, and must hold a non-empty printable token. */
+export function checkTokenFile(tokenFile: string): ConfigIssue[] {
+  const r = readSecretFile(tokenFile, TOKEN_SECRET);
+  return r.ok ? [] : [{ code: "E_TOKEN_FILE", path: ["api", "token_file"], message: r.message }];
 }

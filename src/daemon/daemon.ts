@@ -1,13 +1,15 @@
 // The composition root: loads the config, starts the cluster worker, the group runner and the API,
 // and wires them together. The only module that knows both the core and the adapters.
-import { readFileSync } from "node:fs";
 import { setPriority } from "node:os";
 import { formatIssue, loadConfigFile } from "../adapters/config-file.js";
 import { createLogger, type Logger } from "../adapters/logger.js";
 import { removeAddress } from "../adapters/resources/vip.js";
+import { groupId } from "../adapters/unix-group.js";
 import { clusterInfo } from "../api/cluster-info.js";
 import { Metrics } from "../api/metrics.js";
-import { startApi, type DebugFault } from "../api/server.js";
+import { startLocalApi } from "../api/local-socket.js";
+import { startApi, type ApiBackend, type DebugFault } from "../api/server.js";
+import { apiSocketPath } from "../api/socket-path.js";
 import type { ClusterAction, ClusterEvent, ClusterStatus } from "../core/cluster/node.js";
 import { clusterSpecFrom } from "../core/cluster/spec.js";
 import { parseEndpoint, type Endpoint } from "../core/net/address.js";
@@ -25,7 +27,7 @@ import { Notifier } from "./notifier.js";
 import { linksOf, pickNode } from "./node-identity.js";
 import type { WorkerInit } from "./cluster-worker.js";
 import { groupsPart } from "./reload-groups.js";
-import { readKey, Reloader, tokenPart, type ReloadOutcome } from "./reload.js";
+import { readKey, readToken, Reloader, tokenPart, type ReloadOutcome } from "./reload.js";
 import { StartupError } from "./startup-error.js";
 import { runFence, startTiebreakerLoop } from "./two-node-io.js";
 import { WorkerClient } from "./worker-client.js";
@@ -210,12 +212,15 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   if (tiebreaker !== undefined) closers.push(startTiebreakerLoop(tiebreaker, toCluster, nlog));
   const status = () => w.status();
   let token: string | undefined;
+  let apiGid: number;
   try {
-    token = config.api.token_file ? readFileSync(config.api.token_file, "utf8").trim() : undefined;
+    token = config.api.token_file ? readToken(config.api.token_file) : undefined;
+    apiGid = config.api.group === undefined ? (process.getegid?.() ?? 0) : groupId(config.api.group);
   } catch (err) {
     await closeAll();
-    throw new StartupError(`api.token_file ${config.api.token_file}: ${(err as Error).message}`);
+    throw new StartupError(`api: ${(err as Error).message}`);
   }
+  let allowedHosts: readonly string[] = config.api.allowed_hosts;
   try {
     closers.push(() => vservers.stop());
     await vservers.start();
@@ -230,7 +235,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
       const s = await status();
       return { ...s, cluster: clusterInfo(init.spec, s.name, s.peers), virtual_servers: vservers.status() };
     };
-    const api = await startApi(apiListen as Endpoint, {
+    const backend: ApiBackend = {
       status: apiStatus,
       command: (cmd) => w.command(cmd),
       events: () => events.list(),
@@ -238,12 +243,27 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
       get token() {
         return token;
       },
+      onError: (err, what) => nlog.error({ api: true, err: err.message }, `API: ${what} failed: ${err.message}`),
       ...(init.faultInjection ? { injectFault: (f: DebugFault) => injectFault(f, (msg) => w.post(msg), nlog) } : {}),
-    });
+    };
+    const api = await startApi(apiListen as Endpoint, backend, () => allowedHosts);
     closers.push(() => {
       api.close();
       api.closeAllConnections();
     });
+    const socketPath = apiSocketPath(runtimeDir(), apiListen as Endpoint);
+    await startLocalApi(socketPath, backend, apiGid).then(
+      (local) =>
+        closers.push(() => {
+          local.close();
+          local.closeAllConnections();
+        }),
+      (err: Error) =>
+        nlog.warn(
+          { socket: socketPath },
+          `no local API socket at ${socketPath} (${err.message}); commands then need the token over TCP (vigil CLI: --api and --token-file)`,
+        ),
+    );
   } catch (err) {
     await closeAll();
     throw new StartupError(`cannot listen on ${opts.api ?? config.api.listen} for the API: ${(err as Error).message}`);
@@ -260,6 +280,13 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
         () => token,
         (t) => (token = t),
       ),
+      {
+        name: "api allowed hosts",
+        apply: (current, next) => {
+          allowedHosts = next.api.allowed_hosts;
+          return current.api.allowed_hosts.join() === next.api.allowed_hosts.join() ? [] : ["API host names changed"];
+        },
+      },
       { name: "virtual servers", apply: (_current, next, plan) => (plan.virtualServers ? vservers.apply(next) : []) },
     ],
     nlog,

@@ -2,9 +2,9 @@
 // located errors as `vigil check`; a change only a restart can apply (cluster, nodes, api.listen, the
 // key) refuses the whole reload; otherwise every reloadable part applies its own difference, and one
 // line says what the reload did. Nothing is half-applied: all parts are checked before any applies.
-import { readFileSync } from "node:fs";
 import { formatIssue, loadConfigFile, locateIssues } from "../adapters/config-file.js";
 import type { Logger } from "../adapters/logger.js";
+import { KEY_SECRET, readSecretFile, TOKEN_SECRET } from "../adapters/secret-file.js";
 import { formatPath, type KeyPath } from "../core/config/issues.js";
 import { planReload, type ReloadPlan } from "../core/config/reload-plan.js";
 import type { Config } from "../core/config/schema.js";
@@ -29,9 +29,20 @@ export interface ReloadablePart {
 /** What one reload did. */
 export type ReloadOutcome = { ok: true; summary: string } | { ok: false; errors: string[] };
 
-/** Reads the cluster key as the daemon uses it (trimmed text). */
+/** Reads the cluster key as the daemon uses it (trimmed text); throws with what is wrong and what to do
+ * when the file breaks the secret-file rules (see secret-file.ts). */
 export function readKey(file: string): Buffer {
-  return Buffer.from(readFileSync(file, "utf8").trim(), "utf8");
+  const r = readSecretFile(file, KEY_SECRET);
+  if (!r.ok) throw new Error(r.message);
+  return Buffer.from(r.secret, "utf8");
+}
+
+/** Reads the API token (trimmed); throws with what is wrong and what to do when the file breaks the
+ * secret-file rules or holds no token. */
+export function readToken(file: string): string {
+  const r = readSecretFile(file, TOKEN_SECRET);
+  if (!r.ok) throw new Error(r.message);
+  return r.secret;
 }
 
 /** Applies reloads of one config file to the parts of a running daemon, one reload at a time. */
@@ -116,7 +127,7 @@ export class Reloader {
         {
           code: "E_KEY_FILE",
           path: ["cluster", "key_file"],
-          message: `${next.cluster.key_file}: ${(err as Error).message}`,
+          message: (err as Error).message,
         },
       ];
     }
@@ -139,14 +150,14 @@ export function tokenPart(get: () => string | undefined, set: (token: string | u
       read = undefined;
       if (!next.api.token_file) return [];
       try {
-        read = readFileSync(next.api.token_file, "utf8").trim();
+        read = readToken(next.api.token_file);
         return [];
       } catch (err) {
         return [
           {
             code: "E_TOKEN_FILE",
             path: ["api", "token_file"],
-            message: `${next.api.token_file}: ${(err as Error).message}`,
+            message: (err as Error).message,
           },
         ];
       }

@@ -89,6 +89,12 @@ export class LocalCluster {
     private base: number,
   ) {}
 
+  /** The nodes' runtime directory (guard pidfiles, local API sockets): env VIGIL_RUNTIME_DIR when the
+   * test set it, else one per cluster, so that clusters of concurrent tests never share one. */
+  get runtimeDir(): string {
+    return process.env.VIGIL_RUNTIME_DIR ?? join(this.dir, "run");
+  }
+
   /** A node's API address (IP:PORT). */
   apiAddress(name: string): string {
     return `127.0.0.1:${this.apiPorts.get(name)}`;
@@ -140,7 +146,7 @@ export class LocalCluster {
       [MAIN, "run", "-c", this.configFile, "--node", name, "--api", `127.0.0.1:${this.apiPorts.get(name)}`],
       {
         stdio: ["ignore", "ignore", "pipe"],
-        env: { ...process.env, VIGIL_LOG_LEVEL: "info" },
+        env: { ...process.env, VIGIL_LOG_LEVEL: "info", VIGIL_RUNTIME_DIR: this.runtimeDir },
       },
     );
     child.stderr?.on("data", (chunk: Buffer) => writeFileSync(log, chunk, { flag: "a" }));

@@ -62,9 +62,9 @@ describe("commands through the API", () => {
     assert.equal((await c.command("n1", "/nodes/n3/online")).status, 200);
   });
 
-  it("refuse commands naming unknown groups or nodes, saying what exists", async () => {
+  it("refuse commands naming unknown groups or nodes with 404, saying what exists", async () => {
     const r = await c.command("n1", "/groups/nope/cleanup");
-    assert.equal(r.status, 409);
+    assert.equal(r.status, 404);
     assert.equal(r.body.message, 'no group named "nope" (groups: db)');
     assert.equal((await c.command("n2", "/nodes/n9/standby")).body.message, 'no node named "n9" (nodes: n1, n2, n3)');
   });
@@ -82,7 +82,7 @@ describe("commands through the API", () => {
     assert.equal(moved.status, 0, moved.stderr);
     assert.equal(moved.stdout.trim(), "db is moved to n2 by an operator");
     await c.waitFor("db on n2", async () => ((await c.owner("db")) === "n2" ? true : undefined));
-    writeFileSync(join(c.dir, "wrong.token"), "nope\n");
+    writeFileSync(join(c.dir, "wrong.token"), "nope\n", { mode: 0o600 });
     const wrong = vigil("cleanup", "db", "--api", api, "--token-file", join(c.dir, "wrong.token"));
     assert.equal(wrong.status, 1);
     assert.match(wrong.stderr, /the API refused the token \(401\)/);

@@ -213,7 +213,10 @@ describe("config: the key file", () => {
   it("refuses a short key and a missing one", () => {
     const short = join(tmp.dir, "short.key");
     writeFileSync(short, "tooshort", { mode: 0o600 });
-    assert.match(errors(minimal().replace(tmp.keyFile, short))[0] ?? "", /holds 8 bytes; a key needs at least 32/);
+    assert.match(
+      errors(minimal().replace(tmp.keyFile, short))[0] ?? "",
+      /holds 8 bytes; the cluster key needs at least 32/,
+    );
     assert.match(
       errors(minimal().replace(tmp.keyFile, join(tmp.dir, "nope.key")))[0] ?? "",
       /nope\.key does not exist \(make one with: vigil keygen -o/,

@@ -25,7 +25,8 @@ export type ConfigIssueCode =
   | "E_QUORUM"
   | "E_CHECK"
   | "E_WEIGHT"
-  | "E_KEY_FILE";
+  | "E_KEY_FILE"
+  | "E_TOKEN_FILE";
 
 /** Renders a key path the way a user would write it: `nodes[1].name`. */
 export function formatPath(path: KeyPath): string {

@@ -62,7 +62,7 @@ function show(path: KeyPath, v: unknown): string {
 
 const RESTART = "cannot be applied by a reload: restart vigil on every node to apply it (the running config is kept)";
 
-/** Keys of `cluster`, the node list and `api.listen`: fixed for the life of a daemon. */
+/** Keys of `cluster`, the node list, `api.listen` and `api.group`: fixed for the life of a daemon. */
 function restartOnly(current: Config, next: Config): RestartNeeded[] {
   const out: RestartNeeded[] = [];
   const changed = (path: KeyPath, a: unknown, b: unknown) => {
@@ -103,6 +103,7 @@ function restartOnly(current: Config, next: Config): RestartNeeded[] {
     });
   }
   changed(["api", "listen"], current.api.listen, next.api.listen);
+  changed(["api", "group"], current.api.group, next.api.group);
   return out;
 }
 

@@ -29,6 +29,11 @@ const nodeAddress = parsed("an IP address, optionally with :PORT", (s) => parseN
 const absolutePath = z
   .string({ error: "expected an absolute path" })
   .regex(/^\//, { error: "expected an absolute path (starting with /)" });
+const hostName = z
+  .string({ error: "expected a host name" })
+  .regex(/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?$/, {
+    error: "expected a DNS name such as vigil.example.com (no port, no scheme)",
+  });
 const int = (min: number, max: number) =>
   z
     .number({ error: (iss) => (iss.code === "invalid_type" ? "expected a whole number" : undefined) })
@@ -240,8 +245,18 @@ export const configSchema = z.strictObject({
     .strictObject({
       listen: endpoint.default("127.0.0.1:7480"),
       token_file: absolutePath.optional(),
+      /** Host names (besides the listen address, and localhost when listening on loopback) the API answers
+       * to, e.g. the name of a reverse proxy or of the node; any other Host header is refused (421), which
+       * stops DNS-rebinding pages. Compared without the port, case-insensitively. */
+      allowed_hosts: z.array(hostName).default([]),
+      /** The group (name or number) whose members may use the local API socket (mode 0660) for commands
+       * without a token; default: the daemon's own group (root). */
+      group: z
+        .string({ error: "expected a group name or number" })
+        .regex(/^([a-z_][a-z0-9_-]{0,31}|\d{1,10})$/, { error: "expected a Unix group name or gid" })
+        .optional(),
     })
-    .default({ listen: "127.0.0.1:7480" }),
+    .default({ listen: "127.0.0.1:7480", allowed_hosts: [] }),
   groups: z.array(groupSchema).default([]),
   virtual_servers: z.array(virtualServerSchema).default([]),
 });

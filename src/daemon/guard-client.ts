@@ -34,8 +34,12 @@ export class GuardClient {
    * ended before that (a start-up error: the daemon must not run without its guard). */
   readonly started: Promise<void>;
 
-  /** `log` gets one line per event worth an operator's attention (a guard that died, its own log lines). */
-  constructor(private log: (msg: string) => void) {
+  /** `log` gets one line per event worth an operator's attention (a guard that died, its own log lines);
+   * `command` is node's arguments that start the guard (tests start a broken one). */
+  constructor(
+    private log: (msg: string) => void,
+    private command: string[] = guardCommand(),
+  ) {
     this.started = new Promise((resolve, reject) => (this.settleFirst = { resolve, reject }));
     this.started.catch(() => undefined);
     this.start();
@@ -84,7 +88,7 @@ export class GuardClient {
   private start(): void {
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, guardCommand(), { stdio: ["pipe", "pipe", "pipe"] });
+      child = spawn(process.execPath, this.command, { stdio: ["pipe", "pipe", "pipe"] });
     } catch (err) {
       this.failFirst(`cannot start the guard process: ${(err as Error).message}`);
       this.log(`guard: cannot start the guard process: ${(err as Error).message}; retrying in ${RESPAWN_BACKOFF_MS}ms`);

@@ -1,8 +1,9 @@
 // Reads a config file from disk: YAML with source positions, schema and cross-field validation, and the
 // key file's existence, size and permissions. Every issue comes back located as file:line:column.
-import { readFileSync } from "node:fs";
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from "yaml";
+import { readFileSync, statSync } from "node:fs";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Node as YamlNode } from "yaml";
 import { formatPath, type ConfigIssue, type KeyPath } from "../core/config/issues.js";
+import { MAX_CONFIG_BYTES, MAX_YAML_ALIASES } from "../core/config/limits.js";
 import type { Config } from "../core/config/schema.js";
 import { validateConfig } from "../core/config/validate.js";
 import { KEY_SECRET, MIN_KEY_BYTES, readSecretFile, TOKEN_SECRET } from "./secret-file.js";
@@ -30,6 +31,8 @@ export function formatIssue(
 export function loadConfigFile(file: string, options: { checkKeyFile?: boolean } = {}): LoadResult {
   let text: string;
   try {
+    const size = statSync(file).size;
+    if (size > MAX_CONFIG_BYTES) return tooLarge(file, size);
     text = readFileSync(file, "utf8");
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (err as Error).message;
@@ -43,6 +46,7 @@ export function loadConfigFile(file: string, options: { checkKeyFile?: boolean }
 
 /** Parses and validates config text; `file` is used only in messages. */
 export function loadConfigText(text: string, file: string, options: { checkKeyFile?: boolean } = {}): LoadResult {
+  if (text.length > MAX_CONFIG_BYTES) return tooLarge(file, text.length);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const at = (offset: number) => {
@@ -61,7 +65,16 @@ export function loadConfigText(text: string, file: string, options: { checkKeyFi
       })),
     };
   }
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (err) {
+    // The yaml package refuses documents whose aliases expand too far (a "billion laughs" bomb).
+    return {
+      ok: false,
+      issues: [{ file, ...at(firstAlias(doc)), code: "E_YAML", path: [], message: aliasMessage(err) }],
+    };
+  }
   const result = validateConfig(raw);
   const issues = result.ok ? [] : result.issues;
   const keyFile = rawKeyFile(raw);
@@ -70,6 +83,30 @@ export function loadConfigText(text: string, file: string, options: { checkKeyFi
     issues.push(...checkTokenFile(result.config.api.token_file));
   if (issues.length === 0 && result.ok) return { ok: true, config: result.config, text };
   return { ok: false, issues: placeIssues(doc.contents, lineCounter, file, issues) };
+}
+
+function tooLarge(file: string, size: number): LoadResult {
+  const message = `the config is ${size} bytes; at most ${MAX_CONFIG_BYTES} are read`;
+  return { ok: false, issues: [{ file, line: 1, column: 1, code: "E_YAML", path: [], message }] };
+}
+
+/** The source offset of the first alias (`*name`) in `doc`, or 0. */
+function firstAlias(doc: ReturnType<typeof parseDocument>): number {
+  let offset = 0;
+  visit(doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return offset;
+}
+
+function aliasMessage(err: unknown): string {
+  const why = (err as Error).message;
+  return /alias/i.test(why)
+    ? `the document's aliases expand too far (at most ${MAX_YAML_ALIASES} alias uses; an alias bomb?)`
+    : `cannot read the document: ${why}`;
 }
 
 /** Places issues about a file's content at their key path (the parent when the key is absent), as

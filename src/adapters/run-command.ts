@@ -1,5 +1,6 @@
 // Runs an external program without a shell, with a timeout after which it is killed, capturing output.
 import { spawn, type ChildProcess } from "node:child_process";
+import { childEnv } from "./child-env.js";
 
 /** How a command ended. */
 export interface CommandResult {
@@ -80,7 +81,10 @@ export function runCommand(path: string, args: readonly string[], options: Comma
       child = spawn(path, args, {
         shell: false,
         stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, ...options.env, ...(options.tag === undefined ? {} : { VIGIL_RESOURCE: options.tag }) },
+        env: childEnv(process.env, {
+          ...options.env,
+          ...(options.tag === undefined ? {} : { VIGIL_RESOURCE: options.tag }),
+        }),
         detached: true,
       });
     } catch (err) {

@@ -10,6 +10,26 @@ import { StartupError, startDaemon, type Daemon, type RunOptions } from "../daem
  * TimeoutStopSec must be longer). */
 export const DRAIN_TIMEOUT_MS = 10_000;
 
+/** How long a failed start may take to close what it opened before the process exits anyway, ms. */
+export const STARTUP_EXIT_GRACE_MS = 500;
+
+/** Writes to stderr, ignoring a write error (a closed or full stderr must not hide the exit code). */
+function writeStderr(text: string): void {
+  try {
+    process.stderr.write(text);
+  } catch {
+    /* nowhere to say it */
+  }
+}
+
+/** Exits with `code` once the event loop is empty, or after STARTUP_EXIT_GRACE_MS at the latest: start-up
+ * has already closed what it opened (the worker, the guard, the sockets), so a handle left open by a
+ * library must not keep a failed daemon alive. */
+function exitSoon(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), STARTUP_EXIT_GRACE_MS).unref();
+}
+
 /** Runs the daemon; resolves with the exit code once it has stopped. */
 export async function runCommand(opts: RunOptions): Promise<number> {
   const log = createLogger();
@@ -30,11 +50,10 @@ export async function runCommand(opts: RunOptions): Promise<number> {
     daemon = await startDaemon(opts, log);
   } catch (err) {
     process.off("SIGHUP", onHup);
-    if (err instanceof StartupError) {
-      process.stderr.write(`vigil run: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
+    const why = err instanceof StartupError ? err.message : `start-up failed: ${(err as Error).message}`;
+    writeStderr(`vigil run: ${why}\n`);
+    exitSoon(1);
+    return 1;
   }
   const d = daemon;
   void sdNotify(["READY=1", `STATUS=running as ${d.name}`], log);

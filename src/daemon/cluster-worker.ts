@@ -156,11 +156,29 @@ port.on("message", (m: ToWorker) => {
   }
 });
 
+/** How long a failed start waits for its guard to exit before reporting (it covers nothing yet). */
+const FATAL_GUARD_WAIT_MS = 500;
+
+/** A start-up failure: closes the guard and the socket, then tells the main thread, which exits. */
+async function fatal(message: string): Promise<void> {
+  transport.close();
+  await Promise.race([guard.close(), new Promise((r) => setTimeout(r, FATAL_GUARD_WAIT_MS))]);
+  post({ t: "fatal", message });
+}
+
+// Ready once the cluster port is bound and the guard runs: a node must not run without its guard.
 transport.start().then(
-  () => {
-    post({ t: "ready" });
-    watchdog.start();
-    step({ kind: "tick" });
-  },
-  (err: Error) => post({ t: "fatal", message: `cannot bind the cluster port: ${err.message}` }),
+  () =>
+    guard.started.then(
+      () => {
+        post({ t: "ready" });
+        watchdog.start();
+        step({ kind: "tick" });
+      },
+      (err: Error) => fatal(`guard: ${err.message}`),
+    ),
+  (err: Error) =>
+    fatal(
+      `cannot bind the cluster port: ${err.message} (the address of node ${init.self.name} in nodes, or cluster.port: is another daemon running?)`,
+    ),
 );

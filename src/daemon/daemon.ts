@@ -207,7 +207,12 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
     down: (reason) => failStop.trigger(reason),
   });
   closers.push(() => w.terminate());
-  await w.ready;
+  try {
+    await w.ready;
+  } catch (err) {
+    await closeAll();
+    throw err instanceof StartupError ? err : new StartupError(`cluster worker: ${(err as Error).message}`);
+  }
   const tiebreaker = config.cluster.tiebreaker;
   if (tiebreaker !== undefined) closers.push(startTiebreakerLoop(tiebreaker, toCluster, nlog));
   const status = () => w.status();
@@ -266,7 +271,8 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
     );
   } catch (err) {
     await closeAll();
-    throw new StartupError(`cannot listen on ${opts.api ?? config.api.listen} for the API: ${(err as Error).message}`);
+    const where = opts.api !== undefined ? `--api ${opts.api}` : `api.listen ${config.api.listen}`;
+    throw new StartupError(`cannot listen for the API (${where}): ${(err as Error).message}`);
   }
   nlog.info({ api: opts.api ?? config.api.listen }, `vigil ${name} running in cluster ${config.cluster.name}`);
 

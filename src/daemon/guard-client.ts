@@ -35,9 +35,21 @@ export class GuardClient {
   private vipsRemovedListeners: ((line: VipsRemovedLine) => void)[] = [];
   private closing = false;
   private exited: Promise<void> = Promise.resolve();
+  private firstReady = false;
+  private settleFirst: { resolve: () => void; reject: (err: Error) => void } | undefined;
 
-  /** `log` gets one line per event worth an operator's attention (a guard that died, its own log lines). */
-  constructor(private log: (msg: string) => void) {
+  /** Resolves once the first guard process reads its stdin; rejects when it could not be spawned or
+   * ended before that (a start-up error: the daemon must not run without its guard). */
+  readonly started: Promise<void>;
+
+  /** `log` gets one line per event worth an operator's attention (a guard that died, its own log lines);
+   * `command` is node's arguments that start the guard (tests start a broken one). */
+  constructor(
+    private log: (msg: string) => void,
+    private command: string[] = guardCommand(),
+  ) {
+    this.started = new Promise((resolve, reject) => (this.settleFirst = { resolve, reject }));
+    this.started.catch(() => undefined);
     this.start();
   }
 
@@ -89,8 +101,9 @@ export class GuardClient {
   private start(): void {
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, guardCommand(), { stdio: ["pipe", "pipe", "pipe"] });
+      child = spawn(process.execPath, this.command, { stdio: ["pipe", "pipe", "pipe"] });
     } catch (err) {
+      this.failFirst(`cannot start the guard process: ${(err as Error).message}`);
       this.log(`guard: cannot start the guard process: ${(err as Error).message}; retrying in ${RESPAWN_BACKOFF_MS}ms`);
       setTimeout(() => this.start(), RESPAWN_BACKOFF_MS);
       return;
@@ -102,11 +115,13 @@ export class GuardClient {
     createInterface({ input: child.stdout! }).on("line", (line) => this.output(line));
     createInterface({ input: child.stderr! }).on("line", (line) => this.relay(line));
     this.exited = new Promise((resolve) => {
-      child.once("error", (err) =>
-        this.log(`guard: the guard process (pid ${child.pid ?? "none"}) failed: ${err.message}`),
-      );
+      child.once("error", (err) => {
+        this.failFirst(`cannot start the guard process: ${err.message}`);
+        this.log(`guard: the guard process (pid ${child.pid ?? "none"}) failed: ${err.message}`);
+      });
       child.once("close", (code, signal) => {
         resolve();
+        this.failFirst(`the guard process ended (${signal ?? `exit ${code}`}) before it was ready`);
         if (this.closing) return;
         const lived = performance.now() - this.spawnedAt;
         this.log(
@@ -134,10 +149,18 @@ export class GuardClient {
     } catch {
       m = undefined;
     }
-    if (m?.t === "ready") this.onReady?.();
-    else if (m?.t === "stopped" && typeof m.group === "string") for (const cb of this.stoppedListeners) cb(m);
+    if (m?.t === "ready") {
+      this.onReady?.();
+      this.firstReady = true;
+      this.settleFirst?.resolve();
+    } else if (m?.t === "stopped" && typeof m.group === "string") for (const cb of this.stoppedListeners) cb(m);
     else if (m?.t === "vips-removed" && typeof m.group === "string") for (const cb of this.vipsRemovedListeners) cb(m);
     else this.log(`guard: unexpected output from the guard: ${line.slice(0, 200)}`);
+  }
+
+  /** Rejects `started` when the first guard never became ready. */
+  private failFirst(reason: string): void {
+    if (!this.firstReady) this.settleFirst?.reject(new Error(reason));
   }
 
   private relay(line: string): void {

@@ -10,6 +10,8 @@ import { parseToGuard } from "./guard-protocol.js";
 const log = (msg: string) =>
   process.stderr.write(`${JSON.stringify({ level: 40, time: new Date().toISOString(), guard: true, msg })}\n`);
 process.stdout.on("error", () => undefined);
+// The daemon that reads stderr may be gone: the guard must outlive it, so a broken pipe is ignored.
+process.stderr.on("error", () => undefined);
 const guard = new Guard((line) => process.stdout.write(`${JSON.stringify(line)}\n`), log);
 
 const lines = createInterface({ input: process.stdin });

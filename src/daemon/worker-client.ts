@@ -15,6 +15,9 @@ export const STATUS_TIMEOUT_MS = 1000;
 /** How long a command may wait for the cluster's answer before it resolves as timed out, ms. */
 export const COMMAND_TIMEOUT_MS = 10_000;
 
+/** How long terminate() lets the worker close its guard and end by itself before ending it, ms. */
+export const STOP_WAIT_MS = 500;
+
 /** What the worker reports besides replies: decisions, actions and link changes. */
 export type WorkerReport = Extract<FromWorker, { t: "decisions" | "action" | "links" | "warn" }>;
 
@@ -134,12 +137,15 @@ export class WorkerClient {
     });
   }
 
-  /** Stops the worker (asking it to close its transport first); not reported as down. */
+  /** Stops the worker (asking it to close its transport and its guard first, and waiting up to
+   * STOP_WAIT_MS for it to end by itself, so that the guard is reaped); not reported as down. */
   async terminate(): Promise<void> {
     this.closing = true;
     this.watchdog.stop();
     if (this.pinger) clearInterval(this.pinger);
+    const ended = new Promise((resolve) => this.worker.once("exit", resolve));
     this.post({ t: "stop" });
+    if (!this.gone) await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
     await this.worker.terminate();
   }
 

@@ -5,9 +5,9 @@
 // /run/resource-agents), which is made if missing: systemd-tmpfiles makes it at boot, but nothing
 // does where systemd is not PID 1.
 import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
-import { describeResult, operationOutcome, runCommand } from "../run-command.js";
+import { describeResult, operationOutcome, runCommand, type CommandResult } from "../run-command.js";
 import { killAndCheck } from "./kill-and-check.js";
+import { verifiedOcfAgentPath } from "./ocf-path.js";
 import type { MonitorResult, OpLimits, OpResult, ResourceAgent } from "./resource-agent.js";
 
 /** Where OCF agents live unless OCF_ROOT says otherwise. */
@@ -22,7 +22,8 @@ export const OCF = { SUCCESS: 0, NOT_RUNNING: 7, RUNNING_PROMOTED: 8 } as const;
 /** Drives one OCF agent instance. */
 export class OcfAgent implements ResourceAgent {
   readonly description: string;
-  private path: string;
+  private agent: string;
+  private ocfRoot: string;
   private env: Record<string, string>;
   private rscTmp: string;
 
@@ -36,7 +37,8 @@ export class OcfAgent implements ResourceAgent {
     ocfRoot = DEFAULT_OCF_ROOT,
   ) {
     const [provider = "", type = ""] = agent.split("/");
-    this.path = join(ocfRoot, "resource.d", provider, type);
+    this.agent = agent;
+    this.ocfRoot = ocfRoot;
     this.description = `ocf ${agent} (${instance})`;
     this.rscTmp = process.env.HA_RSCTMP || DEFAULT_HA_RSCTMP;
     this.env = {
@@ -56,7 +58,17 @@ export class OcfAgent implements ResourceAgent {
   private async run(action: "start" | "stop" | "monitor", timeoutMs = this.limits[action]) {
     // A failure to make it is left to the agent to report, in its own words.
     await mkdir(this.rscTmp, { recursive: true, mode: 0o1755 }).catch(() => undefined);
-    return runCommand(this.path, [action], {
+    const where = verifiedOcfAgentPath(this.ocfRoot, this.agent);
+    if (!where.ok)
+      return {
+        code: null,
+        signal: null,
+        timedOut: false,
+        spawnError: where.detail,
+        output: "",
+        ms: 0,
+      } satisfies CommandResult;
+    return runCommand(where.path, [action], {
       timeoutMs,
       tag: this.tag,
       graceMs: action === "stop" ? 0 : undefined,

@@ -3,6 +3,21 @@
 import { z } from "zod";
 import { parseCidr, parseEndpoint, parseNodeAddress } from "../net/address.js";
 import { parseDuration } from "./duration.js";
+import { absolutePath, argList, kernelStringProblem, utf8Bytes } from "./kernel-strings.js";
+import {
+  MAX_ARG_BYTES,
+  MAX_ARGS_TOTAL_BYTES,
+  MAX_GROUPS,
+  MAX_LINKS,
+  MAX_NAME_LENGTH,
+  MAX_NODES,
+  MAX_OCF_SEGMENT_LENGTH,
+  MAX_RESOURCES_PER_GROUP,
+  MAX_VIRTUAL_SERVERS,
+  NAME_PATTERN,
+  OCF_PARAM_NAME_PATTERN,
+  OCF_SEGMENT_PATTERN,
+} from "./limits.js";
 
 /** A duration written as "50ms", "1.5s", "2m" or "1h", parsed to milliseconds. */
 const duration = z.string({ error: 'expected a duration such as "50ms", "1.5s" or "2m"' }).transform((text, ctx) => {
@@ -21,14 +36,12 @@ function parsed(what: string, parse: (s: string) => unknown) {
   });
 }
 
-const name = z.string({ error: "expected a name" }).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, {
-  error: "expected a name of letters, digits, '_', '.', '-' (at most 63)",
+const name = z.string({ error: "expected a name" }).refine((s) => s.length <= MAX_NAME_LENGTH && NAME_PATTERN.test(s), {
+  error: (iss) =>
+    `expected a name of letters, digits, '_', '.', '-' (at most ${MAX_NAME_LENGTH})${String(iss.input).length > MAX_NAME_LENGTH ? `, got one of ${String(iss.input).length} characters` : ""}`,
 });
 const endpoint = parsed("an address IP:PORT such as 10.77.0.21:3306", parseEndpoint);
 const nodeAddress = parsed("an IP address, optionally with :PORT", (s) => parseNodeAddress(s, 1));
-const absolutePath = z
-  .string({ error: "expected an absolute path" })
-  .regex(/^\//, { error: "expected an absolute path (starting with /)" });
 const hostName = z
   .string({ error: "expected a host name" })
   .regex(/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?$/, {
@@ -72,23 +85,53 @@ const vipResource = z.strictObject({
 const execResource = z.strictObject({
   type: z.literal("exec"),
   path: absolutePath,
-  args: z.array(z.string({ error: "expected a string argument" })).default([]),
+  args: argList.default([]),
   monitor: monitor.optional(),
   timeouts,
 });
 
+/** An OCF agent "PROVIDER/AGENT": two plain path segments (no "..", no "/", not absolute), so that
+ * the agent stays inside $OCF_ROOT/resource.d. */
+const ocfAgent = z.string({ error: "expected PROVIDER/AGENT" }).refine(
+  (s) => {
+    const parts = s.split("/");
+    return parts.length === 2 && parts.every((p) => p.length <= MAX_OCF_SEGMENT_LENGTH && OCF_SEGMENT_PATTERN.test(p));
+  },
+  {
+    error: (iss) =>
+      `expected PROVIDER/AGENT such as heartbeat/Filesystem (letters, digits, '_', '.', '-', not starting with '.'; no other '/'), got ${JSON.stringify(iss.input)}`,
+  },
+);
+
+/** OCF parameters, passed as OCF_RESKEY_<name>=<value>: names fit an environment variable, values
+ * hold no NUL byte, each variable and all of them together fit the kernel's limits. */
+const ocfParams = z
+  .record(
+    z.string().regex(OCF_PARAM_NAME_PATTERN, {
+      error: (iss) =>
+        `expected a parameter name of letters, digits and '_' (it becomes OCF_RESKEY_<name>), got ${JSON.stringify(iss.input)}`,
+    }),
+    z
+      .union([z.string(), z.number(), z.boolean()], { error: "expected a string, number or boolean" })
+      .superRefine((v, ctx) => {
+        const problem = typeof v === "string" ? kernelStringProblem(v, "the value", MAX_ARG_BYTES - 64) : undefined;
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
+  )
+  .superRefine((params, ctx) => {
+    const total = Object.entries(params).reduce((n, [k, v]) => n + utf8Bytes(`OCF_RESKEY_${k}=${String(v)}`) + 1, 0);
+    if (total > MAX_ARGS_TOTAL_BYTES)
+      ctx.addIssue({
+        code: "custom",
+        message: `the parameters take ${total} bytes of environment together; at most ${MAX_ARGS_TOTAL_BYTES} are allowed`,
+      });
+  });
+
 /** `ocf`: an OCF agent "PROVIDER/AGENT" with parameters passed as OCF_RESKEY_*. */
 const ocfResource = z.strictObject({
   type: z.literal("ocf"),
-  agent: z
-    .string({ error: "expected PROVIDER/AGENT" })
-    .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: "expected PROVIDER/AGENT such as heartbeat/Filesystem" }),
-  params: z
-    .record(
-      z.string(),
-      z.union([z.string(), z.number(), z.boolean()], { error: "expected a string, number or boolean" }),
-    )
-    .default({}),
+  agent: ocfAgent,
+  params: ocfParams.default({}),
   monitor: monitor.optional(),
   timeouts,
 });
@@ -115,7 +158,10 @@ export const groupSchema = z.strictObject({
   migration_threshold: int(1, 1_000_000).default(3),
   /** Failures older than this are forgotten (default: kept until `vigil cleanup`). */
   failure_timeout: duration.optional(),
-  resources: z.array(resource).min(1, { error: "a group needs at least one resource" }),
+  resources: z
+    .array(resource)
+    .min(1, { error: "a group needs at least one resource" })
+    .max(MAX_RESOURCES_PER_GROUP, { error: `a group may have at most ${MAX_RESOURCES_PER_GROUP} resources` }),
   notify: absolutePath.optional(),
 });
 
@@ -135,7 +181,7 @@ const check = z.strictObject({
   /** http/https: request path (default /). */
   path: z
     .string({ error: "expected a path such as /health" })
-    .regex(/^\/[^\s]*$/, { error: "expected a path starting with / and without spaces" })
+    .regex(/^\/[^\s\0]*$/, { error: "expected a path starting with / and without spaces or NUL bytes" })
     .optional(),
   /** http/https: status codes that count as healthy (default [200]). */
   expect_status: z
@@ -153,7 +199,7 @@ const check = z.strictObject({
   /** exec: the script; called as SCRIPT ARGS... IP PORT, exit 0 = healthy. */
   script: absolutePath.optional(),
   /** exec: arguments before IP and PORT. */
-  args: z.array(z.string({ error: "expected a string argument" })).optional(),
+  args: argList.optional(),
 });
 
 /** One backend of a virtual server. */
@@ -190,7 +236,10 @@ export const virtualServerSchema = z.strictObject({
 export const nodeSchema = z.strictObject({
   name,
   address: nodeAddress,
-  links: z.array(nodeAddress).default([]),
+  links: z
+    .array(nodeAddress)
+    .max(MAX_LINKS - 1, { error: `a node may have at most ${MAX_LINKS} links (its address and ${MAX_LINKS - 1} more)` })
+    .default([]),
   priority: int(0, 255).default(100),
   votes: int(0, 100).default(1),
   witness: z.boolean({ error: "expected true or false" }).default(false),
@@ -209,7 +258,7 @@ export const quorumSchema = z
 /** `cluster.fence`: a command run as `PATH ARGS... NODE` that must power off or isolate NODE (exit 0). */
 const fenceSchema = z.strictObject({
   path: absolutePath,
-  args: z.array(z.string({ error: "expected a string argument" })).default([]),
+  args: argList.default([]),
   timeout: duration.default(30_000),
 });
 
@@ -218,7 +267,7 @@ const fenceSchema = z.strictObject({
  * watchdog does) and exit 0. Without it such a group stays unclean and blocked until cleanup. */
 const lastResortSchema = z.strictObject({
   path: absolutePath,
-  args: z.array(z.string({ error: "expected a string argument" })).default([]),
+  args: argList.default([]),
   timeout: duration.default(10_000),
 });
 
@@ -240,7 +289,10 @@ export const clusterSchema = z.strictObject({
 /** The whole file. */
 export const configSchema = z.strictObject({
   cluster: clusterSchema,
-  nodes: z.array(nodeSchema).min(1, { error: "at least one node is required" }),
+  nodes: z
+    .array(nodeSchema)
+    .min(1, { error: "at least one node is required" })
+    .max(MAX_NODES, { error: `at most ${MAX_NODES} nodes are supported` }),
   api: z
     .strictObject({
       listen: endpoint.default("127.0.0.1:7480"),
@@ -257,8 +309,14 @@ export const configSchema = z.strictObject({
         .optional(),
     })
     .default({ listen: "127.0.0.1:7480", allowed_hosts: [] }),
-  groups: z.array(groupSchema).default([]),
-  virtual_servers: z.array(virtualServerSchema).default([]),
+  groups: z
+    .array(groupSchema)
+    .max(MAX_GROUPS, { error: `at most ${MAX_GROUPS} groups are supported (the heartbeat carries every group)` })
+    .default([]),
+  virtual_servers: z
+    .array(virtualServerSchema)
+    .max(MAX_VIRTUAL_SERVERS, { error: `at most ${MAX_VIRTUAL_SERVERS} virtual servers are supported` })
+    .default([]),
 });
 
 /** A validated configuration with defaults filled in; durations are milliseconds. */

@@ -91,6 +91,9 @@ function fromZod(issue: z.core.$ZodIssue, raw: unknown): ConfigIssue[] {
       if (value === undefined) return [{ code: "E_MISSING", path, message: `missing required key: ${issue.message}` }];
       return [{ code: "E_VALUE", path, message: `${issue.message}, got ${describe(value)}` }];
     }
+    case "invalid_key":
+      // A record key that failed its own check: its message says what was expected.
+      return [{ code: "E_VALUE", path, message: issue.issues[0]?.message ?? issue.message }];
     case "too_small":
     case "too_big":
       return [{ code: "E_VALUE", path, message: rangeMessage(issue, valueAt(raw, path)) }];

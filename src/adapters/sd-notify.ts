@@ -11,7 +11,11 @@ const NOTIFY_TIMEOUT_MS = 5000;
 /** Sends `VAR=VALUE` assignments to systemd when NOTIFY_SOCKET is set; never throws. */
 export async function sdNotify(assignments: string[], log: Logger): Promise<boolean> {
   if (!process.env.NOTIFY_SOCKET) return false;
-  const r = await runCommand("systemd-notify", assignments, { timeoutMs: NOTIFY_TIMEOUT_MS });
+  // The one child that must see NOTIFY_SOCKET (children do not inherit it, see child-env.ts).
+  const r = await runCommand("systemd-notify", assignments, {
+    timeoutMs: NOTIFY_TIMEOUT_MS,
+    env: { NOTIFY_SOCKET: process.env.NOTIFY_SOCKET },
+  });
   if (r.code === 0) return true;
   log.warn(
     { notify: assignments, output: r.output.trim() || undefined },

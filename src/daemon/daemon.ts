@@ -20,6 +20,7 @@ import { faultInjectionEnabled, injectFault } from "./fault-injection.js";
 import { agentsFor, guardConfigOf, notifyScriptsOf, vipsOf } from "./group-resources.js";
 import { GroupRunner } from "./group-runner.js";
 import { guardPidfile, readGuardPid, runtimeDir } from "./guard-pidfile.js";
+import { incarnationClock, incarnationFile, nextIncarnation, stateDir } from "./incarnation.js";
 import { VirtualServers } from "./virtual-servers.js";
 import { Notifier } from "./notifier.js";
 import { linksOf, pickNode } from "./node-identity.js";
@@ -126,12 +127,18 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
 
   const pidfile = guardPidfile(runtimeDir(), config.cluster.name, name);
   const earlierGuard = readGuardPid(pidfile);
+  const incarnation = nextIncarnation(incarnationFile(stateDir(), config.cluster.name, name), incarnationClock()());
+  for (const w of incarnation.warnings) nlog.warn(w);
+  nlog.info(
+    { incarnation: incarnation.inc, previous: incarnation.previous },
+    `incarnation ${incarnation.inc}${incarnation.previous === undefined ? " (no earlier run recorded)" : ` (previous run ${incarnation.previous})`}`,
+  );
   const init: WorkerInit = {
     spec: clusterSpecFrom(config),
     self: linksOf(config, name),
     peers: config.nodes.filter((n) => n.name !== name).map((n) => linksOf(config, n.name)),
     keyHex: readKey(config.cluster.key_file).toString("hex"),
-    incarnation: Date.now(),
+    incarnation: incarnation.inc,
     guardPidfile: pidfile,
     faultInjection: faultInjectionEnabled(),
     vips: vipsOf(config),

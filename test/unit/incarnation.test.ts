@@ -35,7 +35,7 @@ describe("incarnation", () => {
     writeFileSync(blocker, "");
     const r = nextIncarnation(join(blocker, "x.incarnation"), 42);
     assert.equal(r.inc, 42);
-    assert.match(r.warnings[0] ?? "", /cannot record incarnation 42/);
+    assert.match(r.warnings.join("\n"), /cannot record incarnation 42 in .*make .* writable/);
   });
 
   it("shifts the clock only by the test offset", () => {

@@ -15,7 +15,8 @@ export interface LinkedNode {
 /** What the transport reports. */
 export interface TransportHandlers {
   message(from: string, msg: ClusterMsg, link: number): void;
-  drop(reason: string): void;
+  /** A dropped packet; `source` and `major` are set for a known source speaking another major version. */
+  drop(reason: string, detail?: { source: string; major: number }): void;
 }
 
 /** Sends and receives authenticated cluster messages over UDP. */
@@ -27,7 +28,7 @@ export class UdpTransport {
   readonly sendErrors: Record<string, number> = {};
 
   constructor(
-    private codec: FrameCodec,
+    readonly codec: FrameCodec,
     private self: LinkedNode,
     peers: LinkedNode[],
     private handlers: TransportHandlers,
@@ -58,7 +59,8 @@ export class UdpTransport {
     const sender = this.bySource.get(source);
     if (!sender) return this.handlers.drop("unknown-address");
     const r = this.codec.decode(packet);
-    if (!r.ok) return this.handlers.drop(r.drop);
+    if (!r.ok)
+      return this.handlers.drop(r.drop, r.major === undefined ? undefined : { source: sender.name, major: r.major });
     this.handlers.message(sender.name, r.msg, sender.link);
   }
 

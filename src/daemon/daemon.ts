@@ -3,6 +3,8 @@
 import { readFileSync } from "node:fs";
 import { setPriority } from "node:os";
 import { formatIssue, loadConfigFile } from "../adapters/config-file.js";
+import { readKeyRing, type KeyRing } from "../adapters/key-ring.js";
+import { wireEmulationFromEnv } from "../adapters/wire-emulation.js";
 import { createLogger, type Logger } from "../adapters/logger.js";
 import { removeAddress } from "../adapters/resources/vip.js";
 import { clusterInfo } from "../api/cluster-info.js";
@@ -26,7 +28,8 @@ import { Notifier } from "./notifier.js";
 import { linksOf, pickNode } from "./node-identity.js";
 import type { WorkerInit } from "./cluster-worker.js";
 import { groupsPart } from "./reload-groups.js";
-import { readKey, Reloader, tokenPart, type ReloadOutcome } from "./reload.js";
+import { Reloader, tokenPart, type ReloadOutcome } from "./reload.js";
+import { keyPart } from "./reload-key.js";
 import { StartupError } from "./startup-error.js";
 import { runFence, startTiebreakerLoop } from "./two-node-io.js";
 import { WorkerClient } from "./worker-client.js";
@@ -125,6 +128,14 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   const owner = `${config.cluster.name}/${name}`;
   const agents = agentsFor(config, (g) => vservers.listenerOf(g), owner);
 
+  let keys: KeyRing;
+  let wireEmulation: ReturnType<typeof wireEmulationFromEnv>;
+  try {
+    keys = readKeyRing(config.cluster.key_file);
+    wireEmulation = wireEmulationFromEnv();
+  } catch (err) {
+    throw new StartupError(`cluster.key_file: ${(err as Error).message}`);
+  }
   const pidfile = guardPidfile(runtimeDir(), config.cluster.name, name);
   const earlierGuard = readGuardPid(pidfile);
   const incarnation = nextIncarnation(incarnationFile(stateDir(), config.cluster.name, name), incarnationClock()());
@@ -137,7 +148,8 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
     spec: clusterSpecFrom(config),
     self: linksOf(config, name),
     peers: config.nodes.filter((n) => n.name !== name).map((n) => linksOf(config, n.name)),
-    keyHex: readKey(config.cluster.key_file).toString("hex"),
+    keysHex: keys.accept.map((k) => k.toString("hex")),
+    ...(wireEmulation ? { wireEmulation } : {}),
     incarnation: incarnation.inc,
     guardPidfile: pidfile,
     faultInjection: faultInjectionEnabled(),
@@ -260,8 +272,8 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   const reloader = new Reloader(
     opts.configFile,
     config,
-    init.keyHex,
     [
+      keyPart(keys, (keysHex) => w.post({ t: "keys", keysHex })),
       groupsPart({ runner, notifier, status, post: (m) => w.post(m), listener: (g) => vservers.listenerOf(g), owner }),
       tokenPart(
         () => token,

@@ -1,6 +1,6 @@
 // SIGHUP: re-read the config file and apply it as a diff. An invalid file is refused with the same
-// located errors as `vigil check`; a change only a restart can apply (cluster, nodes, api.listen, the
-// key) refuses the whole reload; otherwise every reloadable part applies its own difference, and one
+// located errors as `vigil check`; a change only a restart can apply (cluster, nodes, api.listen)
+// refuses the whole reload (the key file's content is reloadable: see reload-key.ts); otherwise every reloadable part applies its own difference, and one
 // line says what the reload did. Nothing is half-applied: all parts are checked before any applies.
 import { readFileSync } from "node:fs";
 import { formatIssue, loadConfigFile, locateIssues } from "../adapters/config-file.js";
@@ -41,8 +41,6 @@ export class Reloader {
   constructor(
     private configFile: string,
     private current: Config,
-    /** The key the cluster runs with (hex); a different key in the file needs a restart. */
-    private keyHex: string,
     private parts: readonly ReloadablePart[],
     private log: Logger,
   ) {}
@@ -78,7 +76,7 @@ export class Reloader {
       );
     const next = loaded.config;
     const plan = planReload(this.current, next);
-    const issues: ReloadIssue[] = [...plan.restartNeeded, ...this.keyIssues(next)];
+    const issues: ReloadIssue[] = [...plan.restartNeeded];
     try {
       if (issues.length === 0)
         for (const part of this.parts) issues.push(...((await part.check?.(this.current, next, plan)) ?? []));
@@ -104,29 +102,6 @@ export class Reloader {
     const summary = `reload applied: ${done.join("; ") || "nothing changed"}`;
     this.log.info({ reload: true }, summary);
     return { ok: true, summary };
-  }
-
-  /** The key is read once at start: a new key (same path or another) needs a restart. */
-  private keyIssues(next: Config): ReloadIssue[] {
-    if (next.cluster.key_file !== this.current.cluster.key_file) return [];
-    try {
-      if (readKey(next.cluster.key_file).toString("hex") === this.keyHex) return [];
-    } catch (err) {
-      return [
-        {
-          code: "E_KEY_FILE",
-          path: ["cluster", "key_file"],
-          message: `${next.cluster.key_file}: ${(err as Error).message}`,
-        },
-      ];
-    }
-    return [
-      {
-        code: "E_RELOAD_NEEDS_RESTART",
-        path: ["cluster", "key_file"],
-        message: `the key in ${next.cluster.key_file} changed; a new key cannot be applied by a reload: restart vigil on every node to apply it (the running config is kept)`,
-      },
-    ];
   }
 }
 

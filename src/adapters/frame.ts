@@ -3,7 +3,9 @@
 //   | MAC (32 bytes) | payload (JSON, see core/cluster/messages)
 // The MAC (HMAC-SHA256 with the key the key id names) covers the header and the payload. Everything
 // before the MAC is checked first, with no cryptography (length, magic, major version, cluster name,
-// key id): a packet that fails those costs a few comparisons, not an HMAC. Within one major version the
+// key id): a packet that fails those costs a few comparisons, not an HMAC. The key id also stops blind
+// spoofers (it is derived from the key, so only someone who sees cluster traffic knows it); the
+// transport's per-source budget (source-budget.ts) bounds the HMACs that even those can cause. Within one major version the
 // minor may differ (newer nodes may add message fields, which older ones drop); another major is
 // refused as "other-major" and the frame says which. vigil 0.1 sent "VGL1" frames without a version
 // or key id: they read as major 1. A packet that fails any check is a counted drop reason, never an
@@ -33,6 +35,7 @@ export type FrameDrop =
   | "other-major"
   | "wrong-cluster"
   | "unknown-key"
+  | "rate-limited"
   | "bad-mac"
   | "oversized"
   | "not-json"
@@ -97,8 +100,9 @@ export class FrameCodec {
     return Buffer.concat([header, this.mac(this.sendKey.key, header, payload), payload]);
   }
 
-  /** Checks and decodes a packet: every check without cryptography first, then the MAC, then the payload. */
-  decode(packet: Uint8Array): FrameResult {
+  /** Checks and decodes a packet: every check without cryptography first, then `admit` (a per-source
+   * budget: false drops the packet as "rate-limited"), then the MAC, then the payload. */
+  decode(packet: Uint8Array, admit: () => boolean = () => true): FrameResult {
     const buf = Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength);
     if (buf.length > MAX_PACKET) return { ok: false, drop: "oversized" };
     if (buf.length < MAJOR_AT + 1) return { ok: false, drop: "short" };
@@ -113,6 +117,7 @@ export class FrameCodec {
       return { ok: false, drop: "wrong-cluster" };
     const key = this.keys.get(buf.readUInt32BE(KEY_ID_AT));
     if (!key) return { ok: false, drop: "unknown-key" };
+    if (!admit()) return { ok: false, drop: "rate-limited" };
     const mac = buf.subarray(headerLen, headerLen + MAC_BYTES);
     const payload = buf.subarray(headerLen + MAC_BYTES);
     if (!timingSafeEqual(mac, this.mac(key, buf.subarray(0, headerLen), payload)))

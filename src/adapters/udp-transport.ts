@@ -1,10 +1,13 @@
 // UDP transport: one socket per local link address; every message goes to every link of the peer
 // that this node also has. The source address of a packet must be one of the sender's configured
 // links (that index is the link reported to the core), and the packet must pass the frame checks.
+// Cheapest first: the source address (a map lookup), the frame header (no cryptography), the source's
+// budget of MAC verifications (a token bucket), and only then the HMAC and the payload decoder.
 import { createSocket, type Socket } from "node:dgram";
 import type { ClusterMsg } from "../core/cluster/messages.js";
 import type { Endpoint } from "../core/net/address.js";
 import { FrameCodec } from "./frame.js";
+import { defaultBudget, SourceBudget, type BudgetOptions } from "./source-budget.js";
 
 /** A node's name and its link endpoints, in link order. */
 export interface LinkedNode {
@@ -22,17 +25,23 @@ export interface TransportHandlers {
 /** Sends and receives authenticated cluster messages over UDP. */
 export class UdpTransport {
   private sockets: Socket[] = [];
+  private clock: () => number;
   private bySource = new Map<string, { name: string; link: number }>();
   private peers: Map<string, LinkedNode>;
   /** Send errors by errno code (an unreachable link is reported, not thrown). */
   readonly sendErrors: Record<string, number> = {};
+  private budget: SourceBudget;
 
   constructor(
     readonly codec: FrameCodec,
     private self: LinkedNode,
     peers: LinkedNode[],
     private handlers: TransportHandlers,
+    /** The heartbeat interval (ms) and, optionally, another per-source budget and clock (tests). */
+    opts: { intervalMs: number; budget?: BudgetOptions; clock?: () => number },
   ) {
+    this.budget = new SourceBudget(opts.budget ?? defaultBudget(opts.intervalMs));
+    this.clock = opts.clock ?? (() => performance.now());
     this.peers = new Map(peers.map((p) => [p.name, p]));
     for (const p of peers)
       p.links.forEach((e, i) => this.bySource.set(`${e.ip.text}|${e.port}`, { name: p.name, link: i }));
@@ -58,7 +67,7 @@ export class UdpTransport {
   private onPacket(packet: Buffer, source: string): void {
     const sender = this.bySource.get(source);
     if (!sender) return this.handlers.drop("unknown-address");
-    const r = this.codec.decode(packet);
+    const r = this.codec.decode(packet, () => this.budget.take(source, this.clock()));
     if (!r.ok)
       return this.handlers.drop(r.drop, r.major === undefined ? undefined : { source: sender.name, major: r.major });
     this.handlers.message(sender.name, r.msg, sender.link);

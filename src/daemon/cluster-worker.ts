@@ -74,6 +74,7 @@ const transport = new UdpTransport(
         );
     },
   },
+  { intervalMs: init.spec.interval },
 );
 
 let timer: NodeJS.Timeout | undefined;

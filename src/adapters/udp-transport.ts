@@ -26,7 +26,8 @@ export interface TransportHandlers {
 export class UdpTransport {
   private sockets: Socket[] = [];
   private clock: () => number;
-  private bySource = new Map<string, { name: string; link: number }>();
+  /** Configured peer links by port, then address (no string is built per packet). */
+  private bySource = new Map<number, Map<string, { name: string; link: number }>>();
   private peers: Map<string, LinkedNode>;
   /** Send errors by errno code (an unreachable link is reported, not thrown). */
   readonly sendErrors: Record<string, number> = {};
@@ -44,14 +45,18 @@ export class UdpTransport {
     this.clock = opts.clock ?? (() => performance.now());
     this.peers = new Map(peers.map((p) => [p.name, p]));
     for (const p of peers)
-      p.links.forEach((e, i) => this.bySource.set(`${e.ip.text}|${e.port}`, { name: p.name, link: i }));
+      p.links.forEach((e, i) => {
+        let byAddress = this.bySource.get(e.port);
+        if (!byAddress) this.bySource.set(e.port, (byAddress = new Map()));
+        byAddress.set(e.ip.text, { name: p.name, link: i });
+      });
   }
 
   /** Binds one socket per local link. */
   async start(): Promise<void> {
     for (const [i, e] of this.self.links.entries()) {
       const socket = createSocket({ type: e.ip.family === 6 ? "udp6" : "udp4", reuseAddr: false });
-      socket.on("message", (packet, rinfo) => this.onPacket(packet, `${rinfo.address}|${rinfo.port}`));
+      socket.on("message", (packet, rinfo) => this.onPacket(packet, rinfo.address, rinfo.port));
       socket.on("error", () => this.handlers.drop(`socket-error-link${i}`));
       await new Promise<void>((resolve, reject) => {
         socket.once("error", reject);
@@ -64,10 +69,10 @@ export class UdpTransport {
     }
   }
 
-  private onPacket(packet: Buffer, source: string): void {
-    const sender = this.bySource.get(source);
+  private onPacket(packet: Buffer, address: string, port: number): void {
+    const sender = this.bySource.get(port)?.get(address);
     if (!sender) return this.handlers.drop("unknown-address");
-    const r = this.codec.decode(packet, () => this.budget.take(source, this.clock()));
+    const r = this.codec.decode(packet, () => this.budget.take(`${address}|${port}`, this.clock()));
     if (!r.ok)
       return this.handlers.drop(r.drop, r.major === undefined ? undefined : { source: sender.name, major: r.major });
     this.handlers.message(sender.name, r.msg, sender.link);

@@ -1,6 +1,6 @@
 // The wire format of cluster packets (protocol major version 2):
 //   "VGL" | major (ASCII digit) | minor (1 byte) | key id (4 bytes) | name length (1 byte) | cluster name
-//   | MAC (32 bytes) | payload (JSON, see core/cluster/messages)
+//   | MAC (32 bytes) | payload (JSON in the compact form of compact-wire.ts)
 // The MAC (HMAC-SHA256 with the key the key id names) covers the header and the payload. Everything
 // before the MAC is checked first, with no cryptography (length, magic, major version, cluster name,
 // key id): a packet that fails those costs a few comparisons, not an HMAC. The key id also stops blind
@@ -11,7 +11,9 @@
 // or key id: they read as major 1. A packet that fails any check is a counted drop reason, never an
 // exception.
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { decodeMessage, encodeMessage, MAX_PAYLOAD, type ClusterMsg } from "../core/cluster/messages.js";
+import { MAX_PAYLOAD, type ClusterMsg } from "../core/cluster/messages.js";
+import type { NameBook } from "../core/cluster/wire-ids.js";
+import { fromWire, toWire } from "./compact-wire.js";
 import { keyId, type KeyRing } from "./key-ring.js";
 
 /** The protocol version this build speaks. */
@@ -24,6 +26,8 @@ const KEY_ID_AT = 5;
 const NAME_LEN_AT = 9;
 const MAC_BYTES = 32;
 const ASCII_0 = 0x30;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /** Largest packet accepted or produced. */
 export const MAX_PACKET = NAME_LEN_AT + 1 + 255 + MAC_BYTES + MAX_PAYLOAD;
@@ -61,6 +65,8 @@ export class FrameCodec {
   constructor(
     ring: KeyRing,
     clusterName: string,
+    /** Names of the ids in received messages (this node's nodes, groups and the leader lock). */
+    private book: NameBook,
     private opts: FrameOptions = {},
   ) {
     this.name = Buffer.from(clusterName, "utf8");
@@ -74,6 +80,11 @@ export class FrameCodec {
     this.sendKey = { id: keyId(ring.send), key: ring.send };
   }
 
+  /** Replaces the names of ids (a reload changed the groups). */
+  setBook(book: NameBook): void {
+    this.book = book;
+  }
+
   /** Key ids accepted now (for status and tests). */
   get keyIds(): number[] {
     return [...this.keys.keys()];
@@ -85,7 +96,7 @@ export class FrameCodec {
 
   /** Builds the packet for one message. */
   encode(msg: ClusterMsg): Buffer {
-    return this.frame(this.opts.payload ? this.opts.payload(msg) : encodeMessage(msg));
+    return this.frame(this.opts.payload ? this.opts.payload(msg) : encoder.encode(JSON.stringify(toWire(msg))));
   }
 
   /** Frames and authenticates raw payload bytes (used by encode, and by fuzzing to reach the decoder). */
@@ -122,7 +133,14 @@ export class FrameCodec {
     const payload = buf.subarray(headerLen + MAC_BYTES);
     if (!timingSafeEqual(mac, this.mac(key, buf.subarray(0, headerLen), payload)))
       return { ok: false, drop: "bad-mac" };
-    const decoded = decodeMessage(payload);
-    return decoded.ok ? decoded : { ok: false, drop: decoded.error };
+    if (payload.length > MAX_PAYLOAD) return { ok: false, drop: "oversized" };
+    let value: unknown;
+    try {
+      value = JSON.parse(decoder.decode(payload));
+    } catch {
+      return { ok: false, drop: "not-json" };
+    }
+    const msg = fromWire(value, this.book);
+    return msg ? { ok: true, msg } : { ok: false, drop: "malformed" };
   }
 }

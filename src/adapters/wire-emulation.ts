@@ -2,7 +2,8 @@
 // upgrades with real processes. VIGIL_TEST_WIRE=newer-minor: minor version + 1 and an unknown field in
 // every message object (top level, announcement, admin state, command), as a newer release would add;
 // VIGIL_TEST_WIRE=other-major: the next major version (which the others must refuse, and say so).
-import { encodeMessage, type ClusterMsg } from "../core/cluster/messages.js";
+import type { ClusterMsg } from "../core/cluster/messages.js";
+import { toWire } from "./compact-wire.js";
 import { PROTOCOL, type FrameOptions } from "./frame.js";
 
 /** The emulations a test can ask for. */
@@ -19,7 +20,7 @@ export function wireEmulationFromEnv(env: NodeJS.ProcessEnv = process.env): Wire
 const EXTRA = { note: "a field of a newer minor version", n: 1 };
 
 function withExtras(msg: ClusterMsg): Uint8Array {
-  const copy = JSON.parse(new TextDecoder().decode(encodeMessage(msg))) as Record<string, unknown>;
+  const copy = JSON.parse(JSON.stringify(toWire(msg))) as Record<string, unknown>;
   copy.x_newer = EXTRA;
   const leader = copy.leader as Record<string, unknown> | undefined;
   if (leader) {

@@ -5,7 +5,8 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { ClusterMsg } from "../core/cluster/messages.js";
 import { NodeDriver, type DriverEvent } from "../core/cluster/driver.js";
 import { ClusterNode } from "../core/cluster/node.js";
-import type { ClusterSpec } from "../core/cluster/spec.js";
+import { LEADER_LOCK, type ClusterSpec } from "../core/cluster/spec.js";
+import { NameBook, specNames } from "../core/cluster/wire-ids.js";
 import type { MachineInput } from "../core/machine.js";
 import { FrameCodec, PROTOCOL } from "../adapters/frame.js";
 import type { KeyRing } from "../adapters/key-ring.js";
@@ -56,7 +57,12 @@ const ringOf = (keysHex: string[]): KeyRing => {
 };
 const wireWarnings = new WireWarnings((message) => post({ t: "warn", message }));
 const transport = new UdpTransport(
-  new FrameCodec(ringOf(init.keysHex), init.spec.clusterName, frameOptionsFor(init.wireEmulation)),
+  new FrameCodec(
+    ringOf(init.keysHex),
+    init.spec.clusterName,
+    new NameBook(specNames(init.spec, LEADER_LOCK)),
+    frameOptionsFor(init.wireEmulation),
+  ),
   init.self,
   init.peers,
   {
@@ -153,6 +159,7 @@ port.on("message", (m: ToWorker) => {
       return;
     case "reload":
       init.vips = m.vips;
+      transport.codec.setBook(new NameBook(specNames({ members: init.spec.members, groups: m.groups }, LEADER_LOCK)));
       guard.configure(m.guard);
       return step({ kind: "local", event: { kind: "groups", groups: m.groups } });
     case "status?":

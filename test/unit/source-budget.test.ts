@@ -4,6 +4,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { FrameCodec } from "../../src/adapters/frame.js";
 import { SourceBudget } from "../../src/adapters/source-budget.js";
+import { NameBook } from "../../src/core/cluster/wire-ids.js";
+
+const book = new NameBook([]);
 
 describe("source budget", () => {
   it("allows a burst, then perInterval per interval, per source", () => {
@@ -19,12 +22,12 @@ describe("source budget", () => {
 
   it("is consulted after the cheap checks and before the MAC", () => {
     const key = Buffer.alloc(32, 1);
-    const codec = new FrameCodec({ send: key, accept: [key] }, "c");
+    const codec = new FrameCodec({ send: key, accept: [key] }, "c", book);
     let asked = 0;
     const deny = () => (asked++, false);
     assert.equal(codec.decode(Buffer.from("garbage garbage garbage garbage garbage garbage"), deny).ok, false);
     assert.equal(asked, 0);
-    const other = new FrameCodec({ send: Buffer.alloc(32, 2), accept: [Buffer.alloc(32, 2)] }, "c");
+    const other = new FrameCodec({ send: Buffer.alloc(32, 2), accept: [Buffer.alloc(32, 2)] }, "c", book);
     assert.deepEqual(codec.decode(other.frame(Buffer.from("{}")), deny), { ok: false, drop: "unknown-key" });
     assert.equal(asked, 0);
     assert.deepEqual(codec.decode(codec.frame(Buffer.from("{}")), deny), { ok: false, drop: "rate-limited" });

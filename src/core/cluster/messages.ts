@@ -68,7 +68,7 @@ const ackSchema = z.object({
 });
 
 /** An operator command forwarded to the leader by the node that received it. */
-const cmdSchema = z.object({
+export const cmdSchema = z.object({
   type: z.literal("cmd"),
   from: name,
   inc: counter,
@@ -79,7 +79,7 @@ const cmdSchema = z.object({
 });
 
 /** The leader's answer to a forwarded command. */
-const cmdResSchema = z.object({
+export const cmdResSchema = z.object({
   type: z.literal("cmdres"),
   from: name,
   inc: counter,
@@ -104,8 +104,9 @@ export type CommandResultMsg = z.infer<typeof cmdResSchema>;
 /** Any cluster message. */
 export type ClusterMsg = z.infer<typeof messageSchema>;
 
-/** Largest payload accepted, bytes. */
-export const MAX_PAYLOAD = 16 * 1024;
+/** Largest payload accepted, bytes (a UDP datagram carries up to 65,507; see config/wire-limits for
+ * what a config may need). */
+export const MAX_PAYLOAD = 48 * 1024;
 
 /** Why a payload was refused. */
 export type DecodeError = "oversized" | "not-json" | "malformed";

@@ -76,6 +76,7 @@ export class FrameCodec {
 
   /** Replaces the keys (a reload during a key rotation); takes effect with the next packet. */
   setKeys(ring: KeyRing): void {
+    this.last = undefined;
     this.keys = new Map(ring.accept.map((k) => [keyId(k), k]));
     this.sendKey = { id: keyId(ring.send), key: ring.send };
   }
@@ -94,8 +95,18 @@ export class FrameCodec {
     return createHmac("sha256", key).update(header).update(payload).digest();
   }
 
-  /** Builds the packet for one message. */
+  private last: { msg: ClusterMsg; packet: Buffer } | undefined;
+
+  /** Builds the packet for one message. The core sends one heartbeat object to every peer, so the
+   * packet of the last message is kept and reused (messages are not changed after they are sent). */
   encode(msg: ClusterMsg): Buffer {
+    if (this.last?.msg === msg) return this.last.packet;
+    const packet = this.frameOf(msg);
+    this.last = { msg, packet };
+    return packet;
+  }
+
+  private frameOf(msg: ClusterMsg): Buffer {
     return this.frame(this.opts.payload ? this.opts.payload(msg) : encoder.encode(JSON.stringify(toWire(msg))));
   }
 

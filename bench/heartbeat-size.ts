@@ -5,7 +5,7 @@
 //     heartbeats of one interval (to and from every peer) at the default 25ms interval.
 //  2. Real `vigil run` processes on loopback (3 nodes; groups of `exec /bin/true`, no monitor): CPU
 //     per node over --seconds once every group runs.
-// Usage: npx tsx bench/heartbeat-size.ts [--seconds 10] [--real 1,100,500] [--real-nodes 3]
+// Usage: npx tsx bench/heartbeat-size.ts [--seconds 10] [--real 1,20] [--real-nodes 3]
 import { readFileSync } from "node:fs";
 import { toWire } from "../src/adapters/compact-wire.js";
 import { FrameCodec } from "../src/adapters/frame.js";
@@ -20,7 +20,7 @@ function arg(name: string, def: string): string {
   return i >= 0 ? (process.argv[i + 1] ?? def) : def;
 }
 const seconds = Number(arg("seconds", "10"));
-const real = arg("real", "1,100,500").split(",").filter(Boolean).map(Number);
+const real = arg("real", "1,20").split(",").filter(Boolean).map(Number);
 const realNodes = Number(arg("real-nodes", "3"));
 const INTERVAL_MS = 25;
 

@@ -29,11 +29,6 @@ export interface ReloadablePart {
 /** What one reload did. */
 export type ReloadOutcome = { ok: true; summary: string } | { ok: false; errors: string[] };
 
-/** Reads the cluster key as the daemon uses it (trimmed text). */
-export function readKey(file: string): Buffer {
-  return Buffer.from(readFileSync(file, "utf8").trim(), "utf8");
-}
-
 /** Applies reloads of one config file to the parts of a running daemon, one reload at a time. */
 export class Reloader {
   private chain: Promise<unknown> = Promise.resolve();

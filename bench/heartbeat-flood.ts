@@ -77,6 +77,16 @@ const portOf = (address: string) => Number(address.split(":")[1]);
 const sumDrops = (s: NodeStatus | undefined) => Object.values(s?.transportDrops ?? {}).reduce((a, b) => a + b, 0);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A node's status, retried: a loaded node may miss the helper's 500ms answer deadline. */
+async function statusOf(c: LocalCluster, name: string): Promise<NodeStatus | undefined> {
+  for (let i = 0; i < 10; i++) {
+    const s = await c.status(name);
+    if (s) return s;
+    await sleep(100);
+  }
+  return undefined;
+}
+
 async function main(): Promise<void> {
   const c = await LocalCluster.start();
   try {
@@ -90,13 +100,13 @@ async function main(): Promise<void> {
       "phase     sent/s   n1 dropped/s  n1 CPU  gaps at n1 from n2 (p50/p99/max ms)  from n3            at n2 from n1       leader changes",
     );
     for (const phase of phases) {
-      const before1 = await c.status("n1");
+      const before1 = await statusOf(c, "n1");
       const cpu0 = cpuSeconds(c.pid("n1"));
       const t0 = performance.now();
       const sent = phase === "idle" ? (await sleep(seconds * 1000), 0) : await flood(n2, n1, seconds, phase, kid);
       const secs = (performance.now() - t0) / 1000;
       const cpu = (cpuSeconds(c.pid("n1")) - cpu0) / secs;
-      const [s1, s2] = [await c.status("n1"), await c.status("n2")];
+      const [s1, s2] = [await statusOf(c, "n1"), await statusOf(c, "n2")];
       const g = (s: NodeStatus | undefined, key: string) => {
         const x = (s as unknown as { heartbeatGaps?: Record<string, { p50: number; p99: number; max: number }> })
           ?.heartbeatGaps?.[key];

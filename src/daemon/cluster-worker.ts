@@ -5,15 +5,19 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { ClusterMsg } from "../core/cluster/messages.js";
 import { NodeDriver, type DriverEvent } from "../core/cluster/driver.js";
 import { ClusterNode } from "../core/cluster/node.js";
-import type { ClusterSpec } from "../core/cluster/spec.js";
+import { LEADER_LOCK, type ClusterSpec } from "../core/cluster/spec.js";
+import { NameBook, specNames } from "../core/cluster/wire-ids.js";
 import type { MachineInput } from "../core/machine.js";
-import { FrameCodec } from "../adapters/frame.js";
+import { FrameCodec, PROTOCOL } from "../adapters/frame.js";
+import type { KeyRing } from "../adapters/key-ring.js";
+import { frameOptionsFor, type WireEmulation } from "../adapters/wire-emulation.js";
 import { UdpTransport, type LinkedNode } from "../adapters/udp-transport.js";
 import { writeGuardPid } from "./guard-pidfile.js";
 import { GuardClient } from "./guard-client.js";
 import type { GuardConfig } from "./guard-protocol.js";
 import { HeartbeatGaps } from "./heartbeat-gaps.js";
 import { Watchdog, watchdogMs } from "./watchdog.js";
+import { WireWarnings } from "./wire-warnings.js";
 import type { FromWorker, ToWorker } from "./worker-protocol.js";
 
 /** What the main thread hands the worker at start. */
@@ -21,7 +25,10 @@ export interface WorkerInit {
   spec: ClusterSpec;
   self: LinkedNode;
   peers: LinkedNode[];
-  keyHex: string;
+  /** The cluster keys (hex of each key's bytes): the first signs, all verify (see key-ring.ts). */
+  keysHex: string[];
+  /** Tests only: frame packets as another protocol version would (VIGIL_TEST_WIRE). */
+  wireEmulation?: WireEmulation;
   incarnation: number;
   /** Whether `fault` messages are carried out (VIGIL_FAULT_INJECTION=1; tests only). */
   faultInjection?: boolean;
@@ -44,8 +51,18 @@ const node = new ClusterNode(init.spec, init.self.name, init.incarnation, clock(
 const driver = new NodeDriver(node, init.spec.interval);
 const transportDrops: Record<string, number> = {};
 const gaps = new HeartbeatGaps();
+const ringOf = (keysHex: string[]): KeyRing => {
+  const accept = keysHex.map((k) => Buffer.from(k, "hex"));
+  return { send: accept[0] as Buffer, accept };
+};
+const wireWarnings = new WireWarnings((message) => post({ t: "warn", message }));
 const transport = new UdpTransport(
-  new FrameCodec(Buffer.from(init.keyHex, "hex"), init.spec.clusterName),
+  new FrameCodec(
+    ringOf(init.keysHex),
+    init.spec.clusterName,
+    new NameBook(specNames(init.spec, LEADER_LOCK)),
+    frameOptionsFor(init.wireEmulation),
+  ),
   init.self,
   init.peers,
   {
@@ -53,10 +70,17 @@ const transport = new UdpTransport(
       if (msg.type === "hb") gaps.record(from, link, clock());
       step({ kind: "message", from, msg, link });
     },
-    drop: (reason) => {
+    drop: (reason, detail) => {
       transportDrops[reason] = (transportDrops[reason] ?? 0) + 1;
+      if (detail)
+        wireWarnings.warn(
+          clock(),
+          `${detail.source}/${detail.major}`,
+          `${detail.source} speaks cluster protocol ${detail.major}.x, this node ${PROTOCOL.major}.${PROTOCOL.minor}: its packets are dropped (counted as other-major) until every node runs a release of the same major version`,
+        );
     },
   },
+  { intervalMs: init.spec.interval },
 );
 
 let timer: NodeJS.Timeout | undefined;
@@ -131,8 +155,12 @@ port.on("message", (m: ToWorker) => {
       return step({ kind: "local", event: { kind: "main-silent", silentMs: clock() - lastPing } });
     case "event":
       return step({ kind: "local", event: m.event });
+    case "keys":
+      transport.codec.setKeys(ringOf(m.keysHex));
+      return;
     case "reload":
       init.vips = m.vips;
+      transport.codec.setBook(new NameBook(specNames({ members: init.spec.members, groups: m.groups }, LEADER_LOCK)));
       guard.configure(m.guard);
       return step({ kind: "local", event: { kind: "groups", groups: m.groups } });
     case "status?":

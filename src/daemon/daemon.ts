@@ -2,6 +2,8 @@
 // and wires them together. The only module that knows both the core and the adapters.
 import { setPriority } from "node:os";
 import { formatIssue, loadConfigFile } from "../adapters/config-file.js";
+import { readKeyRing, type KeyRing } from "../adapters/key-ring.js";
+import { wireEmulationFromEnv } from "../adapters/wire-emulation.js";
 import { createLogger, type Logger } from "../adapters/logger.js";
 import { removeAddress } from "../adapters/resources/vip.js";
 import { groupId } from "../adapters/unix-group.js";
@@ -22,12 +24,14 @@ import { faultInjectionEnabled, injectFault } from "./fault-injection.js";
 import { agentsFor, guardConfigOf, notifyScriptsOf, vipsOf } from "./group-resources.js";
 import { GroupRunner } from "./group-runner.js";
 import { guardPidfile, readGuardPid, runtimeDir } from "./guard-pidfile.js";
+import { incarnationClock, incarnationFile, nextIncarnation, stateDir } from "./incarnation.js";
 import { VirtualServers } from "./virtual-servers.js";
 import { Notifier } from "./notifier.js";
 import { linksOf, pickNode } from "./node-identity.js";
 import type { WorkerInit } from "./cluster-worker.js";
 import { groupsPart } from "./reload-groups.js";
-import { readKey, readToken, Reloader, tokenPart, type ReloadOutcome } from "./reload.js";
+import { readToken, Reloader, tokenPart, type ReloadOutcome } from "./reload.js";
+import { keyPart } from "./reload-key.js";
 import { StartupError } from "./startup-error.js";
 import { runFence, startTiebreakerLoop } from "./two-node-io.js";
 import { WorkerClient } from "./worker-client.js";
@@ -126,14 +130,29 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   const owner = `${config.cluster.name}/${name}`;
   const agents = agentsFor(config, (g) => vservers.listenerOf(g), owner);
 
+  let keys: KeyRing;
+  let wireEmulation: ReturnType<typeof wireEmulationFromEnv>;
+  try {
+    keys = readKeyRing(config.cluster.key_file);
+    wireEmulation = wireEmulationFromEnv();
+  } catch (err) {
+    throw new StartupError(`cluster.key_file: ${(err as Error).message}`);
+  }
   const pidfile = guardPidfile(runtimeDir(), config.cluster.name, name);
   const earlierGuard = readGuardPid(pidfile);
+  const incarnation = nextIncarnation(incarnationFile(stateDir(), config.cluster.name, name), incarnationClock()());
+  for (const w of incarnation.warnings) nlog.warn(w);
+  nlog.info(
+    { incarnation: incarnation.inc, previous: incarnation.previous },
+    `incarnation ${incarnation.inc}${incarnation.previous === undefined ? " (no earlier run recorded)" : ` (previous run ${incarnation.previous})`}`,
+  );
   const init: WorkerInit = {
     spec: clusterSpecFrom(config),
     self: linksOf(config, name),
     peers: config.nodes.filter((n) => n.name !== name).map((n) => linksOf(config, n.name)),
-    keyHex: readKey(config.cluster.key_file).toString("hex"),
-    incarnation: Date.now(),
+    keysHex: keys.accept.map((k) => k.toString("hex")),
+    ...(wireEmulation ? { wireEmulation } : {}),
+    incarnation: incarnation.inc,
     guardPidfile: pidfile,
     faultInjection: faultInjectionEnabled(),
     vips: vipsOf(config),
@@ -279,8 +298,8 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   const reloader = new Reloader(
     opts.configFile,
     config,
-    init.keyHex,
     [
+      keyPart(keys, (keysHex) => w.post({ t: "keys", keysHex })),
       groupsPart({ runner, notifier, status, post: (m) => w.post(m), listener: (g) => vservers.listenerOf(g), owner }),
       tokenPart(
         () => token,

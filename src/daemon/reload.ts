@@ -1,10 +1,10 @@
 // SIGHUP: re-read the config file and apply it as a diff. An invalid file is refused with the same
-// located errors as `vigil check`; a change only a restart can apply (cluster, nodes, api.listen, the
-// key) refuses the whole reload; otherwise every reloadable part applies its own difference, and one
+// located errors as `vigil check`; a change only a restart can apply (cluster, nodes, api.listen)
+// refuses the whole reload (the key file's content is reloadable: see reload-key.ts); otherwise every reloadable part applies its own difference, and one
 // line says what the reload did. Nothing is half-applied: all parts are checked before any applies.
 import { formatIssue, loadConfigFile, locateIssues } from "../adapters/config-file.js";
 import type { Logger } from "../adapters/logger.js";
-import { KEY_SECRET, readSecretFile, TOKEN_SECRET } from "../adapters/secret-file.js";
+import { readSecretFile, TOKEN_SECRET } from "../adapters/secret-file.js";
 import { formatPath, type KeyPath } from "../core/config/issues.js";
 import { planReload, type ReloadPlan } from "../core/config/reload-plan.js";
 import type { Config } from "../core/config/schema.js";
@@ -29,14 +29,6 @@ export interface ReloadablePart {
 /** What one reload did. */
 export type ReloadOutcome = { ok: true; summary: string } | { ok: false; errors: string[] };
 
-/** Reads the cluster key as the daemon uses it (trimmed text); throws with what is wrong and what to do
- * when the file breaks the secret-file rules (see secret-file.ts). */
-export function readKey(file: string): Buffer {
-  const r = readSecretFile(file, KEY_SECRET);
-  if (!r.ok) throw new Error(r.message);
-  return Buffer.from(r.secret, "utf8");
-}
-
 /** Reads the API token (trimmed); throws with what is wrong and what to do when the file breaks the
  * secret-file rules or holds no token. */
 export function readToken(file: string): string {
@@ -52,8 +44,6 @@ export class Reloader {
   constructor(
     private configFile: string,
     private current: Config,
-    /** The key the cluster runs with (hex); a different key in the file needs a restart. */
-    private keyHex: string,
     private parts: readonly ReloadablePart[],
     private log: Logger,
   ) {}
@@ -89,7 +79,7 @@ export class Reloader {
       );
     const next = loaded.config;
     const plan = planReload(this.current, next);
-    const issues: ReloadIssue[] = [...plan.restartNeeded, ...this.keyIssues(next)];
+    const issues: ReloadIssue[] = [...plan.restartNeeded];
     try {
       if (issues.length === 0)
         for (const part of this.parts) issues.push(...((await part.check?.(this.current, next, plan)) ?? []));
@@ -115,29 +105,6 @@ export class Reloader {
     const summary = `reload applied: ${done.join("; ") || "nothing changed"}`;
     this.log.info({ reload: true }, summary);
     return { ok: true, summary };
-  }
-
-  /** The key is read once at start: a new key (same path or another) needs a restart. */
-  private keyIssues(next: Config): ReloadIssue[] {
-    if (next.cluster.key_file !== this.current.cluster.key_file) return [];
-    try {
-      if (readKey(next.cluster.key_file).toString("hex") === this.keyHex) return [];
-    } catch (err) {
-      return [
-        {
-          code: "E_KEY_FILE",
-          path: ["cluster", "key_file"],
-          message: (err as Error).message,
-        },
-      ];
-    }
-    return [
-      {
-        code: "E_RELOAD_NEEDS_RESTART",
-        path: ["cluster", "key_file"],
-        message: `the key in ${next.cluster.key_file} changed; a new key cannot be applied by a reload: restart vigil on every node to apply it (the running config is kept)`,
-      },
-    ];
   }
 }
 

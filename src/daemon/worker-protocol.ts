@@ -16,13 +16,15 @@ export interface WorkerStatus extends ClusterStatus {
 /** Main thread → worker. `reload`: the groups of a reloaded config, and the VIPs the guard covers.
  * `ping`: the main thread is alive (every heartbeat interval; answered by `pong`). `silence`: the main
  * thread fails stop; the node stops renewing its leases for good. `fault`: tests only (ignored unless
- * the worker was started with fault injection). */
+ * the worker was started with fault injection). `keys`: the cluster keys after a reload (hex, the
+ * sending key first). */
 export type ToWorker =
   | { t: "event"; event: ClusterEvent }
   | { t: "ping" }
   | { t: "silence"; reason: string }
   | { t: "fault"; fault: Exclude<DebugFault, { kind: "block-main" }> }
   | { t: "status?"; id: number }
+  | { t: "keys"; keysHex: string[] }
   | { t: "reload"; groups: GroupSpec[]; vips: Record<string, [string, string][]>; guard: GuardConfig }
   | { t: "stop" };
 

@@ -40,6 +40,8 @@ export interface LocalClusterOptions {
   clusterYaml?: string;
   /** YAML of the `virtual_servers:` section, if any. */
   virtualServersYaml?: string;
+  /** Extra environment of some nodes' processes, by node name. */
+  env?: Record<string, Record<string, string>>;
 }
 
 /** Whether 127.0.0.1 has these TCP and UDP ports free right now (others share this machine). */
@@ -124,7 +126,7 @@ export class LocalCluster {
     writeFileSync(configFile, config);
     const apiPorts = new Map(names.map((name, i) => [name, base + 1000 + i]));
     const c = new LocalCluster(dir, names, apiPorts, configFile, base);
-    for (const name of names) c.spawnNode(name);
+    for (const name of names) c.spawnNode(name, o.env?.[name]);
     try {
       await c.waitFor(
         "every node's API to answer",
@@ -138,15 +140,22 @@ export class LocalCluster {
     return c;
   }
 
-  /** Starts (or restarts) one node's process. */
-  spawnNode(name: string): void {
+  /** Starts (or restarts) one node's process, with `env` added to its environment. Its state dir (the
+   * incarnation file) is in the cluster's temp dir. */
+  spawnNode(name: string, env: Record<string, string> = {}): void {
     const log = join(this.dir, `${name}.log`);
     const child = spawn(
       process.execPath,
       [MAIN, "run", "-c", this.configFile, "--node", name, "--api", `127.0.0.1:${this.apiPorts.get(name)}`],
       {
         stdio: ["ignore", "ignore", "pipe"],
-        env: { ...process.env, VIGIL_LOG_LEVEL: "info", VIGIL_RUNTIME_DIR: this.runtimeDir },
+        env: {
+          ...process.env,
+          VIGIL_LOG_LEVEL: "info",
+          VIGIL_RUNTIME_DIR: this.runtimeDir,
+          VIGIL_STATE_DIR: join(this.dir, "state"),
+          ...env,
+        },
       },
     );
     child.stderr?.on("data", (chunk: Buffer) => writeFileSync(log, chunk, { flag: "a" }));

@@ -3,12 +3,18 @@
 // packet, and anything it accepts must be a well-formed message that re-encodes to itself.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { FrameCodec } from "../../src/adapters/frame.js";
+import { FrameCodec, PROTOCOL } from "../../src/adapters/frame.js";
+import type { KeyRing } from "../../src/adapters/key-ring.js";
+import { frameOptionsFor } from "../../src/adapters/wire-emulation.js";
 import type { ClusterMsg } from "../../src/core/cluster/messages.js";
 import { Prng } from "../../src/sim/prng.js";
+import { NameBook } from "../../src/core/cluster/wire-ids.js";
+import { toWire } from "../../src/adapters/compact-wire.js";
 
 const key = Buffer.alloc(32, 7);
-const codec = new FrameCodec(key, "fuzz");
+const book = new NameBook(["h1", "h2", "w3", "db", "web", "*leader"]);
+const ring = (send: Buffer, ...more: Buffer[]): KeyRing => ({ send, accept: [send, ...more] });
+const codec = new FrameCodec(ring(key), "fuzz", book);
 const samples: ClusterMsg[] = [
   {
     type: "hb",
@@ -67,7 +73,7 @@ const samples: ClusterMsg[] = [
     ],
   },
 ];
-const valid = samples.map((m) => Buffer.from(JSON.stringify(m)));
+const valid = samples.map((m) => Buffer.from(JSON.stringify(toWire(m))));
 const tokens = [
   '"',
   "{",
@@ -149,15 +155,61 @@ describe("wire decoder fuzzing", () => {
   it("classifies forged, foreign and broken packets", () => {
     const good = codec.encode(samples[0] as ClusterMsg);
     assert.equal(codec.decode(good).ok, true);
-    assert.deepEqual(new FrameCodec(Buffer.alloc(32, 8), "fuzz").decode(good), { ok: false, drop: "bad-mac" });
-    assert.deepEqual(new FrameCodec(key, "other").decode(good), { ok: false, drop: "wrong-cluster" });
+    assert.deepEqual(new FrameCodec(ring(Buffer.alloc(32, 8)), "fuzz", book).decode(good), {
+      ok: false,
+      drop: "unknown-key",
+    });
+    const forged = Buffer.from(good);
+    forged.writeUInt8((forged.at(-2) ?? 0) ^ 1, forged.length - 2);
+    assert.deepEqual(codec.decode(forged), { ok: false, drop: "bad-mac" });
+    assert.deepEqual(new FrameCodec(ring(key), "other", book).decode(good), { ok: false, drop: "wrong-cluster" });
     assert.deepEqual(codec.decode(good.subarray(0, 20)), { ok: false, drop: "short" });
     assert.deepEqual(codec.decode(Buffer.alloc(70_000)), { ok: false, drop: "oversized" });
     assert.deepEqual(codec.decode(codec.frame(Buffer.from("{not json"))), { ok: false, drop: "not-json" });
     assert.deepEqual(codec.decode(codec.frame(Buffer.from('{"type":"hb"}'))), { ok: false, drop: "malformed" });
-    assert.deepEqual(codec.decode(codec.frame(Buffer.from(JSON.stringify({ ...samples[2], extra: 1 })))), {
+  });
+});
+
+describe("protocol versions and keys", () => {
+  it("accepts a newer minor version with unknown fields, and drops those fields", () => {
+    const newer = new FrameCodec(ring(key), "fuzz", book, frameOptionsFor("newer-minor"));
+    for (const m of samples) {
+      const packet = newer.encode(m);
+      assert.equal(packet[4], PROTOCOL.minor + 1);
+      assert.match(packet.toString("utf8"), /x_newer/);
+      assert.deepEqual(codec.decode(packet), { ok: true, msg: m });
+    }
+  });
+
+  it("refuses another major version, and the unversioned frames of vigil 0.1, saying which", () => {
+    const other = new FrameCodec(ring(key), "fuzz", book, frameOptionsFor("other-major"));
+    assert.deepEqual(codec.decode(other.encode(samples[0] as ClusterMsg)), {
       ok: false,
-      drop: "malformed",
+      drop: "other-major",
+      major: PROTOCOL.major + 1,
     });
+    const v01 = Buffer.concat([Buffer.from("VGL1\x04fuzz"), Buffer.alloc(32), Buffer.from('{"type":"hb"}')]);
+    assert.deepEqual(codec.decode(v01), { ok: false, drop: "other-major", major: 1 });
+  });
+
+  it("verifies with every key of the ring and signs with the first (key rotation)", () => {
+    const next = Buffer.alloc(32, 9);
+    const old = new FrameCodec(ring(key), "fuzz", book);
+    const both = new FrameCodec(ring(key, next), "fuzz", book);
+    const switched = new FrameCodec(ring(next, key), "fuzz", book);
+    const renewed = new FrameCodec(ring(next), "fuzz", book);
+    const m = samples[2] as ClusterMsg;
+    for (const [from, to] of [
+      [old, both],
+      [both, old],
+      [switched, both],
+      [both, switched],
+      [switched, renewed],
+      [renewed, switched],
+    ] as const)
+      assert.equal(to.decode(from.encode(m)).ok, true);
+    assert.deepEqual(renewed.decode(old.encode(m)), { ok: false, drop: "unknown-key" });
+    old.setKeys(ring(next));
+    assert.equal(renewed.decode(old.encode(m)).ok, true);
   });
 });

@@ -1,26 +1,36 @@
 // Operator commands and the cluster-wide admin state they change. Any node accepts a command; the
 // leader applies it to the admin state it announces with its assignments, so the state survives a
 // leader change (the next leader starts from the announcement it followed).
+import { z } from "zod";
+import { counter, wireName } from "./wire-names.js";
 
-/** An operator command, as the API and CLI send it. */
-export type Command =
-  | { kind: "standby"; node: string }
-  | { kind: "online"; node: string }
-  | { kind: "move"; group: string; node: string }
-  | { kind: "cleanup"; group: string }
-  | { kind: "maintenance"; on: boolean };
+/** An operator command, as the API and CLI send it (and as it travels to the leader). Objects are not
+ * strict: a field added by a newer minor protocol version is dropped, not refused. */
+export const commandSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("standby"), node: wireName }),
+  z.object({ kind: z.literal("online"), node: wireName }),
+  z.object({ kind: z.literal("move"), group: wireName, node: wireName }),
+  z.object({ kind: z.literal("cleanup"), group: wireName }),
+  z.object({ kind: z.literal("maintenance"), on: z.boolean() }),
+]);
+
+/** An operator command. */
+export type Command = z.infer<typeof commandSchema>;
+
+/** The admin state every node follows, as the leader announces it. */
+export const adminStateSchema = z.object({
+  /** Nodes put in standby by an operator. */
+  standby: z.array(wireName).max(512),
+  /** Groups pinned to a node by `move` (a preference that outranks `prefer`). */
+  moves: z.record(wireName, wireName),
+  /** Per group, a counter bumped by `cleanup`: a node that sees it grow forgets its failures. */
+  cleanups: z.record(wireName, counter),
+  /** While true, no node starts or stops resources; monitoring and reporting go on. */
+  maintenance: z.boolean(),
+});
 
 /** The admin state every node follows. */
-export interface AdminState {
-  /** Nodes put in standby by an operator. */
-  standby: string[];
-  /** Groups pinned to a node by `move` (a preference that outranks `prefer`). */
-  moves: Record<string, string>;
-  /** Per group, a counter bumped by `cleanup`: a node that sees it grow forgets its failures. */
-  cleanups: Record<string, number>;
-  /** While true, no node starts or stops resources; monitoring and reporting go on. */
-  maintenance: boolean;
-}
+export type AdminState = z.infer<typeof adminStateSchema>;
 
 /** The state of a new cluster. */
 export const EMPTY_ADMIN: AdminState = { standby: [], moves: {}, cleanups: {}, maintenance: false };

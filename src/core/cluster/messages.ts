@@ -1,156 +1,85 @@
-// Cluster messages and their payload codec. Framing and HMAC are the transport's job; this decodes an
-// authenticated payload strictly, so a malformed one is an error value, never an exception or a state change.
+// Cluster messages and their payload codec. Framing, protocol version and HMAC are the transport's job
+// (adapters/frame.ts); this decodes an authenticated payload, so a malformed one is an error value, never
+// an exception or a state change. The schemas are the one definition of the messages: their TypeScript
+// types are inferred from them. Within a major protocol version the decoder tolerates unknown fields
+// (a newer minor version may add some; they are dropped here, so the core never sees them) and missing
+// optional ones (an older minor version); a change that old nodes cannot ignore needs a new major.
 import { z } from "zod";
-import type { AdminState, Command } from "./admin.js";
+import { adminStateSchema, commandSchema } from "./admin.js";
+import { counter, lockName, wireName as name } from "./wire-names.js";
 
-/** Sent by every node every interval to every peer. */
-export interface Heartbeat {
-  type: "hb";
-  from: string;
-  /** Boot incarnation of the sender: a larger one means the sender restarted. */
-  inc: number;
-  /** Per-incarnation sequence number, strictly increasing across all messages of the sender. */
-  seq: number;
-  /** Highest leader term the sender knows. */
-  term: number;
-  /** Locks the sender holds or asks for: group names and the leader lock. */
-  claims: string[];
-  /** Per claimed lock with a stop budget: how much longer (ms) than the lease a voter must keep its
-   * promise once the sender falls silent, so the sender's resources are surely gone first. */
-  budgets?: Record<string, number>;
-  /** Groups whose resources run on the sender. */
-  running: string[];
-  /** Groups whose stop failed on the sender: their promises must run out, not be released. */
-  unclean: string[];
-  /** The sender knows nothing of an earlier incarnation of itself is still active (its old guard is
-   * gone): what it claims and runs is all it has. Restarted voters wait for this from every member. */
-  settled?: boolean;
-  standby: boolean;
-  /** Peers the sender hears (so others can tell whether it could reach a quorum). */
-  alive: string[];
-  /** Failure count per group on the sender. */
-  failures: Record<string, number>;
-  /** Set only while the sender holds the leader lease. */
-  leader?: LeaderAnnouncement;
-}
-
-/** What a leader announces: its term and where each group should run. */
-export interface LeaderAnnouncement {
-  term: number;
-  /** Increases whenever the assignments change within a term. */
-  version: number;
-  assignments: Record<string, string | null>;
-  /** Operator state (standby nodes, moves, cleanups, maintenance) the leader carries. */
-  admin: AdminState;
-}
-
-/** A voter's answer to one heartbeat's claims. */
-export interface Ack {
-  type: "ack";
-  from: string;
-  inc: number;
-  seq: number;
-  /** The incarnation and sequence of the heartbeat answered. */
-  ackInc: number;
-  ackSeq: number;
-  /** Highest leader term the voter knows: a new leader takes a term above every term its voters saw. */
-  term: number;
-  granted: string[];
-  /** Locks refused, with the node the voter has promised them to ("-": none, the voter is just restarting). */
-  denied: [string, string][];
-}
-
-/** An operator command forwarded to the leader by the node that received it. */
-export interface CommandMsg {
-  type: "cmd";
-  from: string;
-  inc: number;
-  seq: number;
-  /** Unique per sender incarnation; the leader applies each id once. */
-  id: number;
-  cmd: Command;
-}
-
-/** The leader's answer to a forwarded command. */
-export interface CommandResultMsg {
-  type: "cmdres";
-  from: string;
-  inc: number;
-  seq: number;
-  id: number;
-  ok: boolean;
-  message: string;
-}
-
-/** Any cluster message. */
-export type ClusterMsg = Heartbeat | Ack | CommandMsg | CommandResultMsg;
-
-/** Largest payload accepted, bytes. */
-export const MAX_PAYLOAD = 16 * 1024;
-
-const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/);
-const lockName = z.union([name, z.literal("*leader")]);
-const counter = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const lockList = z.array(lockName).max(512);
 
-const heartbeatSchema = z.strictObject({
-  type: z.literal("hb"),
-  from: name,
-  inc: counter,
-  seq: counter,
+/** What a leader announces: its term and where each group should run. */
+const announcementSchema = z.object({
   term: counter,
-  claims: lockList,
-  budgets: z.record(lockName, counter).optional(),
-  running: lockList,
-  unclean: lockList,
-  settled: z.boolean().optional(),
-  standby: z.boolean(),
-  alive: z.array(name).max(512),
-  failures: z.record(name, counter),
-  leader: z
-    .strictObject({
-      term: counter,
-      version: counter,
-      assignments: z.record(name, name.nullable()),
-      admin: z.strictObject({
-        standby: z.array(name).max(512),
-        moves: z.record(name, name),
-        cleanups: z.record(name, counter),
-        maintenance: z.boolean(),
-      }),
-    })
-    .optional(),
+  /** Increases whenever the assignments change within a term. */
+  version: counter,
+  assignments: z.record(name, name.nullable()),
+  /** Operator state (standby nodes, moves, cleanups, maintenance) the leader carries. */
+  admin: adminStateSchema,
 });
 
-const ackSchema = z.strictObject({
+/** Sent by every node every interval to every peer. */
+const heartbeatSchema = z.object({
+  type: z.literal("hb"),
+  from: name,
+  /** Boot incarnation of the sender: a larger one means the sender restarted. */
+  inc: counter,
+  /** Per-incarnation sequence number, strictly increasing across all messages of the sender. */
+  seq: counter,
+  /** Highest leader term the sender knows. */
+  term: counter,
+  /** Locks the sender holds or asks for: group names and the leader lock. */
+  claims: lockList,
+  /** Per claimed lock with a stop budget: how much longer (ms) than the lease a voter must keep its
+   * promise once the sender falls silent, so the sender's resources are surely gone first. */
+  budgets: z.record(lockName, counter).optional(),
+  /** Groups whose resources run on the sender. */
+  running: lockList,
+  /** Groups whose stop failed on the sender: their promises must run out, not be released. */
+  unclean: lockList,
+  /** The sender knows nothing of an earlier incarnation of itself is still active (its old guard is
+   * gone): what it claims and runs is all it has. Restarted voters wait for this from every member. */
+  settled: z.boolean().optional(),
+  standby: z.boolean(),
+  /** Peers the sender hears (so others can tell whether it could reach a quorum). */
+  alive: z.array(name).max(512),
+  /** Failure count per group on the sender. */
+  failures: z.record(name, counter),
+  /** Set only while the sender holds the leader lease. */
+  leader: announcementSchema.optional(),
+});
+
+/** A voter's answer to one heartbeat's claims. */
+const ackSchema = z.object({
   type: z.literal("ack"),
   from: name,
   inc: counter,
   seq: counter,
+  /** The incarnation and sequence of the heartbeat answered. */
   ackInc: counter,
   ackSeq: counter,
+  /** Highest leader term the voter knows: a new leader takes a term above every term its voters saw. */
   term: counter,
   granted: lockList,
+  /** Locks refused, with the node the voter has promised them to ("-": none, the voter is just restarting). */
   denied: z.array(z.tuple([lockName, z.union([name, z.literal("-")])])).max(512),
 });
 
-const commandSchema = z.discriminatedUnion("kind", [
-  z.strictObject({ kind: z.literal("standby"), node: name }),
-  z.strictObject({ kind: z.literal("online"), node: name }),
-  z.strictObject({ kind: z.literal("move"), group: name, node: name }),
-  z.strictObject({ kind: z.literal("cleanup"), group: name }),
-  z.strictObject({ kind: z.literal("maintenance"), on: z.boolean() }),
-]);
-
-const cmdSchema = z.strictObject({
+/** An operator command forwarded to the leader by the node that received it. */
+export const cmdSchema = z.object({
   type: z.literal("cmd"),
   from: name,
   inc: counter,
   seq: counter,
+  /** Unique per sender incarnation; the leader applies each id once. */
   id: counter,
   cmd: commandSchema,
 });
-const cmdResSchema = z.strictObject({
+
+/** The leader's answer to a forwarded command. */
+export const cmdResSchema = z.object({
   type: z.literal("cmdres"),
   from: name,
   inc: counter,
@@ -161,6 +90,23 @@ const cmdResSchema = z.strictObject({
 });
 
 const messageSchema = z.discriminatedUnion("type", [heartbeatSchema, ackSchema, cmdSchema, cmdResSchema]);
+
+/** Sent by every node every interval to every peer. */
+export type Heartbeat = z.infer<typeof heartbeatSchema>;
+/** What a leader announces: its term and where each group should run. */
+export type LeaderAnnouncement = z.infer<typeof announcementSchema>;
+/** A voter's answer to one heartbeat's claims. */
+export type Ack = z.infer<typeof ackSchema>;
+/** An operator command forwarded to the leader. */
+export type CommandMsg = z.infer<typeof cmdSchema>;
+/** The leader's answer to a forwarded command. */
+export type CommandResultMsg = z.infer<typeof cmdResSchema>;
+/** Any cluster message. */
+export type ClusterMsg = z.infer<typeof messageSchema>;
+
+/** Largest payload accepted, bytes (a UDP datagram carries up to 65,507; see config/wire-limits for
+ * what a config may need). */
+export const MAX_PAYLOAD = 48 * 1024;
 
 /** Why a payload was refused. */
 export type DecodeError = "oversized" | "not-json" | "malformed";
@@ -173,7 +119,8 @@ export function encodeMessage(msg: ClusterMsg): Uint8Array {
   return encoder.encode(JSON.stringify(msg));
 }
 
-/** Decodes a payload; returns an error value for anything that is not exactly a valid message. */
+/** Decodes a payload; returns an error value for anything that is not a valid message (unknown fields
+ * are dropped, see above). */
 export function decodeMessage(bytes: Uint8Array): { ok: true; msg: ClusterMsg } | { ok: false; error: DecodeError } {
   if (bytes.length > MAX_PAYLOAD) return { ok: false, error: "oversized" };
   let value: unknown;
@@ -183,7 +130,7 @@ export function decodeMessage(bytes: Uint8Array): { ok: true; msg: ClusterMsg } 
     return { ok: false, error: "not-json" };
   }
   const parsed = messageSchema.safeParse(value);
-  return parsed.success ? { ok: true, msg: parsed.data as ClusterMsg } : { ok: false, error: "malformed" };
+  return parsed.success ? { ok: true, msg: parsed.data } : { ok: false, error: "malformed" };
 }
 
 /** A short description for traces and logs. */

@@ -26,7 +26,9 @@ export type ConfigIssueCode =
   | "E_CHECK"
   | "E_WEIGHT"
   | "E_KEY_FILE"
-  | "E_TOKEN_FILE";
+  | "E_TOKEN_FILE"
+  | "E_WIRE_ID"
+  | "E_WIRE_SIZE";
 
 /** Renders a key path the way a user would write it: `nodes[1].name`. */
 export function formatPath(path: KeyPath): string {

@@ -274,6 +274,9 @@ const lastResortSchema = z.strictObject({
 /** The `cluster:` section: identity, key, port, timers and quorum mode. */
 export const clusterSchema = z.strictObject({
   name,
+  /** The cluster key file (mode 0600): one key per line, at most two. The first signs what this node
+   * sends, both are accepted; a second line exists only during a key rotation (append the new key,
+   * reload every node; put it first, reload every node; remove the old one, reload every node). */
   key_file: absolutePath,
   port: int(1, 65535).default(5405),
   heartbeat: heartbeatSchema,

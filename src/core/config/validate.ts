@@ -3,6 +3,7 @@
 import type { z } from "zod";
 import { checkCrossFields, type PartialConfig } from "./cross-checks.js";
 import type { ConfigIssue, KeyPath } from "./issues.js";
+import { wireIssues } from "./wire-limits.js";
 import {
   configSchema,
   heartbeatSchema,
@@ -22,7 +23,10 @@ export function validateConfig(raw: unknown): ValidationResult {
   if (parsed.success) {
     const c = parsed.data.cluster;
     const twoNodeOnly = (["tiebreaker", "fence"] as const).filter((k) => c[k] !== undefined);
-    const issues = checkCrossFields({ ...parsed.data, cluster: { ...c, twoNodeOnly } });
+    const issues = [
+      ...checkCrossFields({ ...parsed.data, cluster: { ...c, twoNodeOnly } }),
+      ...wireIssues(parsed.data),
+    ];
     return issues.length === 0 ? { ok: true, config: parsed.data } : { ok: false, issues };
   }
   const issues = parsed.error.issues.flatMap((i) => fromZod(i, raw));

@@ -6,7 +6,9 @@
 // start until its stop really finished (or the guard's, or the last resort's). Liveness: once faults
 // stop, one leader and every group running on exactly one node.
 import { NodeDriver, type DriverAction, type DriverEvent } from "../../core/cluster/driver.js";
-import { decodeMessage, describeMessage, encodeMessage, type ClusterMsg } from "../../core/cluster/messages.js";
+import { describeMessage, type ClusterMsg } from "../../core/cluster/messages.js";
+import { NameBook, specNames } from "../../core/cluster/wire-ids.js";
+import { fromWire, toWire } from "../../adapters/compact-wire.js";
 import { ClusterNode, type ClusterView } from "../../core/cluster/node.js";
 import { LEADER_LOCK, type ClusterSpec } from "../../core/cluster/spec.js";
 import type { Invariant, Observation } from "../invariants.js";
@@ -43,6 +45,9 @@ export const DEFAULTS: ClusterSimOptions = {
   twoNode: false,
   budgets: [0, 1200, 500],
 };
+
+const wireEncoder = new TextEncoder();
+const wireDecoder = new TextDecoder("utf-8", { fatal: true });
 
 /** Builds the spec of a simulated cluster: n1 has the highest priority; groups prefer different nodes. */
 export function simSpec(o: ClusterSimOptions): ClusterSpec {
@@ -152,6 +157,7 @@ export function clusterProtocol(
   const covered = hooks.everyGroup ?? spec;
   const specOf = (id: string) => mutantSpec(hooks.specOf?.(id) ?? spec, opts.mutant);
   const parts = mutantParts(opts.mutant);
+  const book = new NameBook(specNames(covered, LEADER_LOCK));
   const maxBudget = Math.max(0, ...spec.groups.map((g) => g.stopBudget));
   const maxExtension = Math.max(0, ...spec.groups.map((g) => g.stopBudget / (1 - spec.driftMargin)));
   const livenessBound = 4 * opts.lease + 10 * opts.interval + maxExtension + (maxExtension > 0 ? MAX_START : 0);
@@ -231,11 +237,15 @@ export function clusterProtocol(
       return out;
     },
     describeMessage,
+    // The compact wire form of the real frames (names as ids), named back with every name of the run.
     codec: {
-      encode: encodeMessage,
+      encode: (m) => wireEncoder.encode(JSON.stringify(toWire(m))),
       decode: (bytes) => {
-        const r = decodeMessage(bytes);
-        return r.ok ? r.msg : undefined;
+        try {
+          return fromWire(JSON.parse(wireDecoder.decode(bytes)), book);
+        } catch {
+          return undefined;
+        }
       },
     },
     describeAction: (a) => {

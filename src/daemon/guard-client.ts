@@ -101,7 +101,9 @@ export class GuardClient {
   private start(): void {
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, this.command, { stdio: ["pipe", "pipe", "pipe"] });
+      // The guard writes its log lines to the daemon's own stderr (the journal), so that what it does
+      // after the daemon died is still seen.
+      child = spawn(process.execPath, this.command, { stdio: ["pipe", "pipe", "inherit"] });
     } catch (err) {
       this.failFirst(`cannot start the guard process: ${(err as Error).message}`);
       this.log(`guard: cannot start the guard process: ${(err as Error).message}; retrying in ${RESPAWN_BACKOFF_MS}ms`);
@@ -113,7 +115,6 @@ export class GuardClient {
     this.readyNow = new Promise((resolve) => (this.onReady = resolve));
     child.stdin?.on("error", () => undefined);
     createInterface({ input: child.stdout! }).on("line", (line) => this.output(line));
-    createInterface({ input: child.stderr! }).on("line", (line) => this.relay(line));
     this.exited = new Promise((resolve) => {
       child.once("error", (err) => {
         this.failFirst(`cannot start the guard process: ${err.message}`);
@@ -161,13 +162,5 @@ export class GuardClient {
   /** Rejects `started` when the first guard never became ready. */
   private failFirst(reason: string): void {
     if (!this.firstReady) this.settleFirst?.reject(new Error(reason));
-  }
-
-  private relay(line: string): void {
-    try {
-      this.log((JSON.parse(line) as { msg: string }).msg);
-    } catch {
-      this.log(`guard: ${line.slice(0, 500)}`);
-    }
   }
 }

@@ -23,7 +23,7 @@ describe("group behaviour on namespace hosts", { skip: why }, () => {
     c = new NetnsCluster(
       "g",
       "    failback: true\n",
-      `      - { type: exec, path: ${svc}, monitor: { interval: 200ms, timeout: 2s } }\n`,
+      `      - { type: exec, path: ${svc}, monitor: { interval: 200ms, timeout: 2s }, timeouts: { stop: 2s } }\n`,
     );
     await c.start();
   });
@@ -37,7 +37,7 @@ describe("group behaviour on namespace hosts", { skip: why }, () => {
     await c.signalVigil("h1", "SIGKILL");
     assert.equal(await c.waitForOwner("h2"), "h2");
     c.startVigil("h1");
-    const r = await c.probe(5000, 0, () => undefined);
+    const r = await c.probe(10_000, 0, () => undefined);
     assert.deepEqual(c.vipHolders(), ["h1"]);
     assert.equal(r.doubleAnswers, 0);
     assert.ok(

@@ -48,7 +48,7 @@ describe("an ocf IPaddr2 resource failing over between namespace hosts", { skip:
     const r = await c.probe(2500, 300, () => c.signalVigil("h1", "SIGKILL"));
     assertFollowed(r, "h1", "h2", 300, "SIGKILL");
     assert.deepEqual(c.vipHolders(), ["h2"]);
-    assert.match(c.log("h1"), /guard: the daemon is gone and its lease ran out; vip .* removed/);
+    assert.match(c.log("h1"), /guard: web: the lease ran out without renewal from the daemon; vip .* removed/);
   });
 
   it("moves when the owner is cut off from the other nodes but not from the client (self-fence through IPaddr2 stop)", async () => {

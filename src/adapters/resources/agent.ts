@@ -2,7 +2,7 @@
 import type { ResourceConfig } from "../../core/config/schema.js";
 import { DEFAULT_OP_TIMEOUT_MS, opTimeouts } from "../../core/config/stop-budget.js";
 import { ExecAgent } from "./exec.js";
-import { ipaddr2Address, OcfAgent } from "./ocf.js";
+import { OcfAgent } from "./ocf.js";
 import { SystemdAgent } from "./systemd.js";
 import type { OpLimits, ResourceAgent } from "./resource-agent.js";
 import { VIP_OP_TIMEOUT_MS, VipAgent } from "./vip.js";
@@ -37,9 +37,4 @@ function vipLimitsOf(r: Extract<ResourceConfig, { type: "vip" }>): OpLimits {
   };
 }
 
-/** The [address, interface] a resource holds while it runs here, if it is a virtual IP: a `vip`, or an
- * `ocf` heartbeat/IPaddr2 with `ip` and `nic`. The VIP guard and the start-up clean-up remove these. */
-export function virtualAddressOf(r: ResourceConfig): [string, string] | undefined {
-  if (r.type === "vip") return [r.address, r.interface];
-  return r.type === "ocf" ? ipaddr2Address(r.agent, r.params) : undefined;
-}
+export { virtualAddressOf } from "../../core/config/virtual-address.js";

@@ -104,15 +104,3 @@ export class OcfAgent implements ResourceAgent {
     return killAndCheck(this.tag, (ms) => this.status(ms));
   }
 }
-
-/** The address an `ocf` heartbeat/IPaddr2 resource puts on an interface, as [ip[/cidr_netmask], nic],
- * so that the VIP guard and the start-up clean-up cover it as they cover a `vip`; undefined for other
- * agents and when `ip` or `nic` is not given (IPaddr2 then picks the interface itself). */
-export function ipaddr2Address(
-  agent: string,
-  params: Record<string, string | number | boolean>,
-): [string, string] | undefined {
-  const { ip, nic, cidr_netmask: prefix } = params;
-  if (agent !== "heartbeat/IPaddr2" || typeof ip !== "string" || typeof nic !== "string") return undefined;
-  return [prefix === undefined ? ip : `${ip}/${String(prefix)}`, nic];
-}

@@ -2,6 +2,7 @@
 // stop budget. A takeover elsewhere waits for the old owner's lease plus this budget (unless the old
 // owner reports the group stopped first), so it is the one number the resource guarantee rests on.
 import type { ClusterConfig, GroupConfig, ResourceConfig } from "./schema.js";
+import { virtualAddressOf } from "./virtual-address.js";
 
 /** Default time one start or stop may take, ms. */
 export const DEFAULT_OP_TIMEOUT_MS = 20_000;
@@ -18,9 +19,10 @@ export function opTimeouts(r: ResourceConfig): { start: number; stop: number } {
   return { start: r.timeouts.start ?? DEFAULT_OP_TIMEOUT_MS, stop: r.timeouts.stop ?? DEFAULT_OP_TIMEOUT_MS };
 }
 
-/** Whether the VIP guard removes this resource by itself when the lease ends (it adds nothing to the budget). */
+/** Whether the VIP guard removes this resource by itself when the lease ends (a `vip` or an IPaddr2 with
+ * `ip` and `nic`; it adds nothing to the budget). */
 export function guardCovered(r: ResourceConfig): boolean {
-  return r.type === "vip";
+  return virtualAddressOf(r) !== undefined;
 }
 
 /** The stop budget of a group, ms, in two parts. The runner's own stop: every resource the guard does

@@ -158,7 +158,15 @@ export class LocalCluster {
         },
       },
     );
-    child.stderr?.on("data", (chunk: Buffer) => writeFileSync(log, chunk, { flag: "a" }));
+    // The node's guard shares this pipe and may still write after the node was killed and the cluster's
+    // directory removed: those lines are dropped.
+    child.stderr?.on("data", (chunk: Buffer) => {
+      try {
+        writeFileSync(log, chunk, { flag: "a" });
+      } catch {
+        /* the cluster was stopped */
+      }
+    });
     this.procs.set(name, child);
   }
 

@@ -16,8 +16,8 @@ const trialsArg = process.argv.indexOf("--trials");
 const TRIALS = trialsArg >= 0 ? Number(process.argv[trialsArg + 1]) : 20;
 const SCENARIOS = ["owner daemon SIGKILL", "owner cut off"] as const;
 const GROUPS = [
-  { name: "VIP only", budgetMs: 0, probeMs: 8000 },
-  { name: "VIP + exec, 5s stop budget", budgetMs: 5000, probeMs: 14000 },
+  { name: "VIP only", budgetMs: 0, probeMs: 5000 },
+  { name: "VIP + exec, 5s stop budget", budgetMs: 5000, probeMs: 11000 },
 ];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -47,6 +47,9 @@ export class GuardClient {
   constructor(
     private log: (msg: string) => void,
     private command: string[] = guardCommand(),
+    /** `inherit`: the guard writes its log lines to this process's stderr itself (the daemon: they
+     * outlive it); `relay`: they come through `log` (tests that read them). */
+    private stderr: "inherit" | "relay" = "inherit",
   ) {
     this.started = new Promise((resolve, reject) => (this.settleFirst = { resolve, reject }));
     this.started.catch(() => undefined);
@@ -103,7 +106,9 @@ export class GuardClient {
     try {
       // The guard writes its log lines to the daemon's own stderr (the journal), so that what it does
       // after the daemon died is still seen.
-      child = spawn(process.execPath, this.command, { stdio: ["pipe", "pipe", "inherit"] });
+      child = spawn(process.execPath, this.command, {
+        stdio: ["pipe", "pipe", this.stderr === "inherit" ? "inherit" : "pipe"],
+      });
     } catch (err) {
       this.failFirst(`cannot start the guard process: ${(err as Error).message}`);
       this.log(`guard: cannot start the guard process: ${(err as Error).message}; retrying in ${RESPAWN_BACKOFF_MS}ms`);
@@ -115,6 +120,14 @@ export class GuardClient {
     this.readyNow = new Promise((resolve) => (this.onReady = resolve));
     child.stdin?.on("error", () => undefined);
     createInterface({ input: child.stdout! }).on("line", (line) => this.output(line));
+    if (child.stderr)
+      createInterface({ input: child.stderr }).on("line", (line) => {
+        try {
+          this.log((JSON.parse(line) as { msg: string }).msg);
+        } catch {
+          this.log(`guard: ${line.slice(0, 500)}`);
+        }
+      });
     this.exited = new Promise((resolve) => {
       child.once("error", (err) => {
         this.failFirst(`cannot start the guard process: ${err.message}`);

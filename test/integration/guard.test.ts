@@ -49,10 +49,14 @@ esac
 function client() {
   const lines: string[] = [];
   const waiters: ((msg: string) => void)[] = [];
-  const c = new GuardClient((msg) => {
-    lines.push(msg);
-    for (const w of waiters) w(msg);
-  });
+  const c = new GuardClient(
+    (msg) => {
+      lines.push(msg);
+      for (const w of waiters) w(msg);
+    },
+    undefined,
+    "relay",
+  );
   clients.push(c);
   const stopped = new Promise<StoppedLine & { at: number }>((resolve) =>
     c.onStopped((l) => resolve({ ...l, at: performance.now() })),

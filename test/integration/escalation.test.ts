@@ -40,14 +40,16 @@ function daemonPid(name: string): number | undefined {
  * resource's tag, so no kill by tag can find it), whose status checks that daemon, and whose stop runs `stop`. */
 function script(name: string, stop: string, opts: { untagged?: boolean } = {}): string {
   const path = join(dir, name);
-  const launch = opts.untagged ? "env -u VIGIL_RESOURCE setsid sleep 300" : "setsid sleep 300";
+  // The daemon writes its own pid once it runs in its new session (setsid may fork).
+  const detach = `setsid sh -c 'echo $$ > "$pidfile"; exec sleep 300'`;
+  const launch = opts.untagged ? `env -u VIGIL_RESOURCE ${detach}` : detach;
   writeFileSync(
     path,
     `#!/bin/sh
 pidfile=${pidFile(name)}
 case "$1" in
-  start) ${launch} > /dev/null 2>&1 &
-         echo $! > "$pidfile" ;;
+  start) rm -f "$pidfile"; export pidfile; ${launch} > /dev/null 2>&1 &
+         while [ ! -s "$pidfile" ]; do sleep 0.01; done ;;
   stop) ${stop} ;;
   status) pid=$(cat "$pidfile" 2>/dev/null) || exit 3
           grep -qv ') Z' /proc/$pid/stat 2>/dev/null && exit 0 || exit 3 ;;

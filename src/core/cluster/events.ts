@@ -19,8 +19,8 @@ export type ClusterEvent =
   | { kind: "started"; group: string }
   | { kind: "stopped"; group: string }
   | { kind: "failed"; group: string }
-  /** The guard removed the group's VIPs (its cover ran out before the daemon renewed it): a failure if
-   * the group runs or starts here, nothing if it is stopping or stopped anyway. */
+  /** The guard removed the group's VIPs (its cover ran out before the daemon renewed it): a restart
+   * (not a failure) if the group runs or starts here, nothing if it is stopping or stopped anyway. */
   | { kind: "vips-lost"; group: string }
   /** A stop failed or timed out: the group may still run here. */
   | { kind: "stop-failed"; group: string }

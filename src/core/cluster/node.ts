@@ -257,9 +257,14 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
       }
       case "vips-lost": {
         const state = this.groups.state(e.group);
-        if (state !== "running" && state !== "starting") return;
-        this.decide(`${this.id}: ${e.group} lost its VIPs: the guard removed them when their cover ran out`);
-        this.onEvent({ kind: "failed", group: e.group }, now);
+        if ((state !== "running" && state !== "starting") || this.admin.maintenance) return;
+        // Not the resource's fault (this node was late to renew): a restart, not a failure.
+        this.groups.stop(
+          e.group,
+          `${this.id} stops ${e.group} to start it again: the guard removed its VIPs when their cover ran out`,
+          this.out,
+        );
+        this.urgent = true;
         return;
       }
       case "failed":

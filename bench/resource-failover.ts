@@ -24,8 +24,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] ?? NaN;
 
-/** Waits until every host answers and exactly one runs the group with its lease; that host. */
+/** Waits until every host has joined and exactly one runs the group with its lease; that host. */
 async function settled(c: NetnsCluster, timeoutMs = 30_000): Promise<string> {
+  await c.waitForMembers(timeoutMs);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const all = c.hosts.map((h) => c.status(h));

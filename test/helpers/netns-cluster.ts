@@ -56,6 +56,9 @@ export function analyse(lines: string[]): ProbeReport {
 }
 
 /** How soon after a failover is triggered the client must get answers from the new owner, ms. */
+/** What a node logs once every member told it that nothing of an earlier incarnation is active. */
+const SETTLED = /every member reported nothing left from before a restart/;
+
 export const FOLLOW_MS = 1000;
 
 /** Asserts that a probe moved from `from` to `to` within FOLLOW_MS of `at` (ms into the probe), and
@@ -241,10 +244,14 @@ export class NetnsCluster {
   }
 
   /** A host's /status, fetched from inside the client namespace. */
-  status(
-    host: string,
-  ):
-    | { groups: Record<string, string>; isLeader: boolean; holds: string[]; failures: Record<string, number> }
+  status(host: string):
+    | {
+        groups: Record<string, string>;
+        isLeader: boolean;
+        holds: string[];
+        failures: Record<string, number>;
+        cluster?: { quorum: { heard: number; total: number } };
+      }
     | undefined {
     const i = this.hosts.indexOf(host);
     const r = this.lab.exec(
@@ -259,6 +266,7 @@ export class NetnsCluster {
         isLeader: boolean;
         holds: string[];
         failures: Record<string, number>;
+        cluster?: { quorum: { heard: number; total: number } };
       };
     } catch {
       return undefined;
@@ -277,6 +285,24 @@ export class NetnsCluster {
       TOKEN,
     );
     return Number(r.out.split("\n")[0]);
+  }
+
+  /** Waits until every host runs, hears every other, and has heard from all of them that nothing of an
+   * earlier incarnation is active (so a restarted host is a full voter again): a fault injected before
+   * that tests a cluster still forming, not the failover. */
+  async waitForMembers(timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const joined = (h: string) => {
+      const q = this.status(h)?.cluster?.quorum;
+      return q !== undefined && q.heard === q.total && SETTLED.test(this.log(h));
+    };
+    while (Date.now() < deadline) {
+      if (this.hosts.every(joined)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(
+      `not every host joined within ${timeoutMs}ms (joined: ${this.hosts.filter(joined).join(", ") || "none"})\n${this.tail()}`,
+    );
   }
 
   /** Which host has the VIP on eth0 right now (by `ip addr`). */

@@ -101,12 +101,19 @@ export class Lab {
 
   /** Drops, inside `host`, everything from the given addresses (one-way cut: host stops hearing them). */
   block(host: string, from: string[]): void {
-    for (const a of from) this.exec(host, "iptables", "-A", "INPUT", "-s", a, "-j", "DROP");
+    for (const a of from) this.mustExec(host, "iptables", "-A", "INPUT", "-s", a, "-j", "DROP");
   }
 
   /** Removes every iptables rule in a host. */
   unblock(host: string): void {
-    this.exec(host, "iptables", "-F", "INPUT");
+    this.mustExec(host, "iptables", "-F", "INPUT");
+  }
+
+  /** Like exec, but a command that fails throws: a cut that did not happen must not pass as one. */
+  mustExec(host: string, cmd: string, ...args: string[]): string {
+    const r = this.exec(host, cmd, ...args);
+    if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")} in ${host} failed (exit ${r.code}): ${r.out.trim()}`);
+    return r.out;
   }
 
   /** Kills every process started here and deletes every namespace (and with them the veths). */

@@ -60,7 +60,7 @@ describe("an ocf IPaddr2 resource failing over between namespace hosts", { skip:
     { todo: slowTakeover },
     async () => {
       c.startVigil("h1");
-      await sleep(1500);
+      await c.waitForMembers();
       assert.deepEqual(c.vipHolders(), ["h2"], "failback is off: the address stays on h2");
       const r = await c.probe(2500, 300, () => {
         c.lab.block("h2", [c.lab.addr(11), c.lab.addr(13)]);

@@ -131,6 +131,7 @@ describe("resource safety between namespace hosts", { skip: why }, () => {
     heal: (owner: string) => void | Promise<void>,
     timeoutMs = 40_000,
   ): Promise<{ owner: string; next: string; takeover: number }> {
+    await c.waitForMembers();
     const owner = await c.waitForOwner();
     for (let i = 0; i < 100 && activeHost() !== owner; i++) await sleep(50);
     assert.equal(

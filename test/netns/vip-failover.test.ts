@@ -76,7 +76,7 @@ describe("VIP failover between namespace hosts", { skip: why }, () => {
     { todo: "known defect: a takeover from a cut-off owner can start seconds after it is decided" },
     async () => {
       c.startVigil("h1");
-      await sleep(1500);
+      await c.waitForMembers();
       assert.deepEqual(c.vipHolders(), ["h2"], "failback is off: the VIP stays on h2");
       const others = [c.lab.addr(11), c.lab.addr(13)];
       let before = neighbour6();

@@ -46,6 +46,28 @@ describe("stop budgets in scripted runs", () => {
     assert.ok(start > 1000 && start < 1000 + 400, `taken over at ${start}`);
   });
 
+  it("takes a group over from a cut-off owner within a lease after the preferred node restarted", () => {
+    // n1 crashes, n2 takes over, n1 comes back (leading again, failback off), then n2 is cut off: the
+    // majority side must start the group within the lease, however soon after n1's restart the cut comes.
+    for (const since of [200, 500, 1500])
+      for (const seed of [1, 2, 3]) {
+        const cut = 900 + since;
+        const faults: Fault[] = [
+          { at: 500, kind: "crash", node: "n1" },
+          { at: 900, kind: "restart", node: "n1" },
+          ...cutOff("n2", ["n1", "n3"], cut),
+        ];
+        const p = { ...protocol(0), scripted: { faults, healAt: cut + 2000, endAt: cut + 3000 } };
+        const r = runSeed(p, seed, true);
+        assert.ok(r.ok, r.failure);
+        const start = timeOf(
+          r.trace.filter((l) => Number(l.trim().split(/\s+/)[0]) > cut),
+          /n[13] starts g1/,
+        );
+        assert.ok(start > cut && start < cut + 400, `cut ${since}ms after the restart, taken over at ${start - cut}ms`);
+      }
+  });
+
   it("moves a 5s-budget group at once when its owner reports it stopped (planned move)", () => {
     const move = {
       at: 1000,

@@ -390,6 +390,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
       nodes: this.spec.members.map((m) => m.name),
       runners: this.spec.members.filter((m) => !m.witness).map((m) => m.name),
       groups: this.spec.groups.map((g) => g.name),
+      clones: this.spec.groups.filter((g) => g.clone).map((g) => g.name),
     };
     const r = applyCommand(leading.admin, cmd, known);
     if (!r.ok) return { ok: false, message: r.error };

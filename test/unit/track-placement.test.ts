@@ -111,6 +111,16 @@ describe("placement with track checks", () => {
     assert.deepEqual(sticky.decisions, []);
   });
 
+  it("fails back only once the preferred node has passed its checks for the settle delay", () => {
+    const h1 = node("h1", { passingSince: { front: 9000 } });
+    assert.deepEqual(run([h1, owner("h2")], { front: "h2" }, 10_000).assignments, { front: "h2" });
+    const r = run([h1, owner("h2")], { front: "h2" }, 11_000);
+    assert.deepEqual(r.assignments, { front: "h1" });
+    assert.deepEqual(r.decisions, [
+      "front fails back h2→h1: h1 is preferred and has passed its track checks for 2000ms",
+    ]);
+  });
+
   it("does not fail back to a preferred node that still fails a check", () => {
     const r = run([node("h1", { untracked: { front: { check: 2, inARow: 3 } } }), owner("h2")], { front: "h2" });
     assert.deepEqual(r.assignments, { front: "h2" });

@@ -26,6 +26,10 @@ type Report = Pick<Heartbeat, "claims" | "running" | "standby" | "failures" | "t
   untracked: Record<string, TrackVerdict>;
 };
 
+/** How long the guard keeps a clone running here once the daemon stops renewing its cover, ms (at least
+ * 4 leases). */
+export const CLONE_COVER_MS = 5000;
+
 /** Parts a test may replace (the simulator's mutant machines). */
 export interface NodeParts {
   /** Makes the promise table of this voter. */
@@ -71,6 +75,8 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   private probes = new Map<string, ProbeResult>();
   /** What the leader last said about groups held on a node failing their tracks (logged once). */
   private heldSaid: Record<string, string> = {};
+  /** Leader: since when each node has passed each group's track checks ("node group" → local time). */
+  private passing = new Map<string, number>();
   /** The time of the current step. */
   private lastNow = 0;
 
@@ -460,6 +466,23 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     });
   }
 
+  /** Adds to each view since when the node has passed each group's track checks, as this node saw it. */
+  private withPassingSince(views: NodeView[], now: number): NodeView[] {
+    return views.map((v) => {
+      const since: Record<string, number> = {};
+      for (const g of this.spec.groups) {
+        if (!g.track || g.track.length === 0) continue;
+        const key = `${v.name} ${g.name}`;
+        if (!v.alive || v.untracked?.[g.name]) this.passing.delete(key);
+        else {
+          if (!this.passing.has(key)) this.passing.set(key, now);
+          since[g.name] = this.passing.get(key) as number;
+        }
+      }
+      return { ...v, passingSince: since };
+    });
+  }
+
   /** This node's verdict on every group with track checks that fail here. */
   private ownVerdicts(): Record<string, TrackVerdict> {
     const out: Record<string, TrackVerdict> = {};
@@ -490,7 +513,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     const result = place({
       now,
       groups: this.spec.groups,
-      nodes: this.nodeViews(now),
+      nodes: this.withPassingSince(this.nodeViews(now), now),
       previous: leading.assignments,
       failbackSettle: this.spec.failbackSettle,
       moves: leading.admin.moves,
@@ -597,14 +620,14 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     };
   }
 
-  /** For every group not stopped here: how long (ms) its lease still covers it (a clone: a lease from
-   * now). The VIP guard uses it. */
+  /** For every group not stopped here: how long (ms) its lease still covers it (a clone: CLONE_COVER_MS
+   * from now). The VIP guard uses it. */
   groupCover(now: number): Record<string, number> {
     const out: Record<string, number> = {};
-    // A clone has no lease: it is covered for a lease from each step, so the guard stops it only once the
-    // daemon has been silent that long (dead or frozen), not on a short pause.
-    for (const g of this.groups.active())
-      out[g] = this.groups.isClone(g) ? this.spec.lease : Math.max(0, this.leaseEnd(g) - now);
+    // A clone has no lease and nothing to keep safe elsewhere: it is covered for a while from each step,
+    // so the guard stops it once the daemon is gone or frozen, not on a busy main thread's pause.
+    const clone = Math.max(CLONE_COVER_MS, 4 * this.spec.lease);
+    for (const g of this.groups.active()) out[g] = this.groups.isClone(g) ? clone : Math.max(0, this.leaseEnd(g) - now);
     return out;
   }
 

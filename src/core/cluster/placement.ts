@@ -20,6 +20,9 @@ export interface NodeView {
   running: readonly string[];
   /** Groups whose track checks fail on the node, with the first failing check (none: all pass). */
   untracked?: Readonly<Record<string, TrackVerdict>>;
+  /** Per group with track checks: local time since when the node has passed them all (failback waits
+   * for it to settle, as it waits after a node comes up). */
+  passingSince?: Readonly<Record<string, number>>;
 }
 
 /** Inputs of one placement round. */
@@ -119,7 +122,9 @@ function placeOne(
 
   if (current !== null && why === undefined) {
     const best = eligible[0];
-    const settled = best !== undefined && input.now - best.aliveSince >= input.failbackSettle;
+    const passingSince = best?.passingSince?.[g.name] ?? -Infinity;
+    const since = best === undefined ? Infinity : Math.max(best.aliveSince, passingSince);
+    const settled = input.now - since >= input.failbackSettle;
     if (
       g.failback &&
       best &&
@@ -130,7 +135,7 @@ function placeOne(
     ) {
       return {
         node: best.name,
-        reason: `${g.name} fails back ${current}→${best.name}: ${best.name} is preferred and up for ${Math.round(input.now - best.aliveSince)}ms`,
+        reason: `${g.name} fails back ${current}→${best.name}: ${best.name} is preferred and ${passingSince > best.aliveSince ? "has passed its track checks" : "up"} for ${Math.round(input.now - since)}ms`,
       };
     }
     return {

@@ -4,6 +4,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { place, type NodeView } from "../../src/core/cluster/placement.js";
+import { clusterProtocol, SIM_PING } from "../../src/sim/protocols/cluster.js";
+import { runSeed } from "../../src/sim/world.js";
 import type { GroupSpec } from "../../src/core/cluster/spec.js";
 import {
   ownVerdict,
@@ -206,5 +208,77 @@ describe("a node's own track verdict", () => {
       { check: 3, inARow: 65535 },
     ])
       assert.deepEqual(unpackVerdict(packVerdict(v)), v);
+  });
+});
+
+describe("track and clones in the simulated cluster", () => {
+  const key = trackKey(SIM_PING);
+  const decisions = (trace: string[]) =>
+    trace.filter((l) => l.includes("▸")).map((l) => l.replace(/^\s*[\d.]+\s+/, ""));
+
+  it("runs the clone on every node at once, moves the tracking group off a node that fails its ping, and back", () => {
+    // g2 prefers n2 and fails back (the simulator's groups alternate failback off and on).
+    const p = clusterProtocol({ nodes: 3, groups: 2, track: true });
+    const r = runSeed(
+      {
+        ...p,
+        scripted: {
+          faults: [],
+          healAt: 4000,
+          endAt: 6000,
+          operator: [
+            { at: 1000, node: "n2", event: { kind: "track", key, passing: false, inARow: 3 } },
+            { at: 2000, node: "n2", event: { kind: "track", key, passing: true, inARow: 2 } },
+          ],
+        },
+      },
+      1,
+      true,
+    );
+    assert.ok(r.ok, r.failure);
+    const d = decisions(r.trace);
+    for (const n of ["n1", "n2", "n3"])
+      assert.ok(
+        d.some((l) => l.includes(`${n} starts clone c1: a clone runs on every eligible node`)),
+        n,
+      );
+    const moved = d.findIndex((l) => /g2 moves n2→n1: n2 fails track ping 10\.0\.0\.1 \(3 checks in a row\)/.test(l));
+    const back = d.findIndex((l) =>
+      /g2 fails back n1→n2: n2 is preferred and has passed its track checks for \d+ms/.test(l),
+    );
+    assert.ok(moved > 0 && back > moved, d.join("\n"));
+    assert.equal(d.filter((l) => /g2 moves n2→n1/.test(l)).length, 1, "the move is logged once");
+  });
+
+  it("keeps the group where it runs, saying so once, while every node fails the check", () => {
+    const p = clusterProtocol({ nodes: 3, groups: 1, track: true });
+    // The owner n1 fails last and recovers first (otherwise the leader would rightly move g1 to a node
+    // that passes while it has not yet heard that the others fail too).
+    const all = (at: number, passing: boolean) =>
+      ["n2", "n3", "n1"].map((node) => ({
+        at: at + (node === "n1" ? (passing ? -200 : 200) : 0),
+        node,
+        event: { kind: "track" as const, key, passing, inARow: 3 },
+      }));
+    const r = runSeed(
+      {
+        ...p,
+        scripted: { faults: [], healAt: 4000, endAt: 6000, operator: [...all(1000, false), ...all(2500, true)] },
+      },
+      1,
+      true,
+    );
+    assert.ok(r.ok, r.failure);
+    const d = decisions(r.trace);
+    assert.ok(!d.some((l) => /g1 moves/.test(l)), d.join("\n"));
+    assert.equal(
+      d.filter((l) =>
+        /g1 stays on n1 although n1 fails track ping 10\.0\.0\.1 \(3 checks in a row\): no node passes its track checks/.test(
+          l,
+        ),
+      ).length,
+      1,
+      d.join("\n"),
+    );
   });
 });

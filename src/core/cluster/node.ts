@@ -26,10 +26,6 @@ type Report = Pick<Heartbeat, "claims" | "running" | "standby" | "failures" | "t
   untracked: Record<string, TrackVerdict>;
 };
 
-/** How long the guard keeps a clone running here once the daemon stops renewing its cover, ms (at least
- * 4 leases). */
-export const CLONE_COVER_MS = 5000;
-
 /** Parts a test may replace (the simulator's mutant machines). */
 export interface NodeParts {
   /** Makes the promise table of this voter. */
@@ -520,7 +516,8 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
       waitForPreferredUntil: this.bootAt + this.spec.failbackSettle,
     });
     for (const [g, sentence] of Object.entries(result.held ?? {}))
-      if (this.heldSaid[g] !== sentence) this.decide(`${sentence} (leader ${this.id}, term ${leading.term})`);
+      if (this.heldSaid[g] !== sentence && !result.decisions.includes(sentence))
+        this.decide(`${sentence} (leader ${this.id}, term ${leading.term})`);
     this.heldSaid = result.held ?? {};
     if (result.decisions.length === 0) return;
     for (const d of result.decisions) this.decide(`${d} (leader ${this.id}, term ${leading.term})`);
@@ -620,14 +617,13 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     };
   }
 
-  /** For every group not stopped here: how long (ms) its lease still covers it (a clone: CLONE_COVER_MS
-   * from now). The VIP guard uses it. */
+  /** For every group not stopped here: how long (ms) its lease still covers it (clones are not
+   * covered). The VIP guard uses it. */
   groupCover(now: number): Record<string, number> {
     const out: Record<string, number> = {};
-    // A clone has no lease and nothing to keep safe elsewhere: it is covered for a while from each step,
-    // so the guard stops it once the daemon is gone or frozen, not on a busy main thread's pause.
-    const clone = Math.max(CLONE_COVER_MS, 4 * this.spec.lease);
-    for (const g of this.groups.active()) out[g] = this.groups.isClone(g) ? clone : Math.max(0, this.leaseEnd(g) - now);
+    // A clone is not the guard's: nothing elsewhere depends on it stopping here, so a daemon that died
+    // leaves it running (as pacemaker leaves resources when it dies) and the next daemon adopts it.
+    for (const g of this.groups.active()) if (!this.groups.isClone(g)) out[g] = Math.max(0, this.leaseEnd(g) - now);
     return out;
   }
 

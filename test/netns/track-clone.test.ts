@@ -1,5 +1,5 @@
 // Track checks and clones on namespace hosts, the seed 004 setup: a small TCP service runs as a clone on
-// every host and a VIP group `front` tracks it, a second link (eth1) and a ping target (the gateway).
+// every host and the VIP group (`web`) tracks it, a second link (eth1) and a ping target (the gateway).
 // Killing the service on the owner, pulling the owner's second link and losing its ping target each move
 // the VIP to the next host, with a client probing the VIP every 5ms and never answered by two hosts at
 // once; after each, recovery fails the VIP back. Skipped, loudly, where namespaces cannot be made.
@@ -61,7 +61,7 @@ describe("track checks and clones on namespace hosts", { skip: why }, () => {
 
   before(async () => {
     const script = serviceScript(dir);
-    // The VIP group: prefers h1, fails back, tracks the clone, eth1 and the gateway (added below).
+    // The VIP group (NetnsCluster names it web): prefers h1, fails back, tracks the clone, eth1 and the gateway (added below).
     c = new NetnsCluster(
       "tr",
       [
@@ -188,12 +188,12 @@ describe("track checks and clones on namespace hosts", { skip: why }, () => {
     await moves("h2", () => process.kill(Number(pid), "SIGKILL"), MONITOR_MS + FAILOVER_MS, "service killed on h1");
     assert.match(
       c.fullLog("h1") + c.fullLog("h2"),
-      /front moves h1→h2: h1 fails track group svc \(the clone is not running there\)/,
+      /web moves h1→h2: h1 fails track group svc \(the clone is not running there\)/,
     );
     await failsBack("h1", () => assert.equal(c.command("h2", "/groups/svc/cleanup"), 200), "cleanup of svc");
     assert.match(
       c.fullLog("h1") + c.fullLog("h2") + c.fullLog("h3"),
-      /front fails back h2→h1: h1 is preferred and has passed its track checks for \d+ms/,
+      /web fails back h2→h1: h1 is preferred and has passed its track checks for \d+ms/,
     );
   });
 
@@ -205,7 +205,7 @@ describe("track checks and clones on namespace hosts", { skip: why }, () => {
       LINK_MS + FAILOVER_MS,
       "eth1 down on h1",
     );
-    assert.match(c.fullLog("h1"), /front moves h1→h2: h1 fails track interface eth1 \(1 check\)/);
+    assert.match(c.fullLog("h1"), /web moves h1→h2: h1 fails track interface eth1 \(1 check\)/);
     await failsBack("h1", () => execFileSync("ip", ["-n", sw, "link", "set", "up-h1", "up"]), "eth1 back on h1");
   });
 
@@ -218,10 +218,10 @@ describe("track checks and clones on namespace hosts", { skip: why }, () => {
     );
     assert.match(
       c.fullLog("h1"),
-      new RegExp(`front moves h1→h2: h1 fails track ping ${gateway.replaceAll(".", "\\.")} \\(3 checks in a row\\)`),
+      new RegExp(`web moves h1→h2: h1 fails track ping ${gateway.replaceAll(".", "\\.")} \\(3 checks in a row\\)`),
     );
     await failsBack("h1", () => c.lab.unblock("h1"), "gateway back on h1");
     const text = c.fullLog("h1");
-    assert.equal(text.match(/front moves h1→h2: h1 fails track ping/g)?.length, 1, "the move is logged once");
+    assert.equal(text.match(/web moves h1→h2: h1 fails track ping/g)?.length, 1, "the move is logged once");
   });
 });

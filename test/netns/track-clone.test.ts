@@ -80,6 +80,10 @@ describe("track checks and clones on namespace hosts", { skip: why }, () => {
         `    resources: [{ type: exec, path: ${script}, monitor: { interval: ${MONITOR_MS}ms, timeout: 2s }, timeouts: { stop: 2s } }]`,
         "",
       ].join("\n"),
+      // Slower heartbeats than the default: these moves are planned (the old owner stops first), so the
+      // lease does not bound them, and a longer lease (watchdog 2.4s) keeps a loaded CI machine from
+      // tripping a node's fail-stop during start-up.
+      { clusterYaml: "  heartbeat: { interval: 100ms, lease: 600ms }\n" },
     );
     gateway = c.lab.addHost("gw", 1);
     const config = join(c.dir, "vigil.yaml");

@@ -81,9 +81,9 @@ describe("track checks and clones on namespace hosts", { skip: why }, () => {
         "",
       ].join("\n"),
       // Slower heartbeats than the default: these moves are planned (the old owner stops first), so the
-      // lease does not bound them, and a longer lease (watchdog 2.4s) keeps a loaded CI machine from
+      // lease does not bound them, and a longer lease (watchdog 4.8s) keeps a loaded CI machine from
       // tripping a node's fail-stop during start-up.
-      { clusterYaml: "  heartbeat: { interval: 100ms, lease: 600ms }\n" },
+      { clusterYaml: "  heartbeat: { interval: 200ms, lease: 1200ms }\n" },
     );
     gateway = c.lab.addHost("gw", 1);
     const config = join(c.dir, "vigil.yaml");
@@ -111,7 +111,11 @@ describe("track checks and clones on namespace hosts", { skip: why }, () => {
       execFileSync("ip", ["-n", c.lab.ns(h), "link", "set", "eth1", "up"]);
     }
     // vigil only: the clone is the service (NetnsCluster.start would start responders of its own).
-    for (const h of c.hosts) c.startVigil(h);
+    // One after another: three daemons and their services starting at once load a busy CI machine most.
+    for (const h of c.hosts) {
+      c.startVigil(h);
+      await sleep(1500);
+    }
   });
   after(async () => {
     await c?.destroy();

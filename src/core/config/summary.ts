@@ -1,6 +1,7 @@
 // The one-screen summary `vigil check` prints for a valid config.
 import { formatDuration } from "./duration.js";
 import type { Config, ResourceConfig } from "./schema.js";
+import type { TrackCheckConfig } from "./track-schema.js";
 import { guardCovered, opTimeouts, stopBudget } from "./stop-budget.js";
 import { guardSilence } from "../cluster/spec.js";
 
@@ -51,6 +52,22 @@ function budgetNote(config: Config, g: Config["groups"][number]): string {
   return `stop budget ${formatDuration(budget)} (stops, SIGKILL${lastResort}): takeover from an unreachable owner after lease + budget`;
 }
 
+/** A track check as the summary says it: `ping 10.77.0.1 answers (every 1s, fall 3, rise 2)`. */
+function describeCheck(c: TrackCheckConfig): string {
+  const timing = (c: { interval: number; fall: number; rise: number }) =>
+    ` (every ${formatDuration(c.interval)}, fall ${c.fall}, rise ${c.rise})`;
+  switch (c.type) {
+    case "group":
+      return `clone ${c.name} runs`;
+    case "interface":
+      return `${c.name} is up${timing(c)}`;
+    case "ping":
+      return `${c.address} answers${timing(c)}`;
+    case "exec":
+      return `${c.path} exits 0${timing(c)}`;
+  }
+}
+
 /** Renders the summary as lines of text. */
 export function summarize(config: Config, file: string): string[] {
   const c = config.cluster;
@@ -70,10 +87,15 @@ export function summarize(config: Config, file: string): string[] {
   for (const g of config.groups) {
     const prefer = g.prefer.length > 0 ? `prefer ${g.prefer.join(" > ")}` : "no preference";
     lines.push(
-      `  ${g.name.padEnd(12)} ${prefer}, failback ${g.failback ? "on" : "off"}, move after ${g.migration_threshold} failures`,
+      g.clone
+        ? `  ${g.name.padEnd(12)} clone: on every eligible node at once, stops on a node after ${g.migration_threshold} failures`
+        : `  ${g.name.padEnd(12)} ${prefer}, failback ${g.failback ? "on" : "off"}, move after ${g.migration_threshold} failures`,
     );
+    if (g.track.length > 0) lines.push(`  ${"".padEnd(12)} runs only where ${g.track.map(describeCheck).join(", ")}`);
     lines.push(`  ${"".padEnd(12)} ${g.resources.map(describeResource).join(" → ")}`);
-    lines.push(`  ${"".padEnd(12)} ${budgetNote(config, g)}`);
+    lines.push(
+      `  ${"".padEnd(12)} ${g.clone ? "no lease: a daemon that dies leaves it running and the next one adopts it" : budgetNote(config, g)}`,
+    );
   }
   lines.push(`virtual servers (${config.virtual_servers.length}):`);
   for (const v of config.virtual_servers) {

@@ -10,11 +10,24 @@ import { describeMessage, type ClusterMsg } from "../../core/cluster/messages.js
 import { NameBook, specNames } from "../../core/cluster/wire-ids.js";
 import { fromWire, toWire } from "../../adapters/compact-wire.js";
 import { ClusterNode, type ClusterView } from "../../core/cluster/node.js";
-import { LEADER_LOCK, type ClusterSpec } from "../../core/cluster/spec.js";
+import { LEADER_LOCK, type ClusterSpec, type GroupSpec } from "../../core/cluster/spec.js";
 import type { Invariant, Observation } from "../invariants.js";
 import type { SimProtocol } from "../world.js";
 import { mutantParts, mutantSpec, type Mutant } from "./mutants.js";
 import { ResourceModel } from "./resource-model.js";
+import { trackKey, type TrackCheck } from "../../core/cluster/track.js";
+
+/** The ping check of `track` runs (its result is what the schedule changes). */
+export const SIM_PING: Extract<TrackCheck, { type: "ping" }> = {
+  type: "ping",
+  address: "10.0.0.1",
+  interval: 100,
+  timeout: 100,
+  rise: 2,
+  fall: 3,
+};
+/** The clone of `track` runs. */
+export const SIM_CLONE = "c1";
 
 /** Options of a simulated cluster. */
 export interface ClusterSimOptions {
@@ -30,6 +43,9 @@ export interface ClusterSimOptions {
   budgets: number[];
   /** A deliberately broken machine the checkers must catch. */
   mutant?: Mutant;
+  /** A clone group `c1` on every runner, tracked by every other group together with a ping check whose
+   * result changes on random nodes at random times during the faulty part of the run. */
+  track?: boolean;
 }
 
 /** The guard's timing in the simulator: it waits 4 intervals for a silent daemon; its SIGKILL takes up to 50ms. */
@@ -59,13 +75,16 @@ export function simSpec(o: ClusterSimOptions): ClusterSpec {
   }));
   const total = members.reduce((s, m) => s + m.votes, 0);
   const runners = members.filter((m) => !m.witness).map((m) => m.name);
-  const groups = Array.from({ length: o.groups }, (_, i) => ({
+  const groups: GroupSpec[] = Array.from({ length: o.groups }, (_, i) => ({
     name: `g${i + 1}`,
     prefer: [runners[i % runners.length] as string],
     failback: i % 2 === 1,
     migrationThreshold: 3,
     stopBudget: o.budgets[i % o.budgets.length] ?? 0,
+    ...(o.track ? { track: [{ type: "group" as const, name: SIM_CLONE }, SIM_PING] } : {}),
   }));
+  if (o.track)
+    groups.push({ name: SIM_CLONE, prefer: [], failback: false, migrationThreshold: 3, stopBudget: 500, clone: true });
   return {
     clusterName: "sim",
     members,
@@ -84,7 +103,8 @@ export function simSpec(o: ClusterSimOptions): ClusterSpec {
 /** No two nodes hold a lease on the same lock; no node runs a group without its lease; no group's
  * resources are active on two nodes (when a resource model is given). */
 export function safety(spec: ClusterSpec, model?: ResourceModel): Invariant<ClusterView> {
-  const locks = [LEADER_LOCK, ...spec.groups.map((g) => g.name)];
+  const locked = spec.groups.filter((g) => !g.clone);
+  const locks = [LEADER_LOCK, ...locked.map((g) => g.name)];
   return {
     name: "one holder per lock, resources on one node",
     safety(obs: Observation<ClusterView>) {
@@ -96,11 +116,12 @@ export function safety(spec: ClusterSpec, model?: ResourceModel): Invariant<Clus
       for (const n of obs.nodes) {
         if (!n.view || n.paused) continue;
         for (const [g, state] of Object.entries(n.view.groups)) {
+          if (spec.groups.some((s) => s.name === g && s.clone)) continue; // a clone runs without a lease
           if ((state === "starting" || state === "running") && !n.view.holds.includes(g))
             return `${n.id} runs ${g} (${state}) without holding its lease`;
         }
       }
-      for (const g of spec.groups) {
+      for (const g of locked) {
         const on = model?.activeOn(g.name) ?? [];
         if (on.length > 1) return `${g.name}'s resources are active on ${on.join(" and ")} at once`;
       }
@@ -123,6 +144,13 @@ export function liveness(spec: ClusterSpec): Invariant<ClusterView> {
       if (runners.length === 0) return undefined;
       for (const g of spec.groups) {
         if (obs.nodes.some((n) => n.view?.groups[g.name] === "unclean")) continue;
+        if (g.clone) {
+          const missing = up.filter(
+            (n) => runners.some((r) => r.name === n.id) && n.view?.groups[g.name] !== "running",
+          );
+          if (missing.length > 0) return `clone ${g.name} does not run on ${missing.map((n) => n.id).join(", ")}`;
+          continue;
+        }
         const running = up.filter((n) => n.view?.groups[g.name] === "running" && n.view.holds.includes(g.name));
         if (running.length !== 1) return `${g.name} runs on ${running.length} nodes`;
       }
@@ -162,6 +190,12 @@ export function clusterProtocol(
   const maxExtension = Math.max(0, ...spec.groups.map((g) => g.stopBudget / (1 - spec.driftMargin)));
   const livenessBound = 4 * opts.lease + 10 * opts.interval + maxExtension + (maxExtension > 0 ? MAX_START : 0);
   let model = new ResourceModel(new Map(), SIM_GUARD);
+  /** `track` runs: per node, the real-time windows in which its ping check fails. */
+  let failing = new Map<string, [number, number][]>();
+  const pingEvent = (node: string, realNow: number): DriverEvent => {
+    const down = (failing.get(node) ?? []).some(([from, to]) => realNow >= from && realNow < to);
+    return { kind: "track", key: trackKey(SIM_PING), passing: !down, inARow: 1 };
+  };
   return {
     name: `cluster core (${opts.nodes} nodes${opts.witness ? " incl. witness" : ""}${opts.twoNode ? ", two_node with fencing" : ""}, ${opts.groups} groups, stop budgets ${spec.groups.map((g) => g.stopBudget).join("/")}ms${opts.mutant ? `, MUTANT ${opts.mutant}` : ""})`,
     nodes: spec.members.map((m) => m.name),
@@ -189,7 +223,11 @@ export function clusterProtocol(
         case "cover":
           return model.cover(id, action.groups, prng, h);
         case "probe":
-          return model.probe(id);
+          // A (re)started node learns its ping check's state with its first check.
+          return [
+            ...model.probe(id),
+            ...(opts.track ? [{ delay: prng.between(1, 100), event: pingEvent(id, realNow) }] : []),
+          ];
         case "start":
           return model.start(id, action.group, prng, h);
         case "stop":
@@ -197,13 +235,32 @@ export function clusterProtocol(
       }
     },
     invariants: () => {
-      model = new ResourceModel(new Map(covered.groups.map((g) => [g.name, { budget: g.stopBudget }])), SIM_GUARD);
+      model = new ResourceModel(
+        new Map(covered.groups.map((g) => [g.name, { budget: g.stopBudget, clone: g.clone === true }])),
+        SIM_GUARD,
+      );
       return hooks.invariants?.(model) ?? [safety(spec, model), liveness(spec)];
     },
     operatorInputs(prng, faultyFor) {
       const runners = spec.members.filter((m) => !m.witness).map((m) => m.name);
       const out: { at: number; node: string; event: DriverEvent }[] = [];
       let id = 1;
+      failing = new Map();
+      if (opts.track) {
+        // Ping failures on random runners, each healed before the faults end; sometimes on all at once.
+        const windows = prng.int(5);
+        for (let i = 0; i < windows; i++) {
+          const at = prng.between(0, faultyFor * 0.8);
+          const to = Math.min(at + prng.between(50, 1500), faultyFor - 1);
+          const nodes = prng.chance(0.2) ? runners : [prng.pick(runners)];
+          for (const node of nodes) {
+            failing.set(node, [...(failing.get(node) ?? []), [at, to]]);
+            const key = trackKey(SIM_PING);
+            out.push({ at, node, event: { kind: "track", key, passing: false, inARow: SIM_PING.fall } });
+            out.push({ at: to, node, event: { kind: "track", key, passing: true, inARow: SIM_PING.rise } });
+          }
+        }
+      }
       const count = prng.int(4);
       for (let i = 0; i < count; i++) {
         const at = prng.between(0, faultyFor);

@@ -10,6 +10,8 @@ import type { ActionResult, SimNodeHandle } from "../world.js";
 export interface ModelGroup {
   /** The stop budget, ms (0: VIPs only, gone the instant the guard removes them). */
   budget: number;
+  /** A clone: not the guard's, so a restarted node need not wait for it to be gone. */
+  clone?: boolean;
 }
 
 /** The guard's timing: how long it waits for a silent daemon, how long its SIGKILL takes. */
@@ -41,7 +43,8 @@ export class ResourceModel {
   probe(node: string): ActionResult<ModelEvent>[] {
     let told = false;
     const check = (): ModelEvent | undefined => {
-      if (told || [...(this.active.get(node)?.values() ?? [])].some((ids) => ids.size > 0)) return undefined;
+      const left = [...(this.active.get(node) ?? [])].filter(([g, ids]) => ids.size > 0 && !this.groups.get(g)?.clone);
+      if (told || left.length > 0) return undefined;
       told = true;
       return { kind: "settled" };
     };

@@ -1,6 +1,9 @@
 // The `nft` and `conntrack` programs, thin and failing closed: a transaction either applied entirely
 // (nft exits 0) or the call rejects with what nft said; nothing is parsed here beyond JSON.
 import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { NftCommand } from "../core/balancer/kernel-ruleset.js";
 import { childEnv } from "./child-env.js";
 
@@ -27,7 +30,7 @@ interface Run {
   error?: string;
 }
 
-function run(path: string, args: readonly string[], input?: string): Promise<Run> {
+function run(path: string, args: readonly string[]): Promise<Run> {
   return new Promise((resolve) => {
     let stdout = "";
     let stderr = "";
@@ -40,7 +43,7 @@ function run(path: string, args: readonly string[], input?: string): Promise<Run
     };
     let child: ReturnType<typeof spawn>;
     try {
-      child = spawn(path, args, { stdio: ["pipe", "pipe", "pipe"], env: childEnv() });
+      child = spawn(path, args, { stdio: ["ignore", "pipe", "pipe"], env: childEnv() });
     } catch (err) {
       return resolve({ code: null, stdout, stderr, error: (err as Error).message });
     }
@@ -57,8 +60,6 @@ function run(path: string, args: readonly string[], input?: string): Promise<Run
       if (stderr.length < 64 * 1024) stderr += c.toString();
     });
     child.on("close", (code) => done({ code, stdout, stderr }));
-    child.stdin?.on("error", () => undefined);
-    child.stdin?.end(input ?? "");
   });
 }
 
@@ -66,11 +67,20 @@ function why(r: Run): string {
   return r.error ?? (r.stderr.trim().split("\n").filter(Boolean).slice(0, 3).join("; ") || `exit code ${r.code}`);
 }
 
-/** Applies `commands` as one nftables transaction (`nft -j -f -`): all or nothing. */
+/** Applies `commands` as one nftables transaction (`nft -j -f FILE`): all or nothing. The JSON goes
+ * through a file in a private directory: nft opens its input by name, and Node's stdin pipe is a
+ * socket that /dev/stdin cannot open. */
 export async function nftApply(commands: readonly NftCommand[]): Promise<void> {
   if (commands.length === 0) return;
-  const r = await run("nft", ["-j", "-f", "-"], JSON.stringify({ nftables: commands }));
-  if (r.code !== 0) throw new KernelCommandError("E_NFT", `nft transaction failed: ${why(r)}`);
+  const dir = await mkdtemp(join(tmpdir(), "vigil-nft-"));
+  try {
+    const file = join(dir, "transaction.json");
+    await writeFile(file, JSON.stringify({ nftables: commands }), { mode: 0o600 });
+    const r = await run("nft", ["-j", "-f", file]);
+    if (r.code !== 0) throw new KernelCommandError("E_NFT", `nft transaction failed: ${why(r)}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** `nft -j list ARGS…` as parsed JSON. */
@@ -138,11 +148,73 @@ export async function conntrackDelete(q: FlowQuery, ip: string, port: number): P
 
 /** Whether the kernel forwards IPv4/IPv6 packets in this network namespace (kernel forwarding needs it). */
 export async function forwardingEnabled(family: 4 | 6): Promise<boolean> {
-  const { readFile } = await import("node:fs/promises");
   const path = family === 4 ? "/proc/sys/net/ipv4/ip_forward" : "/proc/sys/net/ipv6/conf/all/forwarding";
   try {
     return (await readFile(path, "utf8")).trim() === "1";
   } catch {
     return false;
   }
+}
+
+/** Deletes the flows this node tracked for the virtual server while it held the address but had no table
+ * yet (between the VIP going up and the table's install): a real server's packets forwarded without
+ * NAT, and client packets taken locally. Left in conntrack they would bypass the new table for as long
+ * as the flow lasts; deleted, the next packet is NATed (sh sends it to the same server). Flows already
+ * NATed are kept. Returns how many were deleted. */
+export async function conntrackForgetUnforwarded(
+  q: FlowQuery,
+  servers: readonly { ip: string; port: number }[],
+): Promise<number> {
+  const fam = q.family === 4 ? "ipv4" : "ipv6";
+  let deleted = 0;
+  const count = (r: Run) => Number(/(\d+) flow entries have been deleted/.exec(r.stderr + r.stdout)?.[1] ?? 0);
+  for (const s of servers) {
+    const r = await run("conntrack", [
+      "-D",
+      "-f",
+      fam,
+      "-p",
+      q.protocol,
+      "--orig-src",
+      s.ip,
+      "--orig-port-src",
+      String(s.port),
+    ]);
+    deleted += count(r);
+  }
+  const listed = await run("conntrack", [
+    "-L",
+    "-f",
+    fam,
+    "-p",
+    q.protocol,
+    "--orig-dst",
+    q.vip,
+    "--orig-port-dst",
+    String(q.port),
+  ]);
+  if (listed.code !== 0) throw new KernelCommandError("E_CONNTRACK", `conntrack -L failed: ${why(listed)}`);
+  for (const line of listed.stdout.split("\n")) {
+    const srcs = [...line.matchAll(/\bsrc=(\S+)/g)].map((m) => m[1]);
+    const sports = [...line.matchAll(/\bsport=(\d+)/g)].map((m) => m[1]);
+    // Not DNATed: the reply comes from the virtual address itself.
+    if (srcs.length < 2 || srcs[1] !== q.vip || !srcs[0] || !sports[0]) continue;
+    const r = await run("conntrack", [
+      "-D",
+      "-f",
+      fam,
+      "-p",
+      q.protocol,
+      "--orig-src",
+      srcs[0],
+      "--orig-dst",
+      q.vip,
+      "--orig-port-src",
+      sports[0],
+      "--orig-port-dst",
+      String(q.port),
+    ]);
+    deleted += count(r);
+  }
+  return deleted;
 }

@@ -4,7 +4,14 @@
 // transaction that fails is retried as a fresh install, and if that fails too the virtual server stops
 // counting as served (its group's monitor fails), never half-written.
 import type { Logger } from "../adapters/logger.js";
-import { conntrackDelete, conntrackFlows, forwardingEnabled, nftApply, nftList } from "../adapters/nftables.js";
+import {
+  conntrackDelete,
+  conntrackFlows,
+  conntrackForgetUnforwarded,
+  forwardingEnabled,
+  nftApply,
+  nftList,
+} from "../adapters/nftables.js";
 import {
   installCommands,
   nftFamily,
@@ -135,6 +142,14 @@ export class KernelVirtualServer {
       this.installed = spec;
       this.failure = undefined;
       this.startPolling();
+      const stray = await conntrackForgetUnforwarded(this.flowQuery(), [
+        ...spec.servers,
+        ...(spec.sorry ? [spec.sorry] : []),
+      ]).catch((err: Error) => {
+        this.log.warn(`${this.config.name}: ${err.message}`);
+        return 0;
+      });
+      if (stray > 0) this.log.info(`${this.config.name}: forgot ${stray} flows tracked before the table was in place`);
       this.log.info(
         `${this.config.name}: forwarding ${spec.protocol} ${this.config.listen} in the kernel (${spec.forward}, ${spec.scheduler}, table ${nftFamily(spec)} ${tableName(spec.name)})`,
       );

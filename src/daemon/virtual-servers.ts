@@ -1,7 +1,9 @@
 // The virtual servers of this node, tied to the cluster: a virtual server that belongs to a group is
-// served by that group's owner (each group's last resource is its listener, so it starts after the
-// VIP is up and stops before the VIP goes); one without a group is served on every node. A reload
-// adds, removes and changes virtual servers without touching the others.
+// served by that group's owner; one without a group is served on every node. Each group has two
+// resources for them: its first, the forwarder (nftables tables of forward: nat | fullnat, in place
+// before the VIP is up and removed after it went), and its last, the listener (the userspace proxy,
+// listening after the VIP is up and closed before it goes). A reload adds, removes and changes virtual
+// servers without touching the others.
 import type { Logger } from "../adapters/logger.js";
 import type { MonitorResult, OpResult, ResourceAgent } from "../adapters/resources/resource-agent.js";
 import { KernelVirtualServer } from "../balancer/kernel-virtual-server.js";
@@ -34,14 +36,16 @@ class GroupListener implements ResourceAgent {
   constructor(
     private group: string,
     private servers: () => AnyVirtualServer[],
+    /** kernel: the group's nftables-forwarded virtual servers (its first resource); else its proxied ones (its last). */
+    private kernel = false,
   ) {}
 
   get description(): string {
-    return `virtual servers of ${this.group}`;
+    return `${this.kernel ? "kernel-forwarded " : ""}virtual servers of ${this.group}`;
   }
 
   private mine(): AnyVirtualServer[] {
-    return this.servers().filter((vs) => vs.group === this.group);
+    return this.servers().filter((vs) => vs.group === this.group && vs instanceof KernelVirtualServer === this.kernel);
   }
 
   /** Whether the group is up here (its listeners should be open). */
@@ -60,7 +64,10 @@ class GroupListener implements ResourceAgent {
         return { ok: false, detail: `virtual server ${vs.name}: ${(err as Error).message}` };
       }
     }
-    return { ok: true, detail: names.length ? `listening for virtual servers ${names.join(", ")}` : "" };
+    return {
+      ok: true,
+      detail: names.length ? `${this.kernel ? "forwarding" : "listening"} for virtual servers ${names.join(", ")}` : "",
+    };
   }
 
   async stop(): Promise<OpResult> {
@@ -72,7 +79,9 @@ class GroupListener implements ResourceAgent {
     if (failed.length > 0) return { ok: false, detail: failed.join("; ") };
     return {
       ok: true,
-      detail: mine.length ? `stopped listening for virtual servers ${mine.map((v) => v.name).join(", ")}` : "",
+      detail: mine.length
+        ? `stopped ${this.kernel ? "forwarding" : "listening"} for virtual servers ${mine.map((v) => v.name).join(", ")}`
+        : "",
     };
   }
 
@@ -95,6 +104,7 @@ class GroupListener implements ResourceAgent {
 export class VirtualServers {
   private servers = new Map<string, { vs: AnyVirtualServer; config: VirtualServerConfig }>();
   private listeners = new Map<string, GroupListener>();
+  private forwarders = new Map<string, GroupListener>();
 
   constructor(
     config: Config,
@@ -119,9 +129,19 @@ export class VirtualServers {
     return l;
   }
 
-  /** Whether this node should be listening for `vs` now. */
+  /** The forwarding resource of `group`: installs its kernel-forwarded virtual servers (one per group,
+   * kept across reloads). */
+  forwarderOf(group: string): ResourceAgent {
+    let f = this.forwarders.get(group);
+    if (!f) this.forwarders.set(group, (f = new GroupListener(group, () => this.all(), true)));
+    return f;
+  }
+
+  /** Whether this node should be serving `vs` now. */
   private shouldServe(vs: AnyVirtualServer): boolean {
-    return vs.group === undefined || (this.listeners.get(vs.group)?.serving ?? false);
+    if (vs.group === undefined) return true;
+    const gate = vs instanceof KernelVirtualServer ? this.forwarders : this.listeners;
+    return gate.get(vs.group)?.serving ?? false;
   }
 
   /** Starts every health check, and listens for the virtual servers that belong to no group. */

@@ -102,6 +102,12 @@ export class KernelLab {
     await this.c.start();
   }
 
+  /** Starts only the directors' vigil (the caller runs its own real servers, e.g. nginx in a benchmark). */
+  async startDirectors(virtualServersYaml: string): Promise<void> {
+    this.writeConfig(virtualServersYaml);
+    await this.c.start();
+  }
+
   /** Writes the config with these virtual servers (YAML list items, indented by two). */
   writeConfig(virtualServersYaml: string): void {
     writeFileSync(
@@ -128,9 +134,24 @@ export class KernelLab {
     }
   }
 
-  /** Whether a director's vigil is running. */
+  private killed = new Set<string>();
+
+  /** SIGKILLs a director's vigil (reloads skip it from then on). */
+  async killVigil(h: string): Promise<void> {
+    this.killed.add(h);
+    await this.c.signalVigil(h, "SIGKILL");
+  }
+
+  /** Whether a director's vigil was not killed by killVigil. */
   alive(h: string): boolean {
-    return this.c.status(h) !== undefined;
+    return !this.killed.has(h);
+  }
+
+  /** GET from inside the client namespace with curl (much cheaper than a node process on a loaded machine). */
+  private get(host: string, path: string): string {
+    const i = this.c.hosts.indexOf(host);
+    const r = this.c.lab.exec("client", "curl", "-s", "-m", "5", `http://${this.c.lab.addr(11 + i)}:7480${path}`);
+    return r.code === 0 ? r.out : "";
   }
 
   /** Runs the test client in the client namespace and returns its JSON line. */
@@ -153,15 +174,8 @@ export class KernelLab {
 
   /** A director's /status as JSON (from the client namespace). */
   status(host: string): { virtual_servers?: VsStatus[] } | undefined {
-    const i = this.c.hosts.indexOf(host);
-    const r = this.c.lab.exec(
-      "client",
-      process.execPath,
-      join(NETNS, "get.mjs"),
-      `http://${this.c.lab.addr(11 + i)}:7480/status`,
-    );
     try {
-      return JSON.parse(r.out.slice(r.out.indexOf("\n") + 1)) as { virtual_servers?: VsStatus[] };
+      return JSON.parse(this.get(host, "/status")) as { virtual_servers?: VsStatus[] };
     } catch {
       return undefined;
     }
@@ -169,13 +183,7 @@ export class KernelLab {
 
   /** A director's /metrics text. */
   metrics(host: string): string {
-    const i = this.c.hosts.indexOf(host);
-    return this.c.lab.exec(
-      "client",
-      process.execPath,
-      join(NETNS, "get.mjs"),
-      `http://${this.c.lab.addr(11 + i)}:7480/metrics`,
-    ).out;
+    return this.get(host, "/metrics");
   }
 
   /** The nftables tables of a host. */

@@ -4,7 +4,8 @@
 //   udp HOST PORT N              N datagrams, each from a new socket (new source port).
 //   hold HOST PORT               one connection kept open: each line on stdin "ping" is sent, the answer
 //                                (or the error) printed as a JSON line.
-//   load HOST PORT MS PAR        PAR loops of connections for MS ms; counts successes and failures.
+//   load HOST PORT MS PAR        PAR loops of connections for MS ms (0: until stdin closes); counts
+//                                successes and failures.
 //   download HOST PORT BYTES RATE  "big BYTES", read at about RATE bytes/s, checks every byte.
 import { createSocket } from "node:dgram";
 import { connect } from "node:net";
@@ -75,8 +76,14 @@ if (mode === "conns") {
   s.on("close", () => (out({ closed: true }), process.exit(0)));
   createInterface({ input: process.stdin }).on("line", (l) => s.write(`${l}\n`));
 } else if (mode === "load") {
+  // MS 0: until stdin closes.
   const [ms, par] = rest.map(Number);
-  const end = Date.now() + ms;
+  let end = ms > 0 ? Date.now() + ms : Infinity;
+  if (!(ms > 0)) {
+    process.stdin.on("end", () => (end = 0));
+    process.stdin.resume();
+  }
+  process.stdout.write("running\n");
   let ok = 0;
   const errors = [];
   const servers = {};

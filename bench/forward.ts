@@ -109,11 +109,14 @@ async function main(): Promise<void> {
   nsExec(owner, "sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_timeout_time_wait=1");
   writeFileSync(
     join(dir, "haproxy.cfg"),
-    `global\n  nbthread 1\n  maxconn 20000\ndefaults\n  mode tcp\n  timeout connect 1s\n  timeout client 60s\n  timeout server 60s\nlisten bench\n  bind ${k.vip}:8082\n  balance roundrobin\n  server r1 10.78.${k.s}.21:80\n  server r2 10.78.${k.s}.22:80\n`,
+    `global\n  nbthread 1\n  maxconn 8000\ndefaults\n  mode tcp\n  timeout connect 1s\n  timeout client 60s\n  timeout server 60s\nlisten bench\n  bind ${k.vip}:8082\n  balance roundrobin\n  server r1 10.78.${k.s}.21:80\n  server r2 10.78.${k.s}.22:80\n`,
   );
-  const haproxy = k.c.lab.start(owner, "nice", ["-n", "-10", "haproxy", "-f", join(dir, "haproxy.cfg"), "-db"]);
+  let haproxyOut = "";
+  const haproxy = k.c.lab.start(owner, "nice", ["-n", "-10", "haproxy", "-f", join(dir, "haproxy.cfg"), "-db"], {
+    log: (c) => (haproxyOut += c),
+  });
   await sleep(1000);
-  if (haproxy.exitCode !== null) throw new Error("HAProxy exited at start");
+  if (haproxy.exitCode !== null) throw new Error(`HAProxy exited at start: ${haproxyOut}`);
   const haproxyPid = Number(
     spawnSync("pgrep", ["-f", `haproxy -f ${join(dir, "haproxy.cfg")}`], { encoding: "utf8" })
       .stdout.trim()

@@ -102,10 +102,13 @@ export interface FlowQuery {
   port: number;
 }
 
-/** Open flows of the virtual server by real server ("IP:PORT" of the reply's source; IPv6 in brackets).
- * TCP flows in TIME_WAIT or CLOSE do not count. */
+/** Open flows of the virtual server by real server ("IP:PORT" of the reply's source; IPv6 in brackets):
+ * established TCP connections, or UDP flows conntrack still holds. */
 export async function conntrackFlows(q: FlowQuery): Promise<Map<string, number>> {
+  // Only established TCP flows: the listing stays as small as the open connections, however many
+  // closed ones wait out TIME_WAIT.
   const args = ["-L", "-f", q.family === 4 ? "ipv4" : "ipv6", "-p", q.protocol];
+  if (q.protocol === "tcp") args.push("--state", "ESTABLISHED");
   const r = await run("conntrack", [...args, "--orig-dst", q.vip, "--orig-port-dst", String(q.port)]);
   if (r.code !== 0) throw new KernelCommandError("E_CONNTRACK", `conntrack -L failed: ${why(r)}`);
   const counts = new Map<string, number>();

@@ -30,7 +30,7 @@ import type { VirtualServerConfig } from "../core/config/schema.js";
 import type { HealthFactory, HealthSource } from "./virtual-server.js";
 
 /** How often counters and conntrack are read while serving (and draining servers checked). */
-const POLL_MS = 1000;
+const POLL_MS = 2000;
 
 /** A virtual server forwarded by nftables. */
 export class KernelVirtualServer {

@@ -197,21 +197,29 @@ function chainRules(spec: KernelSpec): Record<string, unknown[][]> {
       chain.push({ set: { op: "update", elem: payload(fam, "saddr"), set: `@p_${id}` } });
     chain.push(l4(proto), { counter: `n_${id}` }, { dnat: { family: fam, addr: s.ip, port: s.port } });
     rules[`rs_${id}`] = [chain];
-    // Both directions of a flow of this server: the conntrack tuple says which server it went to.
-    for (const [dir, counter] of [
-      ["original", `i_${id}`],
-      ["reply", `o_${id}`],
-    ] as const)
-      rules.forward?.push([
-        match(ctTuple("original", `${fam} daddr`), spec.vip),
-        ctProto(proto),
-        match(ctTuple("original", "proto-dst"), spec.port),
-        match(ctTuple("reply", `${fam} saddr`), s.ip),
-        match(ctTuple("reply", "proto-src"), s.port),
-        match({ ct: { key: "direction" } }, dir),
-        { counter },
-      ]);
   }
+  // Both directions of every flow of this virtual server, counted per real server in one rule: the
+  // conntrack tuple says which server a packet's flow went to (one lookup per packet, whatever N).
+  const counted = spec.servers.flatMap((s) => [
+    [{ concat: [s.ip, s.port, "original"] }, `i_${serverId(s)}`],
+    [{ concat: [s.ip, s.port, "reply"] }, `o_${serverId(s)}`],
+  ]);
+  if (counted.length > 0)
+    rules.forward?.push([
+      match(ctTuple("original", `${fam} daddr`), spec.vip),
+      ctProto(proto),
+      match(ctTuple("original", "proto-dst"), spec.port),
+      {
+        counter: {
+          map: {
+            key: {
+              concat: [ctTuple("reply", `${fam} saddr`), ctTuple("reply", "proto-src"), { ct: { key: "direction" } }],
+            },
+            data: { set: counted },
+          },
+        },
+      },
+    ]);
   if (spec.forward === "fullnat") {
     rules.postrouting?.push([
       match({ ct: { key: "status" } }, "dnat", "in"),

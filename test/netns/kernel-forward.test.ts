@@ -299,5 +299,8 @@ describe("kernel forwarding (nftables) between namespace hosts", { skip: why }, 
       `${out}\n${k.c.tail(20)}`,
     );
     assert.match(k.tables(next), /vigil_web/);
+    await until("the new owner carried part of the download", () =>
+      (k.status(next)?.virtual_servers?.[0]?.realServers ?? []).some((rs) => (rs.bytesOut ?? 0) > 1024 * 1024),
+    );
   });
 });

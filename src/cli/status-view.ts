@@ -14,7 +14,7 @@ function formatBytes(n: number): string {
 }
 
 /** The virtual servers section, like `ipvsadm -L`: each real server with health, weight and connections. */
-function renderVirtualServers(list: readonly VirtualServerStatus[]): string[] {
+export function renderVirtualServers(list: readonly VirtualServerStatus[]): string[] {
   if (list.length === 0) return [];
   const lines = ["", "virtual servers:"];
   for (const v of list) {

@@ -220,6 +220,32 @@ function chainRules(spec: KernelSpec): Record<string, unknown[][]> {
         },
       },
     ]);
+  // Flows a real server's packet opened here (continued after a failover, SNATed to the virtual address
+  // below): their original direction is the server's, so they are counted by the original tuple.
+  const pickedUp = spec.servers.flatMap((s) => [
+    [{ concat: [s.ip, s.port, "original"] }, `o_${serverId(s)}`],
+    [{ concat: [s.ip, s.port, "reply"] }, `i_${serverId(s)}`],
+  ]);
+  if (spec.forward === "nat" && pickedUp.length > 0)
+    rules.forward?.push([
+      match(ctTuple("reply", `${fam} daddr`), spec.vip),
+      ctProto(proto),
+      match(ctTuple("reply", "proto-dst"), spec.port),
+      {
+        counter: {
+          map: {
+            key: {
+              concat: [
+                ctTuple("original", `${fam} saddr`),
+                ctTuple("original", "proto-src"),
+                { ct: { key: "direction" } },
+              ],
+            },
+            data: { set: pickedUp },
+          },
+        },
+      },
+    ]);
   if (spec.forward === "fullnat") {
     rules.postrouting?.push([
       match({ ct: { key: "status" } }, "dnat", "in"),

@@ -74,6 +74,18 @@ export class BalancerMetrics {
       labelNames: ["vs", "real_server"],
       registers: r,
     });
+    const rsConns = new Counter({
+      name: "vigil_real_server_connections_total",
+      help: "Connections (kernel forwarding: flows) sent to a real server",
+      labelNames: ["vs", "real_server"],
+      registers: r,
+    });
+    const rsBytes = new Counter({
+      name: "vigil_real_server_bytes_total",
+      help: "Bytes of a real server's flows by direction (in: client to server); kernel forwarding only",
+      labelNames: ["vs", "real_server", "direction"],
+      registers: r,
+    });
     const seen = new Map<string, number>();
     const advance = (name: string, c: Counter<string>, labels: Record<string, string>, total: number) => {
       const key = `${name}|${JSON.stringify(labels)}`;
@@ -95,6 +107,9 @@ export class BalancerMetrics {
           rsUp.set(l, rs.up ? 1 : 0);
           rsActive.set(l, rs.active);
           rsWeight.set(l, rs.effectiveWeight);
+          advance("rsConns", rsConns, l, rs.total);
+          if (rs.bytesIn !== undefined) advance("rsBytes", rsBytes, { ...l, direction: "in" }, rs.bytesIn);
+          if (rs.bytesOut !== undefined) advance("rsBytes", rsBytes, { ...l, direction: "out" }, rs.bytesOut);
         }
       }
     };

@@ -2,18 +2,37 @@
 import type { VirtualServerStatus } from "../core/balancer/status.js";
 import type { WorkerStatus } from "../daemon/worker-protocol.js";
 
+/** Bytes as B, KiB, MiB or GiB with one decimal. */
+function formatBytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n}B` : `${n.toFixed(1)}${units[i]}`;
+}
+
 /** The virtual servers section, like `ipvsadm -L`: each real server with health, weight and connections. */
-function renderVirtualServers(list: readonly VirtualServerStatus[]): string[] {
+export function renderVirtualServers(list: readonly VirtualServerStatus[]): string[] {
   if (list.length === 0) return [];
   const lines = ["", "virtual servers:"];
   for (const v of list) {
     lines.push(
       `  ${v.name.padEnd(12)} ${v.listen.padEnd(22)} ${v.scheduler.padEnd(4)} ${v.serving ? "serving here" : "not served here"}  active ${v.active}  total ${v.total}  refused ${v.refused}${v.group ? `  (group ${v.group})` : ""}`,
     );
+    const kernel = v.forward !== undefined && v.forward !== "proxy";
+    if (kernel)
+      lines.push(
+        `    forward ${v.forward} ${v.protocol ?? "tcp"} (nftables; flows and bytes from conntrack and counters)`,
+      );
     for (const r of v.realServers) {
       const weight = r.effectiveWeight === r.weight ? `${r.weight}` : `${r.effectiveWeight} (of ${r.weight})`;
+      const traffic = kernel
+        ? `flows ${String(r.total).padEnd(7)} bytes ${formatBytes((r.bytesIn ?? 0) + (r.bytesOut ?? 0)).padEnd(9)} `
+        : "";
       lines.push(
-        `    -> ${r.address.padEnd(22)} ${(r.up ? "up" : "DOWN").padEnd(5)} weight ${weight.padEnd(10)} active ${String(r.active).padEnd(5)} ${r.draining ? "draining  " : ""}${r.detail}`,
+        `    -> ${r.address.padEnd(22)} ${(r.up ? "up" : "DOWN").padEnd(5)} weight ${weight.padEnd(10)} active ${String(r.active).padEnd(5)} ${traffic}${r.draining ? "draining  " : ""}${r.detail}`,
       );
     }
     if (v.sorry)

@@ -129,7 +129,12 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
     });
   const vservers = new VirtualServers(config, nlog, makeHealth);
   const owner = `${config.cluster.name}/${name}`;
-  const agents = agentsFor(config, (g) => vservers.listenerOf(g), owner);
+  const agents = agentsFor(
+    config,
+    (g) => vservers.listenerOf(g),
+    owner,
+    (g) => vservers.forwarderOf(g),
+  );
 
   let keys: KeyRing;
   let wireEmulation: ReturnType<typeof wireEmulationFromEnv>;
@@ -315,7 +320,15 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
     config,
     [
       keyPart(keys, (keysHex) => w.post({ t: "keys", keysHex })),
-      groupsPart({ runner, notifier, status, post: (m) => w.post(m), listener: (g) => vservers.listenerOf(g), owner }),
+      groupsPart({
+        runner,
+        notifier,
+        status,
+        post: (m) => w.post(m),
+        listener: (g) => vservers.listenerOf(g),
+        forwarder: (g) => vservers.forwarderOf(g),
+        owner,
+      }),
       tokenPart(
         () => token,
         (t) => (token = t),

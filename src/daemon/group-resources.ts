@@ -11,14 +11,19 @@ import type { NotifyCommand } from "./notifier.js";
 type GroupConfig = Config["groups"][number];
 
 /** The agents of one group's resources, in order, with their monitor intervals; `listener` (the
- * group's virtual servers) comes last, so they listen only once the VIP is up and stop before it goes.
+ * group's proxied virtual servers) comes last, so they listen only once the VIP is up and stop before it
+ * goes; `forwarder` (its kernel-forwarded virtual servers), when given, comes first, so the nftables
+ * table is in place before the VIP draws packets and stays until the VIP is gone (a packet of a flow
+ * arriving in between would otherwise be answered by the local stack with a reset).
  * `owner` ("CLUSTER/NODE") goes into the tag of every process the agents start. */
 export function resourcesOf(
   g: GroupConfig,
   listener: (group: string) => ResourceAgent,
   owner: string,
+  forwarder?: (group: string) => ResourceAgent,
 ): ManagedResource[] {
   return [
+    ...(forwarder ? [{ agent: forwarder(g.name), monitorEveryMs: 0 }] : []),
     ...g.resources.map((r, ri) => ({
       agent: createAgent(r, `${g.name}-${ri}`, owner),
       monitorEveryMs: ("monitor" in r && r.monitor?.interval) || 0,
@@ -32,8 +37,9 @@ export function agentsFor(
   config: Config,
   listener: (group: string) => ResourceAgent,
   owner: string,
+  forwarder?: (group: string) => ResourceAgent,
 ): Map<string, ManagedResource[]> {
-  return new Map(config.groups.map((g) => [g.name, resourcesOf(g, listener, owner)]));
+  return new Map(config.groups.map((g) => [g.name, resourcesOf(g, listener, owner, forwarder)]));
 }
 
 /** Per group, its virtual IPs as [address, interface] (vip resources and ocf IPaddr2). */

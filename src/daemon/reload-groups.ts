@@ -28,6 +28,8 @@ export interface GroupsPartDeps {
   post(m: ToWorker): void;
   /** The agent that makes the group's virtual servers listen (its last resource). */
   listener(group: string): ResourceAgent;
+  /** The group's kernel forwarding, its first resource (see resourcesOf). */
+  forwarder?(group: string): ResourceAgent;
   /** "CLUSTER/NODE": tags the processes of the resources (see createAgent). */
   owner: string;
 }
@@ -95,9 +97,16 @@ export function groupsPart(d: GroupsPartDeps): ReloadablePart {
           void d.runner.retire(c.name);
         } else if (g && (c.kind === "added" || touchesResources(c))) {
           const keep = c.kind === "changed" && c.keep >= g.resources.length ? g.resources.length + 1 : c.keep; // the listener stays when nothing before it changed
+          const first = d.forwarder ? 1 : 0; // the forwarder, before the configured resources, always stays
+          const forwarder = d.forwarder?.bind(d);
           ops.push(
             d.runner
-              .reconfigure(c.name, resourcesOf(g, d.listener, d.owner), keep, c.monitors)
+              .reconfigure(
+                c.name,
+                resourcesOf(g, d.listener, d.owner, forwarder),
+                c.kind === "changed" ? keep + first : keep,
+                c.monitors.map((i) => i + first),
+              )
               .then((o) => phrase + outcomeNote(o)),
           );
           continue;

@@ -18,7 +18,7 @@ function realServerRow(r) {
     el("td", { text: r.address }),
     el("td", { class: "health " + (r.draining ? "draining" : r.up ? "up" : "down"), text: health }),
     el("td", { text: weight }),
-    el("td", { text: r.active + " active, " + r.total + " total" }),
+    el("td", { text: r.active + " active, " + r.total + " total" + (typeof r.bytesIn === "number" ? " · in " + bytes(r.bytesIn) + ", out " + bytes(r.bytesOut || 0) : "") }),
     el("td", { text: typeof r.latencyMs === "number" ? r.latencyMs + " ms" : "" }),
     el("td", { class: "detail", text: r.detail }),
   ]);
@@ -26,7 +26,7 @@ function realServerRow(r) {
 
 function virtualServerBlock(v) {
   const head = el("p", {}, [
-    el("b", { text: v.name }), " " + v.listen + " · " + v.scheduler,
+    el("b", { text: v.name }), " " + v.listen + " · " + v.scheduler + (v.forward && v.forward !== "proxy" ? " · " + v.forward + " " + (v.protocol || "tcp") + " in the kernel" : ""),
     v.group ? " · follows group " + v.group : " · served by every node",
     " · ", el("span", { class: v.serving ? "up" : "muted", text: v.serving ? "serving here" : "not serving here" }),
     " · " + v.active + " active, " + v.total + " total, " + v.refused + " refused · in " + bytes(v.bytesIn) + ", out " + bytes(v.bytesOut),

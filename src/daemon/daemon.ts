@@ -160,7 +160,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   };
   await removeStaleVips(init.vips, nlog);
   raisePriority(nlog);
-  const notifier = new Notifier(notifyScriptsOf(config), name, nlog);
+  const notifier = new Notifier(notifyScriptsOf(config, name), name, nlog);
   const events = new EventLog(name);
   let leaving = false;
   const toCluster = (event: ClusterEvent) => w.event(event);

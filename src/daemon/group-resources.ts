@@ -6,6 +6,7 @@ import type { Config, ResourceConfig } from "../core/config/schema.js";
 import { guardSilence } from "../core/cluster/spec.js";
 import type { GuardConfig } from "./guard-protocol.js";
 import type { ManagedResource } from "./group-runner.js";
+import type { NotifyCommand } from "./notifier.js";
 
 type GroupConfig = Config["groups"][number];
 
@@ -42,9 +43,24 @@ export function vipsOf(config: Config): Record<string, [string, string][]> {
   );
 }
 
-/** Per group with a notify script, the script. */
-export function notifyScriptsOf(config: Config): Map<string, string> {
-  return new Map(config.groups.flatMap((g) => (g.notify ? [[g.name, g.notify] as const] : [])));
+/** Per group with a notify script, how this node calls it. */
+export function notifyScriptsOf(config: Config, node: string): Map<string, NotifyCommand> {
+  const priority = config.nodes.find((n) => n.name === node)?.priority ?? 0;
+  return new Map(
+    config.groups.flatMap((g) => {
+      if (!g.notify) return [];
+      const n = typeof g.notify === "string" ? { path: g.notify, args: [], convention: "vigil" as const } : g.notify;
+      const command: NotifyCommand = {
+        path: n.path,
+        args: n.args,
+        convention: n.convention,
+        type: ("type" in n ? n.type : undefined) ?? "INSTANCE",
+        name: ("name" in n ? n.name : undefined) ?? g.name,
+        priority,
+      };
+      return [[g.name, command] as const];
+    }),
+  );
 }
 
 /** What the guard needs to stop this node's groups by itself; `previous`: the config before a reload,

@@ -104,7 +104,7 @@ export function groupsPart(d: GroupsPartDeps): ReloadablePart {
         }
         ops.push(Promise.resolve(phrase));
       }
-      d.notifier.setScripts(notifyScriptsOf(next));
+      d.notifier.setScripts(notifyScriptsOf(next, d.owner));
       for (const c of plan.groups) if (c.kind === "added") void d.notifier.notify(c.name, "backup");
       const [specs, vips] = [groupSpecsFrom(next), coveredVips(current, next)];
       const guard = guardConfigOf(next, d.owner, current);

@@ -13,7 +13,7 @@ import { OcfAgent } from "../../src/adapters/resources/ocf.js";
 import { SystemdAgent } from "../../src/adapters/resources/systemd.js";
 import type { ClusterEvent } from "../../src/core/cluster/node.js";
 import { GroupRunner } from "../../src/daemon/group-runner.js";
-import { Notifier } from "../../src/daemon/notifier.js";
+import { Notifier, type NotifyCommand } from "../../src/daemon/notifier.js";
 
 const dir = mkdtempSync(join(tmpdir(), "vigil-res-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,6 +54,26 @@ describe("exec resources (LSB scripts)", () => {
       "svc status primary",
       "svc stop primary",
       "svc status primary",
+    ]);
+  });
+
+  it("in heartbeat's convention take the action last: SCRIPT ARGS... ACTION", async () => {
+    const path = join(dir, "hb-res");
+    writeFileSync(
+      path,
+      `#!/bin/sh\nlast=""; for a in "$@"; do last="$a"; done\necho "hb $*" >> ${join(dir, "calls.log")}\nstate=${join(dir, "hb.state")}\ncase "$last" in start) touch "$state" ;; stop) rm -f "$state" ;; status) [ -f "$state" ] && exit 0 || exit 3 ;; *) exit 2 ;; esac\n`,
+      { mode: 0o755 },
+    );
+    const a = new ExecAgent(path, ["10.0.0.1", "eth0"], sameLimits(2000), "test/res", "heartbeat");
+    assert.equal((await a.start()).ok, true);
+    assert.equal((await a.monitor()).state, "running");
+    assert.equal((await a.stop()).ok, true);
+    assert.equal((await a.monitor()).state, "stopped");
+    assert.deepEqual(calls().slice(-4), [
+      "hb 10.0.0.1 eth0 start",
+      "hb 10.0.0.1 eth0 status",
+      "hb 10.0.0.1 eth0 stop",
+      "hb 10.0.0.1 eth0 status",
     ]);
   });
 
@@ -262,12 +282,22 @@ describe("group runner", () => {
   });
 });
 
+/** A notify command in vigil's own convention. */
+const vigilNotify = (path: string): NotifyCommand => ({
+  path,
+  args: [],
+  convention: "vigil",
+  type: "INSTANCE",
+  name: "",
+  priority: 0,
+});
+
 describe("notify scripts", () => {
   it("get GROUP NODE STATE on every change, in order, once per state", async () => {
     const script = join(dir, "notify.sh");
     writeFileSync(script, `#!/bin/sh\necho "notify $*" >> ${join(dir, "calls.log")}\n`, { mode: 0o755 });
     writeFileSync(join(dir, "calls.log"), "");
-    const n = new Notifier(new Map([["db", script]]), "h1", pino({ level: "silent" }));
+    const n = new Notifier(new Map([["db", vigilNotify(script)]]), "h1", pino({ level: "silent" }));
     void n.notify("db", "backup");
     void n.notify("db", "master");
     void n.notify("db", "master");
@@ -282,8 +312,8 @@ describe("notify scripts", () => {
     writeFileSync(join(dir, "calls.log"), "");
     const n = new Notifier(
       new Map([
-        ["idle", script],
-        ["busy", script],
+        ["idle", vigilNotify(script)],
+        ["busy", vigilNotify(script)],
       ]),
       "h1",
       pino({ level: "silent" }),
@@ -296,5 +326,30 @@ describe("notify scripts", () => {
     assert.deepEqual(calls(), ["notify busy h1 master", "notify idle h1 stopped"], "busy is told only once it stops");
     await n.notify("busy", "backup");
     assert.deepEqual(calls(), ["notify busy h1 master", "notify idle h1 stopped", "notify busy h1 stopped"]);
+  });
+
+  it("in keepalived's convention get ARGS... TYPE NAME STATE PRIORITY, states in capitals", async () => {
+    const script = join(dir, "notify.sh");
+    writeFileSync(script, `#!/bin/sh\necho "notify $*" >> ${join(dir, "calls.log")}\n`, { mode: 0o755 });
+    writeFileSync(join(dir, "calls.log"), "");
+    const command: NotifyCommand = {
+      path: script,
+      args: ["--from-keepalived"],
+      convention: "keepalived",
+      type: "INSTANCE",
+      name: "VI_1",
+      priority: 150,
+    };
+    const n = new Notifier(new Map([["front", command]]), "h1", pino({ level: "silent" }));
+    void n.notify("front", "backup");
+    void n.notify("front", "master");
+    void n.notify("front", "fault");
+    await n.notify("front", "stopped");
+    assert.deepEqual(calls(), [
+      "notify --from-keepalived INSTANCE VI_1 BACKUP 150",
+      "notify --from-keepalived INSTANCE VI_1 MASTER 150",
+      "notify --from-keepalived INSTANCE VI_1 FAULT 150",
+      "notify --from-keepalived INSTANCE VI_1 STOP 150",
+    ]);
   });
 });

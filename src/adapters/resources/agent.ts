@@ -13,7 +13,7 @@ export function createAgent(r: ResourceConfig, instance: string, owner: string):
   const tag = `${owner}/${instance}`;
   switch (r.type) {
     case "exec":
-      return new ExecAgent(r.path, r.args, limitsOf(r), tag);
+      return new ExecAgent(r.path, r.args, limitsOf(r), tag, r.convention);
     case "ocf":
       return new OcfAgent(r.agent, instance, r.params, limitsOf(r), tag);
     case "systemd":

@@ -1,4 +1,6 @@
-// `exec` resources: an LSB-style script called as `PATH start|stop|status [ARGS...]` (the action first, as init scripts take it).
+// `exec` resources: an LSB-style script called as `PATH start|stop|status [ARGS...]` (the action first, as
+// init scripts take it), or in heartbeat's convention `PATH [ARGS...] start|stop|status` (haresources'
+// `script::arg1::arg2`).
 import { describeResult, operationOutcome, runCommand } from "../run-command.js";
 import { killAndCheck } from "./kill-and-check.js";
 import type { MonitorResult, OpLimits, OpResult, ResourceAgent } from "./resource-agent.js";
@@ -13,15 +15,21 @@ export class ExecAgent implements ResourceAgent {
     private args: readonly string[],
     private limits: OpLimits,
     private tag: string,
+    private convention: "lsb" | "heartbeat" = "lsb",
   ) {
     this.description = `exec ${[path, ...args].join(" ")}`;
+  }
+
+  /** The arguments of one call with `action`, in this script's convention. */
+  private argv(action: string): string[] {
+    return this.convention === "heartbeat" ? [...this.args, action] : [action, ...this.args];
   }
 
   /** A stop past its limit is SIGKILLed at once: its time is part of the group's stop budget. */
   private async op(action: "start" | "stop"): Promise<OpResult> {
     return operationOutcome(
       `${this.description} ${action}`,
-      await runCommand(this.path, [action, ...this.args], {
+      await runCommand(this.path, this.argv(action), {
         timeoutMs: this.limits[action],
         tag: this.tag,
         graceMs: action === "stop" ? 0 : undefined,
@@ -43,7 +51,7 @@ export class ExecAgent implements ResourceAgent {
 
   /** LSB status: 0 running, 3 stopped, anything else failed. */
   private async status(timeoutMs: number): Promise<MonitorResult> {
-    const r = await runCommand(this.path, ["status", ...this.args], { timeoutMs, tag: this.tag });
+    const r = await runCommand(this.path, this.argv("status"), { timeoutMs, tag: this.tag });
     const state = r.code === 0 ? "running" : r.code === 3 ? "stopped" : "failed";
     return { state, detail: `${this.description} status: ${describeResult(r)}`, output: r.output.trim() };
   }

@@ -18,6 +18,7 @@ import {
   OCF_PARAM_NAME_PATTERN,
   OCF_SEGMENT_PATTERN,
 } from "./limits.js";
+import { interfaceName, notifySchema, trackSchema } from "./track-schema.js";
 
 /** A duration written as "50ms", "1.5s", "2m" or "1h", parsed to milliseconds. */
 const duration = z.string({ error: 'expected a duration such as "50ms", "1.5s" or "2m"' }).transform((text, ctx) => {
@@ -73,9 +74,7 @@ const timeouts = z
 const vipResource = z.strictObject({
   type: z.literal("vip"),
   address: parsed("an address with prefix such as 10.77.0.100/24", parseCidr),
-  interface: z
-    .string({ error: "expected an interface name" })
-    .regex(/^[A-Za-z0-9_.:@-]{1,15}$/, { error: "expected an interface name such as eth0" }),
+  interface: interfaceName,
   /** Repeat the gratuitous ARP this often while the VIP is held (default: only the burst on takeover). */
   garp_refresh: duration.optional(),
   timeouts,
@@ -86,6 +85,9 @@ const execResource = z.strictObject({
   type: z.literal("exec"),
   path: absolutePath,
   args: argList.default([]),
+  /** `lsb` (default): `PATH ACTION ARGS...`, as init scripts take it; `heartbeat`: `PATH ARGS... ACTION`,
+   * as heartbeat's haresources calls `script::arg1::arg2`. Status: exit 0 running, 3 stopped, else failed. */
+  convention: z.enum(["lsb", "heartbeat"], { error: "expected lsb or heartbeat" }).default("lsb"),
   monitor: monitor.optional(),
   timeouts,
 });
@@ -153,6 +155,9 @@ const resource = z.discriminatedUnion("type", [vipResource, execResource, ocfRes
 /** A resource group: what moves together on failover. */
 export const groupSchema = z.strictObject({
   name,
+  /** Run on every eligible node at once, with no lease (e.g. HAProxy everywhere); other groups may
+   * track it. A clone has no prefer, failback, track or VIP. */
+  clone: z.boolean({ error: "expected true or false" }).default(false),
   prefer: z.array(name).default([]),
   failback: z.boolean({ error: "expected true or false" }).default(false),
   migration_threshold: int(1, 1_000_000).default(3),
@@ -162,7 +167,9 @@ export const groupSchema = z.strictObject({
     .array(resource)
     .min(1, { error: "a group needs at least one resource" })
     .max(MAX_RESOURCES_PER_GROUP, { error: `a group may have at most ${MAX_RESOURCES_PER_GROUP} resources` }),
-  notify: absolutePath.optional(),
+  /** Checks every node runs for itself; the group runs only where all of them pass. */
+  track: trackSchema,
+  notify: notifySchema.optional(),
 });
 
 /** Active health check of real servers. */

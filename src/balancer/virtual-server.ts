@@ -80,6 +80,11 @@ export class VirtualServer {
     return this.config.name;
   }
 
+  /** True while this node listens for it. */
+  get serving(): boolean {
+    return this.proxy.listening;
+  }
+
   private onHealth(address: string, up: boolean): void {
     const wasSorry = this.balancer.pool.noneAvailable();
     const effect = this.balancer.setHealth(address, up);
@@ -153,6 +158,8 @@ export class VirtualServer {
       name: this.config.name,
       listen: this.config.listen,
       scheduler: this.config.scheduler,
+      forward: "proxy",
+      protocol: "tcp",
       ...(this.group ? { group: this.group } : {}),
       serving: this.proxy.listening,
       active: c.active,

@@ -4,10 +4,27 @@
 // adds, removes and changes virtual servers without touching the others.
 import type { Logger } from "../adapters/logger.js";
 import type { MonitorResult, OpResult, ResourceAgent } from "../adapters/resources/resource-agent.js";
+import { KernelVirtualServer } from "../balancer/kernel-virtual-server.js";
 import { VirtualServer, type HealthFactory } from "../balancer/virtual-server.js";
+import { nftApply, nftList } from "../adapters/nftables.js";
+import { staleTables } from "../core/balancer/kernel-ruleset.js";
 import type { VirtualServerStatus } from "../core/balancer/status.js";
 import type { Config, VirtualServerConfig } from "../core/config/schema.js";
 import { servingGroup } from "../core/config/virtual-server-checks.js";
+
+/** A virtual server of either kind: the userspace proxy or nftables forwarding. */
+type AnyVirtualServer = VirtualServer | KernelVirtualServer;
+
+function makeVirtualServer(
+  c: VirtualServerConfig,
+  group: string | undefined,
+  log: Logger,
+  makeHealth: HealthFactory,
+): AnyVirtualServer {
+  return c.forward === "proxy"
+    ? new VirtualServer(c, group, log, makeHealth)
+    : new KernelVirtualServer(c, group, log, makeHealth);
+}
 
 /** A group's last resource: makes this node listen for the group's virtual servers (whichever are
  * configured when it starts). With none configured it does nothing and says nothing. */
@@ -16,14 +33,14 @@ class GroupListener implements ResourceAgent {
 
   constructor(
     private group: string,
-    private servers: () => VirtualServer[],
+    private servers: () => AnyVirtualServer[],
   ) {}
 
   get description(): string {
     return `virtual servers of ${this.group}`;
   }
 
-  private mine(): VirtualServer[] {
+  private mine(): AnyVirtualServer[] {
     return this.servers().filter((vs) => vs.group === this.group);
   }
 
@@ -49,7 +66,10 @@ class GroupListener implements ResourceAgent {
   async stop(): Promise<OpResult> {
     this.up = false;
     const mine = this.mine();
-    await Promise.all(mine.map((vs) => vs.unserve()));
+    const failed = (await Promise.allSettled(mine.map((vs) => vs.unserve()))).flatMap((r, i) =>
+      r.status === "rejected" ? [`virtual server ${mine[i]?.name}: ${(r.reason as Error).message}`] : [],
+    );
+    if (failed.length > 0) return { ok: false, detail: failed.join("; ") };
     return {
       ok: true,
       detail: mine.length ? `stopped listening for virtual servers ${mine.map((v) => v.name).join(", ")}` : "",
@@ -62,7 +82,7 @@ class GroupListener implements ResourceAgent {
   }
 
   monitor(): Promise<MonitorResult> {
-    const down = this.mine().filter((vs) => !vs.proxy.listening);
+    const down = this.mine().filter((vs) => !vs.serving);
     return Promise.resolve(
       down.length
         ? { state: "failed", detail: `not listening for ${down.map((v) => v.name).join(", ")}` }
@@ -73,7 +93,7 @@ class GroupListener implements ResourceAgent {
 
 /** Every virtual server of the config on this node. */
 export class VirtualServers {
-  private servers = new Map<string, { vs: VirtualServer; config: VirtualServerConfig }>();
+  private servers = new Map<string, { vs: AnyVirtualServer; config: VirtualServerConfig }>();
   private listeners = new Map<string, GroupListener>();
 
   constructor(
@@ -83,12 +103,12 @@ export class VirtualServers {
   ) {
     for (const c of config.virtual_servers)
       this.servers.set(c.name, {
-        vs: new VirtualServer(c, servingGroup(c, config.groups), log, makeHealth),
+        vs: makeVirtualServer(c, servingGroup(c, config.groups), log, makeHealth),
         config: c,
       });
   }
 
-  private all(): VirtualServer[] {
+  private all(): AnyVirtualServer[] {
     return [...this.servers.values()].map((e) => e.vs);
   }
 
@@ -100,14 +120,36 @@ export class VirtualServers {
   }
 
   /** Whether this node should be listening for `vs` now. */
-  private shouldServe(vs: VirtualServer): boolean {
+  private shouldServe(vs: AnyVirtualServer): boolean {
     return vs.group === undefined || (this.listeners.get(vs.group)?.serving ?? false);
   }
 
   /** Starts every health check, and listens for the virtual servers that belong to no group. */
   async start(): Promise<void> {
+    await this.removeStaleTables();
     for (const vs of this.all()) vs.start();
     for (const vs of this.all()) if (vs.group === undefined) await vs.serve();
+  }
+
+  /** Removes the nftables tables a previous vigil left (name prefix vigil_), before anything is served;
+   * tables of other programs are never touched. Without nft that matters only if a virtual server
+   * forwards in the kernel, and its start then says why. */
+  private async removeStaleTables(): Promise<void> {
+    let stale: { family: string; name: string }[];
+    try {
+      stale = staleTables(await nftList("tables"));
+    } catch (err) {
+      if (this.all().some((vs) => vs instanceof KernelVirtualServer))
+        this.log.error(`cannot list nftables tables: ${(err as Error).message}`);
+      return;
+    }
+    if (stale.length === 0) return;
+    try {
+      await nftApply(stale.map((t) => ({ delete: { table: t } })));
+      this.log.info(`removed stale nftables tables ${stale.map((t) => `${t.family} ${t.name}`).join(", ")}`);
+    } catch (err) {
+      this.log.error(`cannot remove stale nftables tables: ${(err as Error).message}`);
+    }
   }
 
   /** Applies a reloaded config: new virtual servers start (and listen if their group runs here),
@@ -125,14 +167,20 @@ export class VirtualServers {
       const e = this.servers.get(c.name);
       const group = servingGroup(c, next.groups);
       if (e && JSON.stringify(e.config) === JSON.stringify(c) && e.vs.group === group) continue;
-      if (e && e.config.listen === c.listen && e.vs.group === group) {
-        e.vs.reconfigure(c);
+      if (
+        e &&
+        e.config.listen === c.listen &&
+        e.config.forward === c.forward &&
+        e.config.protocol === c.protocol &&
+        e.vs.group === group
+      ) {
+        await e.vs.reconfigure(c);
         e.config = c;
         done.push(`virtual server ${c.name} updated`);
         continue;
       }
       if (e) await e.vs.stop();
-      const vs = new VirtualServer(c, group, this.log, this.makeHealth);
+      const vs = makeVirtualServer(c, group, this.log, this.makeHealth);
       this.servers.set(c.name, { vs, config: c });
       vs.start();
       if (this.shouldServe(vs))

@@ -20,6 +20,9 @@ export interface RealServerStatus {
   total: number;
   /** Removed from the config; kept until its connections finish. */
   draining?: boolean;
+  /** Kernel forwarding: bytes of its flows from clients, and back (nftables counters). */
+  bytesIn?: number;
+  bytesOut?: number;
 }
 
 /** One virtual server as this node sees it. */
@@ -28,6 +31,10 @@ export interface VirtualServerStatus {
   /** IP:PORT it listens on. */
   listen: string;
   scheduler: string;
+  /** How it forwards: proxy (userspace), nat or fullnat (nftables); absent means proxy. */
+  forward?: string;
+  /** tcp or udp (udp only with kernel forwarding). */
+  protocol?: string;
   /** The group whose owner serves it; absent when every node serves it. */
   group?: string;
   /** Whether this node is listening now. */

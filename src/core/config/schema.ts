@@ -237,6 +237,12 @@ export const virtualServerSchema = z.strictObject({
   proxy_protocol: z.enum(["none", "v1", "v2"], { error: "expected none, v1 or v2" }).default("none"),
   /** Client connections beyond this are refused (closed at once) and counted. */
   max_connections: int(1, 1_000_000).default(10_000),
+  /** How packets reach the real servers: `proxy` (userspace TCP proxy), `nat` (nftables DNAT on the
+   * owner; clients keep their address, replies must route through the owner) or `fullnat` (DNAT plus
+   * SNAT to the owner's address: any topology, client address not kept). */
+  forward: z.enum(["proxy", "nat", "fullnat"], { error: "expected proxy, nat or fullnat" }).default("proxy"),
+  /** The transport balanced; `udp` needs forward nat or fullnat. */
+  protocol: z.enum(["tcp", "udp"], { error: "expected tcp or udp" }).default("tcp"),
 });
 
 /** One cluster member. */

@@ -51,6 +51,16 @@ function budgetNote(config: Config, g: Config["groups"][number]): string {
   return `stop budget ${formatDuration(budget)} (stops, SIGKILL${lastResort}): takeover from an unreachable owner after lease + budget`;
 }
 
+/** How a kernel-forwarded virtual server reaches its real servers, and what the network must do for it. */
+function forwardNote(v: Config["virtual_servers"][number]): string {
+  const proto = v.protocol === "udp" ? "udp, " : "";
+  if (v.forward === "nat")
+    return `forward nat (${proto}nftables DNAT, client address kept): each real server must route replies through the owner, e.g. \`ip route replace default via VIP\` with a vip of the group on the real servers' network`;
+  if (v.forward === "fullnat")
+    return `forward fullnat (${proto}nftables DNAT + SNAT to the owner's address): any topology; real servers see the owner, not the client`;
+  return "";
+}
+
 /** Renders the summary as lines of text. */
 export function summarize(config: Config, file: string): string[] {
   const c = config.cluster;
@@ -81,6 +91,8 @@ export function summarize(config: Config, file: string): string[] {
     lines.push(
       `  ${v.name.padEnd(12)} ${v.listen} ${v.scheduler} → ${v.real_servers.map((r) => `${r.address}×${r.weight}`).join(", ")}${sorry}`,
     );
+    const forwarding = forwardNote(v);
+    if (forwarding) lines.push(`  ${"".padEnd(12)} ${forwarding}`);
     lines.push(
       `  ${"".padEnd(12)} check ${v.check.type} every ${formatDuration(v.check.interval)} (rise ${v.check.rise}, fall ${v.check.fall})`,
     );

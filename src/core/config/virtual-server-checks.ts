@@ -74,6 +74,7 @@ export function checkVirtualServers(
         message: `no group named "${v.group}" (groups: ${[...groupNames].join(", ") || "none"})`,
       });
     }
+    issues.push(...checkForwarding(v, at));
     if (v.real_servers.every((r) => r.weight === 0))
       issues.push({
         code: "E_WEIGHT",
@@ -81,5 +82,61 @@ export function checkVirtualServers(
         message: "every real server has weight 0; at least one must take connections",
       });
   });
+  return issues;
+}
+
+/** Schedulers the kernel (nftables) forwarding can run: chosen per new flow without userspace. */
+export const KERNEL_SCHEDULERS: readonly string[] = ["rr", "wrr", "sh"];
+
+/** Rules of `forward` and `protocol`: what kernel forwarding can and cannot do. */
+function checkForwarding(
+  v: VirtualServerConfig,
+  at: (...rest: (string | number)[]) => (string | number)[],
+): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (v.forward === "proxy") {
+    if (v.protocol === "udp")
+      issues.push({
+        code: "E_VALUE",
+        path: at("protocol"),
+        message: "protocol udp needs forward: nat or fullnat (the userspace proxy balances TCP only)",
+      });
+    return issues;
+  }
+  if (!KERNEL_SCHEDULERS.includes(v.scheduler))
+    issues.push({
+      code: "E_VALUE",
+      path: at("scheduler"),
+      message: `forward: ${v.forward} schedules in the kernel with rr, wrr or sh; ${v.scheduler} needs forward: proxy`,
+    });
+  if (v.proxy_protocol !== "none")
+    issues.push({
+      code: "E_VALUE",
+      path: at("proxy_protocol"),
+      message: `the kernel cannot add a PROXY protocol header: use forward: proxy for proxy_protocol ${v.proxy_protocol}${v.forward === "fullnat" ? "" : " (forward: nat keeps the client address without it)"}`,
+    });
+  const listen = parseEndpoint(v.listen);
+  v.real_servers.forEach((r, j) => {
+    const ep = parseEndpoint(r.address);
+    if (listen && ep && ep.ip.family !== listen.ip.family)
+      issues.push({
+        code: "E_VALUE",
+        path: at("real_servers", j, "address"),
+        message: `forward: ${v.forward} needs real servers of the listen address's family (IPv${listen.ip.family})`,
+      });
+  });
+  const sorry = v.sorry_server ? parseEndpoint(v.sorry_server) : undefined;
+  if (listen && sorry && sorry.ip.family !== listen.ip.family)
+    issues.push({
+      code: "E_VALUE",
+      path: at("sorry_server"),
+      message: `forward: ${v.forward} needs a sorry server of the listen address's family (IPv${listen.ip.family})`,
+    });
+  if (v.protocol === "udp" && v.check.type !== "exec" && v.check.port === undefined)
+    issues.push({
+      code: "E_CHECK",
+      path: at("check"),
+      message: `a ${v.check.type} check cannot probe a UDP service on its own port: use check type exec (e.g. a dig script), or check.port for a TCP port of the real server`,
+    });
   return issues;
 }

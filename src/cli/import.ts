@@ -2,7 +2,13 @@
 import type { Command } from "commander";
 import { formatIssue } from "../adapters/config-file.js";
 import { formatImportError, ImportError, type ImportResult } from "../core/import/types.js";
-import { type CommonImportOptions, importKeepalivedFiles, renderAndCheck } from "../import/run-import.js";
+import {
+  type CommonImportOptions,
+  importHeartbeatFiles,
+  importKeepalivedFiles,
+  importLdirectordFile,
+  renderAndCheck,
+} from "../import/run-import.js";
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -55,7 +61,8 @@ function emit(make: () => ImportResult): number {
       `${result.notes.length} item${result.notes.length === 1 ? "" : "s"} not imported (listed at the end of the output)\n`,
   );
   for (const i of issues) process.stderr.write(`${formatIssue(i)}\n`);
-  if (issues.length > 0) process.stderr.write("vigil import: the output does not pass vigil check yet; fix the lines above\n");
+  if (issues.length > 0)
+    process.stderr.write("vigil import: the output does not pass vigil check yet; fix the lines above\n");
   return issues.length > 0 ? 1 : 0;
 }
 
@@ -75,5 +82,29 @@ export function addImportCommands(program: Command): void {
       if (nodes.size === 0) throw new ImportError("E_IMPORT_ARGS", "give at least one --node NAME=PATH");
       return importKeepalivedFiles(nodes, common(opts));
     });
+  });
+  withCommon(
+    imp
+      .command("heartbeat")
+      .description("import heartbeat's ha.cf, haresources and authkeys (the secret is never copied)")
+      .option("--dir <dir>", "directory holding ha.cf, haresources and authkeys (default /etc/ha.d)")
+      .option("--ha-cf <path>", "ha.cf")
+      .option("--haresources <path>", "haresources")
+      .option("--authkeys <path>", "authkeys (read only to check its form)")
+      .option("--interface <name>", "interface for haresources addresses that name none", "eth0"),
+  ).action(
+    (
+      opts: CommonOpts & { dir?: string; haCf?: string; haresources?: string; authkeys?: string; interface: string },
+    ) => {
+      process.exitCode = emit(() => importHeartbeatFiles(opts, common(opts)));
+    },
+  );
+  withCommon(
+    imp
+      .command("ldirectord")
+      .description("import ldirectord.cf; --address NAME=IP names the directors (the cluster's nodes)")
+      .argument("<path>", "ldirectord.cf"),
+  ).action((path: string, opts: CommonOpts) => {
+    process.exitCode = emit(() => importLdirectordFile(path, common(opts)));
   });
 }

@@ -23,7 +23,11 @@ export function readInput(file: string, what: string, at?: SourcePos): string {
     throw new ImportError("E_IMPORT_READ", `cannot read ${what} ${file}: ${why}`, at);
   }
   if (size > MAX_CONFIG_BYTES)
-    throw new ImportError("E_IMPORT_FORMAT", `${file} is ${size} bytes; ${what} of more than ${MAX_CONFIG_BYTES} bytes is not read`, at);
+    throw new ImportError(
+      "E_IMPORT_FORMAT",
+      `${file} is ${size} bytes; ${what} of more than ${MAX_CONFIG_BYTES} bytes is not read`,
+      at,
+    );
   try {
     return readFileSync(file, "utf8");
   } catch (err) {
@@ -73,7 +77,12 @@ function glob(pattern: string): string[] {
       paths = paths.map((p) => join(p, seg));
       continue;
     }
-    const re = new RegExp(`^${seg.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]")}$`);
+    const re = new RegExp(
+      `^${seg
+        .replace(/[.+^${}()|\\]/g, "\\$&")
+        .replace(/\*/g, "[^/]*")
+        .replace(/\?/g, "[^/]")}$`,
+    );
     paths = paths.flatMap((p) => {
       try {
         return readdirSync(p)

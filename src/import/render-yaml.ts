@@ -19,7 +19,8 @@ export function renderImport(result: ImportResult): string {
   if (result.notes.length > 0) {
     const notes = [...result.notes].sort((a, b) => a.at.file.localeCompare(b.at.file) || a.at.line - b.at.line);
     const lines = [` Not imported (${notes.length}):`];
-    for (const n of notes) lines.push(...wrap(`${where(n.at)}: ${n.text}`, WIDTH - 6).map((l, i) => `${i === 0 ? "   " : "       "}${l}`));
+    for (const n of notes)
+      lines.push(...wrap(`${where(n.at)}: ${n.text}`, WIDTH - 6).map((l, i) => `${i === 0 ? "   " : "       "}${l}`));
     doc.comment = lines.join("\n");
   }
   return doc.toString({ lineWidth: 0 });
@@ -29,7 +30,12 @@ function styleFlow(node: YamlNode | null, key: string | undefined): void {
   if (isSeq(node)) {
     if (key && FLOW_LISTS.has(key) && node.items.every((i) => isScalar(i))) node.flow = true;
     for (const item of node.items) {
-      if (key && FLOW_ITEMS.has(key) && isMap(item) && item.items.every((p) => !isCollection(p.value) || FLOW_LISTS.has(keyOf(p))))
+      if (
+        key &&
+        FLOW_ITEMS.has(key) &&
+        isMap(item) &&
+        item.items.every((p) => !isCollection(p.value) || FLOW_LISTS.has(keyOf(p)))
+      )
         item.flow = true;
       styleFlow(item as YamlNode, undefined);
     }
@@ -61,7 +67,9 @@ function attach(doc: Document, path: KeyPath, text: string): void {
     } else break;
   }
   if (!holder) {
-    doc.commentBefore = `${doc.commentBefore ?? ""}\n${wrap(text, WIDTH).map((l) => ` ${l}`).join("\n")}`;
+    doc.commentBefore = `${doc.commentBefore ?? ""}\n${wrap(text, WIDTH)
+      .map((l) => ` ${l}`)
+      .join("\n")}`;
     return;
   }
   const target = holder.node;
@@ -88,4 +96,3 @@ function wrap(text: string, width: number): string[] {
   if (cur !== "") lines.push(cur);
   return lines;
 }
-

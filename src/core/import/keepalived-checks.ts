@@ -31,11 +31,19 @@ export function isChecker(keyword: string): boolean {
 }
 
 /** Maps one real server's checker; `realPort` is the server's own port. */
-export function mapChecker(stmt: KaStmt | undefined, realPort: string, defaults: CheckDefaults, at: SourcePos): MappedCheck {
+export function mapChecker(
+  stmt: KaStmt | undefined,
+  realPort: string,
+  defaults: CheckDefaults,
+  at: SourcePos,
+): MappedCheck {
   const m: MappedCheck = { check: {}, comments: [], notes: [] };
   if (!stmt) {
     m.check = { type: "tcp", ...timing(m, defaults, undefined, undefined, at) };
-    m.comments.push({ text: "keepalived did not check a real server without a checker; vigil checks that it accepts a TCP connection", at });
+    m.comments.push({
+      text: "keepalived did not check a real server without a checker; vigil checks that it accepts a TCP connection",
+      at,
+    });
     return m;
   }
   if (OTHER_CHECKERS.has(stmt.keyword)) {
@@ -57,13 +65,27 @@ export function mapChecker(stmt: KaStmt | undefined, realPort: string, defaults:
     if (words[0]?.startsWith("/")) {
       out.script = words[0];
       if (words.length > 1) out.args = words.slice(1);
-      m.comments.push({ text: "vigil calls the script as SCRIPT ARGS... IP PORT (keepalived ran misc_path as written)", at: stmt.at });
+      m.comments.push({
+        text: "vigil calls the script as SCRIPT ARGS... IP PORT (keepalived ran misc_path as written)",
+        at: stmt.at,
+      });
     } else {
-      m.notes.push({ at: stmt.at, text: `MISC_CHECK misc_path "${words[0] ?? ""}": vigil needs an absolute script path; a TCP connect check is used instead` });
+      m.notes.push({
+        at: stmt.at,
+        text: `MISC_CHECK misc_path "${words[0] ?? ""}": vigil needs an absolute script path; a TCP connect check is used instead`,
+      });
       out.type = "tcp";
     }
-    if (kv.has("misc_dynamic")) m.notes.push({ at: kv.get("misc_dynamic")?.at as SourcePos, text: "misc_dynamic: vigil does not set weights from a check's exit code" });
-    if (kv.has("user")) m.notes.push({ at: kv.get("user")?.at as SourcePos, text: "MISC_CHECK user: vigil runs checks as its own user (root)" });
+    if (kv.has("misc_dynamic"))
+      m.notes.push({
+        at: kv.get("misc_dynamic")?.at as SourcePos,
+        text: "misc_dynamic: vigil does not set weights from a check's exit code",
+      });
+    if (kv.has("user"))
+      m.notes.push({
+        at: kv.get("user")?.at as SourcePos,
+        text: "MISC_CHECK user: vigil runs checks as its own user (root)",
+      });
     Object.assign(out, timing(m, defaults, secondsToMs(arg("misc_timeout")), undefined, stmt.at));
   } else {
     out.type = stmt.keyword === "TCP_CHECK" ? "tcp" : stmt.keyword === "SSL_GET" ? "https" : "http";
@@ -72,15 +94,59 @@ export function mapChecker(stmt: KaStmt | undefined, realPort: string, defaults:
     if (out.type !== "tcp") mapHttp(m, out, urls, kv, defaults);
     if (out.type === "https") {
       out.tls_verify = false;
-      m.comments.push({ key: "tls_verify", text: "keepalived's SSL_GET did not verify the certificate; set true once it does", at: stmt.at });
+      m.comments.push({
+        key: "tls_verify",
+        text: "keepalived's SSL_GET did not verify the certificate; set true once it does",
+        at: stmt.at,
+      });
     }
     const retry = wholeNumber(arg("retry")) ?? defaults.retry;
-    Object.assign(out, timing(m, defaults, secondsToMs(arg("connect_timeout")), retry, stmt.at, arg("delay_before_retry") ?? defaults.delayBeforeRetry));
+    Object.assign(
+      out,
+      timing(
+        m,
+        defaults,
+        secondsToMs(arg("connect_timeout")),
+        retry,
+        stmt.at,
+        arg("delay_before_retry") ?? defaults.delayBeforeRetry,
+      ),
+    );
   }
   for (const [k, s] of kv) {
-    if (["misc_path", "misc_timeout", "misc_dynamic", "user", "connect_port", "connect_timeout", "retry", "delay_before_retry", "virtualhost", "delay_loop"].includes(k)) continue;
-    if (["connect_ip", "bindto", "bind_port", "bind_if", "fwmark", "warmup", "http_protocol", "enable_sni", "tls_compliant", "fast_recovery"].includes(k))
-      m.notes.push({ at: s.at, text: `${stmt.keyword} ${k}: no such setting in vigil (its checks connect to the real server's address from the node)` });
+    if (
+      [
+        "misc_path",
+        "misc_timeout",
+        "misc_dynamic",
+        "user",
+        "connect_port",
+        "connect_timeout",
+        "retry",
+        "delay_before_retry",
+        "virtualhost",
+        "delay_loop",
+      ].includes(k)
+    )
+      continue;
+    if (
+      [
+        "connect_ip",
+        "bindto",
+        "bind_port",
+        "bind_if",
+        "fwmark",
+        "warmup",
+        "http_protocol",
+        "enable_sni",
+        "tls_compliant",
+        "fast_recovery",
+      ].includes(k)
+    )
+      m.notes.push({
+        at: s.at,
+        text: `${stmt.keyword} ${k}: no such setting in vigil (its checks connect to the real server's address from the node)`,
+      });
     else m.notes.push({ at: s.at, text: `unknown keyword "${k}" in ${stmt.keyword}; not imported` });
   }
   m.check = out;
@@ -98,19 +164,36 @@ function timing(
   const interval = defaults.delayLoopMs;
   let timeout = timeoutMs ?? defaults.connectTimeoutMs ?? 5000;
   if (timeout > interval) {
-    m.comments.push({ key: "timeout", text: `keepalived's connect timeout ${formatDuration(timeout)} was longer than delay_loop; vigil needs timeout <= interval`, at });
+    m.comments.push({
+      key: "timeout",
+      text: `keepalived's connect timeout ${formatDuration(timeout)} was longer than delay_loop; vigil needs timeout <= interval`,
+      at,
+    });
     timeout = interval;
   }
   const fall = Math.max(1, retry ?? 1);
   if (delayBeforeRetry !== undefined)
-    m.comments.push({ key: "fall", text: `keepalived retried ${fall} time(s) ${delayBeforeRetry}s apart before marking a server down; vigil marks it down after ${fall} failed check(s), one interval apart`, at });
+    m.comments.push({
+      key: "fall",
+      text: `keepalived retried ${fall} time(s) ${delayBeforeRetry}s apart before marking a server down; vigil marks it down after ${fall} failed check(s), one interval apart`,
+      at,
+    });
   return { interval: formatDuration(interval), timeout: formatDuration(timeout), rise: 1, fall };
 }
 
-function mapHttp(m: MappedCheck, out: Record<string, unknown>, urls: readonly KaStmt[], kv: ReadonlyMap<string, KaStmt>, defaults: CheckDefaults): void {
+function mapHttp(
+  m: MappedCheck,
+  out: Record<string, unknown>,
+  urls: readonly KaStmt[],
+  kv: ReadonlyMap<string, KaStmt>,
+  defaults: CheckDefaults,
+): void {
   const url = urls[0];
   for (const extra of urls.slice(1))
-    m.notes.push({ at: extra.at, text: "a further url block: vigil checks one path per virtual server (the first url is used)" });
+    m.notes.push({
+      at: extra.at,
+      text: "a further url block: vigil checks one path per virtual server (the first url is used)",
+    });
   let host = kv.get("virtualhost")?.args[0] ?? defaults.host;
   for (const s of url?.block ?? []) {
     const a = s.args[0];
@@ -121,10 +204,21 @@ function mapHttp(m: MappedCheck, out: Record<string, unknown>, urls: readonly Ka
       else m.notes.push({ at: s.at, text: `status_code ${s.args.join(" ")}: not a status code or range of them` });
     } else if (s.keyword === "virtualhost") host = a;
     else if (s.keyword === "digest")
-      m.notes.push({ at: s.at, text: "digest: vigil does not compare an MD5 of the page; set expect_body to text the healthy page contains" });
+      m.notes.push({
+        at: s.at,
+        text: "digest: vigil does not compare an MD5 of the page; set expect_body to text the healthy page contains",
+      });
     else if (s.keyword === "regex" && a !== undefined && !/[\\^$.*+?()[\]{}|]/.test(a)) out.expect_body = a;
-    else if (s.keyword === "regex" || s.keyword === "regex_no_match" || s.keyword === "regex_options" || s.keyword === "regex_max_offset")
-      m.notes.push({ at: s.at, text: `${s.keyword}: vigil matches plain text (expect_body), not a regular expression` });
+    else if (
+      s.keyword === "regex" ||
+      s.keyword === "regex_no_match" ||
+      s.keyword === "regex_options" ||
+      s.keyword === "regex_max_offset"
+    )
+      m.notes.push({
+        at: s.at,
+        text: `${s.keyword}: vigil matches plain text (expect_body), not a regular expression`,
+      });
     else m.notes.push({ at: s.at, text: `unknown keyword "${s.keyword}" in url; not imported` });
   }
   if (host !== undefined) out.host = host;

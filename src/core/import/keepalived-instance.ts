@@ -86,7 +86,8 @@ export function readInstance(d: Draft, node: string, stmt: KaStmt): InstanceView
         break;
       case "advert_int": {
         const ms = secondsToMs(arg);
-        if (ms === undefined || ms === 0) d.note(s.at, "unmapped", `advert_int "${arg ?? ""}" is not a number of seconds`);
+        if (ms === undefined || ms === 0)
+          d.note(s.at, "unmapped", `advert_int "${arg ?? ""}" is not a number of seconds`);
         else v.advertMs = ms;
         break;
       }
@@ -110,7 +111,10 @@ export function readInstance(d: Draft, node: string, stmt: KaStmt): InstanceView
         break;
       case "track_script":
       case "track_interface":
-        for (const t of s.block ?? []) v.tracks.push(...readTracks(d, s.keyword === "track_script" ? "script" : "interface", [t.keyword, ...t.args], t.at));
+        for (const t of s.block ?? [])
+          v.tracks.push(
+            ...readTracks(d, s.keyword === "track_script" ? "script" : "interface", [t.keyword, ...t.args], t.at),
+          );
         break;
       case "notify":
       case "notify_master":
@@ -180,11 +184,16 @@ function readTracks(d: Draft, kind: TrackRef["kind"], words: readonly string[], 
     if (w === "weight" && out.length > 0) {
       const weight = wholeNumber(words[++i]);
       const last = out[out.length - 1] as TrackRef;
-      if (weight === undefined) d.note(at, "unmapped", `track ${last.name}: weight "${words[i] ?? ""}" is not a number`);
+      if (weight === undefined)
+        d.note(at, "unmapped", `track ${last.name}: weight "${words[i] ?? ""}" is not a number`);
       else last.weight = weight;
       if (words[i + 1] === "reverse") {
         i++;
-        d.note(at, "unmapped", `track ${last.name}: "reverse" weights are not imported; the track passes when the check passes`);
+        d.note(
+          at,
+          "unmapped",
+          `track ${last.name}: "reverse" weights are not imported; the track passes when the check passes`,
+        );
       }
     } else out.push({ kind, name: w, at });
   }

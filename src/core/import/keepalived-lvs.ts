@@ -33,7 +33,10 @@ const VS_REASONS: Record<string, string> = {
 };
 
 /** Maps every node's virtual_server blocks, in node order. */
-export function mapVirtualServers(d: Draft, perNode: readonly { node: string; stmts: readonly KaStmt[] }[]): Record<string, unknown>[] {
+export function mapVirtualServers(
+  d: Draft,
+  perNode: readonly { node: string; stmts: readonly KaStmt[] }[],
+): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   const seen = new Map<string, { json: string; at: SourcePos; node: string }>();
   const taken = new Set<string>();
@@ -45,11 +48,19 @@ export function mapVirtualServers(d: Draft, perNode: readonly { node: string; st
       const first = seen.get(key);
       if (first) {
         if (mapped && JSON.stringify({ ...mapped, name: undefined }) !== first.json)
-          d.note(s.at, "unmapped", `virtual_server ${key} on ${node} differs from ${first.node}'s (${first.at.file}:${first.at.line}); ${first.node}'s is used`);
+          d.note(
+            s.at,
+            "unmapped",
+            `virtual_server ${key} on ${node} differs from ${first.node}'s (${first.at.file}:${first.at.line}); ${first.node}'s is used`,
+          );
         continue;
       }
-      const vs = mapOne(d, s, out.length, taken);
+      // Mapped on its own draft: a virtual server that is dropped leaves its notes but no comments.
+      const local = new Draft();
+      const vs = mapOne(local, s, out.length, taken);
+      d.notes.push(...local.notes);
       if (!vs) continue;
+      d.comments.push(...local.comments);
       seen.set(key, { json: JSON.stringify({ ...vs, name: undefined }), at: s.at, node });
       out.push(vs);
     }
@@ -66,7 +77,11 @@ function endpoint(ip: string | undefined, port: string | undefined): string | un
 function mapOne(d: Draft, stmt: KaStmt, vi: number, taken: Set<string>): Record<string, unknown> | undefined {
   const [ip, port] = stmt.args;
   if (ip === "fwmark" || ip === "group") {
-    d.note(stmt.at, "unmapped", `virtual_server ${stmt.args.join(" ")}: firewall-mark and group virtual servers are not imported; write one virtual server per address and port`);
+    d.note(
+      stmt.at,
+      "unmapped",
+      `virtual_server ${stmt.args.join(" ")}: firewall-mark and group virtual servers are not imported; write one virtual server per address and port`,
+    );
     return undefined;
   }
   const listen = endpoint(ip, port);
@@ -76,11 +91,15 @@ function mapOne(d: Draft, stmt: KaStmt, vi: number, taken: Set<string>): Record<
   }
   const path: KeyPath = ["virtual_servers", vi];
   const at = (...rest: (string | number)[]): KeyPath => [...path, ...rest];
-  const vs: Record<string, unknown> = { name: safeName(`vs-${parseIp(ip as string)?.text ?? ip}-${port}`, taken, "vs"), listen };
+  const vs: Record<string, unknown> = {
+    name: safeName(`vs-${parseIp(ip as string)?.text ?? ip}-${port}`, taken, "vs"),
+    listen,
+  };
   const defaults: CheckDefaults = { delayLoopMs: 60_000 };
   const realServers: KaStmt[] = [];
   let method = "NAT";
   let methodAt = stmt.at;
+  let udp: SourcePos | undefined;
   for (const s of stmt.block ?? []) {
     const a = s.args[0];
     switch (s.keyword) {
@@ -100,8 +119,13 @@ function mapOne(d: Draft, stmt: KaStmt, vi: number, taken: Set<string>): Record<
         vs.persistence = formatDuration(secondsToMs(a ?? "360") ?? 360_000);
         break;
       case "protocol":
-        if (a?.toUpperCase() !== "TCP") {
-          d.note(s.at, "unmapped", `virtual_server ${stmt.args.join(" ")}: protocol ${a ?? ""}: vigil's proxy balances TCP only; this virtual server is not imported`);
+        if (a?.toUpperCase() === "UDP") udp = s.at;
+        else if (a?.toUpperCase() !== "TCP") {
+          d.note(
+            s.at,
+            "unmapped",
+            `virtual_server ${stmt.args.join(" ")}: protocol ${a ?? ""}: vigil balances TCP and UDP only; not imported`,
+          );
           return undefined;
         }
         break;
@@ -156,16 +180,32 @@ function mapOne(d: Draft, stmt: KaStmt, vi: number, taken: Set<string>): Record<
       if (s.keyword === "weight") server.weight = wholeNumber(s.args[0]) ?? 1;
       else if (s.keyword === "inhibit_on_failure") inhibited++;
       else if (isChecker(s.keyword)) {
-        if (checker) d.note(s.at, "unmapped", `a further checker (${s.keyword}) on real_server ${rs.args.join(" ")}: vigil runs one check per virtual server`);
+        if (checker)
+          d.note(
+            s.at,
+            "unmapped",
+            `a further checker (${s.keyword}) on real_server ${rs.args.join(" ")}: vigil runs one check per virtual server`,
+          );
         else checker = s;
-      } else if (s.keyword === "delay_loop") rsDefaults = { ...rsDefaults, delayLoopMs: secondsToMs(s.args[0]) || rsDefaults.delayLoopMs };
-      else if (s.keyword === "connect_timeout") rsDefaults = { ...rsDefaults, connectTimeoutMs: secondsToMs(s.args[0]) };
-      else if (s.keyword === "retry" || s.keyword === "nb_get_retry") rsDefaults = { ...rsDefaults, retry: wholeNumber(s.args[0]) };
+      } else if (s.keyword === "delay_loop")
+        rsDefaults = { ...rsDefaults, delayLoopMs: secondsToMs(s.args[0]) || rsDefaults.delayLoopMs };
+      else if (s.keyword === "connect_timeout")
+        rsDefaults = { ...rsDefaults, connectTimeoutMs: secondsToMs(s.args[0]) };
+      else if (s.keyword === "retry" || s.keyword === "nb_get_retry")
+        rsDefaults = { ...rsDefaults, retry: wholeNumber(s.args[0]) };
       else if (s.keyword === "virtualhost") rsDefaults = { ...rsDefaults, host: s.args[0] };
-      else if (VS_REASONS[s.keyword] !== undefined) d.note(s.at, "unmapped", `real_server ${s.keyword}: ${VS_REASONS[s.keyword] || "vigil retries at the check interval"}`);
+      else if (VS_REASONS[s.keyword] !== undefined)
+        d.note(
+          s.at,
+          "unmapped",
+          `real_server ${s.keyword}: ${VS_REASONS[s.keyword] || "vigil retries at the check interval"}`,
+        );
       else d.unknown(s.at, s.keyword, `real_server ${rs.args.join(" ")}`);
     }
-    checks.push({ mapped: mapChecker(checker, rs.args[1] ?? "", rsDefaults, checker?.at ?? rs.at), at: checker?.at ?? rs.at });
+    checks.push({
+      mapped: mapChecker(checker, rs.args[1] ?? "", rsDefaults, checker?.at ?? rs.at),
+      at: checker?.at ?? rs.at,
+    });
     servers.push(server);
   }
   if (servers.length === 0) {
@@ -175,14 +215,33 @@ function mapOne(d: Draft, stmt: KaStmt, vi: number, taken: Set<string>): Record<
   vs.real_servers = servers;
   if (inhibited > 0 && !vs.quiescent) {
     vs.quiescent = true;
-    if (inhibited < servers.length) d.approx(at("quiescent"), `only ${inhibited} of ${servers.length} real servers had inhibit_on_failure; vigil sets it for the whole virtual server`);
+    if (inhibited < servers.length)
+      d.approx(
+        at("quiescent"),
+        `only ${inhibited} of ${servers.length} real servers had inhibit_on_failure; vigil sets it for the whole virtual server`,
+      );
   }
   const first = checks[0] as { mapped: MappedCheck; at: SourcePos };
+  if (udp) {
+    if (vs.forward !== "nat" || first.mapped.check.type !== "exec") {
+      d.note(
+        udp,
+        "unmapped",
+        `virtual_server ${stmt.args.join(" ")}: UDP is balanced only with forward: nat (LVS NAT) and an exec check (MISC_CHECK); not imported`,
+      );
+      return undefined;
+    }
+    vs.protocol = "udp";
+  }
   vs.check = first.mapped.check;
   for (const c of first.mapped.comments) d.approx(c.key ? at("check", c.key) : at("check"), c.text, c.at);
   for (const n of first.mapped.notes) d.note(n.at, "unmapped", n.text);
   for (const other of checks.slice(1))
     if (JSON.stringify(other.mapped.check) !== JSON.stringify(first.mapped.check))
-      d.note(other.at, "unmapped", `this real server's check differs from the first one's; vigil runs one check per virtual server (the first is used)`);
+      d.note(
+        other.at,
+        "unmapped",
+        `this real server's check differs from the first one's; vigil runs one check per virtual server (the first is used)`,
+      );
   return vs;
 }

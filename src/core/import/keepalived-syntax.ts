@@ -47,7 +47,8 @@ export function tokenizeKeepalived(text: string, file: string): KaToken[] {
     const first = lineTokens[0];
     if (first?.kind === "word" && !first.quoted && first.text === "include") {
       const pattern = lineTokens[1];
-      if (pattern?.kind !== "word") throw new ImportError("E_IMPORT_SYNTAX", "include needs a file name or pattern", at);
+      if (pattern?.kind !== "word")
+        throw new ImportError("E_IMPORT_SYNTAX", "include needs a file name or pattern", at);
       tokens.push({ kind: "include", pattern: pattern.text, at });
     } else tokens.push(...lineTokens);
   });

@@ -24,7 +24,15 @@ export interface ScriptDef {
 
 /** Reads a vrrp_script block (keepalived defaults: interval 1s, weight 0, rise 1, fall 1). */
 export function readScript(d: Draft, stmt: KaStmt): ScriptDef {
-  const def: ScriptDef = { name: stmt.args[0] ?? "", words: [], intervalMs: 1000, weight: 0, rise: 1, fall: 1, at: stmt.at };
+  const def: ScriptDef = {
+    name: stmt.args[0] ?? "",
+    words: [],
+    intervalMs: 1000,
+    weight: 0,
+    rise: 1,
+    fall: 1,
+    at: stmt.at,
+  };
   for (const s of stmt.block ?? []) {
     const arg = s.args[0];
     switch (s.keyword) {
@@ -39,7 +47,8 @@ export function readScript(d: Draft, stmt: KaStmt): ScriptDef {
         break;
       case "weight":
         def.weight = wholeNumber(arg) ?? 0;
-        if (s.args[1] === "reverse") d.note(s.at, "unmapped", `vrrp_script ${def.name}: "reverse" weights are not imported`);
+        if (s.args[1] === "reverse")
+          d.note(s.at, "unmapped", `vrrp_script ${def.name}: "reverse" weights are not imported`);
         break;
       case "rise":
         def.rise = Math.max(1, wholeNumber(arg) ?? 1);
@@ -48,16 +57,25 @@ export function readScript(d: Draft, stmt: KaStmt): ScriptDef {
         def.fall = Math.max(1, wholeNumber(arg) ?? 1);
         break;
       case "user":
-        d.note(s.at, "unmapped", `vrrp_script ${def.name}: user ${s.args.join(" ")}: vigil runs track scripts as its own user (root)`);
+        d.note(
+          s.at,
+          "unmapped",
+          `vrrp_script ${def.name}: user ${s.args.join(" ")}: vigil runs track scripts as its own user (root)`,
+        );
         break;
       case "init_fail":
-        d.note(s.at, "unmapped", `vrrp_script ${def.name}: init_fail: a track starts failing until its first checks pass`);
+        d.note(
+          s.at,
+          "unmapped",
+          `vrrp_script ${def.name}: init_fail: a track starts failing until its first checks pass`,
+        );
         break;
       default:
         d.unknown(s.at, s.keyword, `vrrp_script ${def.name}`);
     }
   }
-  if (def.words.length === 0) d.note(stmt.at, "unmapped", `vrrp_script ${def.name} has no script line; it cannot be tracked`);
+  if (def.words.length === 0)
+    d.note(stmt.at, "unmapped", `vrrp_script ${def.name} has no script line; it cannot be tracked`);
   return def;
 }
 
@@ -71,11 +89,15 @@ export interface WeightEffect {
  * below the next node's, and the next node must preempt. */
 export function weightEffect(w: number, priorities: readonly number[], nextNopreempt: boolean): WeightEffect {
   const [top, next] = [...priorities].sort((a, b) => b - a);
-  if (next === undefined || top === undefined) return { moves: false, why: "there is only one node, so a priority change moves nothing" };
-  if (nextNopreempt) return { moves: false, why: "with nopreempt the backup never takes over from a master that is still alive, whatever its priority" };
+  if (next === undefined || top === undefined)
+    return { moves: false, why: "there is only one node, so a priority change moves nothing" };
+  if (nextNopreempt)
+    return {
+      moves: false,
+      why: "with nopreempt the backup never takes over from a master that is still alive, whatever its priority",
+    };
   const gap = top - next;
-  if (Math.abs(w) <= gap)
-    return { moves: false, why: `weight ${w} cannot bring priority ${top} below ${next}` };
+  if (Math.abs(w) <= gap) return { moves: false, why: `weight ${w} cannot bring priority ${top} below ${next}` };
   return { moves: true, why: `weight ${w} took priority ${top} below the backup's ${next}, so the VIP moved` };
 }
 
@@ -114,7 +136,11 @@ export function mapTrack(
         `CHECK THIS: keepalived ${ref.kind} ${ref.name} (weight ${weight}) never moved the VIP (${e.why}); as a track it does; remove it if it only was for show`,
         ref.at,
       );
-      d.note(ref.at, "unmapped", `${ref.kind} ${ref.name}: its weight ${weight} never moved the VIP (${e.why}); imported as a track, which does`);
+      d.note(
+        ref.at,
+        "unmapped",
+        `${ref.kind} ${ref.name}: its weight ${weight} never moved the VIP (${e.why}); imported as a track, which does`,
+      );
     }
   }
   return out;
@@ -124,7 +150,11 @@ function execTrack(d: Draft, def: ScriptDef, path: KeyPath): Record<string, unkn
   const [first, ...args] = def.words as [string, ...string[]];
   let cmd = first;
   if (!cmd.startsWith("/")) {
-    d.approx([...path, "path"], `keepalived found "${cmd}" on PATH; vigil needs an absolute path: check /usr/bin/${cmd}`, def.at);
+    d.approx(
+      [...path, "path"],
+      `keepalived found "${cmd}" on PATH; vigil needs an absolute path: check /usr/bin/${cmd}`,
+      def.at,
+    );
     cmd = `/usr/bin/${cmd}`;
   }
   const out: Record<string, unknown> = { type: "exec", path: cmd };
@@ -132,7 +162,11 @@ function execTrack(d: Draft, def: ScriptDef, path: KeyPath): Record<string, unkn
   out.interval = formatDuration(def.intervalMs);
   let timeout = def.timeoutMs ?? def.intervalMs;
   if (timeout > def.intervalMs) {
-    d.approx([...path, "timeout"], `keepalived timeout ${formatDuration(timeout)} exceeded its interval; vigil needs timeout <= interval`, def.at);
+    d.approx(
+      [...path, "timeout"],
+      `keepalived timeout ${formatDuration(timeout)} exceeded its interval; vigil needs timeout <= interval`,
+      def.at,
+    );
     timeout = def.intervalMs;
   }
   out.timeout = formatDuration(timeout);

@@ -112,21 +112,36 @@ function buildGroup(
   const name = safeName(plan.name, taken, "group");
   const g: Record<string, unknown> = { name, prefer: views.map((v) => v.node) };
   if (plan.sync)
-    d.hint(at("name"), `vrrp_sync_group ${plan.sync.name}: instances ${plan.members.map((m) => m[0]?.name).join(", ")} move together as one group`);
-  if (views.length > 1) d.hint(at("prefer"), `by keepalived priority: ${views.map((v) => `${v.node} ${v.priority}`).join(", ")}`);
+    d.hint(
+      at("name"),
+      `vrrp_sync_group ${plan.sync.name}: instances ${plan.members.map((m) => m[0]?.name).join(", ")} move together as one group`,
+    );
+  if (views.length > 1)
+    d.hint(at("prefer"), `by keepalived priority: ${views.map((v) => `${v.node} ${v.priority}`).join(", ")}`);
   for (const set of plan.members) {
     const nodesHere = new Set(set.map((v) => v.node));
     const all = new Set([...scripts.keys()]);
     if (nodesHere.size < all.size)
-      d.note(set[0]?.at as SourcePos, "unmapped", `vrrp_instance ${set[0]?.name} exists only on ${[...nodesHere].join(", ")}; vigil may also run group ${name} on the other nodes when these are down`);
+      d.note(
+        set[0]?.at as SourcePos,
+        "unmapped",
+        `vrrp_instance ${set[0]?.name} exists only on ${[...nodesHere].join(", ")}; vigil may also run group ${name} on the other nodes when these are down`,
+      );
   }
   const failback = plan.members.every((set) => !(set[0] as InstanceView).nopreempt);
   g.failback = failback;
   if (!failback) d.hint(at("failback"), "nopreempt: the group stays where it runs when the preferred node returns");
   else if (top.preemptDelay)
-    d.approx(at("failback"), `preempt_delay ${top.preemptDelay}s: vigil fails back once the preferred node has been up for max(2s, 4 × lease)`, top.at);
+    d.approx(
+      at("failback"),
+      `preempt_delay ${top.preemptDelay}s: vigil fails back once the preferred node has been up for max(2s, 4 × lease)`,
+      top.at,
+    );
   if (plan.members.some((set) => set[0]?.nopreempt) && plan.members.some((set) => !set[0]?.nopreempt))
-    d.approx(at("failback"), "the instances of this sync group disagree on nopreempt; failback is off when any of them had it");
+    d.approx(
+      at("failback"),
+      "the instances of this sync group disagree on nopreempt; failback is off when any of them had it",
+    );
   const resources: Record<string, unknown>[] = [];
   const tracks: Record<string, unknown>[] = [];
   const trackKeys = new Set<string>();
@@ -134,7 +149,13 @@ function buildGroup(
   const addTrack = (ref: TrackRef, set: InstanceView[]) => {
     const priorities = set.map((v) => v.priority);
     const next = set[1];
-    const out = mapTrack(d, ref, nodeScripts, (w) => weightEffect(w, priorities, next?.nopreempt ?? false), at("track", tracks.length));
+    const out = mapTrack(
+      d,
+      ref,
+      nodeScripts,
+      (w) => weightEffect(w, priorities, next?.nopreempt ?? false),
+      at("track", tracks.length),
+    );
     if (!out) return;
     const key = JSON.stringify(out.type === "exec" ? [out.path, out.args] : [out.type, out.name]);
     if (trackKeys.has(key)) return;
@@ -146,7 +167,11 @@ function buildGroup(
     compareAcrossNodes(d, set);
     for (const vip of lead.vips) {
       const path = at("resources", resources.length);
-      const r: Record<string, unknown> = { type: "vip", address: vip.address, interface: vip.iface ?? lead.iface ?? "eth0" };
+      const r: Record<string, unknown> = {
+        type: "vip",
+        address: vip.address,
+        interface: vip.iface ?? lead.iface ?? "eth0",
+      };
       if (!vip.iface && !lead.iface) d.approx(path, "no interface was given; eth0 assumed", vip.at);
       if (vip.dropped.length > 0) d.approx(path, `dropped: ${vip.dropped.join(", ")}`, vip.at);
       if (lead.garpRefresh) {
@@ -161,11 +186,21 @@ function buildGroup(
   if (tracks.length > 0) g.track = tracks;
   g.resources = resources;
   const notify = plan.sync ? plan.sync.notify : plan.members.flatMap((set) => (set[0] as InstanceView).notify);
-  mapNotify(d, notify, plan.sync ? { type: "GROUP", name: plan.sync.name } : { type: "INSTANCE", name: top.name }, g, at("notify"));
+  mapNotify(
+    d,
+    notify,
+    plan.sync ? { type: "GROUP", name: plan.sync.name } : { type: "INSTANCE", name: top.name },
+    g,
+    at("notify"),
+  );
   if (plan.sync)
     for (const set of plan.members)
       for (const n of (set[0] as InstanceView).notify)
-        d.note(n.at, "unmapped", `${n.keyword} of vrrp_instance ${set[0]?.name}: the sync group ${plan.sync.name} is one vigil group, notified once`);
+        d.note(
+          n.at,
+          "unmapped",
+          `${n.keyword} of vrrp_instance ${set[0]?.name}: the sync group ${plan.sync.name} is one vigil group, notified once`,
+        );
   return g;
 }
 
@@ -187,7 +222,11 @@ function mapNotify(
       g.notify = notify;
       d.hint(path, `called as keepalived did: SCRIPT ${who.type} ${who.name} STATE PRIORITY`);
     } else if (n.keyword === "notify")
-      d.note(n.at, "unmapped", `notify ${words[0] ?? ""}: vigil needs an absolute script path (and one notify per group)`);
+      d.note(
+        n.at,
+        "unmapped",
+        `notify ${words[0] ?? ""}: vigil needs an absolute script path (and one notify per group)`,
+      );
     else
       d.note(
         n.at,
@@ -201,15 +240,35 @@ function mapNotify(
 /** Notes where nodes disagree about addresses or tracks of one instance (the preferred node's are used). */
 function compareAcrossNodes(d: Draft, set: readonly InstanceView[]): void {
   const lead = set[0] as InstanceView;
-  const vips = (v: InstanceView) => v.vips.map((a) => a.address).sort().join(" ");
-  const tracks = (v: InstanceView) => v.tracks.map((t) => `${t.kind}:${t.name}`).sort().join(" ");
+  const vips = (v: InstanceView) =>
+    v.vips
+      .map((a) => a.address)
+      .sort()
+      .join(" ");
+  const tracks = (v: InstanceView) =>
+    v.tracks
+      .map((t) => `${t.kind}:${t.name}`)
+      .sort()
+      .join(" ");
   for (const v of set.slice(1)) {
     if (vips(v) !== vips(lead))
-      d.note(v.at, "unmapped", `vrrp_instance ${v.name} on ${v.node} has other addresses than on ${lead.node}; ${lead.node}'s are used`);
+      d.note(
+        v.at,
+        "unmapped",
+        `vrrp_instance ${v.name} on ${v.node} has other addresses than on ${lead.node}; ${lead.node}'s are used`,
+      );
     if (tracks(v) !== tracks(lead))
-      d.note(v.at, "unmapped", `vrrp_instance ${v.name} on ${v.node} tracks other checks than on ${lead.node}; ${lead.node}'s are used`);
+      d.note(
+        v.at,
+        "unmapped",
+        `vrrp_instance ${v.name} on ${v.node} tracks other checks than on ${lead.node}; ${lead.node}'s are used`,
+      );
     if ((v.iface ?? "") !== (lead.iface ?? ""))
-      d.note(v.at, "unmapped", `vrrp_instance ${v.name} uses interface ${v.iface ?? "(none)"} on ${v.node} but ${lead.iface ?? "(none)"} on ${lead.node}; a vip has one interface name on every node`);
+      d.note(
+        v.at,
+        "unmapped",
+        `vrrp_instance ${v.name} uses interface ${v.iface ?? "(none)"} on ${v.node} but ${lead.iface ?? "(none)"} on ${lead.node}; a vip has one interface name on every node`,
+      );
   }
 }
 
@@ -223,7 +282,11 @@ function timers(d: Draft, sets: readonly InstanceView[][]): VrrpOutcome["heartbe
   const skew = Math.round(((256 - Math.min(255, Math.max(1, lowest))) * advert) / 256);
   const lease = 3 * advert + skew;
   if (new Set(adverts).size > 1)
-    d.note(views[0]?.at as SourcePos, "unmapped", `instances differ in advert_int (${[...new Set(adverts)].map(formatDuration).join(", ")}); vigil has one heartbeat, set from the smallest`);
+    d.note(
+      views[0]?.at as SourcePos,
+      "unmapped",
+      `instances differ in advert_int (${[...new Set(adverts)].map(formatDuration).join(", ")}); vigil has one heartbeat, set from the smallest`,
+    );
   return {
     interval: formatDuration(advert),
     lease: formatDuration(lease),

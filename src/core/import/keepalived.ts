@@ -46,7 +46,11 @@ export function importKeepalived(input: KeepalivedInput): ImportResult {
       else if (s.keyword === "virtual_server") servers.push(s);
       else if (TOP_LEVEL_REASONS[s.keyword]) d.note(s.at, "unmapped", `${s.keyword}: ${TOP_LEVEL_REASONS[s.keyword]}`);
       else if (s.keyword.startsWith("@") || s.keyword.startsWith("$"))
-        d.note(s.at, "unmapped", `"${s.keyword}": conditional lines and $ parameters are not evaluated; expand them first (one file per node)`);
+        d.note(
+          s.at,
+          "unmapped",
+          `"${s.keyword}": conditional lines and $ parameters are not evaluated; expand them first (one file per node)`,
+        );
       else d.unknown(s.at, s.keyword, "keepalived.conf");
     }
     vrrpNodes.push(node);
@@ -55,7 +59,10 @@ export function importKeepalived(input: KeepalivedInput): ImportResult {
   const order = input.nodes.map((n) => n.name);
   const vrrp = mapVrrp(d, vrrpNodes, order);
   const virtualServers = mapVirtualServers(d, lvs);
-  const nodes = nodeAddresses(input, vrrp.sourceIps, vrrp.peers).map((n) => ({ ...n, priority: vrrp.priorities.get(n.name) }));
+  const nodes = nodeAddresses(input, vrrp.sourceIps, vrrp.peers).map((n) => ({
+    ...n,
+    priority: vrrp.priorities.get(n.name),
+  }));
   const config: Record<string, unknown> = clusterSections(d, {
     name: input.clusterName,
     keyFile: input.keyFile,
@@ -95,7 +102,11 @@ function readSyncGroup(d: Draft, stmt: KaStmt): SyncGroupDef {
         def.tracks.push({ kind, name: t.keyword, weight: Number.isInteger(weight) ? weight : undefined, at: t.at });
       }
     } else if (["smtp_alert", "global_tracking", "sync_group_tracking_weight"].includes(s.keyword))
-      d.note(s.at, "unmapped", `vrrp_sync_group ${s.keyword}: no equivalent; the group's tracks decide where all of it runs`);
+      d.note(
+        s.at,
+        "unmapped",
+        `vrrp_sync_group ${s.keyword}: no equivalent; the group's tracks decide where all of it runs`,
+      );
     else d.unknown(s.at, s.keyword, `vrrp_sync_group ${def.name}`);
   }
   return def;
@@ -119,7 +130,9 @@ function nodeAddresses(
     if (known.has(n.name)) continue;
     const taken = new Set([...known.values()].map((k) => k.address));
     const candidates = new Set(
-      input.nodes.filter((o) => o.name !== n.name).flatMap((o) => (peers.get(o.name) ?? []).filter((p) => !taken.has(p) && parseIp(p))),
+      input.nodes
+        .filter((o) => o.name !== n.name)
+        .flatMap((o) => (peers.get(o.name) ?? []).filter((p) => !taken.has(p) && parseIp(p))),
     );
     if (candidates.size === 1 && input.nodes.length === 2)
       known.set(n.name, { address: [...candidates][0] as string, why: "from the other node's unicast_peer" });

@@ -1,12 +1,13 @@
 // LVS terms shared by keepalived's virtual_server and ldirectord.cf: schedulers and forwarding methods.
-// The forwarding mapping lives only here, so that it switches to `forward: nat` in one place once
-// kernel forwarding is part of the schema.
+// The forwarding mapping lives only here: LVS NAT becomes `forward: nat` (kernel DNAT, client address
+// kept, replies through the owner, as LVS NAT did) when FORWARD_NAT_AVAILABLE, else the proxy.
+import { KERNEL_SCHEDULERS } from "../config/virtual-server-checks.js";
 import type { Draft } from "./draft.js";
 import type { SourcePos } from "./types.js";
 import type { KeyPath } from "../config/issues.js";
 
-/** Whether the schema has `forward: nat` (kernel DNAT). Until it does, NAT maps to the proxy. */
-export const FORWARD_NAT_AVAILABLE = false;
+/** Whether the schema has `forward: nat` (kernel DNAT); without it, NAT maps to the proxy. */
+export const FORWARD_NAT_AVAILABLE = true;
 
 type Scheduler = "rr" | "wrr" | "lc" | "wlc" | "sh";
 const EXACT: readonly string[] = ["rr", "wrr", "lc", "wlc", "sh"];
@@ -32,7 +33,11 @@ export function mapScheduler(d: Draft, name: string, out: Record<string, unknown
   const near = NEAREST[s];
   if (near) {
     out.scheduler = near.to;
-    d.approx([...path, "scheduler"], `LVS scheduler ${s} (${near.why}) has no equal in vigil; ${near.to} is nearest`, at);
+    d.approx(
+      [...path, "scheduler"],
+      `LVS scheduler ${s} (${near.why}) has no equal in vigil; ${near.to} is nearest`,
+      at,
+    );
     return;
   }
   d.note(at, "unmapped", `scheduler "${name}" is not an LVS scheduler vigil knows; vigil's default wrr is used`);
@@ -52,10 +57,29 @@ export function lvsMethod(word: string): LvsMethod | undefined {
 
 /** Maps a forwarding method onto virtual server `out` at `path`: the userspace proxy (vigil's default)
  * with a comment on what changes, or `forward: nat` where the schema has it. */
-export function mapForwarding(d: Draft, method: LvsMethod, out: Record<string, unknown>, path: KeyPath, at: SourcePos): void {
+export function mapForwarding(
+  d: Draft,
+  method: LvsMethod,
+  out: Record<string, unknown>,
+  path: KeyPath,
+  at: SourcePos,
+): void {
   if (method === "NAT") {
     if (FORWARD_NAT_AVAILABLE) {
       out.forward = "nat";
+      d.hint(
+        [...path.slice(0, 2), "forward"],
+        "LVS NAT: kernel DNAT on the group's owner; as with LVS, real servers must route replies through it (default route via a VIP)",
+      );
+      const scheduler = typeof out.scheduler === "string" ? out.scheduler : "wrr";
+      if (!KERNEL_SCHEDULERS.includes(scheduler)) {
+        d.approx(
+          [...path.slice(0, 2), "scheduler"],
+          `${scheduler} needs forward: proxy; the kernel schedules rr, wrr or sh, so wrr is used`,
+          at,
+        );
+        out.scheduler = "wrr";
+      }
       return;
     }
     d.approx(
@@ -71,7 +95,8 @@ export function mapForwarding(d: Draft, method: LvsMethod, out: Record<string, u
       path,
       "LVS direct routing: real servers answered clients themselves with the VIP on their loopback. Through vigil's proxy " +
         "replies return through the proxy, and real servers see the proxy node's address: remove the VIP from their loopback " +
-        "(or keep arp_ignore/arp_announce) and set proxy_protocol: v1 if they can read the client's address from it",
+        "(or keep arp_ignore/arp_announce) and set proxy_protocol: v1 if they can read the client's address from it " +
+        "(or forward: fullnat: kernel forwarding, real servers see the owner's address)",
       at,
     );
   else

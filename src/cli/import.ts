@@ -58,7 +58,9 @@ function emit(make: () => ImportResult): number {
   const servers = (result.config.virtual_servers as unknown[] | undefined)?.length ?? 0;
   process.stderr.write(
     `vigil import: ${groups} group${groups === 1 ? "" : "s"}, ${servers} virtual server${servers === 1 ? "" : "s"}; ` +
-      `${result.notes.length} item${result.notes.length === 1 ? "" : "s"} not imported (listed at the end of the output)\n`,
+      (result.notes.length === 0
+        ? "nothing left out\n"
+        : `${result.notes.length} item${result.notes.length === 1 ? "" : "s"} not imported (listed at the end of the output)\n`),
   );
   for (const i of issues) process.stderr.write(`${formatIssue(i)}\n`);
   if (issues.length > 0)

@@ -23,10 +23,7 @@ export interface ClusterShape {
 /** Builds `cluster:` and `nodes:`; two nodes get `quorum: two_node` and a comment recommending a witness. */
 export function clusterSections(d: Draft, shape: ClusterShape): Record<string, unknown> {
   const cluster: Record<string, unknown> = { name: shape.name, key_file: shape.keyFile };
-  d.hint(
-    ["cluster", "key_file"],
-    `make it with: vigil keygen -o ${shape.keyFile} (on one node; copy it to the others with scp -p)`,
-  );
+  d.hint(["cluster", "key_file"], `make it with: vigil keygen -o ${shape.keyFile}; copy it to every node with scp -p`);
   if (shape.heartbeat) {
     cluster.heartbeat = { interval: shape.heartbeat.interval, lease: shape.heartbeat.lease };
     d.approx(["cluster", "heartbeat"], shape.heartbeat.why);

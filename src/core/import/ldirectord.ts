@@ -262,6 +262,12 @@ function mapVirtual(
     d.note(head.at, "unmapped", `virtual=${head.value} has no real server vigil can use; not imported`);
     return undefined;
   }
+  const fallback = get("fallback");
+  if (fallback) {
+    const e = endpoints(splitCommand(fallback.value)[0] ?? "");
+    if (e?.length === 1) vs.sorry_server = e[0];
+    else d.note(fallback.at, "unmapped", `fallback=${fallback.value}: expected IP:PORT`);
+  }
   const [method, methodAt] = [...methods][0] as [string, SourcePos];
   const lvs = lvsMethod(method);
   if (lvs) mapForwarding(d, lvs, vs, at("listen"), methodAt);
@@ -279,12 +285,6 @@ function mapVirtual(
       "a per-server request/receive: vigil checks every real server of a virtual server alike (the virtual's request/receive are used)",
     );
   vs.real_servers = reals;
-  const fallback = get("fallback");
-  if (fallback) {
-    const e = endpoints(splitCommand(fallback.value)[0] ?? "");
-    if (e?.length === 1) vs.sorry_server = e[0];
-    else d.note(fallback.at, "unmapped", `fallback=${fallback.value}: expected IP:PORT`);
-  }
   const quiescent = get("quiescent");
   if (quiescent) vs.quiescent = quiescent.value.toLowerCase() === "yes";
   vs.check = mapCheck(d, get, port, at("check"));

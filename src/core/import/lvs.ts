@@ -65,6 +65,16 @@ export function mapForwarding(
   at: SourcePos,
 ): void {
   if (method === "NAT") {
+    const loopbackSorry = typeof out.sorry_server === "string" && /^(127\.|\[::1\])/.test(out.sorry_server);
+    if (FORWARD_NAT_AVAILABLE && loopbackSorry) {
+      d.approx(
+        path,
+        "LVS NAT, but the sorry server is on loopback, which kernel DNAT cannot reach: vigil's proxy is used " +
+          "(real servers see the proxy node's address; proxy_protocol: v1 passes the client's)",
+        at,
+      );
+      return;
+    }
     if (FORWARD_NAT_AVAILABLE) {
       out.forward = "nat";
       d.hint(

@@ -299,9 +299,10 @@ vrrp_instance VI_1 {
     assert.deepEqual(three.raw.groups[0].prefer, ["a", "b", "c"]);
   });
 
-  it("a node with no address anywhere is an error naming the option to give", () => {
+  it("a node with no address anywhere is an error naming the option to give (a single node gets 127.0.0.1)", () => {
+    assert.equal(checked(inline({ a: instance(100) })).raw.nodes[0].address, "127.0.0.1");
     assert.throws(
-      () => inline({ a: instance(100) }),
+      () => inline({ a: instance(100), b: instance(90) }, { b: "10.1.0.2" }),
       (e: unknown) => e instanceof ImportError && e.code === "E_IMPORT_ADDRESS" && /--address a=IP/.test(e.message),
     );
   });

@@ -138,7 +138,14 @@ function nodeAddresses(
       known.set(n.name, { address: [...candidates][0] as string, why: "from the other node's unicast_peer" });
   }
   return input.nodes.map((n) => {
-    const k = known.get(n.name);
+    const k =
+      known.get(n.name) ??
+      (input.nodes.length === 1
+        ? {
+            address: "127.0.0.1",
+            why: "a single node needs no reachable address; put its own here before adding nodes",
+          }
+        : undefined);
     if (!k)
       throw new ImportError(
         "E_IMPORT_ADDRESS",

@@ -41,6 +41,8 @@ const heartbeatWire = z.object({
   alive: packed,
   /** (group id, count) pairs. */
   failures: packed,
+  /** (group id, packed track verdict) pairs; absent when every track check passes. */
+  track: packed.optional(),
   leader: z
     .object({
       term: counter,
@@ -102,9 +104,10 @@ const names = (r: Record<string, string | null>) =>
 /** The wire form of a message. */
 export function toWire(msg: ClusterMsg): WireMsg {
   if (msg.type === "hb") {
-    const { claims, budgets, running, unclean, alive, failures, leader, ...rest } = msg;
+    const { claims, budgets, running, unclean, alive, failures, track, leader, ...rest } = msg;
     return {
       ...rest,
+      ...(track && Object.keys(track).length > 0 ? { track: pairs(counts(track)) } : {}),
       claims: ids(claims),
       ...(budgets ? { budgets: pairs(counts(budgets)) } : {}),
       running: ids(running),
@@ -168,9 +171,10 @@ export function fromWire(value: unknown, book: NameBook): ClusterMsg | undefined
     Object.fromEntries(entries(text).map(([k, v]) => [k, v === NOBODY ? null : book.name(v)]));
   try {
     if (w.type === "hb") {
-      const { claims, budgets, running, unclean, alive, failures, leader, ...rest } = w;
+      const { claims, budgets, running, unclean, alive, failures, track, leader, ...rest } = w;
       const hb: Heartbeat = {
         ...rest,
+        ...(track !== undefined ? { track: counted(track) } : {}),
         claims: list(claims),
         ...(budgets !== undefined ? { budgets: counted(budgets) } : {}),
         running: list(running),

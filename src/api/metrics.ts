@@ -34,6 +34,7 @@ export class Metrics {
     status: () => Promise<WorkerStatus>,
     spec: ClusterSpec,
     virtualServers: () => VirtualServerStatus[] = () => [],
+    trackChecks: () => { check: string; passing: boolean | undefined }[] = () => [],
   ) {
     this.registry.setDefaultLabels({ node });
     collectDefaultMetrics({ register: this.registry, prefix: "vigil_process_" });
@@ -64,7 +65,7 @@ export class Metrics {
     });
     const running = new Gauge({
       name: "vigil_group_running",
-      help: "1 while a group runs here with its lease",
+      help: "1 while a group runs here with its lease (a clone: while it runs here)",
       labelNames: ["group"],
       registers: r,
     });
@@ -72,6 +73,18 @@ export class Metrics {
       name: "vigil_group_failures",
       help: "Current failure count of a group on this node",
       labelNames: ["group"],
+      registers: r,
+    });
+    const eligible = new Gauge({
+      name: "vigil_group_track_passing",
+      help: "1 while every track check of a group passes on this node (groups with track: only)",
+      labelNames: ["group"],
+      registers: r,
+    });
+    const check = new Gauge({
+      name: "vigil_track_check_passing",
+      help: "1 while a track check passes on this node, 0 while it fails (absent before its first result)",
+      labelNames: ["check"],
       registers: r,
     });
     const drops = new Gauge({
@@ -90,9 +103,14 @@ export class Metrics {
         p.links.forEach((up, i) => linkUp.set({ peer: p.name, link: String(i) }, up ? 1 : 0));
       }
       for (const [g, st] of Object.entries(s.groups)) {
-        running.set({ group: g }, st === "running" && s.holds.includes(g) ? 1 : 0);
+        const held = s.holds.includes(g) || (s.clones ?? []).includes(g); // a clone runs without a lease
+        running.set({ group: g }, st === "running" && held ? 1 : 0);
         failures.set({ group: g }, s.failures[g] ?? 0);
       }
+      for (const g of spec.groups)
+        if (g.track && g.track.length > 0) eligible.set({ group: g.name }, s.track?.[g.name] === undefined ? 1 : 0);
+      check.reset();
+      for (const t of trackChecks()) if (t.passing !== undefined) check.set({ check: t.check }, t.passing ? 1 : 0);
       for (const [reason, n] of Object.entries({ ...s.drops, ...s.transportDrops })) drops.set({ reason }, n);
     };
     this.refresh = refresh;

@@ -34,6 +34,7 @@ export function renderStatus(s: WorkerStatus & { virtual_servers?: VirtualServer
         .map(([g]) => g),
       standby: s.standby,
       failures: s.failures,
+      track: s.track ?? {},
     },
     ...s.peers,
   ].sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -50,7 +51,9 @@ export function renderStatus(s: WorkerStatus & { virtual_servers?: VirtualServer
     lines.push(`  ${m.name.padEnd(12)} ${state.padEnd(8)} ${role.padEnd(7)}${links}`);
   }
   lines.push("", "groups:");
-  const groups = Object.keys(s.assignments).length > 0 ? Object.keys(s.assignments) : Object.keys(s.groups);
+  const placed = Object.keys(s.assignments).length > 0 ? Object.keys(s.assignments) : Object.keys(s.groups);
+  const clones = new Set(s.clones ?? []);
+  const groups = [...new Set([...placed, ...clones])];
   for (const g of groups.sort()) {
     const owners = members
       .filter((m) => m.alive && m.running.includes(g))
@@ -58,9 +61,14 @@ export function renderStatus(s: WorkerStatus & { virtual_servers?: VirtualServer
     const target = s.assignments[g];
     const failures = members.filter((m) => (m.failures[g] ?? 0) > 0).map((m) => `${m.name}:${m.failures[g]}`);
     const pinned = s.admin.moves[g] ? `  moved to ${s.admin.moves[g]}` : "";
+    const clone = clones.has(g) ? "(clone) " : "";
     lines.push(
-      `  ${g.padEnd(12)} ${owners.length ? `running on ${owners.join(", ")}` : "stopped"}${target && !owners.some((o) => o.startsWith(target)) ? `  → ${target}` : ""}${failures.length ? `  failures ${failures.join(" ")}` : ""}${pinned}`,
+      `  ${g.padEnd(12)} ${clone}${owners.length ? `running on ${owners.join(", ")}` : "stopped"}${target && !owners.some((o) => o.startsWith(target)) ? `  → ${target}` : ""}${failures.length ? `  failures ${failures.join(" ")}` : ""}${pinned}`,
     );
+    for (const m of members) {
+      const why = m.alive ? m.track[g] : undefined;
+      if (why) lines.push(`      ${m.name} ${why}`);
+    }
   }
   lines.push(...renderVirtualServers(s.virtual_servers ?? []));
   const drops = { ...s.drops, ...s.transportDrops };

@@ -34,6 +34,7 @@ import { readToken, Reloader, tokenPart, type ReloadOutcome } from "./reload.js"
 import { keyPart } from "./reload-key.js";
 import { StartupError } from "./startup-error.js";
 import { runFence, startTiebreakerLoop } from "./two-node-io.js";
+import { probesOf, TrackRunner } from "./track-runner.js";
 import { WorkerClient } from "./worker-client.js";
 
 /** Options of `vigil run`. */
@@ -234,6 +235,9 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   }
   const tiebreaker = config.cluster.tiebreaker;
   if (tiebreaker !== undefined) closers.push(startTiebreakerLoop(tiebreaker, toCluster, nlog));
+  const tracks = new TrackRunner(toCluster, nlog);
+  tracks.configure(probesOf(config, name));
+  closers.push(() => tracks.close());
   const status = () => w.status();
   let token: string | undefined;
   let apiGid: number;
@@ -253,11 +257,22 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
     throw new StartupError(`virtual servers: ${(err as Error).message}`);
   }
   try {
-    metrics = new Metrics(name, status, init.spec, () => vservers.status());
+    metrics = new Metrics(
+      name,
+      status,
+      init.spec,
+      () => vservers.status(),
+      () => tracks.status(),
+    );
     const m = metrics;
     const apiStatus = async () => {
       const s = await status();
-      return { ...s, cluster: clusterInfo(init.spec, s.name, s.peers), virtual_servers: vservers.status() };
+      return {
+        ...s,
+        cluster: clusterInfo(init.spec, s.name, s.peers),
+        virtual_servers: vservers.status(),
+        track_checks: tracks.status(),
+      };
     };
     const backend: ApiBackend = {
       status: apiStatus,
@@ -313,6 +328,14 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
         },
       },
       { name: "virtual servers", apply: (_current, next, plan) => (plan.virtualServers ? vservers.apply(next) : []) },
+      {
+        name: "track checks",
+        apply: (current, next) => {
+          const [before, after] = [probesOf(current, name), probesOf(next, name)];
+          tracks.configure(after);
+          return [...before.keys()].join() === [...after.keys()].join() ? [] : ["track checks updated"];
+        },
+      },
     ],
     nlog,
   );

@@ -31,6 +31,7 @@ function worst(g: number, n: number): Heartbeat {
     standby: true,
     alive: nodes,
     failures: each(() => 4_000_000_000),
+    track: each(() => 15 * 65536 + 65535),
     leader: {
       term: Number.MAX_SAFE_INTEGER,
       version: Number.MAX_SAFE_INTEGER,

@@ -6,12 +6,12 @@ export const RENDER_JS = String.raw`
 /** Every member as the serving node sees it, in configured order when /status says it. */
 function membersOf(s) {
   const self = { name: s.name, self: true, alive: true, links: [], standby: s.standby, failures: s.failures || {},
-    running: Object.keys(s.groups).filter((g) => s.groups[g] !== "stopped") };
+    track: s.track || {}, running: Object.keys(s.groups).filter((g) => s.groups[g] !== "stopped") };
   const byName = new Map([self].concat(s.peers || []).map((m) => [m.name, m]));
   const info = (s.cluster && s.cluster.members) || [];
   const names = info.length ? info.map((m) => m.name) : Array.from(byName.keys()).sort();
   return names.map((n) => {
-    const m = byName.get(n) || { name: n, alive: false, links: [], running: [], failures: {} };
+    const m = byName.get(n) || { name: n, alive: false, links: [], running: [], failures: {}, track: {} };
     const i = info.find((x) => x.name === n);
     return Object.assign({}, m, { votes: i ? i.votes : null, witness: i ? i.witness : false });
   });
@@ -82,14 +82,17 @@ function renderNodes(s, members) {
 function groupRow(s, members, g) {
   const owners = members.filter((m) => m.alive && m.running.includes(g));
   const where = owners.map((m) => (m.self ? s.groups[g] : "running") + " on " + m.name);
-  const failures = members.filter((m) => (m.failures[g] || 0) > 0).map((m) => m.name + ": " + m.failures[g]);
-  return { name: g, state: where.length ? where.join(", ") : "stopped", running: owners.length > 0,
+  const failures = members.filter((m) => (m.failures[g] || 0) > 0).map((m) => m.name + ": " + m.failures[g])
+    .concat(members.filter((m) => m.alive && m.track && m.track[g]).map((m) => m.name + " " + m.track[g]));
+  const clone = (s.clones || []).includes(g) ? "clone: " : "";
+  return { name: g, state: clone + (where.length ? where.join(", ") : "stopped"), running: owners.length > 0,
     target: s.assignments[g] || "", failures: failures.join(", "), moved: s.admin.moves[g] || "",
     choices: members.filter((m) => !m.witness).map((m) => m.name) };
 }
 
 function renderGroups(s, members) {
-  const names = Object.keys(Object.keys(s.assignments).length ? s.assignments : s.groups).sort();
+  const placed = Object.keys(Object.keys(s.assignments).length ? s.assignments : s.groups);
+  const names = Array.from(new Set(placed.concat(s.clones || []))).sort();
   const rows = names.map((g) => groupRow(s, members, g));
   if (!changed("groups", rows)) return;
   const tbody = $("groups").tBodies[0];

@@ -39,7 +39,12 @@ export const EMPTY_ADMIN: AdminState = { standby: [], moves: {}, cleanups: {}, m
 export function applyCommand(
   state: AdminState,
   cmd: Command,
-  known: { nodes: readonly string[]; runners: readonly string[]; groups: readonly string[] },
+  known: {
+    nodes: readonly string[];
+    runners: readonly string[];
+    groups: readonly string[];
+    clones?: readonly string[];
+  },
 ): { ok: true; state: AdminState; reason: string } | { ok: false; error: string } {
   const needNode = (n: string) =>
     known.nodes.includes(n) ? undefined : `no node named "${n}" (nodes: ${known.nodes.join(", ")})`;
@@ -68,7 +73,10 @@ export function applyCommand(
       const err =
         needGroup(cmd.group) ??
         needNode(cmd.node) ??
-        (known.runners.includes(cmd.node) ? undefined : `${cmd.node} is a witness; it runs no groups`);
+        (known.runners.includes(cmd.node) ? undefined : `${cmd.node} is a witness; it runs no groups`) ??
+        (known.clones?.includes(cmd.group)
+          ? `${cmd.group} is a clone: it runs on every eligible node and cannot be moved (use standby to stop it on a node)`
+          : undefined);
       if (err) return { ok: false, error: err };
       return {
         ok: true,

@@ -35,6 +35,9 @@ export type ClusterEvent =
   | { kind: "settled" }
   /** two_node: the tiebreaker is (not) reachable. */
   | { kind: "tiebreaker"; ok: boolean }
+  /** A track probe of this node (see track.ts) changed its verdict: `passing`, decided by `inARow`
+   * results in a row (its rise or fall; 1 for a first result). */
+  | { kind: "track"; key: string; passing: boolean; inARow: number }
   /** The configured groups changed (a reload): new ones may be placed, removed ones stop here and are
    * forgotten, changed placement keys apply from the next placement round. */
   | { kind: "groups"; groups: GroupSpec[] };
@@ -67,6 +70,12 @@ export interface ClusterStatus extends ClusterView {
     running: string[];
     standby: boolean;
     failures: Record<string, number>;
+    /** Groups the peer may not run because a track check fails there, with the reason. */
+    track: Record<string, string>;
   }[];
   drops: Record<string, number>;
+  /** Groups this node may not run because a track check fails here, with the reason. */
+  track: Record<string, string>;
+  /** The configured clone groups (they have no assignment; each node reports where they run). */
+  clones: string[];
 }

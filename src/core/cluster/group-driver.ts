@@ -2,7 +2,8 @@
 // leader assigns it here, start it once the lease is held, stop it when it is assigned elsewhere or when
 // the lease is about to run out (self-fence), and release the lock once it has stopped. A group removed
 // from this node's config (a reload) is never "assigned here", whatever the leader says: it stops, its
-// lock is released, and it is forgotten.
+// lock is released, and it is forgotten. A clone needs neither lock nor assignment: it starts wherever
+// the node may run it (not a witness, not in standby, below its failure threshold) and stops when not.
 
 /** Where a group stands on this node. `unclean`: a stop failed, so its resources may still run here;
  * the node gives the group's lease up (without releasing it early) and may not run it again until cleanup. */
@@ -27,6 +28,8 @@ export interface DriveContext {
   wants(group: string): boolean;
   want(group: string): void;
   release(group: string): void;
+  /** For a clone: why it may not run here now, or undefined when it may. */
+  cloneBlocked(group: string): string | undefined;
 }
 
 /** Where the driver writes what it decided. */
@@ -40,16 +43,19 @@ export class GroupDriver {
   private groups = new Map<string, GroupState>();
   /** Groups in this node's config; others are only kept until they stopped here. */
   private configured = new Set<string>();
+  /** Configured groups that are clones. */
+  private clones = new Set<string>();
 
-  constructor(names: readonly string[]) {
-    this.configure(names, { actions: [], decisions: [] });
+  constructor(names: readonly string[], clones: readonly string[] = []) {
+    this.configure(names, { actions: [], decisions: [] }, "", clones);
   }
 
   /** Takes a new list of configured groups (a reload). New groups start out stopped; a removed group
    * that is unclean here gets its stop tried again (the operator wants it gone); a running one is
    * stopped by the next drive(). */
-  configure(names: readonly string[], out: DriveOutput, self = ""): void {
+  configure(names: readonly string[], out: DriveOutput, self = "", clones: readonly string[] = []): void {
     this.configured = new Set(names);
+    this.clones = new Set(clones);
     for (const g of names) if (!this.groups.has(g)) this.groups.set(g, "stopped");
     for (const [g, state] of this.groups) {
       if (state === "unclean" && !this.configured.has(g))
@@ -63,6 +69,11 @@ export class GroupDriver {
 
   state(group: string): GroupState | undefined {
     return this.groups.get(group);
+  }
+
+  /** Whether `group` is a configured clone. */
+  isClone(group: string): boolean {
+    return this.clones.has(group);
   }
 
   /** Groups not stopped here (their resources may be active). */
@@ -106,6 +117,10 @@ export class GroupDriver {
     for (const [group, state] of this.groups) {
       if (state === "unclean") continue;
       const configured = this.configured.has(group);
+      if (this.clones.has(group)) {
+        if (this.driveClone(group, state, c, out)) urgent = true;
+        continue;
+      }
       const mine = configured && f?.assignments[group] === c.self;
       const safeUntil = c.leaseEnd(group) - c.fenceMargin;
       if (mine && !c.wants(group)) {
@@ -144,5 +159,23 @@ export class GroupDriver {
       }
     }
     return urgent;
+  }
+
+  /** One step for a clone: start it where it may run, stop it where it may not. */
+  private driveClone(group: string, state: GroupState, c: DriveContext, out: DriveOutput): boolean {
+    const blocked = this.configured.has(group) ? c.cloneBlocked(group) : "removed from the config";
+    if (c.wants(group)) c.release(group); // it was a locked group before a reload
+    if ((state === "starting" || state === "running") && blocked !== undefined) {
+      this.stop(group, `${c.self} stops clone ${group}: ${blocked}`, out);
+      return true;
+    }
+    if (state === "stopped" && blocked === undefined) {
+      this.groups.set(group, "starting");
+      out.actions.push({ kind: "start", group });
+      out.decisions.push(`${c.self} starts clone ${group}: a clone runs on every eligible node`);
+      return true;
+    }
+    if (state === "stopped" && !this.configured.has(group)) this.groups.delete(group);
+    return false;
   }
 }

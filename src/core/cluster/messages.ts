@@ -47,6 +47,9 @@ const heartbeatSchema = z.object({
   alive: z.array(name).max(512),
   /** Failure count per group on the sender. */
   failures: z.record(name, counter),
+  /** Groups the sender may not run because a track check fails there: the packed verdict (track.ts).
+   * Absent (an older sender, or every check passes): the sender qualifies for every group. */
+  track: z.record(name, counter).optional(),
   /** Set only while the sender holds the leader lease. */
   leader: announcementSchema.optional(),
 });

@@ -15,13 +15,16 @@ import { LockHolder } from "./locks.js";
 import type { Ack, ClusterMsg, CommandMsg, Heartbeat } from "./messages.js";
 import { Peers } from "./peers.js";
 import { place, type NodeView } from "./placement.js";
+import { ownVerdict, packVerdict, unpackVerdict, verdictReason, type ProbeResult, type TrackVerdict } from "./track.js";
 import { failureTimeouts, LEADER_LOCK, leadershipOrder, type ClusterSpec } from "./spec.js";
 import { twoNodeGuardFor, type SoloDecision, type TwoNodeGuard } from "./two-node.js";
 import { Voter, type AckDue } from "./voter.js";
 import { VoteTable } from "./votes.js";
 
 /** Per-peer latest heartbeat contents. */
-type Report = Pick<Heartbeat, "claims" | "running" | "standby" | "failures" | "term" | "alive">;
+type Report = Pick<Heartbeat, "claims" | "running" | "standby" | "failures" | "term" | "alive"> & {
+  untracked: Record<string, TrackVerdict>;
+};
 
 /** Parts a test may replace (the simulator's mutant machines). */
 export interface NodeParts {
@@ -64,6 +67,12 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   private heardSettled = new Set<string>();
   /** Whether the first step has asked the resource layer to probe for an earlier incarnation. */
   private probed = false;
+  /** The latest result of each track probe on this node, by trackKey. */
+  private probes = new Map<string, ProbeResult>();
+  /** What the leader last said about groups held on a node failing their tracks (logged once). */
+  private heldSaid: Record<string, string> = {};
+  /** The time of the current step. */
+  private lastNow = 0;
 
   constructor(
     private spec: ClusterSpec,
@@ -82,7 +91,10 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     this.locks = new LockHolder((v) => this.votesOf.get(v) ?? 0, spec.quorumVotes, spec.lease, spec.driftMargin);
     this.order = leadershipOrder(spec.members);
     this.ann = new Announcement(id);
-    this.groups = new GroupDriver(spec.groups.map((g) => g.name));
+    this.groups = new GroupDriver(
+      spec.groups.map((g) => g.name),
+      spec.groups.filter((g) => g.clone).map((g) => g.name),
+    );
     this.failures = new FailureLog(failureTimeouts(spec.groups));
     this.nextBeat = bootAt;
     this.desk = new CommandDesk(2 * spec.lease + 2000, spec.interval);
@@ -149,6 +161,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
 
   step(now: number, input: MachineInput<ClusterMsg, ClusterEvent>): StepOutput<ClusterMsg, ClusterAction> {
     this.out = noOutput();
+    this.lastNow = now;
     if (!this.probed) this.out.actions.push({ kind: "probe" });
     this.probed = true;
     if (input.kind === "message") this.receive(now, input.from, input.msg, input.link ?? 0);
@@ -209,6 +222,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
       failures: hb.failures,
       term: hb.term,
       alive: hb.alive,
+      untracked: Object.fromEntries(Object.entries(hb.track ?? {}).map(([g, code]) => [g, unpackVerdict(code)])),
     });
     this.term = Math.max(this.term, hb.term, hb.leader?.term ?? 0);
     if (hb.leader) this.ann.heard(hb.from, hb.leader, now);
@@ -298,12 +312,17 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
       case "tiebreaker":
         this.guard?.setTiebreaker(e.ok);
         return;
+      case "track":
+        this.probes.set(e.key, { passing: e.passing, inARow: e.inARow });
+        this.urgent = true;
+        return;
       case "groups":
         this.spec = { ...this.spec, groups: e.groups };
         this.groups.configure(
           e.groups.map((g) => g.name),
           this.out,
           this.id,
+          e.groups.filter((g) => g.clone).map((g) => g.name),
         );
         this.failures.setTimeouts(failureTimeouts(e.groups));
         this.decide(`${this.id} takes the reloaded groups: ${e.groups.map((g) => g.name).join(", ") || "none"}`);
@@ -371,6 +390,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
       nodes: this.spec.members.map((m) => m.name),
       runners: this.spec.members.filter((m) => !m.witness).map((m) => m.name),
       groups: this.spec.groups.map((g) => g.name),
+      clones: this.spec.groups.filter((g) => g.clone).map((g) => g.name),
     };
     const r = applyCommand(leading.admin, cmd, known);
     if (!r.ok) return { ok: false, message: r.error };
@@ -435,8 +455,33 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
         failures: self ? this.failures.counts(now) : (r?.failures ?? {}),
         claims: self ? this.locks.claims() : (r?.claims ?? []),
         running: self ? this.groups.active() : (r?.running ?? []),
+        untracked: self ? this.ownVerdicts() : (r?.untracked ?? {}),
       };
     });
+  }
+
+  /** This node's verdict on every group with track checks that fail here. */
+  private ownVerdicts(): Record<string, TrackVerdict> {
+    const out: Record<string, TrackVerdict> = {};
+    for (const g of this.spec.groups) {
+      if (!g.track || g.track.length === 0) continue;
+      const v = ownVerdict(g.track, this.probes, (clone) => this.groups.state(clone) === "running");
+      if (v) out[g.name] = v;
+    }
+    return out;
+  }
+
+  /** For a clone: why it may not run here now (undefined: it may). */
+  private cloneBlocked(group: string): string | undefined {
+    const me = this.spec.members.find((m) => m.name === this.id);
+    if (me?.witness) return "this node is a witness";
+    if (!this.settled) return "waiting until nothing of an earlier incarnation is active here";
+    if (this.standby || this.admin.standby.includes(this.id)) return "this node is in standby";
+    const spec = this.spec.groups.find((g) => g.name === group);
+    const failures = this.failures.counts(this.lastNow)[group] ?? 0;
+    if (spec && failures >= spec.migrationThreshold)
+      return `it reached ${failures} failures here (migration_threshold ${spec.migrationThreshold})`;
+    return undefined;
   }
 
   private placeGroups(now: number): void {
@@ -451,6 +496,9 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
       moves: leading.admin.moves,
       waitForPreferredUntil: this.bootAt + this.spec.failbackSettle,
     });
+    for (const [g, sentence] of Object.entries(result.held ?? {}))
+      if (this.heldSaid[g] !== sentence) this.decide(`${sentence} (leader ${this.id}, term ${leading.term})`);
+    this.heldSaid = result.held ?? {};
     if (result.decisions.length === 0) return;
     for (const d of result.decisions) this.decide(`${d} (leader ${this.id}, term ${leading.term})`);
     this.ann.change(leading, { assignments: result.assignments });
@@ -469,6 +517,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
         wants: (g) => this.locks.wants(g),
         want: (g) => this.locks.want(g, this.seq + 1),
         release: (g) => this.locks.release(g),
+        cloneBlocked: (g) => this.cloneBlocked(g),
       },
       this.out,
     );
@@ -507,9 +556,16 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
         .filter((p) => this.peers.alive(p.name, now))
         .map((p) => p.name),
       failures: this.failures.counts(now),
+      ...this.trackField(),
       ...(this.ann.leading ? { leader: this.ann.leading } : {}),
     };
     for (const m of this.spec.members) if (m.name !== this.id) this.out.sends.push({ to: m.name, msg: hb });
+  }
+
+  /** The heartbeat's `track` field: present only when some group's checks fail here. */
+  private trackField(): { track?: Record<string, number> } {
+    const verdicts = Object.entries(this.ownVerdicts());
+    return verdicts.length > 0 ? { track: Object.fromEntries(verdicts.map(([g, v]) => [g, packVerdict(v)])) } : {};
   }
 
   private nextWake(now: number): number {
@@ -541,11 +597,25 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     };
   }
 
-  /** For every group not stopped here: how long (ms) its lease still covers it. The VIP guard uses it. */
+  /** For every group not stopped here: how long (ms) its lease still covers it (a clone: a lease from
+   * now). The VIP guard uses it. */
   groupCover(now: number): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const g of this.groups.active()) out[g] = Math.max(0, this.leaseEnd(g) - now);
+    // A clone has no lease: it is covered for a lease from each step, so the guard stops it only once the
+    // daemon has been silent that long (dead or frozen), not on a short pause.
+    for (const g of this.groups.active())
+      out[g] = this.groups.isClone(g) ? this.spec.lease : Math.max(0, this.leaseEnd(g) - now);
     return out;
+  }
+
+  /** Group → why the node may not run it (`fails track ping 10.77.0.1 (3 checks in a row)`). */
+  private reasons(verdicts: Record<string, TrackVerdict>): Record<string, string> {
+    return Object.fromEntries(
+      Object.entries(verdicts).map(([g, v]) => [
+        g,
+        verdictReason(this.spec.groups.find((s) => s.name === g)?.track, v),
+      ]),
+    );
   }
 
   status(now: number): ClusterStatus {
@@ -562,8 +632,11 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
           running: r?.running ?? [],
           standby: r?.standby ?? false,
           failures: r?.failures ?? {},
+          track: this.reasons(r?.untracked ?? {}),
         };
       }),
+      track: this.reasons(this.ownVerdicts()),
+      clones: this.spec.groups.filter((g) => g.clone).map((g) => g.name),
       drops: { ...this.peers.drops },
     };
   }

@@ -1,6 +1,8 @@
 // The leader's placement: which node should run each group, from preferences, stickiness, failback,
-// standby, failure counts and liveness. Pure: the same view gives the same answer and the same reasons.
+// standby, failure counts, track verdicts and liveness. Pure: the same view gives the same answer and
+// the same reasons. Clones are not placed: they run on every eligible node by themselves.
 import type { GroupSpec } from "./spec.js";
+import { verdictReason, type TrackVerdict } from "./track.js";
 
 /** What the leader knows of one node when it places groups. */
 export interface NodeView {
@@ -16,6 +18,8 @@ export interface NodeView {
   failures: Record<string, number>;
   claims: readonly string[];
   running: readonly string[];
+  /** Groups whose track checks fail on the node, with the first failing check (none: all pass). */
+  untracked?: Readonly<Record<string, TrackVerdict>>;
 }
 
 /** Inputs of one placement round. */
@@ -36,9 +40,21 @@ export interface PlacementInput {
 export interface PlacementResult {
   assignments: Record<string, string | null>;
   decisions: string[];
+  /** Groups kept on a node that fails their track checks because no node passes them, with the sentence
+   * that says so (logged once by the leader while it stays true). */
+  held?: Record<string, string>;
 }
 
+/** Why `n` may not run `g`, track checks included. */
 function ineligibility(n: NodeView | undefined, g: GroupSpec): string | undefined {
+  const base = baseIneligibility(n, g);
+  if (base !== undefined) return base;
+  const verdict = n?.untracked?.[g.name];
+  return verdict ? verdictReason(g.track, verdict) : undefined;
+}
+
+/** Why `n` may not run `g`, track checks aside. */
+function baseIneligibility(n: NodeView | undefined, g: GroupSpec): string | undefined {
   if (!n) return "is not a member";
   if (n.witness) return "is a witness";
   if (!n.alive) return `unheard for ${Math.round(n.silentFor)}ms`;
@@ -62,16 +78,25 @@ export function place(input: PlacementInput): PlacementResult {
   const byName = new Map(input.nodes.map((n) => [n.name, n]));
   const assignments: Record<string, string | null> = {};
   const decisions: string[] = [];
+  const held: Record<string, string> = {};
+  const clones = new Set(input.groups.filter((g) => g.clone).map((g) => g.name));
   for (const g of input.groups) {
+    if (g.clone) continue;
     const prev = input.previous[g.name] ?? null;
     const choice = placeOne(g, input, byName, prev);
     assignments[g.name] = choice.node;
     if (choice.node !== prev) decisions.push(choice.reason);
+    if (choice.held) held[g.name] = choice.reason;
   }
   for (const g of Object.keys(input.previous)) {
-    if (!(g in assignments)) decisions.push(`${g} is no longer placed: it is not in the leader's config`);
+    if (!(g in assignments))
+      decisions.push(
+        clones.has(g)
+          ? `${g} is no longer placed: it is a clone and runs on every eligible node`
+          : `${g} is no longer placed: it is not in the leader's config`,
+      );
   }
-  return { assignments, decisions };
+  return { assignments, decisions, ...(Object.keys(held).length > 0 ? { held } : {}) };
 }
 
 function placeOne(
@@ -79,7 +104,7 @@ function placeOne(
   input: PlacementInput,
   byName: Map<string, NodeView>,
   prev: string | null,
-): { node: string | null; reason: string } {
+): { node: string | null; reason: string; held?: boolean } {
   const eligible = input.nodes.filter((n) => ineligibility(n, g) === undefined).sort(byPreference(g));
   const claimers = input.nodes.filter((n) => n.alive && n.claims.includes(g.name));
   const holder = claimers.find((n) => n.running.includes(g.name)) ?? claimers[0];
@@ -114,9 +139,27 @@ function placeOne(
     };
   }
   const best = eligible[0];
+  if (!best && current !== null && why !== undefined && baseIneligibility(currentNode, g) === undefined) {
+    // Only track checks fail where it runs, and they fail everywhere: moving cannot help, stopping
+    // would leave nothing; it stays (and says so).
+    return {
+      node: current,
+      held: true,
+      reason: `${g.name} stays on ${current} although ${current} ${why}: no node passes its track checks`,
+    };
+  }
   const preferred = g.prefer[0] === undefined ? undefined : byName.get(g.prefer[0]);
-  if (current === null && preferred && !preferred.alive && input.now < (input.waitForPreferredUntil ?? -Infinity)) {
-    return { node: null, reason: `${g.name} waits for ${preferred.name} to start` };
+  const preferredPending = preferred?.untracked?.[g.name]?.inARow === 0;
+  if (
+    current === null &&
+    preferred &&
+    (!preferred.alive || preferredPending) &&
+    input.now < (input.waitForPreferredUntil ?? -Infinity)
+  ) {
+    return {
+      node: null,
+      reason: `${g.name} waits for ${preferred.name} to ${preferred.alive ? "finish its first track checks" : "start"}`,
+    };
   }
   if (!best)
     return {

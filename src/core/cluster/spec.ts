@@ -1,6 +1,7 @@
 // The cluster as the core sees it: members, votes, timers and groups, derived once from a Config.
 import type { Config } from "../config/schema.js";
 import { stopBudget } from "../config/stop-budget.js";
+import type { TrackCheck } from "./track.js";
 
 /** One member as far as membership, election and placement care. */
 export interface MemberSpec {
@@ -21,6 +22,10 @@ export interface GroupSpec {
   /** How long its resources may take to be gone from a node that must stop them, ms (0: VIPs only,
    * which the guard removes at the lease's end). Voters keep a silent holder's promise this much longer. */
   stopBudget: number;
+  /** Runs on every eligible node at once, without a lock or a leader's assignment. */
+  clone?: boolean;
+  /** Checks a node must pass to run the group (see track.ts). */
+  track?: readonly TrackCheck[];
 }
 
 /** Everything the cluster core needs to know about the configuration. */
@@ -78,6 +83,8 @@ export function groupSpecsFrom(config: Config): GroupSpec[] {
     migrationThreshold: g.migration_threshold,
     failureTimeout: g.failure_timeout,
     stopBudget: stopBudget(g, config.cluster, silence),
+    ...(g.clone ? { clone: true } : {}),
+    ...(g.track.length > 0 ? { track: g.track } : {}),
   }));
 }
 

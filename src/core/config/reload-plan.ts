@@ -18,7 +18,7 @@ export interface GroupChange {
   kind: "added" | "removed" | "changed";
   /** Index of the group in the new config (-1 when removed). */
   index: number;
-  /** Placement and notify keys that changed (prefer, failback, migration_threshold, failure_timeout, notify). */
+  /** Placement and notify keys that changed (prefer, failback, migration_threshold, failure_timeout, notify, clone, track). */
   keys: string[];
   /** The first `keep` resources are the same in both lists and keep running. */
   keep: number;
@@ -114,7 +114,15 @@ function withoutMonitor(r: ResourceConfig): unknown {
   return rest;
 }
 
-const GROUP_KEYS = ["prefer", "failback", "migration_threshold", "failure_timeout", "notify"] as const;
+const GROUP_KEYS = [
+  "prefer",
+  "failback",
+  "migration_threshold",
+  "failure_timeout",
+  "notify",
+  "clone",
+  "track",
+] as const;
 
 function groupChange(a: Config["groups"][number], b: Config["groups"][number], index: number): GroupChange | undefined {
   const keys = GROUP_KEYS.filter((k) => !sameValue(a[k], b[k]));

@@ -1,7 +1,7 @@
 // What the wire can carry: every node, group and the leader lock must have distinct wire ids, and the
 // largest heartbeat this config can produce must fit in one packet. The worst case is a leader that
 // claims, runs and failed every group, with a budget for each, announcing an assignment, a move and a
-// cleanup for each group and every node in standby (see adapters/compact-wire for the encoding).
+// cleanup for each group, failing a track check of each, and every node in standby (see adapters/compact-wire for the encoding).
 import { MAX_PAYLOAD } from "../cluster/messages.js";
 import { LEADER_LOCK } from "../cluster/spec.js";
 import { NOBODY, wireId } from "../cluster/wire-ids.js";
@@ -25,7 +25,7 @@ export function worstHeartbeatBytes(groups: number, nodes: number, longestNodeNa
     pairs(locks) + // budgets
     ids(groups) * 2 + // running, unclean
     ids(nodes) * 2 + // alive, admin standby
-    pairs(groups) * 4 // failures, assignments, moves, cleanups
+    pairs(groups) * 5 // failures, track verdicts, assignments, moves, cleanups
   );
 }
 

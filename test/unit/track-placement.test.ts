@@ -1,0 +1,200 @@
+// Placement with track checks and clones: a group leaves a node whose checks fail, says why in one
+// sentence, fails back once the preferred node passes again, stays put when no node passes, and clones
+// are never placed. Plus the node's own verdict and its wire form.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { place, type NodeView } from "../../src/core/cluster/placement.js";
+import type { GroupSpec } from "../../src/core/cluster/spec.js";
+import {
+  ownVerdict,
+  packVerdict,
+  trackKey,
+  unpackVerdict,
+  type ProbeResult,
+  type TrackCheck,
+} from "../../src/core/cluster/track.js";
+
+const ping: TrackCheck = { type: "ping", address: "10.77.0.1", interval: 1000, timeout: 1000, rise: 2, fall: 3 };
+const link: TrackCheck = { type: "interface", name: "eth1", interval: 200, rise: 1, fall: 1 };
+const clone: TrackCheck = { type: "group", name: "proxies" };
+const front: GroupSpec = {
+  name: "front",
+  prefer: ["h1"],
+  failback: true,
+  migrationThreshold: 3,
+  stopBudget: 0,
+  track: [clone, link, ping],
+};
+const proxies: GroupSpec = {
+  name: "proxies",
+  prefer: [],
+  failback: false,
+  migrationThreshold: 3,
+  stopBudget: 0,
+  clone: true,
+};
+
+const node = (name: string, over: Partial<NodeView> = {}): NodeView => ({
+  name,
+  alive: true,
+  aliveSince: 0,
+  silentFor: 0,
+  witness: false,
+  standby: false,
+  priority: name === "h1" ? 200 : 100,
+  failures: {},
+  claims: [],
+  running: [],
+  ...over,
+});
+const owner = (name: string, over: Partial<NodeView> = {}) =>
+  node(name, { claims: ["front"], running: ["front", "proxies"], ...over });
+const run = (nodes: NodeView[], previous: Record<string, string | null>, now = 10_000) =>
+  place({ now, groups: [proxies, front], nodes, previous, failbackSettle: 2000 });
+
+describe("placement with track checks", () => {
+  it("moves the group off a node whose ping fails, in one sentence naming the check and the count", () => {
+    const r = run([owner("h1", { untracked: { front: { check: 2, inARow: 3 } } }), node("h2")], { front: "h1" });
+    assert.deepEqual(r.assignments, { front: "h2" });
+    assert.deepEqual(r.decisions, ["front moves h1→h2: h1 fails track ping 10.77.0.1 (3 checks in a row)"]);
+  });
+
+  it("names an interface that went down and a clone that is not running", () => {
+    const down = run([owner("h1", { untracked: { front: { check: 1, inARow: 1 } } }), node("h2")], { front: "h1" });
+    assert.deepEqual(down.decisions, ["front moves h1→h2: h1 fails track interface eth1 (1 check)"]);
+    const dead = run([owner("h1", { untracked: { front: { check: 0, inARow: 1 } } }), node("h2")], { front: "h1" });
+    assert.deepEqual(dead.decisions, [
+      "front moves h1→h2: h1 fails track group proxies (the clone is not running there)",
+    ]);
+  });
+
+  it("does not place the group on a node that fails its checks, nor on one without results yet", () => {
+    const r = run([node("h1", { untracked: { front: { check: 2, inARow: 0 } } }), node("h2")], {});
+    assert.deepEqual(r.assignments, { front: "h2" });
+    assert.deepEqual(r.decisions, ["front placed on h2: best eligible node"]);
+  });
+
+  it("at start-up, waits for the preferred node's first track results before taking another node", () => {
+    const nodes = [node("h1", { untracked: { front: { check: 2, inARow: 0 } } }), node("h2")];
+    const early = place({
+      now: 1000,
+      groups: [front],
+      nodes,
+      previous: {},
+      failbackSettle: 2000,
+      waitForPreferredUntil: 2000,
+    });
+    assert.deepEqual(early.assignments, { front: null });
+    const late = place({
+      now: 2001,
+      groups: [front],
+      nodes,
+      previous: {},
+      failbackSettle: 2000,
+      waitForPreferredUntil: 2000,
+    });
+    assert.deepEqual(late.assignments, { front: "h2" });
+  });
+
+  it("fails back once the preferred node passes again (failback: true), and stays without failback", () => {
+    const back = run([node("h1"), owner("h2")], { front: "h2" });
+    assert.deepEqual(back.assignments, { front: "h1" });
+    assert.match(back.decisions[0] ?? "", /^front fails back h2→h1: h1 is preferred/);
+    const sticky = place({
+      now: 10_000,
+      groups: [{ ...front, failback: false }],
+      nodes: [node("h1"), owner("h2")],
+      previous: { front: "h2" },
+      failbackSettle: 2000,
+    });
+    assert.deepEqual(sticky.assignments, { front: "h2" });
+    assert.deepEqual(sticky.decisions, []);
+  });
+
+  it("does not fail back to a preferred node that still fails a check", () => {
+    const r = run([node("h1", { untracked: { front: { check: 2, inARow: 3 } } }), owner("h2")], { front: "h2" });
+    assert.deepEqual(r.assignments, { front: "h2" });
+  });
+
+  it("keeps the group where it runs when no node passes its checks, and says so", () => {
+    const r = run(
+      [
+        owner("h1", { untracked: { front: { check: 2, inARow: 3 } } }),
+        node("h2", { untracked: { front: { check: 2, inARow: 3 } } }),
+      ],
+      { front: "h1" },
+    );
+    assert.deepEqual(r.assignments, { front: "h1" });
+    assert.deepEqual(r.decisions, []);
+    assert.deepEqual(r.held, {
+      front:
+        "front stays on h1 although h1 fails track ping 10.77.0.1 (3 checks in a row): no node passes its track checks",
+    });
+    // But a dead owner is no reason to stay: with nobody passing, the group runs nowhere.
+    const gone = run(
+      [owner("h1", { alive: false, silentFor: 400 }), node("h2", { untracked: { front: { check: 2, inARow: 3 } } })],
+      { front: "h1" },
+    );
+    assert.deepEqual(gone.assignments, { front: null });
+    assert.equal(gone.held, undefined);
+  });
+
+  it("never places a clone, and ignores track verdicts of other groups", () => {
+    const r = run([node("h1", { untracked: { other: { check: 0, inARow: 3 } } }), node("h2")], {});
+    assert.deepEqual(r.assignments, { front: "h1" });
+    assert.ok(!("proxies" in r.assignments));
+  });
+});
+
+describe("a node's own track verdict", () => {
+  const results = (entries: [TrackCheck, ProbeResult][]) => new Map(entries.map(([c, r]) => [trackKey(c), r]));
+
+  it("is the first failing check in track order, with 0 in a row before any result", () => {
+    assert.deepEqual(
+      ownVerdict(front.track ?? [], results([]), () => true),
+      { check: 1, inARow: 0 },
+    );
+    assert.deepEqual(
+      ownVerdict(
+        front.track ?? [],
+        results([
+          [link, { passing: true, inARow: 1 }],
+          [ping, { passing: false, inARow: 3 }],
+        ]),
+        () => true,
+      ),
+      { check: 2, inARow: 3 },
+    );
+    assert.deepEqual(
+      ownVerdict(
+        front.track ?? [],
+        results([
+          [link, { passing: true, inARow: 1 }],
+          [ping, { passing: true, inARow: 2 }],
+        ]),
+        () => false,
+      ),
+      { check: 0, inARow: 1 },
+    );
+    assert.equal(
+      ownVerdict(
+        front.track ?? [],
+        results([
+          [link, { passing: true, inARow: 1 }],
+          [ping, { passing: true, inARow: 2 }],
+        ]),
+        () => true,
+      ),
+      undefined,
+    );
+  });
+
+  it("round-trips through its wire form", () => {
+    for (const v of [
+      { check: 0, inARow: 0 },
+      { check: 15, inARow: 100 },
+      { check: 3, inARow: 65535 },
+    ])
+      assert.deepEqual(unpackVerdict(packVerdict(v)), v);
+  });
+});

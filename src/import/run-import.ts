@@ -1,12 +1,13 @@
 // Runs an import from files: reads them (includes expanded), calls the pure importer, prints the YAML
 // and checks it with the same code as `vigil check`. Used by the CLI and by the tests.
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, isAbsolute, join } from "node:path";
 import { loadConfigText, type LocatedIssue } from "../adapters/config-file.js";
 import { importHeartbeat } from "../core/import/heartbeat.js";
 import { readAuthkeys, readHaCf, readHaresources } from "../core/import/heartbeat-files.js";
 import { importKeepalived } from "../core/import/keepalived.js";
 import { importLdirectord } from "../core/import/ldirectord.js";
+import { mergeVirtualServers } from "../core/import/merge.js";
 import type { ImportResult } from "../core/import/types.js";
 import { readInput, readKeepalived } from "./read-sources.js";
 import { renderImport } from "./render-yaml.js";
@@ -64,17 +65,28 @@ export function importHeartbeatFiles(files: HeartbeatFiles, opts: CommonImportOp
   const nodes = haCf.flatMap((l) => (l.words[0] === "node" ? l.words.slice(1) : []));
   const hrFile = pick(files.haresources, "haresources");
   const akFile = pick(files.authkeys, "authkeys");
-  return importHeartbeat({
+  const hrLines = hrFile ? readHaresources(readInput(hrFile, "haresources"), hrFile, nodes) : undefined;
+  const result = importHeartbeat({
     haCf: { file: haCfFile, lines: haCf },
-    haresources: hrFile
-      ? { file: hrFile, lines: readHaresources(readInput(hrFile, "haresources"), hrFile, nodes) }
-      : undefined,
+    haresources: hrFile && hrLines ? { file: hrFile, lines: hrLines } : undefined,
     authkeys: akFile ? { file: akFile, shape: readAuthkeys(readInput(akFile, "authkeys"), akFile) } : undefined,
     addresses: opts.addresses ?? new Map(),
     clusterName: opts.clusterName ?? "heartbeat",
     keyFile: opts.keyFile ?? DEFAULT_KEY_FILE,
     defaultInterface: files.interface ?? "eth0",
   });
+  const ldFile = hrFile && hrLines ? ldirectordFile(hrFile, hrLines) : undefined;
+  return ldFile ? mergeVirtualServers(result, importLdirectordFile(ldFile, opts), ldFile) : result;
+}
+
+/** The ldirectord.cf a haresources line runs (`ldirectord::FILE`, relative to its directory or its
+ * conf/ folder, as heartbeat's ldirectord script looks), when it exists. */
+function ldirectordFile(hrFile: string, lines: readonly { words: string[] }[]): string | undefined {
+  const word = lines.flatMap((l) => l.words).find((w) => w === "ldirectord" || w.startsWith("ldirectord::"));
+  if (!word) return undefined;
+  const name = word.split("::")[1] ?? "ldirectord.cf";
+  const candidates = isAbsolute(name) ? [name] : [join(dirname(hrFile), name), join(dirname(hrFile), "conf", name)];
+  return candidates.find((f) => existsSync(f));
 }
 
 /** Imports ldirectord.cf. */

@@ -151,3 +151,21 @@ describe("vigil import heartbeat: bcast, ping_group, legacy failback, and files 
     );
   });
 });
+
+describe("vigil import heartbeat: LVS directors that ran ldirectord from haresources", () => {
+  it("imports the ldirectord.cf the haresources line names into the same config, served by the VIP's group", () => {
+    const out = checked(importHeartbeatFiles({ dir: fixture("heartbeat-lvs") }, { keyFile: tmp.keyFile }));
+    assert.equal(out.raw.groups[0].name, "ldirectord");
+    assert.deepEqual(out.raw.groups[0].resources, [{ type: "vip", address: "10.40.0.100/24", interface: "eth0" }]);
+    assert.equal(out.raw.virtual_servers[0].name, "vs-10.40.0.100-80");
+    assert.equal(out.raw.virtual_servers[0].listen, "10.40.0.100:80");
+    assert.equal(out.raw.virtual_servers[0].forward, "nat");
+    assert.equal(out.raw.virtual_servers[0].check.expect_body, "ok");
+    assert.deepEqual(out.raw.cluster.heartbeat, { interval: "200ms", lease: "1s" });
+    assert.match(
+      out.text.replace(/\n\s*# /g, " "),
+      /from \S+heartbeat-lvs\/ldirectord.cf, which haresources ran as ldirectord\nvirtual_servers:/,
+    );
+    assert.ok(!out.notes.some((n) => n.includes("vigil balances itself")), out.notes.join("\n"));
+  });
+});

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { formatIssue, loadConfigFile } from "../../src/adapters/config-file.js";
 import { importKeepalived } from "../../src/core/import/keepalived.js";
-import { tokenizeKeepalived } from "../../src/core/import/keepalived-syntax.js";
+import { parseKeepalived, tokenizeKeepalived } from "../../src/core/import/keepalived-syntax.js";
 import { ImportError } from "../../src/core/import/types.js";
 import { importKeepalivedFiles } from "../../src/import/run-import.js";
 import { tempKeyDir } from "../helpers/config.js";
@@ -369,6 +369,41 @@ describe("vigil import keepalived: pitfalls", () => {
     fails(fixture(`${dir}/loop.conf`), "E_IMPORT_SYNTAX", 1, /include loop/);
     fails(fixture("heartbeat/ha.cf"), "E_IMPORT_FORMAT", 2, /not a keepalived.conf: "logfacility"/);
     fails(fixture("ldirectord/ldirectord.cf"), "E_IMPORT_FORMAT", 2, /not a keepalived.conf/);
+  });
+});
+
+describe("vigil import keepalived: syntax errors carry their line", () => {
+  const syntax = (text: string) => {
+    try {
+      parseKeepalived(tokenizeKeepalived(text, "k.conf"));
+    } catch (e) {
+      if (e instanceof ImportError) return `${e.at?.line}: ${e.message} [${e.code}]`;
+      throw e;
+    }
+    return "parsed";
+  };
+
+  it("reports a stray '}', a '{' without a keyword and an unterminated quote", () => {
+    assert.equal(syntax("global_defs {\n}\n}\n"), "3: '}' closes no block [E_IMPORT_SYNTAX]");
+    assert.equal(syntax("vrrp_instance VI_1 {\n  {\n}\n"), "2: '{' without a keyword before it [E_IMPORT_SYNTAX]");
+    assert.equal(
+      syntax('vrrp_script x {\n  script "/bin/true\n}\n'),
+      "2: a quoted string is not closed on its line [E_IMPORT_SYNTAX]",
+    );
+    assert.equal(
+      syntax("vrrp_instance VI_1\n{\n  priority 100\n}\n"),
+      "parsed",
+      "a brace on the next line opens the block",
+    );
+  });
+
+  it("puts each comment right above (or beside) the key it concerns", () => {
+    const out = checked(pair("keepalived", "h1", "h2", ["h1/keepalived.conf", "h2/keepalived.conf"]));
+    const lines = out.text.split("\n");
+    const advert = lines.findIndex((l) => l.includes("≈ advert_int 1s"));
+    const next = lines.slice(advert).find((l) => !l.trimStart().startsWith("#"));
+    assert.equal(next?.trim(), "heartbeat:");
+    assert.match(out.text, /address: 10\.77\.0\.11 # from unicast_src_ip/);
   });
 });
 

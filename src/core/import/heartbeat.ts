@@ -283,10 +283,15 @@ function mapGroupLine(
     const r = mapResource(d, w, line.at, at("resources", resources.length), ctx.defaultInterface);
     if (r) resources.push(r);
   }
-  // Named after the service it runs: the first init script, else the first heartbeat script.
+  // Named after the service it runs (the first init script, else the first heartbeat script), else
+  // ldirectord's if it ran one, else its first address.
   const scripts = resources.filter((r) => r.type === "exec").map((r) => String(r.path));
   const service = scripts.find((p) => p.startsWith("/etc/init.d/")) ?? scripts[0];
-  const label = service?.slice(service.lastIndexOf("/") + 1);
+  const vip = resources.find((r) => r.type === "vip");
+  const label =
+    service?.slice(service.lastIndexOf("/") + 1) ??
+    (words.some((w) => w.startsWith("ldirectord")) ? "ldirectord" : undefined) ??
+    (vip ? `vip-${String(vip.address).split("/")[0]}` : undefined);
   if (resources.length === 0) {
     d.note(line.at, "unmapped", `the haresources line of ${owner} has no resource vigil can run; no group`);
     return undefined;

@@ -149,18 +149,24 @@ function buildGroup(
   const addTrack = (ref: TrackRef, set: InstanceView[]) => {
     const priorities = set.map((v) => v.priority);
     const next = set[1];
+    // On its own draft: a check listed twice (two instances of a sync group) is kept, and commented, once.
+    const local = new Draft();
     const out = mapTrack(
-      d,
+      local,
       ref,
       nodeScripts,
       (w) => weightEffect(w, priorities, next?.nopreempt ?? false),
       at("track", tracks.length),
     );
-    if (!out) return;
-    const key = JSON.stringify(out.type === "exec" ? [out.path, out.args] : [out.type, out.name]);
-    if (trackKeys.has(key)) return;
+    const key = out && JSON.stringify(out.type === "exec" ? [out.path, out.args] : [out.type, out.name]);
+    if (!out || !key || trackKeys.has(key)) {
+      if (!out) d.notes.push(...local.notes);
+      return;
+    }
     trackKeys.add(key);
     tracks.push(out);
+    d.comments.push(...local.comments);
+    d.notes.push(...local.notes);
   };
   for (const set of plan.members) {
     const lead = set[0] as InstanceView;

@@ -121,7 +121,8 @@ describe("vigil import heartbeat: bcast, ping_group, legacy failback, and files 
         n.startsWith("heartbeat-bad/haresources:1: ldirectord::ldirectord.cf: vigil balances itself"),
       ),
     );
-    assert.ok(out.notes.some((n) => n.startsWith("heartbeat-bad/ha.cf:2: bcast:")));
+    assert.ok(out.notes.some((n) => n.startsWith("heartbeat-bad/ha.cf:2: bcast: vigil sends unicast heartbeats")));
+    assert.ok(out.notes.some((n) => n.startsWith("heartbeat-bad/ha.cf:9: mcast: vigil sends unicast heartbeats")));
   });
 
   const fails = (files: Parameters<typeof importHeartbeatFiles>[0], code: string, line: number, message: RegExp) =>

@@ -395,6 +395,10 @@ describe("vigil import keepalived: syntax errors carry their line", () => {
       "parsed",
       "a brace on the next line opens the block",
     );
+    assert.equal(
+      syntax("\u007fELF\u0000\u0001"),
+      "undefined: k.conf is a binary file, not a keepalived.conf [E_IMPORT_FORMAT]",
+    );
   });
 
   it("puts each comment right above (or beside) the key it concerns", () => {

@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { addAdminCommands } from "./admin-commands.js";
 import { checkCommand } from "./check.js";
+import { addImportCommands } from "./import.js";
 import { keygenCommand } from "./keygen.js";
 import { releaseVipsCommand } from "./release-vips.js";
 import { runCommand } from "./run.js";
@@ -72,5 +73,6 @@ program
   });
 
 addAdminCommands(program);
+addImportCommands(program);
 
 await program.parseAsync(process.argv);

@@ -162,9 +162,10 @@ describe("etcd client against a real etcd", { skip: missing || undefined }, () =
       await holderWrite(ca, a, la.lock, [{ put: { key: data, value: "a" } }]);
       assert.equal((await acquireLock(cb, b, lockKey, "b")).acquired, false, "b must not get a held lock");
       a.pauseRenewals(); // a freezes: it sends no more keepalives
-      let lb: Awaited<ReturnType<typeof acquireLock>> = { acquired: false };
-      await until(async () => (lb = await acquireLock(cb, b, lockKey, "b")).acquired, "b to take the lock");
-      assert.ok(lb.acquired);
+      const got: { r?: Awaited<ReturnType<typeof acquireLock>> } = {};
+      await until(async () => (got.r = await acquireLock(cb, b, lockKey, "b")).acquired, "b to take the lock");
+      const lb = got.r;
+      assert.ok(lb?.acquired);
       assert.ok(lb.lock.token > la.lock.token);
       assert.equal(a.valid(), false, "a's own view had ended before b could take the lock");
       // a wakes up: its own check refuses, and so does etcd when a writes anyway.

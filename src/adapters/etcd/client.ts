@@ -1,47 +1,21 @@
 // The etcd v3 operations vigil uses, over the JSON gateway: linearizable range reads, transactions,
 // lease grant / keepalive / revoke, member status. Thin: requests are built and answers decoded here,
 // the meaning (sessions, locks, fencing, watches) lives in the modules beside it.
+import type { Compare, KeyRange, Op, RangeResult, Txn, TxnResult } from "../../core/etcd/kv.js";
 import { b64, headerRevision, int, keyValue, leaseId, obj, prefixEnd, type KeyValue } from "./codec.js";
 import { EtcdError } from "./errors.js";
 import { EtcdTransport, type EtcdTransportOptions, type RetryPolicy } from "./transport.js";
 
-/** A key, or every key under a prefix. */
-export interface KeyRange {
-  key: string;
-  /** When true, every key starting with `key`. */
-  prefix?: boolean;
-}
-
-/** One comparison of a transaction (`target` of `key` compared with `value`). */
-export type Compare =
-  | { key: string; target: "create"; result: CompareResult; value: number }
-  | { key: string; target: "mod"; result: CompareResult; value: number }
-  | { key: string; target: "version"; result: CompareResult; value: number }
-  | { key: string; target: "value"; result: CompareResult; value: string }
-  | { key: string; target: "lease"; result: CompareResult; value: string };
-export type CompareResult = "EQUAL" | "GREATER" | "LESS" | "NOT_EQUAL";
-
-/** One operation of a transaction. */
-export type Op = { put: { key: string; value: string; lease?: string } } | { delete: KeyRange } | { range: KeyRange };
-
-/** The answer to one operation: the keys a range found (empty for put and delete). */
-export interface OpResult {
-  kvs: KeyValue[];
-}
-
-/** The answer to a transaction. */
-export interface TxnResult {
-  succeeded: boolean;
-  /** The store revision after the transaction (the revision of its writes when it wrote). */
-  revision: number;
-  responses: OpResult[];
-}
-
-/** What a linearizable read returned. */
-export interface RangeResult {
-  revision: number;
-  kvs: KeyValue[];
-}
+export type {
+  Compare,
+  CompareResult,
+  KeyRange,
+  Op,
+  OpResult,
+  RangeResult,
+  Txn,
+  TxnResult,
+} from "../../core/etcd/kv.js";
 
 const TARGETS = { create: "CREATE", mod: "MOD", version: "VERSION", value: "VALUE", lease: "LEASE" } as const;
 const COMPARE_FIELD = {
@@ -93,10 +67,7 @@ export class EtcdClient {
 
   /** One transaction: if every `compare` holds, `success` is applied, otherwise `failure`; atomically.
    * `retry: "any"` only when applying it twice is harmless (guarded writes of the same values). */
-  async txn(
-    t: { compare: Compare[]; success: Op[]; failure?: Op[] },
-    retry: RetryPolicy = "connect",
-  ): Promise<TxnResult> {
+  async txn(t: Txn, retry: RetryPolicy = "connect"): Promise<TxnResult> {
     const a = await this.transport.call(
       "/v3/kv/txn",
       { compare: t.compare.map(compareBody), success: t.success.map(opBody), failure: (t.failure ?? []).map(opBody) },

@@ -1,6 +1,9 @@
 // The v3 JSON gateway's encoding: keys and values are base64, 64-bit integers are decimal strings, and
 // fields holding their default (0, false, empty) are left out of answers.
+import type { KeyValue } from "../../core/etcd/kv.js";
 import { EtcdError } from "./errors.js";
+
+export type { KeyValue };
 
 /** A key or value (UTF-8 text) as the gateway wants it. */
 export function b64(text: string): string {
@@ -50,18 +53,6 @@ export function obj(v: unknown, what: string): Record<string, unknown> {
   if (v === null || typeof v !== "object" || Array.isArray(v))
     throw new EtcdError("E_ETCD_PROTOCOL", `${what}: expected an object`);
   return v as Record<string, unknown>;
-}
-
-/** One key as etcd stores it. */
-export interface KeyValue {
-  key: string;
-  value: string;
-  /** The revision that created the key (its fencing token when it is a lock). */
-  createRevision: number;
-  modRevision: number;
-  version: number;
-  /** The lease the key is attached to ("0": none). */
-  lease: string;
 }
 
 /** Decodes one `mvccpb.KeyValue`. */

@@ -231,7 +231,9 @@ describe("etcd client against a real etcd", { skip: missing || undefined }, () =
       const dead = client([refused, silentUrl], 300);
       await assert.rejects(
         dead.range({ key: "/none" }),
-        (e: unknown) => isEtcdError(e, "E_ETCD_UNAVAILABLE") && /ECONNREFUSED.*no answer within 300ms/.test(e.message),
+        (e: unknown) =>
+          isEtcdError(e, "E_ETCD_UNAVAILABLE") &&
+          /ECONNREFUSED.*no answer within 300ms \[E_ETCD_TIMEOUT\]/.test(e.message),
       );
     } finally {
       for (const s of sockets) s.destroy();
@@ -280,6 +282,42 @@ describe("etcd client against a real etcd", { skip: missing || undefined }, () =
     } finally {
       w.close();
       await s.close().catch(() => undefined);
+    }
+  });
+});
+
+describe("etcd client: answers that are not etcd's fail closed", () => {
+  it("reports bad JSON, an HTTP error and a keepalive without a TTL with their codes", async () => {
+    const { createServer: createHttpServer } = await import("node:http");
+    const answers: Record<string, [number, string]> = {
+      "/v3/kv/range": [200, "<html>not etcd</html>"],
+      "/v3/kv/txn": [400, JSON.stringify({ error: "etcdserver: too many operations in txn request", code: 3 })],
+      "/v3/lease/keepalive": [200, `${JSON.stringify({ result: { header: { revision: "3" }, ID: "5" } })}\n`],
+      "/v3/lease/grant": [200, JSON.stringify({ header: {}, ID: "99999999999999999999x", TTL: "3" })],
+    };
+    const srv = createHttpServer((req, res) => {
+      const [status, body] = answers[req.url ?? ""] ?? [404, "{}"];
+      req.resume();
+      res.writeHead(status, { "content-type": "application/json" }).end(body);
+    });
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    const a = srv.address();
+    const c = new EtcdClient({ endpoints: [`http://127.0.0.1:${typeof a === "object" && a ? a.port : 0}`] });
+    try {
+      await assert.rejects(
+        c.range({ key: "/k" }),
+        (e: unknown) => isEtcdError(e, "E_ETCD_PROTOCOL") && /expected JSON/.test(e.message),
+      );
+      await assert.rejects(
+        c.txn({ compare: [], success: [] }),
+        (e: unknown) =>
+          isEtcdError(e, "E_ETCD_REQUEST") && /gRPC code 3: etcdserver: too many operations/.test(e.message),
+      );
+      await assert.rejects(c.leaseKeepAlive("5"), (e: unknown) => isEtcdError(e, "E_ETCD_LEASE_LOST"));
+      await assert.rejects(c.leaseGrant(3), (e: unknown) => isEtcdError(e, "E_ETCD_PROTOCOL"));
+    } finally {
+      c.close();
+      srv.close();
     }
   });
 });

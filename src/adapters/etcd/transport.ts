@@ -93,8 +93,7 @@ export class EtcdTransport {
     body: unknown,
     opts: { retry: RetryPolicy; timeoutMs?: number; streamed?: boolean },
   ): Promise<Record<string, unknown>> {
-    const failures: string[] = [];
-    let lastTimeout: EtcdError | undefined;
+    const failures: EtcdError[] = [];
     const first = this.current;
     for (let i = 0; i < this.endpoints.length; i++) {
       if (this.closed) throw new EtcdError("E_ETCD_CLOSED", "etcd client closed");
@@ -106,15 +105,22 @@ export class EtcdTransport {
         return answer;
       } catch (err) {
         if (!(err instanceof Attempt)) throw err;
-        failures.push(`${endpoint}: ${err.error.detail}`);
-        if (err.error.code === "E_ETCD_TIMEOUT") lastTimeout = err.error;
-        const next = err.beforeSend || opts.retry === "any";
+        const e = err.error;
+        // etcd's own refusal (a bad request, a lease not found) is the answer: another member gives the same.
+        if (e.code === "E_ETCD_LEASE_LOST" || (e.code === "E_ETCD_REQUEST" && e.grpcCode !== GRPC_UNAVAILABLE)) {
+          this.current = index;
+          throw e;
+        }
+        failures.push(new EtcdError(e.code, `${endpoint}: ${e.detail}`, e.grpcCode));
         this.current = (index + 1) % this.endpoints.length; // the next call starts elsewhere
-        if (!next) throw err.error;
+        if (!(err.beforeSend || opts.retry === "any")) throw e;
       }
     }
-    if (failures.length === 1 && lastTimeout) throw lastTimeout;
-    throw new EtcdError("E_ETCD_UNAVAILABLE", `no etcd endpoint answered ${path}: ${failures.join("; ")}`);
+    if (failures.length === 1 && failures[0]) throw failures[0];
+    throw new EtcdError(
+      "E_ETCD_UNAVAILABLE",
+      `no etcd endpoint answered ${path}: ${failures.map((f) => f.message).join("; ")}`,
+    );
   }
 
   /** Opens a streamed POST (watch) on the preferred endpoint; `onMessage` gets each JSON message. A

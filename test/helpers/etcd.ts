@@ -2,7 +2,8 @@
 // a temporary directory (on /dev/shm when there is one: fsync on a loaded disk would make elections
 // slow). Killed by pid (never by name); stop() also removes the data. Skips loudly where no etcd exists.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request as httpsRequest } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,13 +47,14 @@ export class EtcdCluster {
     names: string[],
     ports: number[],
     private readonly timers: { heartbeatMs: number; electionMs: number },
+    private readonly tls?: EtcdTestTls,
   ) {
     const shm = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
     this.root = mkdtempSync(join(shm, "vigil-etcd-"));
     names.forEach((name, i) =>
       this.members.push({
         name,
-        clientUrl: `http://127.0.0.1:${ports[2 * i]}`,
+        clientUrl: `${tls ? "https" : "http"}://127.0.0.1:${ports[2 * i]}`,
         peerUrl: `http://127.0.0.1:${ports[2 * i + 1]}`,
         dataDir: join(this.root, name),
         proc: undefined,
@@ -65,6 +67,7 @@ export class EtcdCluster {
   static async start(
     size = 1,
     timers: { heartbeatMs: number; electionMs: number } = { heartbeatMs: 100, electionMs: 1000 },
+    tls?: EtcdTestTls,
   ): Promise<EtcdCluster> {
     const ports: number[] = [];
     for (let i = 0; i < size * 2; i++) ports.push(await freePort());
@@ -72,6 +75,7 @@ export class EtcdCluster {
       Array.from({ length: size }, (_, i) => `m${i + 1}`),
       ports,
       timers,
+      tls,
     );
     try {
       for (const m of c.members) c.spawn(m);
@@ -170,6 +174,14 @@ export class EtcdCluster {
       `--initial-cluster-token=vigil-test`,
       `--heartbeat-interval=${this.timers.heartbeatMs}`,
       `--election-timeout=${this.timers.electionMs}`,
+      ...(this.tls
+        ? [
+            `--cert-file=${this.tls.serverCert}`,
+            `--key-file=${this.tls.serverKey}`,
+            `--trusted-ca-file=${this.tls.ca}`,
+            "--client-cert-auth",
+          ]
+        : []),
       "--logger=zap",
       "--log-level=warn",
     ];
@@ -190,9 +202,14 @@ export class EtcdCluster {
       if (m.proc?.exitCode !== null && m.proc?.exitCode !== undefined)
         throw new Error(`etcd ${m.name} exited with ${m.proc.exitCode}:\n${m.log.join("")}`);
       try {
-        const r = await fetch(`${m.clientUrl}/health`, { signal: AbortSignal.timeout(1000) });
-        const body = (await r.json()) as { health?: string };
-        if (body.health === "true") return;
+        if (this.tls) {
+          // fetch cannot present a client certificate: with TLS, ready means the port accepts TLS.
+          if (await tlsAnswers(m.clientUrl, this.tls)) return;
+        } else {
+          const r = await fetch(`${m.clientUrl}/health`, { signal: AbortSignal.timeout(1000) });
+          const body = (await r.json()) as { health?: string };
+          if (body.health === "true") return;
+        }
       } catch {
         /* not yet */
       }
@@ -216,4 +233,95 @@ export async function post(
   });
   if (!r.ok) throw new Error(`${path}: HTTP ${r.status} ${await r.text()}`);
   return (await r.json()) as Record<string, unknown>;
+}
+
+/** Certificates for an etcd that requires client certificates (files made by makeTestCertificates). */
+export interface EtcdTestTls {
+  ca: string;
+  serverCert: string;
+  serverKey: string;
+  clientCert: string;
+  clientKey: string;
+}
+
+/** Makes a CA, a server certificate for 127.0.0.1 and a client certificate in `dir` with openssl. */
+export function makeTestCertificates(dir: string): EtcdTestTls {
+  const f = (n: string) => join(dir, n);
+  const run = (args: string[]) => {
+    const r = spawnSync("openssl", args, { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`openssl ${args[0]}: ${r.stderr}`);
+  };
+  writeFileSync(f("server.ext"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n");
+  writeFileSync(f("client.ext"), "extendedKeyUsage=clientAuth\n");
+  run([
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    f("ca.key"),
+    "-out",
+    f("ca.pem"),
+    "-days",
+    "2",
+    "-subj",
+    "/CN=vigil-test-ca",
+  ]);
+  for (const who of ["server", "client"]) {
+    run([
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      f(`${who}.key`),
+      "-out",
+      f(`${who}.csr`),
+      "-subj",
+      `/CN=vigil-${who}`,
+    ]);
+    run([
+      "x509",
+      "-req",
+      "-in",
+      f(`${who}.csr`),
+      "-CA",
+      f("ca.pem"),
+      "-CAkey",
+      f("ca.key"),
+      "-CAcreateserial",
+      "-out",
+      f(`${who}.pem`),
+      "-days",
+      "2",
+      "-extfile",
+      f(`${who}.ext`),
+    ]);
+  }
+  return {
+    ca: f("ca.pem"),
+    serverCert: f("server.pem"),
+    serverKey: f("server.key"),
+    clientCert: f("client.pem"),
+    clientKey: f("client.key"),
+  };
+}
+
+/** Whether etcd's /health answers over TLS with the test client certificate. */
+function tlsAnswers(url: string, tls: EtcdTestTls): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = httpsRequest(
+      `${url}/health`,
+      { ca: readFileSync(tls.ca), cert: readFileSync(tls.clientCert), key: readFileSync(tls.clientKey), timeout: 1000 },
+      (res) => {
+        let body = "";
+        res.on("data", (c: Buffer) => (body += c.toString()));
+        res.on("end", () => resolve(body.includes('"health":"true"')));
+      },
+    );
+    req.on("error", () => resolve(false));
+    req.on("timeout", () => req.destroy());
+    req.end();
+  });
 }

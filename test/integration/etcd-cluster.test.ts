@@ -1,5 +1,6 @@
 // The etcd client against a real three-member etcd on loopback: the etcd leader SIGKILLed, then frozen
-// (SIGSTOP). A session keeps its lease through the other members (keepalives fail over), a contender
+// (SIGSTOP). A session keeps its lease through the other members (keepalives fail over), a watch on the
+// leader resumes on another member, a contender
 // never takes a lock while its holder's session is valid, and a lease nobody renews is dropped by etcd
 // only after its holder's own view of it ended, even across the leader change (which extends leases).
 import assert from "node:assert/strict";
@@ -8,6 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { EtcdClient } from "../../src/adapters/etcd/client.js";
 import { acquireLock, holderWrite, type HeldLock } from "../../src/adapters/etcd/lock.js";
 import { EtcdSession } from "../../src/adapters/etcd/session.js";
+import { EtcdWatch } from "../../src/adapters/etcd/watch.js";
 import { EtcdCluster, etcdMissing } from "../helpers/etcd.js";
 
 const missing = etcdMissing();
@@ -79,6 +81,25 @@ describe("etcd client against a real three-member etcd", { skip: missing || unde
         }
       })();
       const leader = await until(() => etcd.leader(), "a leader");
+      // A watch connected to the leader, which the fault takes away: it must resume on another member.
+      const wc = new EtcdClient({
+        endpoints: [etcd.endpoints[leader] ?? "", ...etcd.endpoints.filter((_, i) => i !== leader)],
+        requestTimeoutMs: 500,
+      });
+      clients.push(wc);
+      const seen: string[] = [];
+      let connected = false;
+      const start = (await wc.range({ key: "/" })).revision + 1;
+      const watch = new EtcdWatch(wc, {
+        key: `/vigil-test/${name}/data`,
+        startRevision: start,
+        idleMs: 1500,
+        retryMs: 100,
+        onEvents: (ev) => seen.push(...ev.map((e) => e.kv.value)),
+        onState: (up) => (connected ||= up),
+      });
+      await until(() => (connected ? true : undefined), "the watch to connect");
+      assert.equal(watch.endpoint, etcd.endpoints[leader]);
       const recover = await fault(leader);
       // Watch the unrenewed session's key from the test: it must outlive that session's own view.
       const reader = client();
@@ -97,6 +118,10 @@ describe("etcd client against a real three-member etcd", { skip: missing || unde
       assert.equal(holder.endReason?.message, undefined, "the holder's session survived the fault");
       assert.ok(holder.valid());
       await holderWrite(ca, holder, lock, [{ put: { key: `/vigil-test/${name}/data`, value: "still the holder" } }]);
+      await until(() => (seen.length > 0 ? true : undefined), "the watch to deliver the write from another member");
+      assert.deepEqual(seen, ["still the holder"]);
+      assert.notEqual(watch.endpoint, etcd.endpoints[leader]);
+      watch.close();
       stop = true;
       await contend;
       assert.deepEqual(violations, []);

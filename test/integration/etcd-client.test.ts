@@ -228,6 +228,12 @@ describe("etcd client against a real etcd", { skip: missing || undefined }, () =
       assert.equal(c.transport.preferred, etcd.endpoints[0], "the next call starts at the endpoint that answered");
       const s = await EtcdSession.open(c, { ttlSeconds: 2 });
       await s.close();
+      // A plain write that may have reached the silent member is not sent again elsewhere (it could be
+      // applied twice): the caller gets E_ETCD_TIMEOUT, and the next call starts at the next endpoint.
+      const once = client([silentUrl, ...etcd.endpoints], 300);
+      const put = { compare: [], success: [{ put: { key: "/vigil-test/once", value: "1" } }] };
+      await assert.rejects(once.txn(put), (e: unknown) => isEtcdError(e, "E_ETCD_TIMEOUT"));
+      assert.equal((await once.txn(put)).succeeded, true);
       const dead = client([refused, silentUrl], 300);
       await assert.rejects(
         dead.range({ key: "/none" }),

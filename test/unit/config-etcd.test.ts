@@ -1,6 +1,8 @@
 // `cluster.coordination` and `cluster.etcd`: the example's keys work, mistakes are located errors with
 // a stable code, and `vigil check`'s summary names the backend.
 import assert from "node:assert/strict";
+import { chmodSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { formatIssue, loadConfigText } from "../../src/adapters/config-file.js";
 import { summarize } from "../../src/core/config/summary.js";
@@ -49,14 +51,16 @@ describe("config: coordination", () => {
   });
 
   it("accepts https endpoints with TLS client files, and normalizes a trailing slash", () => {
+    const pem = "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n";
+    for (const f of ["etcd-ca.pem", "etcd.pem", "etcd-key.pem"]) writeFileSync(join(tmp.dir, f), pem, { mode: 0o600 });
     const c = ok(
       base(`  coordination: etcd
   etcd:
     endpoints: [https://etcd1.example.com:2379/, "https://[::1]:2379"]
     prefix: /vigil/c1
-    ca_file: /etc/vigil/etcd-ca.pem
-    cert_file: /etc/vigil/etcd.pem
-    key_file: /etc/vigil/etcd-key.pem
+    ca_file: ${join(tmp.dir, "etcd-ca.pem")}
+    cert_file: ${join(tmp.dir, "etcd.pem")}
+    key_file: ${join(tmp.dir, "etcd-key.pem")}
 `),
     ).cluster;
     assert.deepEqual(c.etcd?.endpoints, ["https://etcd1.example.com:2379", "https://[::1]:2379"]);
@@ -161,6 +165,35 @@ nodes:
       errors(text).join("\n"),
       /cluster\.quorum: quorum: two_node applies only to coordination: builtin.* \[E_QUORUM\]/,
     );
+  });
+});
+
+describe("config: the etcd TLS files", () => {
+  it("must exist, hold PEM data, and the private key must not be readable by everyone", () => {
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    const ca = join(tmp.dir, "ca.pem");
+    const cert = join(tmp.dir, "cert.txt");
+    const key = join(tmp.dir, "key.pem");
+    writeFileSync(ca, pem);
+    writeFileSync(cert, "not a certificate");
+    writeFileSync(key, pem.replaceAll("CERTIFICATE", "PRIVATE KEY"), { mode: 0o644 });
+    chmodSync(key, 0o644);
+    const text = base(`  coordination: etcd
+  etcd:
+    endpoints: [https://127.0.0.1:2379]
+    prefix: /v
+    ca_file: ${join(tmp.dir, "missing.pem")}
+    cert_file: ${cert}
+    key_file: ${key}
+`);
+    const errs = errors(text);
+    assert.equal(errs.length, 3, errs.join("\n"));
+    assert.match(errs[0] ?? "", /cluster\.etcd\.ca_file: .*missing\.pem: file not found \[E_ETCD_FILE\]$/);
+    assert.match(errs[1] ?? "", /cluster\.etcd\.cert_file: .*holds no PEM data/);
+    assert.match(errs[2] ?? "", /cluster\.etcd\.key_file: .*readable by everyone \(mode 644\).*chmod 600/);
+    chmodSync(key, 0o600);
+    writeFileSync(cert, pem);
+    ok(text.replace(join(tmp.dir, "missing.pem"), ca));
   });
 });
 

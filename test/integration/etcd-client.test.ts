@@ -11,6 +11,7 @@ import { EtcdError, isEtcdError } from "../../src/adapters/etcd/errors.js";
 import { acquireLock, fencedWrite, holderWrite, releaseLock } from "../../src/adapters/etcd/lock.js";
 import { EtcdSession, SESSION_DRIFT_MARGIN } from "../../src/adapters/etcd/session.js";
 import { EtcdWatch, type WatchEvent } from "../../src/adapters/etcd/watch.js";
+import { etcdVersionProblem } from "../../src/core/etcd/version-floor.js";
 import { EtcdCluster, etcdMissing, freePort, post } from "../helpers/etcd.js";
 
 const missing = etcdMissing();
@@ -49,6 +50,12 @@ describe("etcd client against a real etcd", { skip: missing || undefined }, () =
   after(async () => {
     for (const c of clients) c.close();
     await etcd?.stop();
+  });
+
+  it("reads the member's version; Debian's 3.4.23 is below the production floor", async () => {
+    const v = await client().version();
+    assert.match(v.server, /^3\.\d+\.\d+/);
+    if (v.server === "3.4.23") assert.match(etcdVersionProblem(v.server) ?? "", /15247/);
   });
 
   it("reads linearizably and applies transactions atomically", async () => {

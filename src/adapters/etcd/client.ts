@@ -120,6 +120,13 @@ export class EtcdClient {
     return { member: leaseId(h.member_id), leader: leaseId(a.leader), revision: int(h.revision, "revision"), endpoint };
   }
 
+  /** The server and cluster versions a member reports (GET /version), e.g. { server: "3.4.23" }. */
+  async version(): Promise<{ server: string; cluster: string }> {
+    const a = await this.transport.call("/version", undefined, { retry: "any", method: "GET" });
+    if (typeof a.etcdserver !== "string") throw new EtcdError("E_ETCD_PROTOCOL", "/version: no etcdserver field");
+    return { server: a.etcdserver, cluster: typeof a.etcdcluster === "string" ? a.etcdcluster : "" };
+  }
+
   /** Closes connections; later calls fail with E_ETCD_CLOSED. */
   close(): void {
     this.transport.close();

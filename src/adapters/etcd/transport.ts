@@ -91,7 +91,7 @@ export class EtcdTransport {
   async call(
     path: string,
     body: unknown,
-    opts: { retry: RetryPolicy; timeoutMs?: number; streamed?: boolean },
+    opts: { retry: RetryPolicy; timeoutMs?: number; streamed?: boolean; method?: "GET" | "POST" },
   ): Promise<Record<string, unknown>> {
     const failures: EtcdError[] = [];
     const first = this.current;
@@ -100,7 +100,14 @@ export class EtcdTransport {
       const index = (first + i) % this.endpoints.length;
       const endpoint = this.endpoints[index] ?? "";
       try {
-        const answer = await this.once(endpoint, path, body, opts.timeoutMs ?? this.timeoutMs, opts.streamed ?? false);
+        const answer = await this.once(
+          endpoint,
+          path,
+          body,
+          opts.timeoutMs ?? this.timeoutMs,
+          opts.streamed ?? false,
+          opts.method ?? "POST",
+        );
         this.current = index;
         return answer;
       } catch (err) {
@@ -194,14 +201,15 @@ export class EtcdTransport {
     this.agent.destroy();
   }
 
-  private request(endpoint: string, path: string, onResponse: (res: IncomingMessage) => void): ClientRequest {
+  private request(
+    endpoint: string,
+    path: string,
+    onResponse: (res: IncomingMessage) => void,
+    method: "GET" | "POST" = "POST",
+  ): ClientRequest {
     const url = new URL(path, `${endpoint}/`);
     const make = url.protocol === "https:" ? httpsRequest : httpRequest;
-    const req = make(
-      url,
-      { method: "POST", agent: this.agent, headers: { "content-type": "application/json" } },
-      onResponse,
-    );
+    const req = make(url, { method, agent: this.agent, headers: { "content-type": "application/json" } }, onResponse);
     this.open.add(req);
     return req;
   }
@@ -212,6 +220,7 @@ export class EtcdTransport {
     body: unknown,
     timeoutMs: number,
     streamed: boolean,
+    method: "GET" | "POST",
   ): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
       let sent = false;
@@ -223,24 +232,29 @@ export class EtcdTransport {
         this.open.delete(req);
         fn();
       };
-      const req = this.request(endpoint, path, (res) => {
-        readAll(res).then(
-          (text) =>
-            settle(() => {
-              if (res.statusCode !== 200) {
-                const e = httpError(res.statusCode, text);
-                return reject(new Attempt(e, e.grpcCode === GRPC_UNAVAILABLE));
-              }
-              try {
-                resolve(streamed ? firstResult(text) : parseJson(text));
-              } catch (err) {
-                reject(new Attempt(err as EtcdError, false));
-              }
-            }),
-          (err: Error) =>
-            settle(() => reject(new Attempt(new EtcdError("E_ETCD_UNAVAILABLE", describeError(err)), false))),
-        );
-      });
+      const req = this.request(
+        endpoint,
+        path,
+        (res) => {
+          readAll(res).then(
+            (text) =>
+              settle(() => {
+                if (res.statusCode !== 200) {
+                  const e = httpError(res.statusCode, text);
+                  return reject(new Attempt(e, e.grpcCode === GRPC_UNAVAILABLE));
+                }
+                try {
+                  resolve(streamed ? firstResult(text) : parseJson(text));
+                } catch (err) {
+                  reject(new Attempt(err as EtcdError, false));
+                }
+              }),
+            (err: Error) =>
+              settle(() => reject(new Attempt(new EtcdError("E_ETCD_UNAVAILABLE", describeError(err)), false))),
+          );
+        },
+        method,
+      );
       const timer = setTimeout(() => {
         settle(() =>
           reject(new Attempt(new EtcdError("E_ETCD_TIMEOUT", `${path}: no answer within ${timeoutMs}ms`), !sent)),
@@ -262,7 +276,8 @@ export class EtcdTransport {
         if (!socket.connecting) sent = true;
         else socket.once("connect", () => (sent = true));
       });
-      req.end(JSON.stringify(body));
+      if (method === "GET") req.end();
+      else req.end(JSON.stringify(body));
     });
   }
 }

@@ -6,6 +6,7 @@ import { formatPath, type ConfigIssue, type KeyPath } from "../core/config/issue
 import { MAX_CONFIG_BYTES, MAX_YAML_ALIASES } from "../core/config/limits.js";
 import type { Config } from "../core/config/schema.js";
 import { validateConfig } from "../core/config/validate.js";
+import { checkEtcdFiles } from "./etcd/check-files.js";
 import { KEY_SECRET, MIN_KEY_BYTES, readSecretFile, TOKEN_SECRET } from "./secret-file.js";
 
 export { MIN_KEY_BYTES };
@@ -81,6 +82,8 @@ export function loadConfigText(text: string, file: string, options: { checkKeyFi
   if (keyFile !== undefined && options.checkKeyFile !== false) issues.push(...checkKeyFile(keyFile));
   if (result.ok && result.config.api.token_file && options.checkKeyFile !== false)
     issues.push(...checkTokenFile(result.config.api.token_file));
+  if (result.ok && result.config.cluster.etcd && options.checkKeyFile !== false)
+    issues.push(...checkEtcdFiles(result.config.cluster.etcd));
   if (issues.length === 0 && result.ok) return { ok: true, config: result.config, text };
   return { ok: false, issues: placeIssues(doc.contents, lineCounter, file, issues) };
 }

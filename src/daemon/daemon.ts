@@ -32,6 +32,7 @@ import type { WorkerInit } from "./cluster-worker.js";
 import { groupsPart } from "./reload-groups.js";
 import { readToken, Reloader, tokenPart, type ReloadOutcome } from "./reload.js";
 import { keyPart } from "./reload-key.js";
+import { requireAvailableCoordination } from "./coordination-backend.js";
 import { StartupError } from "./startup-error.js";
 import { runFence, startTiebreakerLoop } from "./two-node-io.js";
 import { probesOf, TrackRunner } from "./track-runner.js";
@@ -107,6 +108,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   const loaded = loadConfigFile(opts.configFile);
   if (!loaded.ok) throw new StartupError(loaded.issues.map(formatIssue).join("\n"));
   const config = loaded.config;
+  requireAvailableCoordination(config);
   let name: string;
   try {
     name = pickNode(config, opts.node);

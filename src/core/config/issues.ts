@@ -27,6 +27,7 @@ export type ConfigIssueCode =
   | "E_WEIGHT"
   | "E_KEY_FILE"
   | "E_TOKEN_FILE"
+  | "E_ETCD_FILE"
   | "E_WIRE_ID"
   | "E_WIRE_SIZE";
 

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { parseCidr, parseEndpoint, parseNodeAddress } from "../net/address.js";
 import { parseDuration } from "./duration.js";
+import { coordinationSchema, etcdSchema } from "./etcd-schema.js";
 import { absolutePath, argList, kernelStringProblem, utf8Bytes } from "./kernel-strings.js";
 import {
   MAX_ARG_BYTES,
@@ -300,6 +301,10 @@ export const clusterSchema = z.strictObject({
   fence: fenceSchema.optional(),
   /** What this node runs on itself when a stop and its SIGKILL escalation both failed. */
   last_resort: lastResortSchema.optional(),
+  /** Who holds the locks: builtin (vigil's own majority leases over UDP) or etcd. */
+  coordination: coordinationSchema,
+  /** coordination: etcd only: the etcd cluster's endpoints, key prefix, session ttl and TLS files. */
+  etcd: etcdSchema.optional(),
 });
 
 /** The whole file. */

@@ -1,5 +1,6 @@
 // The one-screen summary `vigil check` prints for a valid config.
 import { formatDuration } from "./duration.js";
+import { coordinationSummary } from "./etcd-schema.js";
 import type { Config, ResourceConfig } from "./schema.js";
 import type { TrackCheckConfig } from "./track-schema.js";
 import { guardCovered, opTimeouts, stopBudget } from "./stop-budget.js";
@@ -86,6 +87,7 @@ export function summarize(config: Config, file: string): string[] {
     `${file}: valid`,
     `cluster ${c.name}: port ${c.port}, heartbeat every ${formatDuration(c.heartbeat.interval)}, lease ${formatDuration(c.heartbeat.lease)}`,
     `quorum: ${c.quorum}, ${quorumVotes(config)} of ${total} votes${twoNodeNote(config)}`,
+    coordinationSummary(c),
     `nodes (${config.nodes.length}):`,
   ];
   for (const n of config.nodes) {

@@ -2,9 +2,11 @@
 // then cross-field rules that need the whole file.
 import type { z } from "zod";
 import { checkCrossFields, type PartialConfig } from "./cross-checks.js";
+import { coordinationIssues } from "./etcd-schema.js";
 import type { ConfigIssue, KeyPath } from "./issues.js";
 import { wireIssues } from "./wire-limits.js";
 import {
+  clusterSchema,
   configSchema,
   heartbeatSchema,
   quorumSchema,
@@ -26,11 +28,14 @@ export function validateConfig(raw: unknown): ValidationResult {
     const issues = [
       ...checkCrossFields({ ...parsed.data, cluster: { ...c, twoNodeOnly } }),
       ...wireIssues(parsed.data),
+      ...coordinationIssues(c),
     ];
     return issues.length === 0 ? { ok: true, config: parsed.data } : { ok: false, issues };
   }
   const issues = parsed.error.issues.flatMap((i) => fromZod(i, raw));
-  return { ok: false, issues: [...issues, ...checkCrossFields(partial(raw))] };
+  const cluster = clusterSchema.safeParse((raw as { cluster?: unknown } | null)?.cluster);
+  const coordination = cluster.success ? coordinationIssues(cluster.data) : [];
+  return { ok: false, issues: [...issues, ...checkCrossFields(partial(raw)), ...coordination] };
 }
 
 /** Parses each section item on its own so cross-field rules can still judge the valid ones. */

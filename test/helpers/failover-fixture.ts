@@ -1,0 +1,101 @@
+// A three-node loopback cluster whose group `web` carries virtual server `site` (over two real
+// servers), and a client that connects to the site every few ms and records when it was answered:
+// the common set-up of the timeline browser test and scripts/screenshots.ts.
+import { connect, createServer } from "node:net";
+import { closeAll, startBackend } from "./backends.js";
+import { LocalCluster } from "./local-cluster.js";
+
+/** A client connecting to 127.0.0.1:port every `everyMs`; keeps the time of each answer. */
+export class Prober {
+  readonly answers: number[] = [];
+  private stopped = false;
+
+  constructor(
+    private port: number,
+    private everyMs = 5,
+  ) {}
+
+  start(): void {
+    const once = () => {
+      if (this.stopped) return;
+      const s = connect({ host: "127.0.0.1", port: this.port });
+      let done = false;
+      const finish = (ok: boolean) => {
+        if (done) return;
+        done = true;
+        if (ok) this.answers.push(Date.now());
+        s.destroy();
+        setTimeout(once, this.everyMs);
+      };
+      s.setTimeout(300, () => finish(false));
+      s.once("data", () => finish(true));
+      s.once("error", () => finish(false));
+      s.once("close", () => finish(false));
+    };
+    once();
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** The longest stretch between two answers after `since`: [last answer before, first answer after]. */
+  longestGap(since: number): { from: number; to: number; ms: number } | undefined {
+    const list = this.answers.filter((t, i) => t >= since || (this.answers[i + 1] ?? 0) >= since);
+    let best: { from: number; to: number; ms: number } | undefined;
+    for (let i = 1; i < list.length; i++) {
+      const from = list[i - 1] as number;
+      const to = list[i] as number;
+      if (!best || to - from > best.ms) best = { from, to, ms: to - from };
+    }
+    return best;
+  }
+}
+
+/** A free TCP port on 127.0.0.1. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise((r) => probe.close(r));
+  return port;
+}
+
+/** The cluster, the site's port, and a stop() that removes everything. */
+export interface FailoverFixture {
+  cluster: LocalCluster;
+  sitePort: number;
+  stop(): Promise<void>;
+}
+
+/** Starts two real servers and the cluster (web prefers n1, then n2), and waits until n1 serves. */
+export async function startFailoverFixture(
+  clusterYaml = "  heartbeat: { interval: 20ms, lease: 1s }\n",
+): Promise<FailoverFixture> {
+  const backends = await Promise.all(["app-1", "app-2"].map((n) => startBackend(n)));
+  const sitePort = await freePort();
+  const cluster = await LocalCluster.start({
+    clusterYaml,
+    groupsYaml:
+      "  - name: web\n    prefer: [n1, n2]\n    resources:\n      - { type: exec, path: /bin/true, timeouts: { stop: 500ms } }\n",
+    virtualServersYaml: `  - name: site\n    listen: 127.0.0.1:${sitePort}\n    group: web\n    scheduler: rr\n    real_servers:\n${backends.map((b) => `      - { address: "${b.address}" }`).join("\n")}\n    check: { type: tcp, interval: 250ms, timeout: 200ms }\n`,
+  }).catch(async (err: unknown) => {
+    await closeAll();
+    throw err;
+  });
+  const stop = async () => {
+    await cluster.stop();
+    await closeAll();
+  };
+  try {
+    await cluster.waitFor(
+      "web running on n1",
+      async () => ((await cluster.owner("web")) === "n1" ? true : undefined),
+      20_000,
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { cluster, sitePort, stop };
+}

@@ -29,11 +29,13 @@ describe("the failover timeline and charts", { skip: why }, () => {
   let browser: Browser;
   let page: Page;
   let origin: string;
+  let prober: Prober | undefined;
   const requests: string[] = [];
   const problems: string[] = [];
 
   before(async () => {
-    [f, browser] = await Promise.all([startFailoverFixture(), launchChromium()]);
+    browser = await launchChromium();
+    f = await startFailoverFixture();
     origin = `http://${f.cluster.apiAddress("n2")}`;
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on("request", (r) => requests.push(r.url()));
@@ -43,6 +45,7 @@ describe("the failover timeline and charts", { skip: why }, () => {
     });
   });
   after(async () => {
+    prober?.stop();
     await browser?.close();
     await f?.stop();
   });
@@ -51,9 +54,10 @@ describe("the failover timeline and charts", { skip: why }, () => {
     await page.goto(`${origin}/`);
     await page.selectOption("#tl-range", "60000");
     await page.waitForSelector("#timeline [data-group='web'] .tl-row[data-node='n1'] .seg-active");
-    const prober = new Prober(f.sitePort, 5);
-    prober.start();
-    await f.cluster.waitFor("the client answered", async () => (prober.answers.length > 20 ? true : undefined));
+    const p = new Prober(f.sitePort, 5);
+    prober = p;
+    p.start();
+    await f.cluster.waitFor("the client answered", async () => (p.answers.length > 20 ? true : undefined));
     await f.cluster.waitFor("web still on n1", async () =>
       (await f.cluster.owner("web")) === "n1" ? true : undefined,
     );
@@ -65,11 +69,11 @@ describe("the failover timeline and charts", { skip: why }, () => {
       20_000,
     );
     await f.cluster.waitFor("the client answered again", async () =>
-      prober.answers.filter((t) => t > killedAt).length > 20 ? true : undefined,
+      p.answers.filter((t) => t > killedAt).length > 20 ? true : undefined,
     );
-    prober.stop();
-    const before = Math.max(...prober.answers.filter((t) => t <= killedAt));
-    const afterKill = Math.min(...prober.answers.filter((t) => t > killedAt));
+    p.stop();
+    const before = Math.max(...p.answers.filter((t) => t <= killedAt));
+    const afterKill = Math.min(...p.answers.filter((t) => t > killedAt));
     const clientGap = afterKill - before;
 
     const gapSel = "#timeline [data-group='web'] .tl-gaps li";
@@ -81,20 +85,20 @@ describe("the failover timeline and charts", { skip: why }, () => {
       }
       return undefined;
     });
-    process.stderr.write(`# client saw no answer for ${clientGap}ms; the page says: ${gap.text}\n`);
+    process.stderr.write(
+      `# client saw no answer for ${clientGap}ms (${before - killedAt} → +${afterKill - killedAt}ms from the kill); the page says: ${gap.text} (${gap.from - killedAt} → +${gap.to - killedAt}ms)\n`,
+    );
     assert.match(gap.text, /^no node served web for [\d.]+ (ms|s): [\d:.]+ → [\d:.]+ \(n1 → n2\)$/);
     assert.ok(Math.abs(gap.ms - clientGap) <= 50, `page gap ${gap.ms}ms, client gap ${clientGap}ms`);
 
     const segs = async (node: string) =>
-      page
-        .locator(`#timeline [data-group='web'] .tl-row[data-node='${node}'] .tl-seg`)
-        .evaluateAll((es) =>
-          es.map((e) => ({
-            state: e.getAttribute("data-state"),
-            from: Number(e.getAttribute("data-from")),
-            to: e.getAttribute("data-to"),
-          })),
-        );
+      page.locator(`#timeline [data-group='web'] .tl-row[data-node='${node}'] .tl-seg`).evaluateAll((es) =>
+        es.map((e) => ({
+          state: e.getAttribute("data-state"),
+          from: Number(e.getAttribute("data-from")),
+          to: e.getAttribute("data-to"),
+        })),
+      );
     const n1 = await segs("n1");
     const ended = n1.findIndex((s) => s.state === "active" && Number(s.to) === gap.from);
     assert.ok(ended >= 0, `n1's band ends where the gap starts: ${JSON.stringify(n1)}`);
@@ -123,7 +127,8 @@ describe("the failover timeline and charts", { skip: why }, () => {
     const want: Record<string, number | undefined> = {
       total: metric(text, "vigil_vs_connections_total", { vs: "site" }),
       active: metric(text, "vigil_vs_connections_active", { vs: "site" }),
-      refused: metric(text, "vigil_vs_connections_refused_total", { vs: "site" }),
+      // a counter never incremented is not exposed: 0
+      refused: metric(text, "vigil_vs_connections_refused_total", { vs: "site" }) ?? 0,
     };
     assert.ok((want.total ?? 0) > 20, `n2 proxied the client's connections: ${want.total}`);
     const value = (chart: string, series: string) =>

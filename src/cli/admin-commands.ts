@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import type { WorkerStatus } from "../daemon/worker-protocol.js";
 import type { HistoryView } from "../core/history/types.js";
 import { apiTarget, callApi, CliError, type ApiTarget } from "./api-client.js";
+import { writeReport } from "./report.js";
 import { Screen } from "./screen.js";
 import { watchFacts, watchScreen } from "./status-watch.js";
 import { renderStatus } from "./status-view.js";
@@ -74,6 +75,24 @@ export function addAdminCommands(program: Command): void {
         if (opts.watch && !opts.json) return watchStatus(t);
         const s = (await callApi(t, "GET", "/status")) as WorkerStatus;
         process.stdout.write(`${opts.json ? JSON.stringify(s, null, 2) : renderStatus(s).join("\n")}\n`);
+      }),
+    );
+  withApi(
+    program
+      .command("report")
+      .description("write one self-contained HTML file with the timeline and charts of the node's history window"),
+  )
+    .option("-o, --output <file>", "where to write it", "vigil-report.html")
+    .action((opts: ApiOpts & { output: string }) =>
+      run(async () => {
+        const t = apiTarget(opts);
+        const s = (await callApi(t, "GET", "/status")) as WorkerStatus;
+        const h = (await callApi(t, "GET", "/history")) as HistoryView;
+        writeReport(opts.output, h, s);
+        const gaps = Object.values(h.groups).reduce((n, g) => n + g.gaps.length, 0);
+        process.stdout.write(
+          `wrote ${opts.output}: ${h.node}'s last ${Math.round(h.windowMs / 1000)}s, ${Object.keys(h.groups).length} groups, ${h.decisions.length} decisions, ${gaps} gaps without a server\n`,
+        );
       }),
     );
   withApi(program.command("events").description("recent decisions of this node, oldest first"))

@@ -57,7 +57,7 @@ describe("the failover timeline and charts", { skip: why }, () => {
     const p = new Prober(f.sitePort, 5);
     prober = p;
     p.start();
-    await f.cluster.waitFor("the client answered", async () => (p.answers.length > 20 ? true : undefined));
+    await f.cluster.waitFor("the client answered", async () => (p.answers.length > 20 ? true : undefined), 30_000);
     await f.cluster.waitFor("web still on n1", async () =>
       (await f.cluster.owner("web")) === "n1" ? true : undefined,
     );

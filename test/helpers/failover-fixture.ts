@@ -98,7 +98,7 @@ export async function startFailoverFixture(
     await cluster.waitFor(
       "web running on n1",
       async () => ((await cluster.owner("web")) === "n1" ? true : undefined),
-      20_000,
+      40_000,
     );
   } catch (err) {
     await stop();

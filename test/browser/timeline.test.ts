@@ -1,5 +1,5 @@
 // The page's failover timeline and charts in Debian's Chromium against a real loopback cluster whose
-// group `web` carries virtual server `site`, with a client connecting to the site every 5ms: after a
+// group `web` carries virtual server `site`, with a client connecting to the site every 10ms (accepted: the group's listener is there): after a
 // SIGKILL of the owner n1, n2's page shows n1's band ending and n2's starting, and the gap without a
 // server it measures is within 50ms of the one the client saw; the charts' latest points are the
 // values /metrics gives; and the page never asks anything of another origin.
@@ -54,7 +54,7 @@ describe("the failover timeline and charts", { skip: why }, () => {
     await page.goto(`${origin}/`);
     await page.selectOption("#tl-range", "60000");
     await page.waitForSelector("#timeline [data-group='web'] .tl-row[data-node='n1'] .seg-active");
-    const p = new Prober(f.sitePort, 5);
+    const p = new Prober(f.sitePort, 10);
     prober = p;
     p.start();
     await f.cluster.waitFor("the client answered", async () => (p.answers.length > 20 ? true : undefined), 30_000);
@@ -85,11 +85,21 @@ describe("the failover timeline and charts", { skip: why }, () => {
       }
       return undefined;
     });
+    // On a busy machine the new owner may lose the group again at once; the client's dark stretch
+    // then spans several of the page's gaps, and is compared with all of them together.
+    const all = await page.locator(gapSel).evaluateAll((es) =>
+      es.map((e) => ({
+        from: Number(e.getAttribute("data-from")),
+        to: Number(e.getAttribute("data-to") || Date.now()),
+      })),
+    );
+    const over = all.filter((g) => g.from <= afterKill && g.to >= before);
+    const pageGap = Math.max(...over.map((g) => g.to)) - Math.min(...over.map((g) => g.from));
     process.stderr.write(
-      `# client saw no answer for ${clientGap}ms (${before - killedAt} → +${afterKill - killedAt}ms from the kill); the page says: ${gap.text} (${gap.from - killedAt} → +${gap.to - killedAt}ms)\n`,
+      `# client saw no answer for ${clientGap}ms (${before - killedAt} → +${afterKill - killedAt}ms from the kill); the page says: ${gap.text} (${gap.from - killedAt} → +${gap.to - killedAt}ms)${over.length > 1 ? `, and ${over.length - 1} more gap(s) right after: ${pageGap}ms in all` : ""}\n`,
     );
     assert.match(gap.text, /^no node served web for [\d.]+ (ms|s): [\d:.]+ → [\d:.]+ \(n1 → n2\)$/);
-    assert.ok(Math.abs(gap.ms - clientGap) <= 50, `page gap ${gap.ms}ms, client gap ${clientGap}ms`);
+    assert.ok(Math.abs(pageGap - clientGap) <= 50, `page gap ${pageGap}ms, client gap ${clientGap}ms`);
 
     const segs = async (node: string) =>
       page.locator(`#timeline [data-group='web'] .tl-row[data-node='${node}'] .tl-seg`).evaluateAll((es) =>

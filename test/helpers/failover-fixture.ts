@@ -10,7 +10,7 @@ import { LocalCluster } from "./local-cluster.js";
 const PROBER = new URL("./prober.mjs", import.meta.url).pathname;
 
 /** A client in its own process (prober.mjs) starting a connection to 127.0.0.1:port every `everyMs`;
- * keeps the time each answered connection was accepted. */
+ * keeps the time of each one the site accepted (its listener, a resource of the group, was there). */
 export class Prober {
   readonly answers: number[] = [];
   private child: ChildProcess | undefined;
@@ -85,7 +85,7 @@ export async function startFailoverFixture(
     startTimeoutMs: 40_000,
     groupsYaml:
       "  - name: web\n    prefer: [n1, n2]\n    resources:\n      - { type: exec, path: /bin/true, timeouts: { stop: 500ms } }\n",
-    virtualServersYaml: `  - name: site\n    listen: 127.0.0.1:${sitePort}\n    group: web\n    scheduler: rr\n    real_servers:\n${backends.map((b) => `      - { address: "${b.address}" }`).join("\n")}\n    check: { type: tcp, interval: 250ms, timeout: 200ms }\n`,
+    virtualServersYaml: `  - name: site\n    listen: 127.0.0.1:${sitePort}\n    group: web\n    scheduler: rr\n    real_servers:\n${backends.map((b) => `      - { address: "${b.address}" }`).join("\n")}\n    check: { type: tcp, interval: 1s, timeout: 800ms }\n`,
   }).catch(async (err: unknown) => {
     await closeAll();
     throw err;

@@ -1,6 +1,6 @@
-// A client in its own process (so the test's own work cannot delay it): starts a connection to
+// A client in its own process (so the test's own work cannot delay it): starts a TCP connection to
 // 127.0.0.1:PORT every EVERY ms, without waiting for the previous one, and prints the wall-clock time
-// at which each connection was accepted, when a real server then answered on it. Runs until killed.
+// at which each was accepted (the group's listener was there; refused otherwise). Runs until killed.
 // Usage: node prober.mjs PORT EVERY
 import { connect } from "node:net";
 
@@ -8,11 +8,9 @@ const [port, every] = process.argv.slice(2).map(Number);
 
 function attempt() {
   const s = connect({ host: "127.0.0.1", port });
-  let connectedAt = 0;
   const timer = setTimeout(() => s.destroy(), 500);
-  s.once("connect", () => (connectedAt = Date.now()));
-  s.once("data", () => {
-    process.stdout.write(`${connectedAt}\n`);
+  s.once("connect", () => {
+    process.stdout.write(`${Date.now()}\n`);
     s.destroy();
   });
   s.once("close", () => clearTimeout(timer));

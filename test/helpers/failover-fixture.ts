@@ -4,13 +4,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { setPriority } from "node:os";
-import { closeAll, startBackend } from "./backends.js";
 import { LocalCluster } from "./local-cluster.js";
 
 const PROBER = new URL("./prober.mjs", import.meta.url).pathname;
+const ANSWER = new URL("./answer-server.mjs", import.meta.url).pathname;
 
 /** A client in its own process (prober.mjs) starting a connection to 127.0.0.1:port every `everyMs`;
- * keeps the time of each one the site accepted (its listener, a resource of the group, was there). */
+ * keeps the time each one a real server answered on was accepted. */
 export class Prober {
   readonly answers: number[] = [];
   private child: ChildProcess | undefined;
@@ -24,13 +24,7 @@ export class Prober {
     const child = spawn(process.execPath, [PROBER, String(this.port), String(this.everyMs)], {
       stdio: ["ignore", "pipe", "ignore"],
     });
-    // The measuring client must not be starved by a busy machine: as high a priority as the daemon's
-    // (root only; otherwise it runs as it is).
-    try {
-      if (child.pid !== undefined) setPriority(child.pid, -10);
-    } catch {
-      /* not root */
-    }
+    raise(child.pid);
     let rest = "";
     child.stdout?.on("data", (d: Buffer) => {
       const lines = (rest + d.toString()).split("\n");
@@ -58,6 +52,27 @@ export class Prober {
   }
 }
 
+/** Gives a helper process the daemon's priority (nice -10), so that a busy machine does not starve
+ * the measuring client or the real servers (root only; otherwise they run as they are). */
+function raise(pid: number | undefined): void {
+  try {
+    if (pid !== undefined) setPriority(pid, -10);
+  } catch {
+    /* not root */
+  }
+}
+
+/** Starts a real server (answer-server.mjs) in its own process; resolves with it and its address. */
+async function startServer(name: string): Promise<{ child: ChildProcess; address: string }> {
+  const child = spawn(process.execPath, [ANSWER, name], { stdio: ["ignore", "pipe", "ignore"] });
+  raise(child.pid);
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout?.once("data", (d: Buffer) => resolve(Number(d.toString().trim())));
+    child.once("exit", () => reject(new Error(`real server ${name} exited`)));
+  });
+  return { child, address: `127.0.0.1:${port}` };
+}
+
 /** A free TCP port on 127.0.0.1. */
 async function freePort(): Promise<number> {
   const probe = createServer();
@@ -78,7 +93,10 @@ export interface FailoverFixture {
 export async function startFailoverFixture(
   clusterYaml = "  heartbeat: { interval: 20ms, lease: 1s }\n",
 ): Promise<FailoverFixture> {
-  const backends = await Promise.all(["app-1", "app-2"].map((n) => startBackend(n)));
+  const backends = await Promise.all(["app-1", "app-2"].map((n) => startServer(n)));
+  const closeAll = async () => {
+    for (const b of backends) b.child.kill("SIGKILL");
+  };
   const sitePort = await freePort();
   const cluster = await LocalCluster.start({
     clusterYaml,

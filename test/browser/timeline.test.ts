@@ -58,8 +58,10 @@ describe("the failover timeline and charts", { skip: why }, () => {
     prober = p;
     p.start();
     await f.cluster.waitFor("the client answered", async () => (p.answers.length > 20 ? true : undefined), 30_000);
-    await f.cluster.waitFor("web still on n1", async () =>
-      (await f.cluster.owner("web")) === "n1" ? true : undefined,
+    await f.cluster.waitFor(
+      "web still (or again) on n1",
+      async () => ((await f.cluster.owner("web")) === "n1" ? true : undefined),
+      30_000,
     );
     const killedAt = Date.now();
     await f.cluster.kill("n1");

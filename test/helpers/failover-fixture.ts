@@ -102,7 +102,7 @@ export async function startFailoverFixture(
     clusterYaml,
     startTimeoutMs: 40_000,
     groupsYaml:
-      "  - name: web\n    prefer: [n1, n2]\n    resources:\n      - { type: exec, path: /bin/true, timeouts: { stop: 500ms } }\n",
+      "  - name: web\n    prefer: [n1, n2]\n    failback: true\n    resources:\n      - { type: exec, path: /bin/true, timeouts: { stop: 500ms } }\n",
     virtualServersYaml: `  - name: site\n    listen: 127.0.0.1:${sitePort}\n    group: web\n    scheduler: rr\n    real_servers:\n${backends.map((b) => `      - { address: "${b.address}" }`).join("\n")}\n    check: { type: tcp, interval: 1s, timeout: 800ms }\n`,
   }).catch(async (err: unknown) => {
     await closeAll();

@@ -163,7 +163,8 @@ describe("the failover timeline and charts", { skip: why }, () => {
     );
     assert.equal(await value("hb:n3/0", "lease"), 1000, "the lease line");
     for (const key of ["hb:n3/0", "checks:site", "conns:site", "bytes:site", "ops"]) {
-      assert.ok(Number(await page.getAttribute(`[data-chart='${key}']`, "data-points")) > 1, `${key} has points`);
+      const points = Number(await page.getAttribute(`[data-chart='${key}']`, "data-points"));
+      assert.ok(points >= (key === "ops" ? 1 : 2), `${key} has points: ${points}`); // n2 may have started web once
       assert.equal(await page.locator(`[data-chart='${key}'] canvas`).count(), 1, `${key} is drawn`);
     }
     await waitText(page, "[data-chart='ops'] .chart-last", /web start \d+ ms/);

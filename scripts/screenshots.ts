@@ -35,7 +35,7 @@ try {
   await page.locator("#charts-section").screenshot({ path: join(out, "charts.png") });
   const gap = prober.longestGap(killedAt - 1000);
   process.stdout.write(
-    `screenshots in ${out}: page-before.png page-failover.png timeline.png charts.png; the client saw no answer for ${gap?.ms}ms; the page says: ${await page.textContent("#timeline .tl-gaps li")}\n`,
+    `screenshots in ${out}: page-before.png page-failover.png timeline.png charts.png; the client saw no answer for ${gap?.ms}ms; the page says: ${await page.locator("#timeline .tl-gaps li").last().textContent()}\n`,
   );
 } finally {
   prober.stop();

@@ -18,7 +18,8 @@ const COLORS = ["#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626", "#0891b2"
 function fmtMs(ms) {
   if (ms < 1000) return Math.round(ms) + " ms";
   if (ms < 60e3) return (ms / 1000).toFixed(ms < 10e3 ? 2 : 1) + " s";
-  return Math.floor(ms / 60e3) + " min " + Math.round((ms % 60e3) / 1000) + " s";
+  const s = Math.round((ms % 60e3) / 1000);
+  return Math.floor(ms / 60e3) + " min" + (s ? " " + s + " s" : "");
 }
 
 function place(e, left, width) {

@@ -132,8 +132,9 @@ async function pollHistory() {
 }
 
 /** A chart: created once per key, its data replaced on every update. */
-function chart(key, title, unit, series) {
+function chart(key, title, unit, series, now) {
   const data = align(series);
+  const first = Math.min(now - 60e3, ...series.flatMap((s) => s.points.map((p) => p[0])));
   const last = series.map((s) => {
     const p = s.points[s.points.length - 1];
     return el("span", { class: "chart-value", "data-series": s.label, "data-value": p ? String(p[1]) : "" }, [
@@ -150,14 +151,19 @@ function chart(key, title, unit, series) {
     const wrap = el("div", { class: "chart", "data-chart": key }, [el("h4", { text: title }), plot, caption]);
     const opts = {
       width: 560, height: 170, legend: { show: false },
-      scales: { x: { time: true } },
+      scales: { x: { time: true, range: () => [charts.get(key).xFrom, charts.get(key).xTo] } },
       axes: [{ stroke: "#6b7280" }, { stroke: "#6b7280", size: 64, values: (u, vals) => vals.map((v) => fmtValue(v, unit)) }],
       series: [{}].concat(series.map((s) => Object.assign({ label: s.label, stroke: s.color, width: s.width || 1.5, spanGaps: true, dash: s.dash },
         s.scatter ? { paths: () => null, points: { show: true, size: 6, stroke: s.color, fill: s.color } } : { points: { show: false } }))),
     };
-    c = { sig, wrap, caption, u: new uPlot(opts, data, plot) };
+    c = { sig, wrap, caption, xFrom: first / 1000, xTo: now / 1000 };
     charts.set(key, c);
-  } else c.u.setData(data);
+    c.u = new uPlot(opts, data, plot);
+  } else {
+    c.xFrom = first / 1000;
+    c.xTo = now / 1000;
+    c.u.setData(data);
+  }
   c.wrap.dataset.points = String(series.reduce((n, s) => n + s.points.length, 0));
   fill(c.caption, ["latest: "].concat(last.flatMap((e, i) => (i ? [" · ", e] : [e]))));
   return c.wrap;
@@ -181,14 +187,14 @@ function renderCharts(root, h) {
       { label: "p99", color: COLORS[2], points: s.map((x) => [x.at, x.p99]) },
       { label: "max", color: COLORS[4], points: s.map((x) => [x.at, x.max]) },
       { label: "lease", color: "#111827", dash: [6, 4], width: 1, points: [[a, h.leaseMs], [b, h.leaseMs]] },
-    ]));
+    ], h.now));
   }
   for (const vs of Object.keys(h.checks).sort()) {
     const reals = Object.keys(h.checks[vs]).sort();
     blocks.push(chart("checks:" + vs, "health check time, " + vs, "ms", reals.map((r, i) => (
       { label: r, color: COLORS[i % COLORS.length], points: h.checks[vs][r].filter((x) => x.ok).map((x) => [x.at, x.ms]) }
     )).concat([{ label: "failed", color: "#dc2626", scatter: true,
-      points: reals.flatMap((r) => h.checks[vs][r].filter((x) => !x.ok).map((x) => [x.at, x.ms])).sort((a, b) => a[0] - b[0]) }])));
+      points: reals.flatMap((r) => h.checks[vs][r].filter((x) => !x.ok).map((x) => [x.at, x.ms])).sort((a, b) => a[0] - b[0]) }]), h.now));
   }
   for (const vs of Object.keys(h.virtualServers).sort()) {
     const s = h.virtualServers[vs];
@@ -196,20 +202,20 @@ function renderCharts(root, h) {
       { label: "total", color: COLORS[0], points: s.map((x) => [x.at, x.total]) },
       { label: "active", color: COLORS[1], points: s.map((x) => [x.at, x.active]) },
       { label: "refused", color: COLORS[4], points: s.map((x) => [x.at, x.refused]) },
-    ]));
+    ], h.now));
     blocks.push(chart("bytes:" + vs, "bytes, " + vs, "bytes", [
       { label: "in", color: COLORS[0], points: s.map((x) => [x.at, x.bytesIn]) },
       { label: "out", color: COLORS[2], points: s.map((x) => [x.at, x.bytesOut]) },
-    ]));
+    ], h.now));
     const reals = Object.keys((h.realServers || {})[vs] || {}).sort();
     if (reals.length)
       blocks.push(chart("real:" + vs, "connections per real server (total), " + vs, "", reals.map((r, i) => (
-        { label: r, color: COLORS[i % COLORS.length], points: h.realServers[vs][r].map((x) => [x.at, x.total]) }))));
+        { label: r, color: COLORS[i % COLORS.length], points: h.realServers[vs][r].map((x) => [x.at, x.total]) })), h.now));
   }
   const ops = Array.from(new Set(h.operations.map((o) => o.group + " " + o.op))).sort();
   if (ops.length)
     blocks.push(chart("ops", "group start and stop times on " + h.node, "ms", ops.map((k, i) => (
-      { label: k, color: COLORS[i % COLORS.length], scatter: true, points: h.operations.filter((o) => o.group + " " + o.op === k).map((o) => [o.at, o.ms]) }))));
+      { label: k, color: COLORS[i % COLORS.length], scatter: true, points: h.operations.filter((o) => o.group + " " + o.op === k).map((o) => [o.at, o.ms]) })), h.now));
   if (!blocks.length) blocks.push(el("p", { class: "muted", text: "Nothing sampled yet." }));
   if (blocks.length !== root.children.length || blocks.some((b, i) => root.children[i] !== b)) fill(root, blocks);
   for (const c of charts.values()) {

@@ -24,7 +24,11 @@ describe("web page assets", () => {
     assert.match(html, /<script src="\/web\/uplot\.js" defer><\/script>/);
     // uPlot's only address is its project page in its leading licence comment.
     for (const [path, a] of WEB_ASSETS)
-      assert.doesNotMatch(a.body.replace(/^\/\*![^*]*\*\//, ""), /https?:\/\/|url\(/, `${path} refers to another origin`);
+      assert.doesNotMatch(
+        a.body.replace(/^\/\*![^*]*\*\//, ""),
+        /https?:\/\/|url\(/,
+        `${path} refers to another origin`,
+      );
     assert.match(WEB_CSP, /^default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'/);
     assert.doesNotMatch(WEB_CSP, /unsafe/);
   });

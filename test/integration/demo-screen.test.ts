@@ -55,11 +55,13 @@ it("redraws one fixed screen in place and shows a killed node's failover on it",
   const cmd = `${process.execPath} ${MAIN} demo --base-port ${base} --timers 50ms/1s --log ${logFile}`;
   assert.equal(tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "48", cmd).status, 0);
   const first = await until(
-    "web on n1 and the site answering",
-    (s) => /group: +web running on n1\n/.test(s) && /site: +served by n1 · answered by app-\d/.test(s),
+    "every node up, web on n1 and the site answering",
+    (s) =>
+      /nodes: +n1 up ★ leader \(term \d+\) +n2 up +n3 up/.test(s) &&
+      /group: +web running on n1\n/.test(s) &&
+      /site: +served by n1 · answered by app-\d/.test(s),
   );
   assert.match(first, /^vigil demo · /);
-  assert.match(first, /nodes: +n1 up ★ leader \(term \d+\) +n2 up +n3 up/);
   assert.match(first, /timeline, last 60s .* as n1 saw it\n {2}web +n1 +│[^│]*█│/);
   const rows = ["nodes:", "group:", "site:", "timeline,", "last decisions:"].map((p) => row(first, p));
   assert.ok(

@@ -16,6 +16,7 @@ command -v nft >/dev/null || need+=(nftables)
 command -v conntrack >/dev/null || need+=(conntrack)
 command -v curl >/dev/null || need+=(curl)
 command -v etcd >/dev/null || need+=(etcd-server)
+command -v tmux >/dev/null || need+=(tmux)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ]; then
   echo "installing Debian packages: ${need[*]}" >&2

@@ -7,6 +7,8 @@
 //   GET  /status                         this node's full state (JSON)
 //   GET  /events[?limit=N]               recent decisions and resource events (JSON, newest last)
 //   GET  /metrics                        Prometheus metrics
+//   GET  /history                        what this node remembers of the last api.history window (JSON):
+//                                        group states per node, decisions, heartbeat gaps, checks, traffic
 //   GET  /health/primary/GROUP           200 only on the node that runs GROUP, 503 elsewhere
 //   POST /nodes/NODE/standby | /online   put a node in standby or back online
 //   POST /groups/GROUP/move?node=NODE    move a group (stops it there before it starts elsewhere)
@@ -61,6 +63,8 @@ export interface ApiBackend {
   status(): Promise<ApiStatus>;
   events(): EventEntry[];
   metrics(): Promise<string>;
+  /** The node's in-memory history (GET /history; 404 when absent). */
+  history?(): unknown;
   command(cmd: Command): Promise<CommandOutcome>;
   /** The bearer token; without one, commands over TCP are refused. */
   token: string | undefined;
@@ -217,6 +221,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, backend: ApiBac
   if (serveWeb(method, t.path, res)) return;
   if (method === "GET" && t.path === "/events")
     return send(res, 200, lastEvents(backend.events(), t.query.get("limit")));
+  if (method === "GET" && t.path === "/history" && backend.history) return send(res, 200, backend.history());
   if (method === "GET" && t.path === "/metrics") {
     const text = await backend.metrics();
     res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });

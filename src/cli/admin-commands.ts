@@ -1,7 +1,11 @@
 // The operator commands of the CLI: status, standby, online, move, cleanup, maintenance.
 import type { Command } from "commander";
 import type { WorkerStatus } from "../daemon/worker-protocol.js";
-import { apiTarget, callApi, CliError } from "./api-client.js";
+import type { HistoryView } from "../core/history/types.js";
+import { apiTarget, callApi, CliError, type ApiTarget } from "./api-client.js";
+import { writeReport } from "./report.js";
+import { Screen } from "./screen.js";
+import { watchFacts, watchScreen } from "./status-watch.js";
 import { renderStatus } from "./status-view.js";
 
 interface ApiOpts {
@@ -34,21 +38,61 @@ function post(opts: ApiOpts, path: string): Promise<void> {
   });
 }
 
+/** `vigil status --watch`: redraws until Ctrl-C (an unreachable API is shown, and retried). */
+async function watchStatus(t: ApiTarget): Promise<void> {
+  const screen = new Screen(process.stdout);
+  process.once("SIGINT", () => {
+    screen.end();
+    process.exit(0);
+  });
+  for (;;) {
+    try {
+      const s = (await callApi(t, "GET", "/status")) as Parameters<typeof watchScreen>[0];
+      const h = (await callApi(t, "GET", "/history").catch(() => undefined)) as HistoryView | undefined;
+      if (screen.tty) screen.draw(watchScreen(s, h, process.stdout.columns ?? 120));
+      else screen.changes(new Date().toISOString(), watchFacts(s, h));
+    } catch (err) {
+      if (!(err instanceof CliError)) throw err;
+      const line = `cannot reach the API (${err.message}); retrying every second`;
+      if (screen.tty) screen.draw([line]);
+      else screen.changes(new Date().toISOString(), [line]);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 /** Adds the operator commands to the program. */
 export function addAdminCommands(program: Command): void {
   withApi(program.command("status").description("show the cluster as this node sees it"))
     .option("--json", "print the raw status as JSON")
-    .option("--watch", "redraw every second until Ctrl-C")
+    .option(
+      "--watch",
+      "redraw one screen every second until Ctrl-C (status, a timeline per group, last decisions); without a terminal, print what changes, one line each",
+    )
     .action((opts: ApiOpts & { json?: boolean; watch?: boolean }) =>
       run(async () => {
         const t = apiTarget(opts);
-        for (;;) {
-          const s = (await callApi(t, "GET", "/status")) as WorkerStatus;
-          const text = opts.json ? JSON.stringify(s, null, 2) : renderStatus(s).join("\n");
-          process.stdout.write(opts.watch ? `\x1b[2J\x1b[H${text}\n` : `${text}\n`);
-          if (!opts.watch) return;
-          await new Promise((r) => setTimeout(r, 1000));
-        }
+        if (opts.watch && !opts.json) return watchStatus(t);
+        const s = (await callApi(t, "GET", "/status")) as WorkerStatus;
+        process.stdout.write(`${opts.json ? JSON.stringify(s, null, 2) : renderStatus(s).join("\n")}\n`);
+      }),
+    );
+  withApi(
+    program
+      .command("report")
+      .description("write one self-contained HTML file with the timeline and charts of the node's history window"),
+  )
+    .option("-o, --output <file>", "where to write it", "vigil-report.html")
+    .action((opts: ApiOpts & { output: string }) =>
+      run(async () => {
+        const t = apiTarget(opts);
+        const s = (await callApi(t, "GET", "/status")) as WorkerStatus;
+        const h = (await callApi(t, "GET", "/history")) as HistoryView;
+        writeReport(opts.output, h, s);
+        const gaps = Object.values(h.groups).reduce((n, g) => n + g.gaps.length, 0);
+        process.stdout.write(
+          `wrote ${opts.output}: ${h.node}'s last ${Math.round(h.windowMs / 1000)}s, ${Object.keys(h.groups).length} groups, ${h.decisions.length} decisions, ${gaps} gaps without a server\n`,
+        );
       }),
     );
   withApi(program.command("events").description("recent decisions of this node, oldest first"))

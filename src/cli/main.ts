@@ -51,14 +51,27 @@ program
     "first port: web pages on PORT..PORT+2, cluster on PORT+10.., the site on PORT+600",
     "7480",
   )
-  .action(async (opts: { basePort: string }) => {
+  .option("--log <file>", "also write the full log (every change and decision, one line each) to this file")
+  .option(
+    "--timers <interval/lease>",
+    "heartbeat interval and lease (longer ones stay calm on a busy machine)",
+    "25ms/150ms",
+  )
+  .action(async (opts: { basePort: string; log?: string; timers: string }) => {
     const base = Number(opts.basePort);
     if (!Number.isInteger(base) || base < 1024 || base > 64000) {
       process.stderr.write(`vigil demo: --base-port ${opts.basePort}: expected a whole number from 1024 to 64000\n`);
       process.exitCode = 2;
       return;
     }
-    process.exitCode = await runDemo(base);
+    const [interval = "", lease = ""] = opts.timers.split("/");
+    const durations = /^\d+(\.\d+)?(ms|s)$/;
+    if (!durations.test(interval) || !durations.test(lease)) {
+      process.stderr.write(`vigil demo: --timers ${opts.timers}: expected INTERVAL/LEASE such as 25ms/150ms\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.exitCode = await runDemo(base, undefined, { log: opts.log, timers: { interval, lease } });
   });
 
 program

@@ -16,6 +16,7 @@ import { writeGuardPid } from "./guard-pidfile.js";
 import { GuardClient } from "./guard-client.js";
 import type { GuardConfig } from "./guard-protocol.js";
 import { HeartbeatGaps } from "./heartbeat-gaps.js";
+import { PeerWatch } from "./peer-watch.js";
 import { Watchdog, watchdogMs } from "./watchdog.js";
 import { WireWarnings } from "./wire-warnings.js";
 import type { FromWorker, ToWorker } from "./worker-protocol.js";
@@ -51,6 +52,7 @@ const node = new ClusterNode(init.spec, init.self.name, init.incarnation, clock(
 const driver = new NodeDriver(node, init.spec.interval);
 const transportDrops: Record<string, number> = {};
 const gaps = new HeartbeatGaps();
+const peerWatch = new PeerWatch();
 const ringOf = (keysHex: string[]): KeyRing => {
   const accept = keysHex.map((k) => Buffer.from(k, "hex"));
   return { send: accept[0] as Buffer, accept };
@@ -69,6 +71,8 @@ const transport = new UdpTransport(
     message: (from, msg, link) => {
       if (msg.type === "hb") gaps.record(from, link, clock());
       step({ kind: "message", from, msg, link });
+      const change = msg.type === "hb" ? peerWatch.heard(from, msg.running, Date.now()) : undefined;
+      if (change) post({ t: "peer", change });
     },
     drop: (reason, detail) => {
       transportDrops[reason] = (transportDrops[reason] ?? 0) + 1;
@@ -113,8 +117,10 @@ function step(input: MachineInput<ClusterMsg, DriverEvent>): void {
   if (out.decisions.length > 0) post({ t: "decisions", at: Date.now(), lines: out.decisions });
   for (const a of out.actions) {
     if (a.kind === "cover") guard.cover(a.groups);
-    else if (a.kind === "links") post({ t: "links", at: Date.now(), peers: a.peers });
-    else post({ t: "action", at: Date.now(), action: a });
+    else if (a.kind === "links") {
+      post({ t: "links", at: Date.now(), peers: a.peers });
+      for (const change of peerWatch.liveness(a.peers)) post({ t: "peer", change });
+    } else post({ t: "action", at: Date.now(), action: a });
   }
   if (timer) clearTimeout(timer);
   if (out.wakeAt !== undefined) timer = setTimeout(() => step({ kind: "tick" }), Math.max(0, out.wakeAt - clock()));

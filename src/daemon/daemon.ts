@@ -19,6 +19,7 @@ import { HealthChecker } from "../balancer/health-checker.js";
 import type { HealthFactory } from "../balancer/virtual-server.js";
 import { settleAfterEarlierGuard } from "./earlier-guard.js";
 import { EventLog } from "./event-log.js";
+import { HistoryFeed } from "./history-feed.js";
 import { FailStop } from "./fail-stop.js";
 import { faultInjectionEnabled, injectFault } from "./fault-injection.js";
 import { agentsFor, guardConfigOf, notifyScriptsOf, vipsOf } from "./group-resources.js";
@@ -119,6 +120,8 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   if (!apiListen) throw new StartupError(`--api ${opts.api}: expected IP:PORT`);
   const nlog = log.child({ node: name });
   let metrics: Metrics | undefined;
+  /** Set once the history exists (health checks may report before). */
+  const historyRef: { feed?: HistoryFeed } = {};
   const makeHealth: HealthFactory = (vs, onTransition) =>
     new HealthChecker({
       vs,
@@ -127,6 +130,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
       onResult: (address, ok, latencyMs) => {
         metrics?.balancer.checks.inc({ vs: vs.name, real_server: address, result: ok ? "ok" : "failed" });
         metrics?.balancer.checkLatency.observe({ vs: vs.name }, latencyMs / 1000);
+        historyRef.feed?.check(vs.name, address, ok, latencyMs);
       },
     });
   const vservers = new VirtualServers(config, nlog, makeHealth);
@@ -170,9 +174,16 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   raisePriority(nlog);
   const notifier = new Notifier(notifyScriptsOf(config, name), name, nlog);
   const events = new EventLog(name);
+  const feed = new HistoryFeed(
+    { node: name, windowMs: config.api.history, intervalMs: init.spec.interval, leaseMs: init.spec.lease },
+    init.spec.groups.map((g) => g.name),
+    { status: () => w.status(), virtualServers: () => vservers.status() },
+  );
+  historyRef.feed = feed;
   let leaving = false;
   const toCluster = (event: ClusterEvent) => w.event(event);
   const onGroupEvent = (event: ClusterEvent) => {
+    feed.groupEvent(event);
     toCluster(event);
     if (!("group" in event)) return;
     if (event.kind === "started") void notifier.notify(event.group, "master");
@@ -211,6 +222,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   );
   const onAction = (a: ClusterAction) => {
     if (failStop.active) return;
+    feed.action(a);
     if (a.kind === "start") {
       metrics?.groupStarts.inc({ group: a.group });
       started.add(a.group);
@@ -226,14 +238,18 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
         for (const line of m.lines) {
           nlog.info({ decision: true, at: m.at }, line);
           events.add(m.at, line);
+          feed.decision(m.at, line);
         }
       } else if (m.t === "action") onAction(m.action);
+      else if (m.t === "peer") feed.peer(m.change);
       else if (m.t === "warn") nlog.warn(m.message);
       else logLinks(m.peers, nlog);
     },
     down: (reason) => failStop.trigger(reason),
   });
   closers.push(() => w.terminate());
+  feed.start();
+  closers.push(() => feed.stop());
   try {
     await w.ready;
   } catch (err) {
@@ -286,6 +302,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
       command: (cmd) => w.command(cmd),
       events: () => events.list(),
       metrics: () => m.render(),
+      history: () => feed.view(),
       get token() {
         return token;
       },
@@ -335,6 +352,13 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
         () => token,
         (t) => (token = t),
       ),
+      {
+        name: "api history",
+        apply: (current, next) => {
+          feed.setWindow(next.api.history);
+          return current.api.history === next.api.history ? [] : ["history window changed"];
+        },
+      },
       {
         name: "api allowed hosts",
         apply: (current, next) => {

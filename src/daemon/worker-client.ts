@@ -18,8 +18,8 @@ export const COMMAND_TIMEOUT_MS = 10_000;
 /** How long terminate() lets the worker close its guard and end by itself before ending it, ms. */
 export const STOP_WAIT_MS = 500;
 
-/** What the worker reports besides replies: decisions, actions and link changes. */
-export type WorkerReport = Extract<FromWorker, { t: "decisions" | "action" | "links" | "warn" }>;
+/** What the worker reports besides replies: decisions, actions, link and peer changes. */
+export type WorkerReport = Extract<FromWorker, { t: "decisions" | "action" | "links" | "warn" | "peer" }>;
 
 /** Where the client delivers the worker's reports, and whom it tells that the worker is gone. */
 export interface WorkerClientHandlers {
@@ -171,7 +171,8 @@ export class WorkerClient {
       this.commands.delete(m.action.id);
       return;
     }
-    if (m.t === "decisions" || m.t === "action" || m.t === "links" || m.t === "warn") this.handlers.report(m);
+    if (m.t === "decisions" || m.t === "action" || m.t === "links" || m.t === "warn" || m.t === "peer")
+      this.handlers.report(m);
   }
 
   /** Marks the worker gone, fails what waits on it and tells the handler (once, unless closing). */

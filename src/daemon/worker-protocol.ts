@@ -4,6 +4,7 @@ import type { DebugFault } from "../api/server.js";
 import type { GapSummary } from "./heartbeat-gaps.js";
 import type { GroupSpec } from "../core/cluster/spec.js";
 import type { GuardConfig } from "./guard-protocol.js";
+import type { PeerChange } from "./peer-watch.js";
 
 /** The worker's full status, with transport counters. */
 export interface WorkerStatus extends ClusterStatus {
@@ -29,7 +30,8 @@ export type ToWorker =
   | { t: "stop" };
 
 /** Worker → main thread. `at` is wall-clock ms, for logs. `pong`: answers a ping. `silenced`: no ping
- * came for the watchdog bound, so the worker silenced the node for good (the main thread must fail stop). */
+ * came for the watchdog bound, so the worker silenced the node for good (the main thread must fail stop).
+ * `peer`: see peer-watch.ts. */
 export type FromWorker =
   | { t: "ready" }
   | { t: "pong" }
@@ -39,4 +41,6 @@ export type FromWorker =
   | { t: "decisions"; at: number; lines: string[] }
   | { t: "action"; at: number; action: ClusterAction }
   | { t: "links"; at: number; peers: ClusterStatus["peers"] }
+  /** A peer's reported groups changed, or it is no longer heard (for the timeline). */
+  | { t: "peer"; change: PeerChange }
   | { t: "status"; id: number; status: WorkerStatus };

@@ -18,8 +18,19 @@ export function demoPorts(base: number): DemoPorts {
   return { api: base, cluster: base + 10, site: base + 600, app: base + 610 };
 }
 
+/** Heartbeat timers of the demo (default 25ms / 150ms, as in production). */
+export interface DemoTimers {
+  interval: string;
+  lease: string;
+}
+
 /** The demo's YAML. */
-export function demoConfig(dir: string, roleScript: string, p: DemoPorts): string {
+export function demoConfig(
+  dir: string,
+  roleScript: string,
+  p: DemoPorts,
+  timers: DemoTimers = { interval: "25ms", lease: "150ms" },
+): string {
   const nodes = [0, 1, 2]
     .map((i) => `  - { name: n${i + 1}, address: "127.0.0.1:${p.cluster + i}", priority: ${200 - i * 50} }`)
     .join("\n");
@@ -28,7 +39,7 @@ export function demoConfig(dir: string, roleScript: string, p: DemoPorts): strin
 cluster:
   name: demo
   key_file: ${dir}/cluster.key
-  heartbeat: { interval: 25ms, lease: 150ms }
+  heartbeat: { interval: ${timers.interval}, lease: ${timers.lease} }
 nodes:
 ${nodes}
 api:

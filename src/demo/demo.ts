@@ -4,14 +4,17 @@
 // commands when stdin is not a terminal) kill and restart nodes and app servers. Ctrl-C stops all.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, closeSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createSocket } from "node:dgram";
 import { request } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { newKeyText } from "../adapters/keygen.js";
-import { demoConfig, demoPorts, type DemoPorts } from "./demo-config.js";
+import type { HistoryView } from "../core/history/types.js";
+import { Screen } from "../cli/screen.js";
+import { textTimeline, timelineLegend } from "../cli/text-timeline.js";
+import { demoConfig, demoPorts, type DemoPorts, type DemoTimers } from "./demo-config.js";
 
 const MAIN = new URL("../cli/main.js", import.meta.url).pathname;
 const APP = new URL("./app-server.js", import.meta.url).pathname;
@@ -52,13 +55,27 @@ class Demo {
   private t0 = Date.now();
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
+  /** The last decisions and log lines, for the fixed screen. */
+  private decisions: string[] = [];
+  private recent: string[] = [];
+  /** The lines above the live part of the fixed screen (addresses, token, keys). */
+  header: string[] = [];
 
   constructor(
     private dir: string,
     private ports: DemoPorts,
     private configFile: string,
-    private out: (line: string) => void,
+    private print: (line: string) => void,
+    private screen: Screen | undefined,
+    private logFile: string | undefined,
   ) {}
+
+  /** One line of the full log: printed (no terminal) or kept for the screen, and appended to --log. */
+  private out(line: string): void {
+    if (this.logFile) appendFileSync(this.logFile, `${line}\n`);
+    if (!this.screen) return this.print(line);
+    this.recent = [...this.recent, line].slice(-4);
+  }
 
   private stamp(): string {
     return `${((Date.now() - this.t0) / 1000).toFixed(2).padStart(7)}s`;
@@ -136,9 +153,66 @@ class Demo {
       const line = `up: ${alive.join(" ") || "none"} | leader: ${leader ? `${leader.name} (term ${leader.term})` : "none"} | web on: ${owner?.name ?? "none"} | site served by: ${serving.join(" ") || "none"} | ${answer ? `answered by ${answer.trim().replace("hello from ", "")}` : "no answer"}${health ? ` | ${health}` : ""}`;
       if (line !== this.lastLine) this.out(`${this.stamp()}  ${line}`);
       this.lastLine = line;
+      if (this.screen && !this.stopping) {
+        const from = owner ?? leader ?? views.find((v) => v);
+        const body = from ? await get(this.ports.api + NODES.indexOf(from.name), "/history", 1000) : undefined;
+        const history = body ? (JSON.parse(body) as HistoryView) : undefined;
+        this.screen.draw(
+          this.screenLines(views, {
+            leader,
+            owner,
+            serving,
+            answer,
+            health,
+            history,
+            cols: process.stdout.columns ?? 120,
+          }),
+        );
+      }
       if (!this.stopping) this.timer = setTimeout(() => void tick(), 250);
     };
     void tick();
+  }
+
+  /** The fixed screen: addresses and keys, nodes, the group and the site, a text timeline, the last
+   * decisions and log lines. */
+  private screenLines(
+    views: (NodeView | undefined)[],
+    o: {
+      leader: NodeView | undefined;
+      owner: NodeView | undefined;
+      serving: (string | undefined)[];
+      answer: string | undefined;
+      health: string | undefined;
+      history: HistoryView | undefined;
+      cols: number;
+    },
+  ): string[] {
+    const nodes = NODES.map((n, i) => {
+      const v = views[i];
+      const child = this.nodes.get(n);
+      if (child && !Demo.running(child))
+        return `${n} DOWN (${child.signalCode === "SIGKILL" ? "killed" : `exited ${child.exitCode ?? child.signalCode}`})`;
+      if (!v) return `${n} not answering`;
+      return `${n} up${v.isLeader ? ` ★ leader (term ${v.term})` : ""}`;
+    });
+    const lines = [
+      `vigil demo · ${this.stamp().trim()} · ${new Date().toLocaleTimeString()}`,
+      ...this.header,
+      "",
+      `nodes:   ${nodes.join("    ")}`,
+      `group:   web ${o.owner ? `running on ${o.owner.name}` : "NOT RUNNING"}`,
+      `site:    ${o.serving.length ? `served by ${o.serving.join(" ")}` : "NOT SERVED"} · ${o.answer ? `answered by ${o.answer.trim().replace("hello from ", "")}` : "NO ANSWER"}${o.health ? ` · ${o.health}` : ""}`,
+      "",
+    ];
+    if (o.history) {
+      lines.push(`${timelineLegend(60_000)} as ${o.history.node} saw it`);
+      lines.push(...textTimeline(o.history, 60_000, Math.max(20, o.cols - 22)));
+    } else lines.push("timeline: no node answers");
+    lines.push("", "last decisions:", ...this.decisions.map((d) => `  ${d}`));
+    lines.push("", `log${this.logFile ? ` (all of it in ${this.logFile})` : " (--log FILE keeps all of it)"}:`);
+    lines.push(...this.recent.map((l) => `  ${l}`));
+    return lines;
   }
 
   /** Prints the decision lines the nodes logged since the last call. */
@@ -163,7 +237,9 @@ class Demo {
       for (const raw of text.slice(0, complete).split("\n")) {
         if (!raw.includes('"decision":true') && !/ (down|up): /.test(raw)) continue;
         try {
-          this.out(`${this.stamp()}    [${n}] ${(JSON.parse(raw) as { msg: string }).msg}`);
+          const line = `${this.stamp()}    [${n}] ${(JSON.parse(raw) as { msg: string }).msg}`;
+          this.out(line);
+          this.decisions = [...this.decisions, line.trim()].slice(-8);
         } catch {
           /* a partial line */
         }
@@ -176,6 +252,7 @@ class Demo {
     if (this.stopping) return;
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
+    this.screen?.end();
     const all = [...this.nodes.values(), ...this.apps.values()].filter((c) => Demo.running(c));
     await Promise.all(
       all.map(
@@ -231,6 +308,7 @@ async function busyPort(p: DemoPorts): Promise<string | undefined> {
 export async function runDemo(
   basePort: number,
   out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+  opts: { log?: string; timers?: DemoTimers } = {},
 ): Promise<number> {
   const ports = demoPorts(basePort);
   const busy = await busyPort(ports);
@@ -245,21 +323,28 @@ export async function runDemo(
   const token = randomBytes(12).toString("hex");
   writeFileSync(join(dir, "api.token"), `${token}\n`, { mode: 0o600 });
   const configFile = join(dir, "vigil.yaml");
-  writeFileSync(configFile, demoConfig(dir, ROLE, ports));
-  const demo = new Demo(dir, ports, configFile, out);
-  out(`vigil demo: three nodes on loopback, files in ${dir}`);
-  out(`  web pages:  ${NODES.map((n, i) => `${n} http://127.0.0.1:${ports.api + i}/`).join("   ")}`);
-  out(`  API token:  ${token}   (the page asks for it once, for its buttons)`);
-  out(
+  writeFileSync(configFile, demoConfig(dir, ROLE, ports, opts.timers));
+  const screen = process.stdout.isTTY && process.stdin.isTTY ? new Screen(process.stdout) : undefined;
+  if (opts.log) writeFileSync(opts.log, "");
+  const demo = new Demo(dir, ports, configFile, out, screen, opts.log);
+  const header = [
+    `vigil demo: three nodes on loopback, files in ${dir}`,
+    `  web pages:  ${NODES.map((n, i) => `${n} http://127.0.0.1:${ports.api + i}/`).join("   ")}`,
+    `  API token:  ${token}   (the page asks for it once, for its buttons)`,
     `  the site:   curl http://127.0.0.1:${ports.site}/   (virtual server "site", served by the owner of group "web")`,
-  );
-  out(`  keys: 1 2 3 kill/restart node n1 n2 n3 · a b c stop/start app-1..3 · q or Ctrl-C quits`);
-  out(`  (without a terminal, type: kill n1 | start n1 | stop app-2 | start app-2 | quit)`);
+    `  keys: 1 2 3 kill/restart node n1 n2 n3 · a b c stop/start app-1..3 · q or Ctrl-C quits`,
+  ];
+  if (screen) demo.header = header.slice(1);
+  else
+    for (const l of [...header, `  (without a terminal, type: kill n1 | start n1 | stop app-2 | start app-2 | quit)`])
+      out(l);
+  if (opts.log) for (const l of header) appendFileSync(opts.log, `${l}\n`);
   for (const a of APPS) demo.startApp(a);
   for (const n of NODES) demo.startNode(n);
   demo.watch();
   return new Promise((resolve) => {
     const finish = () => {
+      screen?.end();
       out("stopping the demo…");
       void demo.stop().then(() => {
         out("demo stopped; nothing left running");

@@ -27,7 +27,7 @@ describe("the web page served by the daemon", { skip: why }, () => {
   before(async () => {
     // Leases a little longer than the default, so a loaded test machine does not fail over by itself.
     [c, browser] = await Promise.all([
-      LocalCluster.start({ clusterYaml: "  heartbeat: { interval: 50ms, lease: 500ms }\n" }),
+      LocalCluster.start({ clusterYaml: "  heartbeat: { interval: 50ms, lease: 500ms }\n", startTimeoutMs: 40_000 }),
       launchChromium(),
     ]);
     await c.waitFor("db running", () => c.owner("db"));

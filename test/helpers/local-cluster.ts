@@ -42,6 +42,8 @@ export interface LocalClusterOptions {
   virtualServersYaml?: string;
   /** Extra environment of some nodes' processes, by node name. */
   env?: Record<string, Record<string, string>>;
+  /** How long to wait for every node's API at start, ms (default 15s). */
+  startTimeoutMs?: number;
 }
 
 /** Whether 127.0.0.1 has these TCP and UDP ports free right now (others share this machine). */
@@ -131,7 +133,7 @@ export class LocalCluster {
       await c.waitFor(
         "every node's API to answer",
         async () => ((await c.statuses()).length === n ? true : undefined),
-        15_000,
+        o.startTimeoutMs ?? 15_000,
       );
     } catch (e) {
       await c.stop();

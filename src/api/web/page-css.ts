@@ -40,6 +40,40 @@ select { font: inherit; }
 .vs { background: #fff; border: 1px solid var(--line); margin-bottom: .8em; }
 .vs > p { margin: 0; padding: .4em .6em; }
 .vs table { border: none; border-top: 1px solid var(--line); }
+h2 .range { float: right; font-weight: normal; font-size: .9em; color: var(--muted); }
+.tl-group { background: #fff; border: 1px solid var(--line); padding: .4em .6em .6em; margin-bottom: .8em; }
+.tl-group h3 { margin: 0 0 .4em; font-size: 1em; }
+.tl-grid { position: relative; }
+.tl-row { display: flex; align-items: center; height: 1.6em; }
+.tl-label { flex: 0 0 9em; font-size: .9em; overflow: hidden; white-space: nowrap; }
+.tl-track { position: relative; flex: 1; height: 1.1em; background: #eef0f4; }
+.tl-marks .tl-track, .tl-axis .tl-track { background: none; }
+.tl-seg { position: absolute; top: 0; bottom: 0; }
+.seg-running { background: #16a34a; }
+.seg-active { background: #4ade80; }
+.seg-starting { background: #facc15; }
+.seg-stopping { background: #fb923c; }
+.seg-stopped { background: #e5e7eb; }
+.seg-failed, .seg-unclean { background: #dc2626; }
+.seg-offline { background: repeating-linear-gradient(45deg, #9ca3af 0 4px, #d1d5db 4px 8px); }
+.tl-mark { position: absolute; top: 0; transform: translateX(-50%); min-width: 1.3em; height: 1.2em; padding: 0 .2em; border-radius: 3px;
+  background: #1d2330; color: #fff; font-size: .72em; line-height: 1.2em; text-align: center; cursor: help; }
+.tl-mark:hover { background: #2563eb; z-index: 2; }
+.tl-axis .tl-track { height: 1.4em; }
+.tl-tick { position: absolute; top: .1em; transform: translateX(-50%); font-size: .75em; color: var(--muted); white-space: nowrap; }
+.tl-overlay { position: absolute; left: 9em; right: 0; top: 0; bottom: 1.6em; pointer-events: none; }
+.tl-gap { position: absolute; top: 0; bottom: 0; background: rgba(220, 38, 38, .14); border-left: 1px dashed #b42318; border-right: 1px dashed #b42318; }
+.tl-gap-label { position: absolute; bottom: 100%; left: 0; white-space: nowrap; font-size: .75em; font-weight: 600; color: var(--bad); background: #fff; }
+.tl-gaps { margin: .5em 0 0; padding-left: 1.2em; font-size: .9em; color: var(--bad); }
+.tl-decisions { margin: .4em 0 0; padding-left: 2em; font-family: ui-monospace, monospace; font-size: .82em; }
+.tl-decisions .when { color: var(--muted); margin-right: .8em; }
+.tl-decisions .who { font-weight: 600; margin-right: .8em; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: .8em; }
+.chart { background: #fff; border: 1px solid var(--line); padding: .3em .5em; min-width: 0; overflow: hidden; }
+.chart h4 { margin: 0 0 .2em; font-size: .9em; font-weight: 600; }
+.chart-last { margin: .2em 0 0; font-size: .82em; color: var(--muted); }
+.chart-value { white-space: nowrap; color: var(--fg); }
+.swatch { display: inline-block; width: .8em; height: .8em; margin-right: .3em; vertical-align: -.05em; }
 dialog { border: 1px solid var(--line); border-radius: 6px; max-width: 28em; }
 dialog input { display: block; width: 100%; margin-top: .3em; padding: .3em; font: inherit; }
 dialog menu { display: flex; gap: .6em; padding: 0; margin: 1em 0 0; }

@@ -8,7 +8,9 @@ export const PAGE_HTML = String.raw`<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>vigil</title>
+<link rel="stylesheet" href="/web/uplot.css">
 <link rel="stylesheet" href="/web/style.css">
+<script src="/web/uplot.js" defer></script>
 <script src="/web/app.js" defer></script>
 </head>
 <body>
@@ -49,6 +51,15 @@ export const PAGE_HTML = String.raw`<!doctype html>
   <section id="vs-section" hidden>
     <h2>Virtual servers <small id="vs-node"></small></h2>
     <div id="vs"></div>
+  </section>
+  <section id="timeline-section">
+    <h2>Timeline <small id="history-node"></small>
+      <label class="range">show <select id="tl-range" title="how far back the timeline reaches"></select></label></h2>
+    <div id="timeline"></div>
+  </section>
+  <section id="charts-section">
+    <h2>Charts</h2>
+    <div id="charts" class="charts"></div>
   </section>
   <section>
     <h2>Recent events <small id="events-node">newest first</small></h2>

@@ -328,8 +328,13 @@ export const configSchema = z.strictObject({
         .string({ error: "expected a group name or number" })
         .regex(/^([a-z_][a-z0-9_-]{0,31}|\d{1,10})$/, { error: "expected a Unix group name or gid" })
         .optional(),
+      /** How far back each node keeps its history in memory (group states, decisions, heartbeat gaps,
+       * checks, traffic, operation times) for GET /history, the page's timeline and `vigil report`. */
+      history: duration
+        .refine((ms) => ms >= 10_000 && ms <= 86_400_000, { error: "expected a duration from 10s to 24h" })
+        .default(600_000),
     })
-    .default({ listen: "127.0.0.1:7480", allowed_hosts: [] }),
+    .default({ listen: "127.0.0.1:7480", allowed_hosts: [], history: 600_000 }),
   groups: z
     .array(groupSchema)
     .max(MAX_GROUPS, { error: `at most ${MAX_GROUPS} groups are supported (the heartbeat carries every group)` })

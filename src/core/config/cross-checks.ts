@@ -1,6 +1,7 @@
 // Rules that span several keys: uniqueness, references between sections, timer sanity and quorum shape.
 import { formatEndpoint, parseNodeAddress } from "../net/address.js";
 import type { ConfigIssue } from "./issues.js";
+import { checkMariadb } from "./mariadb-checks.js";
 import { checkVirtualServers } from "./virtual-server-checks.js";
 import type { Config, GroupConfig, NodeConfig, VirtualServerConfig } from "./schema.js";
 
@@ -24,6 +25,7 @@ export function checkCrossFields(config: PartialConfig): ConfigIssue[] {
     ...quorum(config),
     ...references(config),
     ...checkVirtualServers(config.virtual_servers, config.groups),
+    ...checkMariadb(config.groups),
   ];
 }
 

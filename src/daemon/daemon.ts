@@ -22,6 +22,8 @@ import { EventLog } from "./event-log.js";
 import { FailStop } from "./fail-stop.js";
 import { faultInjectionEnabled, injectFault } from "./fault-injection.js";
 import { agentsFor, guardConfigOf, notifyScriptsOf, vipsOf } from "./group-resources.js";
+import { DbReplicaKeeper, dbGroupsOf } from "./db-replicas.js";
+import { setDbTopology, topologyOf } from "../adapters/mariadb/topology.js";
 import { GroupRunner } from "./group-runner.js";
 import { guardPidfile, readGuardPid, runtimeDir } from "./guard-pidfile.js";
 import { incarnationClock, incarnationFile, nextIncarnation, stateDir } from "./incarnation.js";
@@ -160,6 +162,8 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   };
   await removeStaleVips(init.vips, nlog);
   raisePriority(nlog);
+  const dbTopo = topologyOf(config, name, (m) => nlog.info({ db: true }, m));
+  setDbTopology(dbTopo);
   const notifier = new Notifier(notifyScriptsOf(config), name, nlog);
   const events = new EventLog(name);
   let leaving = false;
@@ -232,6 +236,15 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
     await closeAll();
     throw err instanceof StartupError ? err : new StartupError(`cluster worker: ${(err as Error).message}`);
   }
+  const dbKeeper = new DbReplicaKeeper(
+    dbGroupsOf(config, owner),
+    dbTopo,
+    () => w.status(),
+    (g) => runner.isUp(g),
+    nlog,
+  );
+  dbKeeper.start();
+  closers.push(() => dbKeeper.stop());
   const tiebreaker = config.cluster.tiebreaker;
   if (tiebreaker !== undefined) closers.push(startTiebreakerLoop(tiebreaker, toCluster, nlog));
   const status = () => w.status();
@@ -257,7 +270,12 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
     const m = metrics;
     const apiStatus = async () => {
       const s = await status();
-      return { ...s, cluster: clusterInfo(init.spec, s.name, s.peers), virtual_servers: vservers.status() };
+      return {
+        ...s,
+        cluster: clusterInfo(init.spec, s.name, s.peers),
+        virtual_servers: vservers.status(),
+        ...(dbKeeper.active ? { databases: dbKeeper.snapshot() } : {}),
+      };
     };
     const backend: ApiBackend = {
       status: apiStatus,

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import type { WorkerStatus } from "../daemon/worker-protocol.js";
 import { apiTarget, callApi, CliError } from "./api-client.js";
+import { renderExplain } from "./db-view.js";
 import { renderStatus } from "./status-view.js";
 
 interface ApiOpts {
@@ -80,6 +81,22 @@ export function addAdminCommands(program: Command): void {
   withApi(program.command("cleanup <group>").description("forget a group's failures on every node")).action(
     (group: string, opts: ApiOpts) => post(opts, `/groups/${encodeURIComponent(group)}/cleanup`),
   );
+  withApi(
+    program
+      .command("db")
+      .description("database groups (type: mariadb)")
+      .command("explain <group>")
+      .description("who would be promoted now, why, and whether that promotion would lose nothing"),
+  )
+    .option("--json", "print the answer as JSON")
+    .action((group: string, opts: ApiOpts & { json?: boolean }) =>
+      run(async () => {
+        const e = (await callApi(apiTarget(opts), "GET", `/db/${encodeURIComponent(group)}/explain`)) as {
+          lines: string[];
+        };
+        process.stdout.write(opts.json ? `${JSON.stringify(e, null, 2)}\n` : `${renderExplain(e).join("\n")}\n`);
+      }),
+    );
   withApi(
     program.command("maintenance <on|off>").description("stop or resume touching resources, cluster-wide"),
   ).action((mode: string, opts: ApiOpts) => {

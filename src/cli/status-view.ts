@@ -1,6 +1,7 @@
 // `vigil status`: a crm_mon-like screen built from one node's /status.
 import type { VirtualServerStatus } from "../core/balancer/status.js";
 import type { WorkerStatus } from "../daemon/worker-protocol.js";
+import { renderDatabases, type DbGroupStatus } from "./db-view.js";
 
 /** The virtual servers section, like `ipvsadm -L`: each real server with health, weight and connections. */
 function renderVirtualServers(list: readonly VirtualServerStatus[]): string[] {
@@ -63,6 +64,7 @@ export function renderStatus(s: WorkerStatus & { virtual_servers?: VirtualServer
     );
   }
   lines.push(...renderVirtualServers(s.virtual_servers ?? []));
+  lines.push(...renderDatabases((s as { databases?: Record<string, DbGroupStatus> }).databases));
   const drops = { ...s.drops, ...s.transportDrops };
   if (Object.keys(drops).length > 0)
     lines.push(

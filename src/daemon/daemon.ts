@@ -23,6 +23,7 @@ import { FailStop } from "./fail-stop.js";
 import { faultInjectionEnabled, injectFault } from "./fault-injection.js";
 import { agentsFor, guardConfigOf, notifyScriptsOf, vipsOf } from "./group-resources.js";
 import { DbReplicaKeeper, dbGroupsOf } from "./db-replicas.js";
+import { registerDbMetrics } from "../api/db-metrics.js";
 import { setDbTopology, topologyOf } from "../adapters/mariadb/topology.js";
 import { GroupRunner } from "./group-runner.js";
 import { guardPidfile, readGuardPid, runtimeDir } from "./guard-pidfile.js";
@@ -268,6 +269,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   try {
     metrics = new Metrics(name, status, init.spec, () => vservers.status());
     const m = metrics;
+    if (dbKeeper.active) registerDbMetrics(m.registry, () => dbKeeper.snapshot());
     const apiStatus = async () => {
       const s = await status();
       return {
@@ -281,6 +283,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
       status: apiStatus,
       command: (cmd) => w.command(cmd),
       events: () => events.list(),
+      dbExplain: (group) => dbKeeper.explain(group),
       metrics: () => m.render(),
       get token() {
         return token;

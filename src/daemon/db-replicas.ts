@@ -13,7 +13,13 @@ import { peerReport, serverSpecOf } from "../adapters/resources/mariadb.js";
 import type { ClusterStatus } from "../core/cluster/node.js";
 import { opTimeouts } from "../core/config/stop-budget.js";
 import type { Config, MariadbConfig } from "../core/config/schema.js";
+import { explainPromotion, type Explanation } from "../core/db/explain.js";
 import { compareGtid, formatGtidPos, transactionsBehind } from "../core/db/gtid.js";
+
+/** How often the keeper reads every database node for the cluster-wide view, ms. */
+const VIEW_EVERY_MS = 2000;
+
+type ReplicaReportWithState = Awaited<ReturnType<typeof peerReport>>;
 
 /** A group's database as the keeper drives it on this node. */
 export interface DbGroup {
@@ -21,6 +27,31 @@ export interface DbGroup {
   config: MariadbConfig;
   /** The resource's tag (the same the primary role's agent uses). */
   tag: string;
+  /** The group's `prefer` list and migration_threshold (for `vigil db explain`). */
+  prefer: string[];
+  migrationThreshold: number;
+}
+
+/** One database node as every node's keeper reads it (the cluster-wide view of `vigil status`). */
+export interface DbNodeRow {
+  node: string;
+  heard: boolean;
+  why?: string;
+  role: "primary" | "replica" | "no replication" | "unreachable";
+  received: string;
+  applied: string;
+  replicatesFrom?: string;
+  lagTransactions?: number;
+  secondsBehind?: number | null;
+  lastError?: string;
+  semiSync?: {
+    enabled: boolean;
+    active: boolean;
+    clients: number;
+    waiting: number;
+    fellBack: boolean;
+    unacknowledged: number;
+  };
 }
 
 /** What this node's server is doing for one group (API `databases`, `vigil status`, metrics). */
@@ -56,7 +87,15 @@ export function dbGroupsOf(config: Config, owner: string): DbGroup[] {
   return config.groups.flatMap((g) =>
     g.resources.flatMap((r, ri) =>
       r.type === "mariadb"
-        ? [{ group: g.name, config: forNode(r, nodeOfTag(`${owner}/x`)), tag: `${owner}/${g.name}-${ri}` }]
+        ? [
+            {
+              group: g.name,
+              config: forNode(r, nodeOfTag(`${owner}/x`)),
+              tag: `${owner}/${g.name}-${ri}`,
+              prefer: g.prefer,
+              migrationThreshold: g.migration_threshold,
+            },
+          ]
         : [],
     ),
   );
@@ -66,6 +105,8 @@ export function dbGroupsOf(config: Config, owner: string): DbGroup[] {
 export class DbReplicaKeeper {
   private timer: NodeJS.Timeout | undefined;
   private states = new Map<string, DbNodeStatus>();
+  private views = new Map<string, DbNodeRow[]>();
+  private viewAt = 0;
   private said = new Map<string, string>();
   private busy = false;
 
@@ -75,7 +116,7 @@ export class DbReplicaKeeper {
     private status: () => Promise<ClusterStatus>,
     private isUpHere: (group: string) => boolean,
     private log: Logger,
-    private everyMs = 250,
+    private everyMs = 500,
   ) {}
 
   /** Whether this node runs databases at all (not a witness, some mariadb group). */
@@ -101,9 +142,82 @@ export class DbReplicaKeeper {
     this.timer = undefined;
   }
 
-  /** Per group, what this node's server does. */
-  snapshot(): Record<string, DbNodeStatus> {
-    return Object.fromEntries(this.states);
+  /** Per group, what this node's server does and how every database node looked at the last read. */
+  snapshot(): Record<string, DbNodeStatus & { nodes: DbNodeRow[] }> {
+    return Object.fromEntries([...this.states].map(([g, st]) => [g, { ...st, nodes: this.views.get(g) ?? [] }]));
+  }
+
+  /** Reads every database node of `g` now. */
+  private async reports(g: DbGroup): Promise<ReplicaReportWithState[]> {
+    const password = serverSpecOf(g.config, this.topology, g.tag).password;
+    return Promise.all(this.topology.nodes.map((n) => peerReport(g.config, password, n)));
+  }
+
+  private rows(reports: ReplicaReportWithState[]): DbNodeRow[] {
+    const primary = reports.find((r) => r.heard && r.state && !r.state.readOnly)?.state;
+    return reports.map((r) => {
+      if (!r.heard || !r.state)
+        return {
+          node: r.node,
+          heard: false,
+          why: r.heard ? "" : r.why,
+          role: "unreachable",
+          received: "",
+          applied: "",
+        };
+      const st = r.state;
+      const isPrimary = !st.readOnly;
+      const from = this.topology.nodes.find((n) => n.host === st.replication?.masterHost)?.name;
+      return {
+        node: r.node,
+        heard: true,
+        role: isPrimary ? "primary" : st.replication ? "replica" : "no replication",
+        received: formatGtidPos(isPrimary ? st.binlog : st.replication ? st.receivedIo : st.received),
+        applied: formatGtidPos(isPrimary ? st.binlog : st.applied),
+        ...(from ? { replicatesFrom: from } : {}),
+        ...(!isPrimary && primary
+          ? { lagTransactions: transactionsBehind(unionPos(st.applied, st.binlog), primary.binlog) }
+          : {}),
+        ...(st.replication ? { secondsBehind: st.replication.secondsBehind } : {}),
+        ...(st.replication && (st.replication.lastIoError || st.replication.lastSqlError)
+          ? { lastError: st.replication.lastIoError || st.replication.lastSqlError }
+          : {}),
+        semiSync: {
+          enabled: st.semiSync.masterEnabled,
+          active: st.semiSync.masterActive,
+          clients: st.semiSync.clients,
+          waiting: st.semiSync.waiting,
+          fellBack: isPrimary && st.semiSync.masterEnabled && !st.semiSync.masterActive,
+          unacknowledged: st.semiSync.unacknowledged,
+        },
+      };
+    });
+  }
+
+  /** `vigil db explain GROUP`: who would be promoted now, why, and whether it would lose nothing. */
+  async explain(group: string): Promise<(Explanation & { nodes: DbNodeRow[] }) | undefined> {
+    const g = this.groups.find((x) => x.group === group);
+    if (!g) return undefined;
+    const [s, reports] = await Promise.all([this.status(), this.reports(g)]);
+    const running = s.groups[group] === "running" ? s.name : s.peers.find((p) => p.running.includes(group))?.name;
+    const names = this.topology.nodes.map((n) => n.name);
+    const order = [...g.prefer.filter((n) => names.includes(n)), ...names.filter((n) => !g.prefer.includes(n))];
+    const ineligible: Record<string, string> = {};
+    for (const p of s.peers) {
+      if (p.standby) ineligible[p.name] = "in standby";
+      else if (!p.alive) ineligible[p.name] = "its vigil is not heard";
+      else if ((p.failures[group] ?? 0) >= g.migrationThreshold)
+        ineligible[p.name] =
+          `${p.failures[group]} failures of ${group} (migration_threshold ${g.migrationThreshold}; vigil cleanup ${group})`;
+    }
+    if (s.standby) ineligible[s.name] = "in standby";
+    else if ((s.failures[group] ?? 0) >= g.migrationThreshold)
+      ineligible[s.name] =
+        `${s.failures[group]} failures of ${group} (migration_threshold ${g.migrationThreshold}; vigil cleanup ${group})`;
+    return {
+      ...explainPromotion({ group, ...(running ? { primary: running } : {}), order, reports, ineligible }),
+      nodes: this.rows(reports),
+    };
   }
 
   private once(key: string, message: string, level: "info" | "warn" | "error" = "warn"): void {
@@ -116,6 +230,10 @@ export class DbReplicaKeeper {
     const s = await this.status();
     for (const g of this.groups)
       await this.keep(g, s).catch((err: Error) => this.once(g.group, `${g.group}: ${err.message}`));
+    if (Date.now() - this.viewAt >= VIEW_EVERY_MS) {
+      this.viewAt = Date.now();
+      for (const g of this.groups) this.views.set(g.group, this.rows(await this.reports(g)));
+    }
   }
 
   private async keep(g: DbGroup, s: ClusterStatus): Promise<void> {

@@ -64,12 +64,34 @@ export class DbCluster {
     const pw = join(this.dbDir, "db.password");
     writeFileSync(pw, `${DB_PASSWORD}\n`, { mode: 0o600 });
     for (const h of ["h1", "h2", "h3"]) mkdirSync(join(this.dbDir, h), { recursive: true });
-    const db = `{ type: mariadb, datadir: "${this.dbDir}/{node}/data", port: ${DB_PORT}, socket: "${this.dbDir}/{node}/mysqld.sock", user: ${DB_USER}, password_file: ${pw}, semi_sync: ${opts.semiSync ?? "strict"}, monitor: { interval: ${opts.monitor ?? "300ms"}, timeout: 2s }, timeouts: { start: 60s, stop: ${opts.stop ?? "4s"}, promote: 60s } }`;
+    const db = `{ type: mariadb, datadir: "${this.dbDir}/{node}/data", port: ${DB_PORT}, socket: "${this.dbDir}/{node}/mysqld.sock", user: ${DB_USER}, password_file: ${pw}, semi_sync: ${opts.semiSync ?? "strict"}, monitor: { interval: ${opts.monitor ?? "500ms"}, timeout: 5s }, timeouts: { start: 60s, stop: ${opts.stop ?? "4s"}, promote: 60s } }`;
     this.c = new NetnsCluster(tag, "    failback: false\n    migration_threshold: 1\n", "", {
       vipResource: `${db}\n      - { type: vip, address: VIP/24, interface: eth0 }`,
       // Slower timers than the default: on this shared 2-core machine, three mariadbd recovering at once
       // have starved a daemon's cluster thread past the 1s fail-stop bound of a 150ms lease.
       clusterYaml: `  heartbeat: { interval: ${opts.heartbeat?.[0] ?? "100ms"}, lease: ${opts.heartbeat?.[1] ?? "600ms"} }\n`,
+    });
+  }
+
+  private stopping = false;
+  /** How often a vigil was restarted after it exited (as systemd's Restart=on-failure does after 2s). */
+  restarts: string[] = [];
+
+  /** Starts every host, restarting a vigil that exits (the unit's Restart=on-failure, RestartSec=2s): on
+   * this shared machine a starved daemon fails stop now and then, which is what it must do. */
+  async start(): Promise<void> {
+    await this.c.start();
+    for (const h of this.c.hosts) this.keepRunning(h);
+  }
+
+  private keepRunning(host: string): void {
+    void this.c.exited(host).then(async (code) => {
+      if (this.stopping) return;
+      this.restarts.push(`${host} (exit ${code})`);
+      await new Promise((r) => setTimeout(r, 2000));
+      if (this.stopping) return;
+      this.c.startVigil(host);
+      this.keepRunning(host);
     });
   }
 
@@ -209,6 +231,7 @@ export class DbCluster {
   }
 
   async destroy(): Promise<void> {
+    this.stopping = true;
     await this.c.destroy();
     rmSync(this.dbDir, { recursive: true, force: true });
   }

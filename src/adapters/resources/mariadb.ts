@@ -28,6 +28,8 @@ import type { MonitorResult, OpResult, ResourceAgent } from "./resource-agent.js
 
 /** How long a peer's server may take to answer a position read during promotion, ms. */
 const PEER_MS = 800;
+/** Default deadline of one monitor (connect, then each statement), ms. */
+const MONITOR_MS = 5_000;
 /** Pause between promotion rounds while waiting, ms. */
 const RETRY_MS = 200;
 
@@ -230,7 +232,8 @@ export class MariadbAgent implements ResourceAgent {
       return { state: "stopped", detail: `${this.description}: mariadbd is not running` };
     try {
       const password = readDbPassword(this.config.password_file);
-      const st = await withSql(this.local(password), (sql) => readState(sql, 1500));
+      const ms = this.config.monitor?.timeout ?? MONITOR_MS;
+      const st = await withSql(this.local(password), (sql) => readState(sql, ms), ms);
       if (st.readOnly) return { state: "failed", detail: `${this.description}: read_only is on, not a primary` };
       const fellBack = this.config.semi_sync !== "off" && st.semiSync.masterEnabled && !st.semiSync.masterActive;
       return {

@@ -8,6 +8,7 @@ import {
   transactionsBehind,
   type GtidPos,
 } from "../../src/core/db/gtid.js";
+import { explainPromotion } from "../../src/core/db/explain.js";
 import { decidePromotion, completeReplicas } from "../../src/core/db/promotion.js";
 
 const p = (text: string): GtidPos => {
@@ -126,5 +127,48 @@ describe("promotion decision", () => {
       ]),
       ["h2", "h3"],
     );
+  });
+});
+
+describe("vigil db explain", () => {
+  const heard = (node: string, received: string) => ({
+    node,
+    heard: true as const,
+    received: p(received),
+    primary: false,
+  });
+
+  it("names the next primary in placement order, why, and what the primary's tail is", () => {
+    const e = explainPromotion({
+      group: "db",
+      primary: "h1",
+      order: ["h1", "h2", "h3"],
+      reports: [heard("h1", "0-1-12"), heard("h2", "0-1-10"), heard("h3", "0-1-11")],
+    });
+    assert.equal(e.candidate, "h2");
+    assert.equal(e.decision?.kind, "catch-up");
+    assert.equal(e.losesNothing, true);
+    assert.deepEqual(e.lines, [
+      "db runs on h1 at 0-1-12",
+      "  h2: received 0-1-10, 2 transaction(s) behind the primary",
+      "  h3: received 0-1-11, 1 transaction(s) behind the primary",
+      "h2 would catch up from h3, then be promoted: h3 received more (0-1-11 against 0-1-10); h2 catches up from it first",
+      "the primary's last 1 transaction(s) are on no replica: under semi_sync strict none of them was acknowledged to a client (they are rolled back when the primary rejoins)",
+    ]);
+  });
+
+  it("skips ineligible and silent nodes, and says when nothing could be promoted", () => {
+    const e = explainPromotion({
+      group: "db",
+      primary: "h1",
+      order: ["h2", "h3"],
+      reports: [heard("h1", "0-1-5"), { node: "h2", heard: false, why: "connection refused" }, heard("h3", "0-1-5")],
+      ineligible: { h3: "in standby" },
+    });
+    assert.equal(e.candidate, undefined);
+    assert.equal(e.losesNothing, false);
+    assert.ok(e.lines.includes("h2 is skipped: its server does not answer (connection refused)"));
+    assert.ok(e.lines.includes("h3 is skipped: in standby"));
+    assert.equal(e.lines.at(-1), "no node could be promoted now");
   });
 });

@@ -24,10 +24,10 @@ export interface Sql {
 }
 
 /** Default deadline of one statement, ms. */
-export const STATEMENT_MS = 2_000;
+export const STATEMENT_MS = 5_000;
 
 /** Opens a connection within `connectMs`; rejects with a message naming the target. */
-export async function connect(target: SqlTarget, connectMs = 1_000): Promise<Sql> {
+export async function connect(target: SqlTarget, connectMs = 3_000): Promise<Sql> {
   const where = target.socket ?? `${target.host}:${target.port}`;
   const conn = await mariadb
     .createConnection({

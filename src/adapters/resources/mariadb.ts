@@ -114,7 +114,15 @@ export class MariadbAgent implements ResourceAgent {
     const others = topology.nodes.filter((n) => n.name !== topology.self);
     let lastWait = "";
     for (;;) {
-      const sql = await connect(this.local(spec.password));
+      let sql: Awaited<ReturnType<typeof connect>>;
+      try {
+        sql = await connect(this.local(spec.password));
+      } catch (err) {
+        // The local server is slow to answer (recovery, a loaded host): another round, within the limit.
+        if (Date.now() + RETRY_MS > deadline) throw err;
+        await new Promise((r) => setTimeout(r, RETRY_MS));
+        continue;
+      }
       try {
         const mine = await readState(sql);
         if (!mine.readOnly && !mine.replication) {

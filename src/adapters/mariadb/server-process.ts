@@ -45,6 +45,15 @@ function errorLogOf(datadir: string): string {
 function bootstrapMarkerOf(datadir: string): string {
   return join(datadir, "vigil-bootstrap-pending");
 }
+function initialisedMarkerOf(datadir: string): string {
+  return join(datadir, "vigil-initialised");
+}
+
+/** Whether vigil began initialising this datadir and never finished (mariadb-install-db interrupted, e.g.
+ * by a daemon that failed stop): its content is vigil's own half-made system tables, made again. */
+function halfInitialised(datadir: string): boolean {
+  return existsSync(bootstrapMarkerOf(datadir)) && !existsSync(initialisedMarkerOf(datadir));
+}
 
 /** The pid of this datadir's mariadbd when it runs (the pid file names a live mariadbd on this datadir). */
 export function runningPid(datadir: string): number | undefined {
@@ -135,6 +144,7 @@ async function initialise(c: MariadbConfig, timeoutMs: number): Promise<void> {
     ]),
     { timeoutMs },
   );
+  if (r.code === 0) writeFileSync(initialisedMarkerOf(c.datadir), "mariadb-install-db finished\n");
   if (r.code !== 0)
     throw new Error(
       `mariadb-install-db on ${c.datadir} failed (${r.spawnError ?? `exit ${r.code}`}): ${r.output.trim().slice(-400)}`,
@@ -183,6 +193,7 @@ export async function startServer(spec: ServerSpec, timeoutMs: number): Promise<
     return running;
   }
   const deadline = Date.now() + timeoutMs;
+  if (halfInitialised(c.datadir)) rmSync(c.datadir, { recursive: true, force: true });
   if (isEmptyDir(c.datadir) || !existsSync(join(c.datadir, "mysql"))) await initialise(c, timeoutMs);
   mkdirSync(dirname(c.socket), { recursive: true });
   rmSync(pidFileOf(c.datadir), { force: true });

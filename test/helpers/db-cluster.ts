@@ -111,7 +111,8 @@ export class DbCluster {
       if (check()) return;
       await new Promise((r) => setTimeout(r, 200));
     }
-    throw new Error(`${what} not within ${ms}ms\n${this.c.tail(20)}`);
+    const dbs = this.c.hosts.map((h) => `${h}: ${JSON.stringify(this.db(h) ?? "no answer")}`).join("\n");
+    throw new Error(`${what} not within ${ms}ms\n${dbs}\n${this.c.tail(20)}`);
   }
 
   /** Waits until `want` (or any one host) holds the VIP and the group, and every other host replicates from

@@ -42,7 +42,7 @@ describe("promotable MariaDB: no acknowledged row lost", { skip, concurrency: fa
 
   it("primary's mariadbd SIGKILLed: the fullest replica is promoted, the old primary rejoins", async () => {
     const from = await db.settled();
-    const w = await db.write(WRITERS, 9_000, 2_000, () => {
+    const w = await db.write(WRITERS, 7_000, 2_000, () => {
       assert.ok(db.killMariadb(from), `could not SIGKILL ${from}'s mariadbd`);
     });
     const primary = db.owner();
@@ -56,7 +56,7 @@ describe("promotable MariaDB: no acknowledged row lost", { skip, concurrency: fa
   it("primary cut off from the replicas but not the clients: its writers block, the majority takes over", async () => {
     const from = await db.settled();
     const others = db.c.hosts.filter((h) => h !== from);
-    const w = await db.write(WRITERS, 22_000, 2_000, () => {
+    const w = await db.write(WRITERS, 18_000, 2_000, () => {
       db.c.lab.block(
         from,
         others.map((h) => db.addr(h)),
@@ -73,7 +73,7 @@ describe("promotable MariaDB: no acknowledged row lost", { skip, concurrency: fa
   it("switchover (vigil move): read-only, the candidate catches up, writes resume there", async () => {
     const from = await db.settled();
     const to = db.c.hosts.find((h) => h !== from) as string;
-    const w = await db.write(WRITERS, 8_000, 2_000, () => {
+    const w = await db.write(WRITERS, 6_000, 2_000, () => {
       const answer = db.post(from, `/groups/web/move?node=${to}`);
       assert.match(answer, /^200 /, `vigil move web ${to}: ${answer}`);
     });

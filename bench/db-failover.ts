@@ -105,8 +105,9 @@ async function trial(db: DbCluster, fault: Fault): Promise<Trial> {
       }
     }
   });
-  const owner = db.owner();
+  // Healed first: a frozen host's kernel still holds the VIP until its vigil resumes and removes it.
   heal();
+  const owner = await db.c.waitForOwner(undefined, 60_000).catch(() => undefined);
   // A SIGKILLed vigil is restarted after 2s (as systemd does) and may keep the group where it was.
   if (!owner || (owner === from && fault !== "vigil-kill"))
     throw new Error(`${fault}: no failover off ${from} (owner ${owner ?? "none"})\n${db.c.tail(20)}`);

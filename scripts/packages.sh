@@ -17,6 +17,8 @@ command -v conntrack >/dev/null || need+=(conntrack)
 command -v curl >/dev/null || need+=(curl)
 command -v etcd >/dev/null || need+=(etcd-server)
 command -v tmux >/dev/null || need+=(tmux)
+[ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
+command -v mariadb >/dev/null || need+=(mariadb-client)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ]; then
   echo "installing Debian packages: ${need[*]}" >&2

@@ -10,6 +10,7 @@
 //   GET  /history                        what this node remembers of the last api.history window (JSON):
 //                                        group states per node, decisions, heartbeat gaps, checks, traffic
 //   GET  /health/primary/GROUP           200 only on the node that runs GROUP, 503 elsewhere
+//   GET  /db/GROUP/explain               a database group: who would be promoted now, why, what it would lose
 //   POST /nodes/NODE/standby | /online   put a node in standby or back online
 //   POST /groups/GROUP/move?node=NODE    move a group (stops it there before it starts elsewhere)
 //   POST /groups/GROUP/cleanup           forget the group's failures on every node
@@ -70,6 +71,8 @@ export interface ApiBackend {
   token: string | undefined;
   /** Injects a fault (present only with VIGIL_FAULT_INJECTION=1); called once the 202 is sent. */
   injectFault?(fault: DebugFault): void;
+  /** `vigil db explain GROUP` (undefined: no such database group). */
+  dbExplain?(group: string): Promise<unknown>;
   /** Called with every error a handler threw (the request got a 500); for the log. */
   onError?(err: Error, what: string): void;
 }
@@ -240,6 +243,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, backend: ApiBac
       return send(res, 404, { code: "E_API_NOT_FOUND", error: `no group named "${group}"` });
     const here = s.groups[group] === "running" && s.holds.includes(group);
     return send(res, here ? 200 : 503, { group, primary: here });
+  }
+  if (method === "GET" && first === "db" && second && group === "explain" && rest.length === 0) {
+    const e = backend.dbExplain ? await backend.dbExplain(second) : undefined;
+    if (e === undefined)
+      return send(res, 404, { code: "E_API_NOT_FOUND", error: `no database group named "${second}"` });
+    return send(res, 200, e);
   }
   const fault = backend.injectFault ? faultFor(method, t) : undefined;
   if (fault !== undefined) return injectFault(req, res, backend, o, fault);

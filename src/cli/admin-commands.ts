@@ -6,6 +6,7 @@ import { apiTarget, callApi, CliError, type ApiTarget } from "./api-client.js";
 import { writeReport } from "./report.js";
 import { Screen } from "./screen.js";
 import { watchFacts, watchScreen } from "./status-watch.js";
+import { renderExplain } from "./db-view.js";
 import { renderStatus } from "./status-view.js";
 
 interface ApiOpts {
@@ -124,6 +125,22 @@ export function addAdminCommands(program: Command): void {
   withApi(program.command("cleanup <group>").description("forget a group's failures on every node")).action(
     (group: string, opts: ApiOpts) => post(opts, `/groups/${encodeURIComponent(group)}/cleanup`),
   );
+  withApi(
+    program
+      .command("db")
+      .description("database groups (type: mariadb)")
+      .command("explain <group>")
+      .description("who would be promoted now, why, and whether that promotion would lose nothing"),
+  )
+    .option("--json", "print the answer as JSON")
+    .action((group: string, opts: ApiOpts & { json?: boolean }) =>
+      run(async () => {
+        const e = (await callApi(apiTarget(opts), "GET", `/db/${encodeURIComponent(group)}/explain`)) as {
+          lines: string[];
+        };
+        process.stdout.write(opts.json ? `${JSON.stringify(e, null, 2)}\n` : `${renderExplain(e).join("\n")}\n`);
+      }),
+    );
   withApi(
     program.command("maintenance <on|off>").description("stop or resume touching resources, cluster-wide"),
   ).action((mode: string, opts: ApiOpts) => {

@@ -1,6 +1,7 @@
 // `vigil status`: a crm_mon-like screen built from one node's /status.
 import type { VirtualServerStatus } from "../core/balancer/status.js";
 import type { WorkerStatus } from "../daemon/worker-protocol.js";
+import { renderDatabases, type DbGroupStatus } from "./db-view.js";
 
 /** Bytes as B, KiB, MiB or GiB with one decimal. */
 function formatBytes(n: number): string {
@@ -90,6 +91,7 @@ export function renderStatus(s: WorkerStatus & { virtual_servers?: VirtualServer
     }
   }
   lines.push(...renderVirtualServers(s.virtual_servers ?? []));
+  lines.push(...renderDatabases((s as { databases?: Record<string, DbGroupStatus> }).databases));
   const drops = { ...s.drops, ...s.transportDrops };
   if (Object.keys(drops).length > 0)
     lines.push(

@@ -23,6 +23,9 @@ import { HistoryFeed } from "./history-feed.js";
 import { FailStop } from "./fail-stop.js";
 import { faultInjectionEnabled, injectFault } from "./fault-injection.js";
 import { agentsFor, guardConfigOf, notifyScriptsOf, vipsOf } from "./group-resources.js";
+import { DbReplicaKeeper, dbGroupsOf } from "./db-replicas.js";
+import { registerDbMetrics } from "../api/db-metrics.js";
+import { setDbTopology, topologyOf } from "../adapters/mariadb/topology.js";
 import { GroupRunner } from "./group-runner.js";
 import { guardPidfile, readGuardPid, runtimeDir } from "./guard-pidfile.js";
 import { incarnationClock, incarnationFile, nextIncarnation, stateDir } from "./incarnation.js";
@@ -172,6 +175,8 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   };
   await removeStaleVips(init.vips, nlog);
   raisePriority(nlog);
+  const dbTopo = topologyOf(config, name, (m) => nlog.info({ db: true }, m));
+  setDbTopology(dbTopo);
   const notifier = new Notifier(notifyScriptsOf(config, name), name, nlog);
   const events = new EventLog(name);
   const feed = new HistoryFeed(
@@ -256,6 +261,15 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
     await closeAll();
     throw err instanceof StartupError ? err : new StartupError(`cluster worker: ${(err as Error).message}`);
   }
+  const dbKeeper = new DbReplicaKeeper(
+    dbGroupsOf(config, owner),
+    dbTopo,
+    () => w.status(),
+    (g) => runner.isUp(g),
+    nlog,
+  );
+  dbKeeper.start();
+  closers.push(() => dbKeeper.stop());
   const tiebreaker = config.cluster.tiebreaker;
   if (tiebreaker !== undefined) closers.push(startTiebreakerLoop(tiebreaker, toCluster, nlog));
   const tracks = new TrackRunner(toCluster, nlog);
@@ -288,6 +302,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
       () => tracks.status(),
     );
     const m = metrics;
+    if (dbKeeper.active) registerDbMetrics(m.registry, () => dbKeeper.snapshot());
     const apiStatus = async () => {
       const s = await status();
       return {
@@ -295,12 +310,14 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
         cluster: clusterInfo(init.spec, s.name, s.peers),
         virtual_servers: vservers.status(),
         track_checks: tracks.status(),
+        ...(dbKeeper.active ? { databases: dbKeeper.snapshot() } : {}),
       };
     };
     const backend: ApiBackend = {
       status: apiStatus,
       command: (cmd) => w.command(cmd),
       events: () => events.list(),
+      dbExplain: (group) => dbKeeper.explain(group),
       metrics: () => m.render(),
       history: () => feed.view(),
       get token() {

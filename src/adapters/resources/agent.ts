@@ -2,6 +2,7 @@
 import type { ResourceConfig } from "../../core/config/schema.js";
 import { DEFAULT_OP_TIMEOUT_MS, opTimeouts } from "../../core/config/stop-budget.js";
 import { ExecAgent } from "./exec.js";
+import { MariadbAgent } from "./mariadb.js";
 import { OcfAgent } from "./ocf.js";
 import { SystemdAgent } from "./systemd.js";
 import type { OpLimits, ResourceAgent } from "./resource-agent.js";
@@ -20,11 +21,13 @@ export function createAgent(r: ResourceConfig, instance: string, owner: string):
       return new SystemdAgent(r.unit, limitsOf(r), tag);
     case "vip":
       return new VipAgent(r.address, r.interface, r.garp_refresh ?? 0, vipLimitsOf(r));
+    case "mariadb":
+      return new MariadbAgent(r, tag);
   }
 }
 
 /** Start and stop from `timeouts` (default 20s), monitor from `monitor.timeout` (default 20s). */
-export function limitsOf(r: Exclude<ResourceConfig, { type: "vip" }>): OpLimits {
+export function limitsOf(r: Exclude<ResourceConfig, { type: "vip" | "mariadb" }>): OpLimits {
   return { ...opTimeouts(r), monitor: r.monitor?.timeout ?? DEFAULT_OP_TIMEOUT_MS };
 }
 

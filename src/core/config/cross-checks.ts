@@ -2,6 +2,7 @@
 import { formatEndpoint, parseNodeAddress } from "../net/address.js";
 import type { ConfigIssue } from "./issues.js";
 import { checkTrackAndClone } from "./track-checks.js";
+import { checkMariadb } from "./mariadb-checks.js";
 import { checkVirtualServers } from "./virtual-server-checks.js";
 import type { Config, GroupConfig, NodeConfig, VirtualServerConfig } from "./schema.js";
 
@@ -26,6 +27,7 @@ export function checkCrossFields(config: PartialConfig): ConfigIssue[] {
     ...references(config),
     ...checkVirtualServers(config.virtual_servers, config.groups),
     ...checkTrackAndClone(config.groups, config.virtual_servers),
+    ...checkMariadb(config.groups),
   ];
 }
 

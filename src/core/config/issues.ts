@@ -29,7 +29,8 @@ export type ConfigIssueCode =
   | "E_TOKEN_FILE"
   | "E_ETCD_FILE"
   | "E_WIRE_ID"
-  | "E_WIRE_SIZE";
+  | "E_WIRE_SIZE"
+  | "E_MARIADB";
 
 /** Renders a key path the way a user would write it: `nodes[1].name`. */
 export function formatPath(path: KeyPath): string {

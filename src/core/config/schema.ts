@@ -149,9 +149,48 @@ const systemdResource = z.strictObject({
   timeouts,
 });
 
-const resource = z.discriminatedUnion("type", [vipResource, execResource, ocfResource, systemdResource], {
-  error: "expected a resource with type vip, exec, ocf or systemd",
+/** `mariadb` operation limits: start (a fresh datadir is initialised, a replica seeded), stop (demotion:
+ * read_only, connections killed, mariadbd stopped) and promote (the candidate applies its relay log and
+ * catches up from a replica that holds more). Defaults 120s / 60s / 30s. */
+const mariadbTimeouts = z
+  .strictObject({
+    start: duration.optional(),
+    stop: duration.optional(),
+    promote: duration.optional(),
+  })
+  .default({});
+
+/** `mariadb`: a promotable resource. vigil runs `mariadbd` on every eligible node as a read-only replica
+ * and promotes the one on the group's node to primary (see docs/databases.md). */
+const mariadbResource = z.strictObject({
+  type: z.literal("mariadb"),
+  /** The data directory; initialised with mariadb-install-db when empty. */
+  datadir: absolutePath,
+  /** TCP port of mariadbd on every node (replication and clients connect to it). */
+  port: int(1, 65535).default(3306),
+  /** The local socket vigil uses for its own connection. */
+  socket: absolutePath,
+  /** The account vigil uses for replication and monitoring (created on a fresh datadir). */
+  user: z
+    .string({ error: "expected a MariaDB user name" })
+    .regex(/^[A-Za-z0-9_]{1,32}$/, { error: "expected a MariaDB user name of letters, digits and '_' (at most 32)" }),
+  /** A file holding that account's password (first line; the same on every node). */
+  password_file: absolutePath,
+  /** strict: a commit is acknowledged only once a replica has it, never falling back to async; on:
+   * semi-sync that falls back to async after 10s without a replica; off: asynchronous replication. */
+  semi_sync: z.enum(["strict", "on", "off"], { error: "expected strict, on or off" }).default("strict"),
+  /** How often the role and replication are checked on the primary (default 1s). */
+  monitor: monitor.optional(),
+  timeouts: mariadbTimeouts,
 });
+
+const resource = z.discriminatedUnion(
+  "type",
+  [vipResource, execResource, ocfResource, systemdResource, mariadbResource],
+  {
+    error: "expected a resource with type vip, exec, ocf, systemd or mariadb",
+  },
+);
 
 /** A resource group: what moves together on failover. */
 export const groupSchema = z.strictObject({
@@ -352,3 +391,4 @@ export type GroupConfig = Config["groups"][number];
 export type ResourceConfig = GroupConfig["resources"][number];
 export type ClusterConfig = Config["cluster"];
 export type VirtualServerConfig = Config["virtual_servers"][number];
+export type MariadbConfig = Extract<ResourceConfig, { type: "mariadb" }>;

@@ -14,9 +14,19 @@ export const KILL_BOUND_MS = 1_000;
 /** How long a stop command that timed out may take to exit after SIGTERM, before it gets SIGKILL, ms. */
 export const TERM_GRACE_MS = 1_000;
 
+/** Default limits of a `mariadb` resource, ms: a start may initialise or seed a datadir. */
+export const MARIADB_DEFAULT_TIMEOUTS = { start: 120_000, stop: 60_000, promote: 30_000 } as const;
+
 /** Start and stop limits of a resource, ms. */
 export function opTimeouts(r: ResourceConfig): { start: number; stop: number } {
-  return { start: r.timeouts.start ?? DEFAULT_OP_TIMEOUT_MS, stop: r.timeouts.stop ?? DEFAULT_OP_TIMEOUT_MS };
+  const d =
+    r.type === "mariadb" ? MARIADB_DEFAULT_TIMEOUTS : { start: DEFAULT_OP_TIMEOUT_MS, stop: DEFAULT_OP_TIMEOUT_MS };
+  return { start: r.timeouts.start ?? d.start, stop: r.timeouts.stop ?? d.stop };
+}
+
+/** How long a `mariadb` promotion may take (apply the relay log, catch up from a fuller replica), ms. */
+export function promoteTimeout(r: Extract<ResourceConfig, { type: "mariadb" }>): number {
+  return r.timeouts.promote ?? MARIADB_DEFAULT_TIMEOUTS.promote;
 }
 
 /** Whether the VIP guard removes this resource by itself when the lease ends (a `vip` or an IPaddr2 with

@@ -22,6 +22,8 @@ function describeKind(r: ResourceConfig): string {
       return `ocf ${r.agent}`;
     case "systemd":
       return `systemd ${r.unit}`;
+    case "mariadb":
+      return `mariadb ${r.datadir} port ${r.port} (promotable, semi_sync ${r.semi_sync})`;
   }
 }
 

@@ -1,0 +1,239 @@
+// Three MariaDB hosts run by vigil (`type: mariadb` + a VIP) and a client host, in network namespaces,
+// with the field reports' insert test: writers insert unique rows through the VIP while a fault is
+// injected, then every server is checked for every acknowledged row. Used by test/netns/db-failover
+// and bench/db-failover.
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { NetnsCluster } from "./netns-cluster.js";
+
+const NETNS = new URL("../netns/", import.meta.url).pathname;
+export const DB_PORT = 3306;
+export const DB_USER = "vigil";
+export const DB_PASSWORD = "netns-db-password-0123";
+
+/** What the writers saw. */
+export interface WriterReport {
+  acked: [number, number][];
+  unknown: [number, number][];
+  failed: number;
+  longestGapMs: number;
+  gaps: [number, number][];
+}
+
+/** What the checker found on each server. */
+export interface CheckReport {
+  hosts: {
+    host: string;
+    error?: string;
+    gtid?: string;
+    readOnly?: boolean;
+    rows?: number;
+    missing?: number;
+    duplicates?: number;
+    checksum?: string;
+  }[];
+  converged: boolean;
+}
+
+/** The database status one node's API reports for the group. */
+export interface DbStatus {
+  role: string;
+  primary?: string;
+  received: string;
+  applied: string;
+  replicationIo?: string;
+  lastError?: string;
+  detail: string;
+  semiSync: { clients: number; active: boolean };
+}
+
+/** A vigil cluster whose group `web` is a promotable MariaDB followed by the VIP. */
+export class DbCluster {
+  readonly c: NetnsCluster;
+  readonly dbDir: string;
+  /** The current trial's run number (rows carry it). */
+  run = 0;
+
+  constructor(
+    tag: string,
+    opts: { stop?: string; semiSync?: "strict" | "on" | "off"; monitor?: string; heartbeat?: [string, string] } = {},
+  ) {
+    this.dbDir = mkdtempSync(join(tmpdir(), "vigil-db-"));
+    const pw = join(this.dbDir, "db.password");
+    writeFileSync(pw, `${DB_PASSWORD}\n`, { mode: 0o600 });
+    for (const h of ["h1", "h2", "h3"]) mkdirSync(join(this.dbDir, h), { recursive: true });
+    const db = `{ type: mariadb, datadir: "${this.dbDir}/{node}/data", port: ${DB_PORT}, socket: "${this.dbDir}/{node}/mysqld.sock", user: ${DB_USER}, password_file: ${pw}, semi_sync: ${opts.semiSync ?? "strict"}, monitor: { interval: ${opts.monitor ?? "500ms"}, timeout: 5s }, timeouts: { start: 60s, stop: ${opts.stop ?? "4s"}, promote: 60s } }`;
+    this.c = new NetnsCluster(tag, "    failback: false\n    migration_threshold: 1\n", "", {
+      vipResource: `${db}\n      - { type: vip, address: VIP/24, interface: eth0 }`,
+      // Slower timers than the default: on this shared 2-core machine, three mariadbd recovering at once
+      // have starved a daemon's cluster thread past the 1s fail-stop bound of a 150ms lease.
+      clusterYaml: `  heartbeat: { interval: ${opts.heartbeat?.[0] ?? "100ms"}, lease: ${opts.heartbeat?.[1] ?? "600ms"} }\n`,
+    });
+  }
+
+  private stopping = false;
+  /** How often a vigil was restarted after it exited (as systemd's Restart=on-failure does after 2s). */
+  restarts: string[] = [];
+
+  /** Starts every host, restarting a vigil that exits (the unit's Restart=on-failure, RestartSec=2s): on
+   * this shared machine a starved daemon fails stop now and then, which is what it must do. */
+  async start(): Promise<void> {
+    await this.c.start();
+    for (const h of this.c.hosts) this.keepRunning(h);
+  }
+
+  private keepRunning(host: string): void {
+    void this.c.exited(host).then(async (code) => {
+      if (this.stopping) return;
+      this.restarts.push(`${host} (exit ${code})`);
+      await new Promise((r) => setTimeout(r, 2000));
+      if (this.stopping) return;
+      this.c.startVigil(host);
+      this.keepRunning(host);
+    });
+  }
+
+  addr(host: string): string {
+    return this.c.lab.addr(11 + this.c.hosts.indexOf(host));
+  }
+
+  /** A host's database status from its API (undefined when it does not answer). */
+  db(host: string): DbStatus | undefined {
+    return (this.c.status(host) as unknown as { databases?: Record<string, DbStatus> } | undefined)?.databases?.web;
+  }
+
+  /** Waits until `check` holds, polling; throws with `what` and the cluster's log tail. */
+  async until(what: string, check: () => boolean, ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      if (check()) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const dbs = this.c.hosts.map((h) => `${h}: ${JSON.stringify(this.db(h) ?? "no answer")}`).join("\n");
+    throw new Error(`${what} not within ${ms}ms\n${dbs}\n${this.c.tail(20)}`);
+  }
+
+  /** Waits until `want` (or any one host) holds the VIP and the group, and every other host replicates from
+   * it; returns the primary. */
+  async settled(want?: string, ms = 60_000): Promise<string> {
+    const primary = await this.c.waitForOwner(want, ms);
+    await this.until(
+      `replicas of ${primary} running`,
+      () =>
+        this.c.hosts
+          .filter((h) => h !== primary)
+          .every((h) => {
+            const d = this.db(h);
+            return d?.role === "replica" && d.primary === primary && d.replicationIo === "Yes";
+          }),
+      ms,
+    );
+    return primary;
+  }
+
+  /** Runs SQL through the VIP from the client (setup). */
+  sqlViaVip(statements: string[]): void {
+    const code = `import("mariadb").then(async (m) => { const c = await m.default.createConnection({ host: ${JSON.stringify(this.c.vip)}, port: ${DB_PORT}, user: ${JSON.stringify(DB_USER)}, password: ${JSON.stringify(DB_PASSWORD)} }); for (const s of ${JSON.stringify(statements)}) await c.query(s); c.destroy(); console.log("ok"); }).catch((e) => { console.log("error " + e.message); process.exit(1); })`;
+    const r = this.c.lab.exec("client", process.execPath, "--input-type=module", "-e", code);
+    if (!r.out.includes("ok")) throw new Error(`SQL through the VIP failed: ${r.out}`);
+  }
+
+  /** Creates the test table (through the VIP, so it replicates). */
+  createTable(): void {
+    this.sqlViaVip([
+      "CREATE DATABASE IF NOT EXISTS vigiltest",
+      "CREATE TABLE IF NOT EXISTS vigiltest.t (id BIGINT AUTO_INCREMENT PRIMARY KEY, run INT NOT NULL, writer INT NOT NULL, n INT NOT NULL) ENGINE=InnoDB",
+    ]);
+  }
+
+  /** Runs `writers` writers for `ms` as a new run, calling `fault` `after` ms into it. */
+  async write(writers: number, ms: number, after: number, fault: () => void | Promise<void>): Promise<WriterReport> {
+    this.run++;
+    let out = "";
+    let started: () => void = () => undefined;
+    const ready = new Promise<void>((r) => (started = r));
+    const child = this.c.lab.start(
+      "client",
+      process.execPath,
+      [
+        join(NETNS, "db-writer.mjs"),
+        this.c.vip,
+        String(DB_PORT),
+        DB_USER,
+        DB_PASSWORD,
+        String(writers),
+        String(ms),
+        String(this.run),
+      ],
+      {
+        log: (s) => {
+          out += s;
+          if (out.includes("started")) started();
+        },
+      },
+    );
+    const done = new Promise((r) => child.once("exit", r));
+    await Promise.race([ready, done]);
+    await new Promise((r) => setTimeout(r, after));
+    await fault();
+    await done;
+    const line = out.split("\n").find((l) => l.startsWith("{"));
+    if (!line) throw new Error(`the writers printed no result: ${out.slice(-500)}`);
+    return JSON.parse(line) as WriterReport;
+  }
+
+  /** Checks every server for the acknowledged rows of the last run, after they converged (up to `waitMs`). */
+  async check(acked: [number, number][], waitMs = 60_000): Promise<CheckReport> {
+    const child = spawn(
+      "ip",
+      [
+        "netns",
+        "exec",
+        this.c.lab.ns("client"),
+        process.execPath,
+        join(NETNS, "db-check.mjs"),
+        String(DB_PORT),
+        DB_USER,
+        DB_PASSWORD,
+        String(waitMs),
+        ...this.c.hosts.map((h) => this.addr(h)),
+      ],
+      { stdio: ["pipe", "pipe", "pipe"] },
+    );
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+    child.stdin.end(JSON.stringify({ acked, run: this.run }));
+    await new Promise((r) => child.once("exit", r));
+    const line = out.split("\n").find((l) => l.startsWith("{"));
+    if (!line) throw new Error(`the checker printed no result: ${out.slice(-500)}`);
+    return JSON.parse(line) as CheckReport;
+  }
+
+  /** POSTs an operator command to a host's API from the client; returns "STATUS BODY" (30s limit). */
+  post(host: string, path: string): string {
+    const url = `http://${this.addr(host)}:7480${path}`;
+    const code = `fetch(${JSON.stringify(url)}, { method: "POST", headers: { authorization: "Bearer netns-test-token" }, signal: AbortSignal.timeout(30000) }).then(async (r) => console.log(r.status + " " + (await r.text())), (e) => console.log("0 " + e.message))`;
+    return this.c.lab.exec("client", process.execPath, "-e", code).out.trim();
+  }
+
+  /** Which host runs the group (holds the VIP). */
+  owner(): string | undefined {
+    const h = this.c.vipHolders();
+    return h.length === 1 ? h[0] : undefined;
+  }
+
+  /** SIGKILLs the host's mariadbd (by the pid file in its datadir). */
+  killMariadb(host: string): boolean {
+    const r = this.c.lab.exec(host, "sh", "-c", `kill -9 $(cat ${this.dbDir}/${host}/data/vigil-mariadbd.pid)`);
+    return r.code === 0;
+  }
+
+  async destroy(): Promise<void> {
+    this.stopping = true;
+    await this.c.destroy();
+    rmSync(this.dbDir, { recursive: true, force: true });
+  }
+}

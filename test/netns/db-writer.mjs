@@ -1,0 +1,74 @@
+// The field reports' insert test, as fast as commits return: WRITERS connections each insert unique rows
+// (writer, n) through HOST:PORT for MS milliseconds, logging every commit as acknowledged (the server
+// said OK), failed (never sent: no connection) or unknown (sent, but no answer: it may have committed).
+// Prints "started", then one JSON line: { acked: [[w, n]...], unknown: [[w, n]...], failed, longestGapMs,
+// gaps: [[fromMs, toMs]...] over 500ms }.
+// Rows carry RUN (one per trial), so trials in one table never look like duplicates of each other.
+// Usage: node db-writer.mjs HOST PORT USER PASSWORD WRITERS MS RUN
+import mariadb from "mariadb";
+
+const [host, port, user, password, writersText, msText, runText] = process.argv.slice(2);
+const run = Number(runText);
+const writers = Number(writersText);
+const ms = Number(msText);
+const t0 = performance.now();
+const end = t0 + ms;
+const acked = [];
+const unknown = [];
+let failed = 0;
+const ackTimes = [];
+
+async function writer(w) {
+  let n = 0;
+  let conn;
+  while (performance.now() < end) {
+    if (!conn) {
+      try {
+        conn = await mariadb.createConnection({
+          host,
+          port: Number(port),
+          user,
+          password,
+          database: "vigiltest",
+          connectTimeout: 500,
+          socketTimeout: 3000,
+        });
+        conn.on("error", () => undefined);
+      } catch {
+        failed++;
+        conn = undefined;
+        await new Promise((r) => setTimeout(r, 20));
+        continue;
+      }
+    }
+    n++;
+    try {
+      await conn.query("INSERT INTO t (run, writer, n) VALUES (?, ?, ?)", [run, w, n]);
+      acked.push([w, n]);
+      ackTimes.push(performance.now() - t0);
+    } catch {
+      unknown.push([w, n]);
+      try {
+        conn.destroy();
+      } catch {
+        /* gone */
+      }
+      conn = undefined;
+    }
+  }
+  if (conn) conn.destroy();
+}
+
+console.log("started");
+await Promise.all(Array.from({ length: writers }, (_, i) => writer(i + 1)));
+ackTimes.sort((a, b) => a - b);
+let longestGapMs = 0;
+const gaps = [];
+let prev = 0;
+for (const t of [...ackTimes, ms]) {
+  if (t - prev > longestGapMs) longestGapMs = t - prev;
+  if (t - prev > 500) gaps.push([Math.round(prev), Math.round(t)]);
+  prev = t;
+}
+console.log(JSON.stringify({ acked, unknown, failed, longestGapMs: Math.round(longestGapMs), gaps }));
+process.exit(0);

@@ -37,9 +37,27 @@ describe("config: the shipped example", () => {
     assert.equal(r.config.virtual_servers[0]?.persistence, 120_000);
     assert.equal(r.config.virtual_servers[0]?.check.timeout, 500);
     assert.deepEqual(
-      r.config.groups[0]?.resources.map((x) => x.type),
-      ["vip", "exec", "ocf", "systemd"],
+      r.config.groups.map((g) => [g.name, g.resources.map((x) => x.type)]),
+      [
+        ["db-shared", ["ocf", "systemd", "exec", "vip"]],
+        ["db", ["mariadb", "vip"]],
+        ["proxies", ["systemd"]],
+        ["front", ["vip"]],
+      ],
     );
+    assert.equal(r.config.groups[2]?.clone, true);
+    assert.deepEqual(
+      r.config.groups[3]?.track?.map((t) => t.type),
+      ["group", "interface", "ping", "exec"],
+    );
+    assert.deepEqual(
+      r.config.virtual_servers.map((v) => [v.name, v.forward, v.protocol]),
+      [
+        ["mysql", "proxy", "tcp"],
+        ["web", "nat", "tcp"],
+      ],
+    );
+    assert.equal(r.config.cluster.coordination, "builtin");
   });
 });
 
@@ -183,7 +201,10 @@ describe("config: cross-field rules", () => {
       /virtual_servers\[0\]\.check\.path: path does not apply to exec checks \(exec checks take: script, args\) \[E_CHECK\]/,
     );
     assert.match(errs.join("\n"), /virtual_servers\[0\]\.check: an exec check needs script/);
-    assert.match(errs.join("\n"), /virtual_servers\[0\]\.group: no group named "nosuch" \(groups: db\)/);
+    assert.match(
+      errs.join("\n"),
+      /virtual_servers\[0\]\.group: no group named "nosuch" \(groups: db-shared, db, proxies, front\)/,
+    );
   });
 
   it("serves a virtual server on the owner of the group whose vip it listens on", async () => {
@@ -192,7 +213,7 @@ describe("config: cross-field rules", () => {
     assert.ok(r.ok);
     const vs = r.config.virtual_servers[0];
     assert.ok(vs);
-    assert.equal(servingGroup(vs, r.config.groups), "db");
+    assert.equal(servingGroup(vs, r.config.groups), "db-shared");
     assert.equal(servingGroup({ ...vs, listen: "10.77.0.9:80" }, r.config.groups), undefined);
   });
 });

@@ -55,7 +55,6 @@ export function analyse(lines: string[]): ProbeReport {
   return { answers, longestGap, doubleAnswers };
 }
 
-/** How soon after a failover is triggered the client must get answers from the new owner, ms. */
 /** What a node logs once every member told it that nothing of an earlier incarnation is active. */
 const SETTLED = /every member reported nothing left from before a restart/;
 

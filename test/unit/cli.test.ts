@@ -22,7 +22,9 @@ describe("vigil check", () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /quorum: majority, 2 of 3 votes/);
     assert.match(r.stdout, /w3 +10\.77\.0\.13 +witness, 1 vote/);
-    assert.match(r.stdout, /db +prefer h1, failback off, move after 3 failures/);
+    assert.match(r.stdout, /db-shared +prefer h1, failback off, move after 3 failures/);
+    assert.match(r.stdout, /db +prefer h1 > h2, failback off, move after 3 failures/);
+    assert.match(r.stdout, /proxies +clone: on every eligible node at once/);
     assert.match(
       r.stdout,
       /mysql +10\.77\.0\.100:3306 wrr → 10\.77\.0\.21:3306×3, 10\.77\.0\.22:3306×1, sorry 10\.77\.0\.23:3306/,

@@ -17,7 +17,8 @@ if (why) process.stderr.write(`\n!!! SKIPPING the demo terminal test: ${why}\n\n
 const session = `vigil-demo-test-${process.pid}`;
 const dir = mkdtempSync(join(tmpdir(), "vigil-demo-screen-"));
 const logFile = join(dir, "demo.log");
-const base = 45000 + Math.floor(Math.random() * 400) * 20;
+// Below the ephemeral range (32768..), so no client socket of another test holds one of its ports.
+const base = 20000 + Math.floor(Math.random() * 500) * 20;
 const screen = () => tmux("capture-pane", "-p", "-t", session).stdout;
 const log = () => {
   try {
@@ -53,16 +54,19 @@ const row = (s: string, prefix: string) => s.split("\n").findIndex((l) => l.star
 
 it("redraws one fixed screen in place and shows a killed node's failover on it", { skip: why }, async () => {
   const cmd = `${process.execPath} ${MAIN} demo --base-port ${base} --timers 50ms/1s --log ${logFile}`;
-  assert.equal(tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "48", cmd).status, 0);
+  // The pane stays after the demo exits, so a demo that failed to start shows its message.
+  assert.equal(tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "48", "sleep 5").status, 0);
+  assert.equal(tmux("set-option", "-t", session, "remain-on-exit", "on").status, 0);
+  assert.equal(tmux("respawn-pane", "-k", "-t", session, cmd).status, 0);
   const first = await until(
     "every node up, web on n1 and the site answering",
     (s) =>
       /nodes: +n1 up ★ leader \(term \d+\) +n2 up +n3 up/.test(s) &&
       /group: +web running on n1\n/.test(s) &&
-      /site: +served by n1 · answered by app-\d/.test(s),
+      /site: +served by n1 · answered by app-\d/.test(s) &&
+      /timeline, last 60s .* as n1 saw it\n {2}web +n1 +│[^│]*█│/.test(s),
   );
   assert.match(first, /^vigil demo · /);
-  assert.match(first, /timeline, last 60s .* as n1 saw it\n {2}web +n1 +│[^│]*█│/);
   const rows = ["nodes:", "group:", "site:", "timeline,", "last decisions:"].map((p) => row(first, p));
   assert.ok(
     rows.every((r) => r > 0),
@@ -88,8 +92,9 @@ it("redraws one fixed screen in place and shows a killed node's failover on it",
   assert.match(log(), /\[n[23]\] web moves n1→n[23]/);
 
   tmux("send-keys", "-t", session, "q");
-  const end = Date.now() + 20_000;
-  while (tmux("has-session", "-t", session).status === 0 && Date.now() < end)
-    await new Promise((r) => setTimeout(r, 200));
-  assert.notEqual(tmux("has-session", "-t", session).status, 0, "q ended the demo");
+  await until("the demo stopped", (s) => /demo stopped; nothing left running/.test(s), 20_000);
+  const dead = () => tmux("display-message", "-p", "-t", session, "#{pane_dead}").stdout.trim();
+  const end = Date.now() + 10_000;
+  while (dead() !== "1" && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(dead(), "1", "q ended the demo");
 });

@@ -5,6 +5,7 @@ import { LockHolder } from "../../src/core/cluster/locks.js";
 import { Peers } from "../../src/core/cluster/peers.js";
 import { place, type NodeView } from "../../src/core/cluster/placement.js";
 import type { GroupSpec } from "../../src/core/cluster/spec.js";
+import { Voter } from "../../src/core/cluster/voter.js";
 import { VoteTable } from "../../src/core/cluster/votes.js";
 import type { Fault } from "../../src/sim/faults.js";
 import { clusterProtocol } from "../../src/sim/protocols/cluster.js";
@@ -75,6 +76,27 @@ describe("vote table", () => {
     v.judge(7002, "a", []);
     assert.equal(v.holder("db", 7003), "a", "nor does the new incarnation release it by not claiming it");
     assert.deepEqual(v.judge(7004, "a", ["db"]).denied, [["db", "a"]], "nor renew it: it runs out");
+  });
+});
+
+describe("voter", () => {
+  it("judges a refused claim again only while its heartbeat is fresh, and counts the promise from that heartbeat", () => {
+    const votes = new VoteTable(150, -10_000, (lock) => (lock === "db" ? 5000 : 0));
+    const voter = new Voter(votes);
+    votes.judge(1000, "b", ["db"]);
+    const hb = { from: "a", seq: 7, inc: 1, claims: ["*leader", "db"], unclean: [] };
+    assert.deepEqual(voter.judge(1100, hb)?.denied, [["db", "b"]], "b holds db");
+    votes.judge(1140, "b", []);
+    const acks = voter.rejudge(1200);
+    assert.deepEqual(acks[0]?.granted, ["*leader", "db"], "b released db: a's pending claim is granted");
+    assert.equal(votes.promiseEnd("*leader"), 1100 + 150, "the promise runs from the heartbeat, not from now");
+    assert.equal(votes.promiseEnd("db"), 1100 + 150 + 5000);
+
+    votes.judge(2000, "b", ["db", "*leader"]);
+    voter.judge(2100, { ...hb, seq: 8 });
+    assert.deepEqual(voter.wakeTimes(), [2150], "b's leader promise ends in time to matter, its db promise does not");
+    assert.deepEqual(voter.rejudge(2300), [], "a fell silent: its old claims are not granted again");
+    assert.equal(votes.holder("*leader", 2251), undefined, "and keep no promise alive");
   });
 });
 

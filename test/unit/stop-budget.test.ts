@@ -68,6 +68,30 @@ describe("stop budgets in scripted runs", () => {
       }
   });
 
+  it("takes a 5s-budget group over within lease + budget after both sides restarted", () => {
+    // n1 crashes and returns, then n2 (which took the group) crashes and returns: the voters still hold
+    // n2's old promise while n1 claims the group, then n1 is cut off. Its refused claims must not be
+    // granted again after it fell silent (they kept its leases alive, delaying the takeover by seconds).
+    for (const seed of [1, 2, 3]) {
+      const cut = 18_500;
+      const faults: Fault[] = [
+        { at: 1000, kind: "crash", node: "n1" },
+        { at: 1500, kind: "restart", node: "n1" },
+        { at: 14_000, kind: "crash", node: "n2" },
+        { at: 14_500, kind: "restart", node: "n2" },
+        ...cutOff("n1", ["n2", "n3"], cut),
+      ];
+      const p = { ...protocol(5000), scripted: { faults, healAt: cut + 15_000, endAt: cut + 16_000 } };
+      const r = runSeed(p, seed, true);
+      assert.ok(r.ok, r.failure);
+      const start = timeOf(
+        r.trace.filter((l) => Number(l.trim().split(/\s+/)[0]) > cut),
+        /n[23] starts g1/,
+      );
+      assert.ok(start - cut <= 150 + 5000 / 0.95 + 300, `seed ${seed}: taken over ${start - cut}ms after the cut`);
+    }
+  });
+
   it("moves a 5s-budget group at once when its owner reports it stopped (planned move)", () => {
     const move = {
       at: 1000,

@@ -37,13 +37,17 @@ export class VoteTable {
 
   /** Judges a node's current claims; locks it held here but no longer claims are released, except
    * `unclean` ones (a failed stop): their promise is neither renewed nor released, it runs out.
-   * `claimed`: the extensions the claimant names; the larger of its and ours is kept. */
+   * `claimed`: the extensions the claimant names; the larger of its and ours is kept. `heardAt`: when
+   * the heartbeat carrying the claims arrived (earlier than `now` when a refused claim is judged again):
+   * a promise runs a lease from there, since the holder counts its lease from that heartbeat too; a
+   * silent claimant must not be kept alive by being judged again. */
   judge(
     now: number,
     from: string,
     claims: readonly string[],
     unclean: readonly string[] = [],
     claimed: Readonly<Record<string, number>> = {},
+    heardAt = now,
   ): Verdict {
     for (const [lock, p] of this.promises)
       if (p.holder === from && !p.orphan && !claims.includes(lock) && !unclean.includes(lock))
@@ -54,8 +58,11 @@ export class VoteTable {
       const extension = Math.max(this.extensionOf(lock), claimed[lock] ?? 0);
       if (now < this.quietEnd(lock, extension)) {
         verdict.denied.push([lock, p?.holder ?? "-"]);
+      } else if (heardAt + this.lease <= now) {
+        verdict.denied.push([lock, "-"]);
       } else if (!p || p.until <= now || (p.holder === from && !p.orphan)) {
-        this.promises.set(lock, { holder: from, until: now + this.lease + extension, extension });
+        const until = Math.max(heardAt + this.lease + extension, p?.holder === from && !p.orphan ? p.until : -Infinity);
+        this.promises.set(lock, { holder: from, until, extension });
         verdict.granted.push(lock);
       } else {
         verdict.denied.push([lock, p.holder]);
@@ -83,6 +90,11 @@ export class VoteTable {
   /** Local time the quiet period after boot ends for `lock` (`claimed`: the extension a claimant names). */
   quietEnd(lock: string, claimed = 0): number {
     return this.bootAt + this.lease + (this.allSettled ? 0 : Math.max(this.extensionOf(lock), claimed));
+  }
+
+  /** Whether a heartbeat heard at `heardAt` is too old for a grant to be of use to its sender. */
+  stale(heardAt: number, now: number): boolean {
+    return heardAt + this.lease <= now;
   }
 
   /** Local time the promise on a lock runs out (-Infinity when there is none). */

@@ -16,6 +16,8 @@ export interface HandleAddress {
 interface Req {
   oncomplete: (status: number) => void;
   handle?: TcpHandle;
+  /** The bytes of a write, kept reachable until it completes (libuv writes from their memory). */
+  buffer?: Uint8Array;
   address?: string;
   port?: number;
 }
@@ -138,10 +140,13 @@ export function connectTcp(ip: string, port: number, done: (status: number) => v
 }
 
 /** Writes `data`: returns 0 when the kernel took it all at once, 1 when it is queued (then `data`
- * must stay untouched until `done`), or a negative errno. */
+ * must stay untouched until `done`), or a negative errno. The request holds `data` until then, as
+ * net.Socket does: a queued write of a read's own buffer that nothing else references would otherwise
+ * let the garbage collector free the memory libuv is still sending from. */
 export function writeTo(handle: TcpHandle, data: Uint8Array, done: (status: number) => void): number {
   const req = new stream.WriteWrap();
   req.handle = handle;
+  req.buffer = data;
   req.oncomplete = done;
   const err = handle.writeBuffer(req, data);
   if (err) return err;

@@ -6,6 +6,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { after, describe, it } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { createLogger } from "../../src/adapters/logger.js";
 import { HealthChecker } from "../../src/balancer/health-checker.js";
 import { VirtualServer } from "../../src/balancer/virtual-server.js";
@@ -291,7 +293,14 @@ describe("proxy: connecting and relaying", () => {
     await until("backend side closed", () => b.open.size === 0 && vs.status().active === 0);
   });
 
-  it("moves 16 MiB each way intact while a slow client makes the proxy hold back", async () => {
+  it("moves 16 MiB each way intact while a slow client and a slow server make the proxy hold back, through garbage collections", async () => {
+    // Slow readers on both sides queue the proxy's writes, and full collections run every few ms: a
+    // queued write whose bytes nothing referenced any more was sent from freed memory (a corrupted
+    // upload, first seen on a loaded machine).
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const collecting = setInterval(gc, 2);
+    after(() => clearInterval(collecting));
     const payload = randomBytes(16 * 1024 * 1024);
     const digest = (b: Buffer | Buffer[]) =>
       createHash("sha256")
@@ -301,7 +310,13 @@ describe("proxy: connecting and relaying", () => {
     const server = createServer((s) => {
       s.on("error", () => undefined); // health checks connect and reset
       const got: Buffer[] = [];
-      s.on("data", (d: Buffer) => got.push(d));
+      s.on("data", (d: Buffer) => {
+        got.push(d);
+        if (got.length % 16 === 0) {
+          s.pause();
+          setTimeout(() => s.resume(), 5);
+        }
+      });
       s.on("end", () => void (uploaded = digest(got)));
       s.end(payload);
     });
@@ -326,6 +341,7 @@ describe("proxy: connecting and relaying", () => {
     });
     assert.equal(digest(received), digest(payload), "download intact");
     await until("upload complete", () => uploaded !== "", 5000);
+    clearInterval(collecting);
     assert.equal(uploaded, digest(payload), "upload intact");
     await until("connection closed", () => vs.status().active === 0);
     assert.equal(vs.status().bytesOut, payload.length);

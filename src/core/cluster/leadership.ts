@@ -66,7 +66,8 @@ export function chooseLeadership(v: LeadershipView): LeadershipChoice {
     return { want: true };
   }
   if (v.wants) {
-    const stronger = v.refusedFor.find(better);
+    // Only a stronger node this one still hears: a silent one's promise is merely running out.
+    const stronger = v.refusedFor.find((n) => better(n) && v.alive(n));
     if (stronger)
       return {
         want: false,

@@ -617,13 +617,15 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     };
   }
 
-  /** For every group not stopped here: how long (ms) its lease still covers it (clones are not
-   * covered). The VIP guard uses it. */
+  /** For every group not stopped here: how long (ms) the guard may leave it running: until the fence
+   * margin before its lease ends, when the node itself would stop it, so that removing its VIPs has that
+   * margin to finish before another node may add them (clones are not covered). */
   groupCover(now: number): Record<string, number> {
     const out: Record<string, number> = {};
     // A clone is not the guard's: nothing elsewhere depends on it stopping here, so a daemon that died
     // leaves it running (as pacemaker leaves resources when it dies) and the next daemon adopts it.
-    for (const g of this.groups.active()) if (!this.groups.isClone(g)) out[g] = Math.max(0, this.leaseEnd(g) - now);
+    for (const g of this.groups.active())
+      if (!this.groups.isClone(g)) out[g] = Math.max(0, this.leaseEnd(g) - this.fenceMargin - now);
     return out;
   }
 

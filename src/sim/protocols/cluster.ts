@@ -48,8 +48,9 @@ export interface ClusterSimOptions {
   track?: boolean;
 }
 
-/** The guard's timing in the simulator: it waits 4 intervals for a silent daemon; its SIGKILL takes up to 50ms. */
-export const SIM_GUARD = { silence: 100, kill: 50 };
+/** The guard's timing in the simulator: it waits 4 intervals for a silent daemon; its SIGKILL takes up to
+ * 50ms; removing a VIP takes up to 20ms (less than the fence margin of one interval). */
+export const SIM_GUARD = { silence: 100, kill: 50, removal: 20 };
 
 /** Options left out take these. */
 export const DEFAULTS: ClusterSimOptions = {

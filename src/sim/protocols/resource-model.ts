@@ -8,16 +8,18 @@ import type { ActionResult, SimNodeHandle } from "../world.js";
 
 /** What the model needs to know of a group. */
 export interface ModelGroup {
-  /** The stop budget, ms (0: VIPs only, gone the instant the guard removes them). */
+  /** The stop budget, ms (0: VIPs only, gone once the guard's removal of them has finished). */
   budget: number;
   /** A clone: not the guard's, so a restarted node need not wait for it to be gone. */
   clone?: boolean;
 }
 
-/** The guard's timing: how long it waits for a silent daemon, how long its SIGKILL takes. */
+/** The guard's timing: how long it waits for a silent daemon, how long its SIGKILL takes, and how long
+ * removing a VIP takes (by the guard or the runner), ms. */
 export interface GuardTiming {
   silence: number;
   kill: number;
+  removal: number;
 }
 
 /** Events the model reports to a node's machine. */
@@ -88,7 +90,7 @@ export class ResourceModel {
   /** The runner's share of a stop budget: what is not kept for the guard. */
   private work(group: string): number {
     const budget = this.budget(group);
-    return budget > 0 ? budget - this.guard.silence - this.guard.kill : 5;
+    return budget > 0 ? budget - this.guard.silence - this.guard.kill : this.guard.removal;
   }
 
   /** The runner queues operations of one group: the local delay until this one has finished. */
@@ -126,9 +128,11 @@ export class ResourceModel {
     const hangs = slowStops && r < 0.15;
     const duration = hangs
       ? prng.between(0.8, 1) * work
-      : r < 0.6 || !slowStops
-        ? prng.between(0.1, 5)
-        : prng.between(5, 0.6 * work);
+      : !slowStops
+        ? prng.between(0.1, this.guard.removal)
+        : r < 0.6
+          ? prng.between(0.1, 5)
+          : prng.between(5, 0.6 * work);
     const localDelay = this.queue(node, h, group, duration);
     if (!hangs) return [{ localDelay, effect: () => this.end(node, group, ids), event: { kind: "stopped", group } }];
     let killed = false;
@@ -151,8 +155,14 @@ export class ResourceModel {
     this.lines.set(daemon, line);
     const silent = () => this.lines.get(daemon) === line;
     return Object.entries(groups).flatMap(([group, left]): ActionResult<ModelEvent>[] => {
-      if (this.budget(group) === 0)
-        return [{ localDelay: left, effect: () => silent() && this.end(node, group, [...this.ids(node, group)]) }];
+      if (this.budget(group) === 0) {
+        let taken: number[] = [];
+        const removal = prng.between(0.1, this.guard.removal);
+        return [
+          { localDelay: left, effect: () => void (taken = silent() ? [...this.ids(node, group)] : []) },
+          { localDelay: left + removal, effect: () => this.end(node, group, taken) },
+        ];
+      }
       const takeover = Math.max(left, this.guard.silence);
       const takes = left > 0 ? prng.between(0.1, this.work(group)) : prng.between(0.1, this.guard.kill);
       let taken: number[] = [];

@@ -53,11 +53,15 @@ program
   )
   .option("--log <file>", "also write the full log (every change and decision, one line each) to this file")
   .option(
+    "--db",
+    "a promotable MariaDB instead of the web group: three mariadbd on 127.0.0.11-13, a writer through virtual server sql",
+  )
+  .option(
     "--timers <interval/lease>",
     "heartbeat interval and lease (longer ones stay calm on a busy machine)",
     "25ms/150ms",
   )
-  .action(async (opts: { basePort: string; log?: string; timers: string }) => {
+  .action(async (opts: { basePort: string; log?: string; timers: string; db?: boolean }) => {
     const base = Number(opts.basePort);
     if (!Number.isInteger(base) || base < 1024 || base > 64000) {
       process.stderr.write(`vigil demo: --base-port ${opts.basePort}: expected a whole number from 1024 to 64000\n`);
@@ -71,7 +75,7 @@ program
       process.exitCode = 2;
       return;
     }
-    process.exitCode = await runDemo(base, undefined, { log: opts.log, timers: { interval, lease } });
+    process.exitCode = await runDemo(base, undefined, { log: opts.log, timers: { interval, lease }, db: opts.db });
   });
 
 program

@@ -24,20 +24,21 @@ export interface DemoTimers {
   lease: string;
 }
 
-/** The demo's YAML. */
-export function demoConfig(
+/** The part of a demo's YAML before `groups:`: the cluster, three nodes (node i at `host(i)`), the API. */
+export function demoHead(
+  title: string,
+  name: string,
   dir: string,
-  roleScript: string,
   p: DemoPorts,
-  timers: DemoTimers = { interval: "25ms", lease: "150ms" },
+  timers: DemoTimers,
+  host: (i: number) => string,
 ): string {
   const nodes = [0, 1, 2]
-    .map((i) => `  - { name: n${i + 1}, address: "127.0.0.1:${p.cluster + i}", priority: ${200 - i * 50} }`)
+    .map((i) => `  - { name: n${i + 1}, address: "${host(i)}:${p.cluster + i}", priority: ${200 - i * 50} }`)
     .join("\n");
-  const apps = [0, 1, 2].map((i) => `      - { address: "127.0.0.1:${p.app + i}", weight: 1 }`).join("\n");
-  return `# vigil demo: three nodes on loopback (made by \`vigil demo\`)
+  return `# ${title}
 cluster:
-  name: demo
+  name: ${name}
   key_file: ${dir}/cluster.key
   heartbeat: { interval: ${timers.interval}, lease: ${timers.lease} }
 nodes:
@@ -45,7 +46,19 @@ ${nodes}
 api:
   listen: 127.0.0.1:${p.api}
   token_file: ${dir}/api.token
-groups:
+`;
+}
+
+/** The demo's YAML. */
+export function demoConfig(
+  dir: string,
+  roleScript: string,
+  p: DemoPorts,
+  timers: DemoTimers = { interval: "25ms", lease: "150ms" },
+): string {
+  const apps = [0, 1, 2].map((i) => `      - { address: "127.0.0.1:${p.app + i}", weight: 1 }`).join("\n");
+  const title = "vigil demo: three nodes on loopback (made by `vigil demo`)";
+  return `${demoHead(title, "demo", dir, p, timers, () => "127.0.0.1")}groups:
   - name: web
     prefer: [n1]
     failback: true

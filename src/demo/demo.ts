@@ -2,6 +2,8 @@
 // listener of virtual server "site") prefers n1; "site" balances over three small app servers. The
 // terminal shows who leads, who serves and who answers, with the nodes' decisions; keys (or typed
 // commands when stdin is not a terminal) kill and restart nodes and app servers. Ctrl-C stops all.
+// With --db, the group is "db", a promotable MariaDB (see db-demo.ts), and a writer inserts through
+// virtual server "sql"; a key kills the primary's mariadbd, and the end counts the acknowledged rows.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { appendFileSync, closeSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -14,6 +16,7 @@ import { newKeyText } from "../adapters/keygen.js";
 import type { HistoryView } from "../core/history/types.js";
 import { Screen } from "../cli/screen.js";
 import { textTimeline, timelineLegend } from "../cli/text-timeline.js";
+import { dbHost, dbPid, dbPort, demoDbConfig, DemoWriter, sqlPort, stopReplicas, writeDbFiles } from "./db-demo.js";
 import { demoConfig, demoPorts, type DemoPorts, type DemoTimers } from "./demo-config.js";
 
 const MAIN = new URL("../cli/main.js", import.meta.url).pathname;
@@ -52,6 +55,7 @@ class Demo {
   private apps = new Map<string, ChildProcess>();
   private logOffsets = new Map<string, number>();
   private lastLine = "";
+  private lastLineAt = 0;
   private t0 = Date.now();
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
@@ -60,6 +64,8 @@ class Demo {
   private recent: string[] = [];
   /** The lines above the live part of the fixed screen (addresses, token, keys). */
   header: string[] = [];
+  /** The group the demo watches: "web", or "db" with --db. */
+  private group: string;
 
   constructor(
     private dir: string,
@@ -68,7 +74,11 @@ class Demo {
     private print: (line: string) => void,
     private screen: Screen | undefined,
     private logFile: string | undefined,
-  ) {}
+    /** With --db: the writer inserting through virtual server "sql". */
+    readonly writer?: DemoWriter,
+  ) {
+    this.group = writer ? "db" : "web";
+  }
 
   /** One line of the full log: printed (no terminal) or kept for the screen, and appended to --log. */
   private out(line: string): void {
@@ -96,6 +106,12 @@ class Demo {
     );
     closeSync(log);
     this.nodes.set(name, child);
+    child.once("exit", (code, signal) => {
+      if (signal !== "SIGKILL" && !this.stopping)
+        this.out(
+          `${this.stamp()}  ${name} exited (${signal ?? `code ${code}`}); its log: ${join(this.dir, `${name}.log`)}`,
+        );
+    });
     this.out(`${this.stamp()}  started ${name} (pid ${child.pid})`);
   }
 
@@ -122,6 +138,21 @@ class Demo {
     this.out(`${this.stamp()}  stopped ${name}`);
   }
 
+  /** SIGKILLs the mariadbd of the node running group db (the primary). */
+  killPrimaryDb(owner: string | undefined): void {
+    const pid = owner ? dbPid(this.dir, owner) : undefined;
+    if (!owner || pid === undefined) return this.out("no primary mariadbd runs right now");
+    try {
+      process.kill(pid, "SIGKILL");
+      this.out(`${this.stamp()}  killed ${owner}'s mariadbd, the primary (SIGKILL, pid ${pid})`);
+    } catch (e) {
+      this.out(`could not kill ${owner}'s mariadbd (pid ${pid}): ${(e as Error).message}`);
+    }
+  }
+
+  /** The node that runs the watched group with its lease, as last seen. */
+  owner: string | undefined;
+
   toggleNode(name: string): void {
     if (Demo.running(this.nodes.get(name))) this.killNode(name);
     else this.startNode(name);
@@ -141,17 +172,30 @@ class Demo {
           return body ? (JSON.parse(body) as NodeView) : undefined;
         }),
       );
-      const answer = await get(this.ports.site, "/");
+      const answer = this.writer ? this.writerLine() : await get(this.ports.site, "/");
       this.printDecisions();
       const alive = NODES.filter((_, i) => views[i] !== undefined);
       const leader = views.find((v) => v?.isLeader);
-      const owner = views.find((v) => v && v.groups.web === "running" && v.holds.includes("web"));
+      const owner = views.find((v) => v && v.groups[this.group] === "running" && v.holds.includes(this.group));
+      this.owner = owner?.name;
       const serving = views.filter((v) => v?.virtual_servers?.[0]?.serving).map((v) => v?.name);
       const health = (owner ?? views.find((v) => v))?.virtual_servers?.[0]?.realServers
-        .map((r, i) => `${APPS[i]} ${r.up ? "up" : "DOWN"}`)
+        .map(
+          (r, i) =>
+            `${this.writer ? NODES[i] : APPS[i]} ${r.up ? (this.writer ? "writable" : "up") : this.writer ? "read-only/down" : "DOWN"}`,
+        )
         .join(", ");
-      const line = `up: ${alive.join(" ") || "none"} | leader: ${leader ? `${leader.name} (term ${leader.term})` : "none"} | web on: ${owner?.name ?? "none"} | site served by: ${serving.join(" ") || "none"} | ${answer ? `answered by ${answer.trim().replace("hello from ", "")}` : "no answer"}${health ? ` | ${health}` : ""}`;
-      if (line !== this.lastLine) this.out(`${this.stamp()}  ${line}`);
+      const vs = this.writer ? "sql" : "site";
+      const said = this.writer
+        ? this.writerState()
+        : answer
+          ? `answered by ${answer.trim().replace("hello from ", "")}`
+          : "no answer";
+      const line = `up: ${alive.join(" ") || "none"} | leader: ${leader ? `${leader.name} (term ${leader.term})` : "none"} | ${this.group} on: ${owner?.name ?? "none"} | ${vs} served by: ${serving.join(" ") || "none"} | ${said}${health ? ` | ${health}` : ""}`;
+      if (line !== this.lastLine || (this.writer && Date.now() - this.lastLineAt >= 5000)) {
+        this.out(`${this.stamp()}  ${line}${this.writer ? ` | ${answer}` : ""}`);
+        this.lastLineAt = Date.now();
+      }
       this.lastLine = line;
       if (this.screen && !this.stopping) {
         const from = owner ?? leader ?? views.find((v) => v);
@@ -201,8 +245,11 @@ class Demo {
       ...this.header,
       "",
       `nodes:   ${nodes.join("    ")}`,
-      `group:   web ${o.owner ? `running on ${o.owner.name}` : "NOT RUNNING"}`,
-      `site:    ${o.serving.length ? `served by ${o.serving.join(" ")}` : "NOT SERVED"} · ${o.answer ? `answered by ${o.answer.trim().replace("hello from ", "")}` : "NO ANSWER"}${o.health ? ` · ${o.health}` : ""}`,
+      `group:   ${this.group} ${o.owner ? `running on ${o.owner.name}${this.writer ? " (primary)" : ""}` : "NOT RUNNING"}`,
+      this.writer
+        ? `sql:     ${o.serving.length ? `served by ${o.serving.join(" ")}` : "NOT SERVED"}${o.health ? ` · ${o.health}` : ""}`
+        : `site:    ${o.serving.length ? `served by ${o.serving.join(" ")}` : "NOT SERVED"} · ${o.answer ? `answered by ${o.answer.trim().replace("hello from ", "")}` : "NO ANSWER"}${o.health ? ` · ${o.health}` : ""}`,
+      ...(this.writer ? [`writer:  ${o.answer ?? ""} · ${this.writerState()}`] : []),
       "",
     ];
     if (o.history) {
@@ -213,6 +260,19 @@ class Demo {
     lines.push("", `log${this.logFile ? ` (all of it in ${this.logFile})` : " (--log FILE keeps all of it)"}:`);
     lines.push(...this.recent.map((l) => `  ${l}`));
     return lines;
+  }
+
+  /** Whether the writer is writing, or what its last attempt failed with (a change prints a line). */
+  private writerState(): string {
+    const failing = this.writer?.counts().failing;
+    return failing ? `writer failing: ${failing}` : "writer writing";
+  }
+
+  /** The writer's progress in one line. */
+  private writerLine(): string {
+    const c = this.writer?.counts();
+    if (!c) return "";
+    return `${c.acked} rows acknowledged, ${c.unknown} unknown, longest gap ${c.longestGapMs}ms`;
   }
 
   /** Prints the decision lines the nodes logged since the last call. */
@@ -267,6 +327,7 @@ class Demo {
           }),
       ),
     );
+    if (this.writer) await stopReplicas(this.dir);
     rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -275,31 +336,41 @@ class Demo {
     const [verb, what = ""] = text.trim().split(/\s+/);
     if (verb === "quit" || verb === "q") return false;
     if (verb === "kill" && NODES.includes(what)) this.killNode(what);
+    else if (verb === "kill" && what === "primary" && this.writer) this.killPrimaryDb(this.owner);
     else if (verb === "start" && NODES.includes(what)) this.startNode(what);
     else if (verb === "stop" && APPS.includes(what)) this.stopApp(what);
     else if (verb === "start" && APPS.includes(what)) this.startApp(what);
     else if (verb)
-      this.out("commands: kill NODE | start NODE | stop APP | start APP | quit   (NODE n1-n3, APP app-1..app-3)");
+      this.out(
+        this.writer
+          ? "commands: kill NODE | start NODE | kill primary | quit   (NODE n1-n3)"
+          : "commands: kill NODE | start NODE | stop APP | start APP | quit   (NODE n1-n3, APP app-1..app-3)",
+      );
     return true;
   }
 }
 
 /** The first of the demo's ports that something else already uses, if any. */
-async function busyPort(p: DemoPorts): Promise<string | undefined> {
-  const tcp = [0, 1, 2].flatMap((i) => [p.api + i, p.app + i]).concat(p.site);
-  for (const port of tcp) {
+async function busyPort(p: DemoPorts, db: boolean): Promise<string | undefined> {
+  const host = (i: number) => (db ? dbHost(i) : "127.0.0.1");
+  const tcp: [string, number][] = [0, 1, 2].flatMap((i): [string, number][] => [
+    ["127.0.0.1", p.api + i],
+    db ? [dbHost(i), dbPort(p)] : ["127.0.0.1", p.app + i],
+  ]);
+  tcp.push(["127.0.0.1", db ? sqlPort(p) : p.site]);
+  for (const [ip, port] of tcp) {
     const free = await new Promise<boolean>((resolve) => {
       const s = createServer().once("error", () => resolve(false));
-      s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+      s.listen(port, ip, () => s.close(() => resolve(true)));
     });
-    if (!free) return `TCP 127.0.0.1:${port}`;
+    if (!free) return `TCP ${ip}:${port}`;
   }
-  for (const port of [0, 1, 2].map((i) => p.cluster + i)) {
+  for (const i of [0, 1, 2]) {
     const free = await new Promise<boolean>((resolve) => {
       const s = createSocket("udp4").once("error", () => resolve(false));
-      s.bind(port, "127.0.0.1", () => s.close(() => resolve(true)));
+      s.bind(p.cluster + i, host(i), () => s.close(() => resolve(true)));
     });
-    if (!free) return `UDP 127.0.0.1:${port}`;
+    if (!free) return `UDP ${host(i)}:${p.cluster + i}`;
   }
   return undefined;
 }
@@ -308,10 +379,11 @@ async function busyPort(p: DemoPorts): Promise<string | undefined> {
 export async function runDemo(
   basePort: number,
   out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
-  opts: { log?: string; timers?: DemoTimers } = {},
+  opts: { log?: string; timers?: DemoTimers; db?: boolean } = {},
 ): Promise<number> {
   const ports = demoPorts(basePort);
-  const busy = await busyPort(ports);
+  const db = opts.db === true;
+  const busy = await busyPort(ports, db);
   if (busy) {
     process.stderr.write(
       `vigil demo: ${busy} is already in use; choose other ports with --base-port (now ${basePort})\n`,
@@ -323,34 +395,56 @@ export async function runDemo(
   const token = randomBytes(12).toString("hex");
   writeFileSync(join(dir, "api.token"), `${token}\n`, { mode: 0o600 });
   const configFile = join(dir, "vigil.yaml");
-  writeFileSync(configFile, demoConfig(dir, ROLE, ports, opts.timers));
+  const timers = opts.timers ?? { interval: "25ms", lease: "150ms" };
+  const password = randomBytes(18).toString("base64");
+  writeFileSync(
+    configFile,
+    db ? demoDbConfig(dir, writeDbFiles(dir, password), ports, timers) : demoConfig(dir, ROLE, ports, timers),
+  );
   const screen = process.stdout.isTTY && process.stdin.isTTY ? new Screen(process.stdout) : undefined;
   if (opts.log) writeFileSync(opts.log, "");
-  const demo = new Demo(dir, ports, configFile, out, screen, opts.log);
+  const writer = db ? new DemoWriter(sqlPort(ports), password) : undefined;
+  const demo = new Demo(dir, ports, configFile, out, screen, opts.log, writer);
   const header = [
-    `vigil demo: three nodes on loopback, files in ${dir}`,
+    `vigil demo${db ? " --db" : ""}: three nodes on loopback, files in ${dir}`,
     `  web pages:  ${NODES.map((n, i) => `${n} http://127.0.0.1:${ports.api + i}/`).join("   ")}`,
     `  API token:  ${token}   (the page asks for it once, for its buttons)`,
-    `  the site:   curl http://127.0.0.1:${ports.site}/   (virtual server "site", served by the owner of group "web")`,
-    `  keys: 1 2 3 kill/restart node n1 n2 n3 · a b c stop/start app-1..3 · q or Ctrl-C quits`,
+    db
+      ? `  the SQL:    MYSQL_PWD=$(cat ${dir}/db.password) mariadb -h 127.0.0.1 -P ${sqlPort(ports)} -u vigil demo   (virtual server "sql" → the primary)`
+      : `  the site:   curl http://127.0.0.1:${ports.site}/   (virtual server "site", served by the owner of group "web")`,
+    db
+      ? `  keys: 1 2 3 kill/restart node n1 n2 n3 · k SIGKILL the primary's mariadbd · q or Ctrl-C quits (and counts the rows)`
+      : `  keys: 1 2 3 kill/restart node n1 n2 n3 · a b c stop/start app-1..3 · q or Ctrl-C quits`,
   ];
+  const typed = db
+    ? `  (without a terminal, type: kill n1 | start n1 | kill primary | quit)`
+    : `  (without a terminal, type: kill n1 | start n1 | stop app-2 | start app-2 | quit)`;
   if (screen) demo.header = header.slice(1);
-  else
-    for (const l of [...header, `  (without a terminal, type: kill n1 | start n1 | stop app-2 | start app-2 | quit)`])
-      out(l);
+  else for (const l of [...header, typed]) out(l);
   if (opts.log) for (const l of header) appendFileSync(opts.log, `${l}\n`);
-  for (const a of APPS) demo.startApp(a);
+  if (!db) for (const a of APPS) demo.startApp(a);
   for (const n of NODES) demo.startNode(n);
   demo.watch();
+  writer?.start();
   return new Promise((resolve) => {
+    let finishing = false;
     const finish = () => {
+      if (finishing) return;
+      finishing = true;
       screen?.end();
       out("stopping the demo…");
-      void demo.stop().then(() => {
+      void (async () => {
+        if (writer) {
+          await writer.stop();
+          const audit = await writer.audit();
+          out(audit);
+          if (opts.log) appendFileSync(opts.log, `${audit}\n`);
+        }
+        await demo.stop();
         out("demo stopped; nothing left running");
         process.stdin.destroy();
         resolve(0);
-      });
+      })();
     };
     process.once("SIGINT", finish);
     process.once("SIGTERM", finish);
@@ -365,9 +459,10 @@ export async function runDemo(
           return finish();
         }
         const node = { "1": "n1", "2": "n2", "3": "n3" }[k];
-        const app = { a: "app-1", b: "app-2", c: "app-3" }[k];
+        const app = db ? undefined : { a: "app-1", b: "app-2", c: "app-3" }[k];
         if (node) demo.toggleNode(node);
         if (app) demo.toggleApp(app);
+        if (db && k === "k") demo.killPrimaryDb(demo.owner);
       });
     } else {
       let buffered = "";

@@ -22,6 +22,8 @@ export interface ServerSpec {
   config: MariadbConfig;
   /** This node's server_id (unique in the cluster: the node's place in the config, from 1). */
   serverId: number;
+  /** This node's own address (listened on alone with `bind: node`). */
+  host: string;
   /** The password of `config.user` (read from password_file). */
   password: string;
   /** VIGIL_RESOURCE tag of the process. */
@@ -82,7 +84,7 @@ export function serverArgs(spec: ServerSpec): string[] {
     `--datadir=${c.datadir}`,
     `--socket=${c.socket}`,
     `--port=${c.port}`,
-    "--bind-address=0.0.0.0",
+    `--bind-address=${c.bind === "node" ? spec.host : "0.0.0.0"}`,
     `--pid-file=${pidFileOf(c.datadir)}`,
     `--log-error=${errorLogOf(c.datadir)}`,
     ...(asRoot ? ["--user=root"] : []),

@@ -49,7 +49,7 @@ export function serverSpecOf(config: MariadbConfig, topology: DbTopology, tag: s
   const me = topology.nodes.find((n) => n.name === topology.self);
   if (!me) throw new Error(`node ${topology.self} runs no database (a witness)`);
   const own = forNode(config, topology.self);
-  return { config: own, serverId: me.serverId, password: readDbPassword(own.password_file), tag };
+  return { config: own, serverId: me.serverId, host: me.host, password: readDbPassword(own.password_file), tag };
 }
 
 /** Reads a peer's state, or why it could not be heard. */

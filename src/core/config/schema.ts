@@ -168,6 +168,10 @@ const mariadbResource = z.strictObject({
   datadir: absolutePath,
   /** TCP port of mariadbd on every node (replication and clients connect to it). */
   port: int(1, 65535).default(3306),
+  /** Addresses mariadbd listens on: any (every address, so clients reach the primary on the group's
+   * VIP) or node (only the node's own address from `nodes:`, for several nodes on one host, as the demo
+   * runs them; clients then come through a virtual server). */
+  bind: z.enum(["any", "node"], { error: "expected any or node" }).default("any"),
   /** The local socket vigil uses for its own connection. */
   socket: absolutePath,
   /** The account vigil uses for replication and monitoring (created on a fresh datadir). */

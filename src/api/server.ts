@@ -15,6 +15,8 @@
 //   POST /groups/GROUP/move?node=NODE    move a group (stops it there before it starts elsewhere)
 //   POST /groups/GROUP/cleanup           forget the group's failures on every node
 //   POST /maintenance/on | /off          stop / resume touching resources, cluster-wide
+//   POST /db/GROUP/force                 promote past unheard replicas: the promotion of GROUP waiting on
+//                                        this node (never past divergence; 409 when none waits here)
 // Commands are carried out by the leader, whichever node receives them.
 // Fault injection for tests, only when `vigil run` has VIGIL_FAULT_INJECTION=1 (404 otherwise), with the
 // token; each answers 202 and then acts:
@@ -73,6 +75,8 @@ export interface ApiBackend {
   injectFault?(fault: DebugFault): void;
   /** `vigil db explain GROUP` (undefined: no such database group). */
   dbExplain?(group: string): Promise<unknown>;
+  /** `vigil db force GROUP` on this node (undefined: no such database group). */
+  dbForce?(group: string): Promise<CommandOutcome | undefined>;
   /** Called with every error a handler threw (the request got a 500); for the log. */
   onError?(err: Error, what: string): void;
 }
@@ -249,6 +253,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, backend: ApiBac
     if (e === undefined)
       return send(res, 404, { code: "E_API_NOT_FOUND", error: `no database group named "${second}"` });
     return send(res, 200, e);
+  }
+  if (method === "POST" && first === "db" && second && group === "force" && rest.length === 0) {
+    if (!authorized(req, res, backend, o)) return;
+    const r = backend.dbForce ? await backend.dbForce(second) : undefined;
+    if (r === undefined)
+      return send(res, 404, { code: "E_API_NOT_FOUND", error: `no database group named "${second}"` });
+    return send(res, r.ok ? 200 : 409, r.ok ? r : { ...r, code: "E_NOT_WAITING", error: r.message });
   }
   const fault = backend.injectFault ? faultFor(method, t) : undefined;
   if (fault !== undefined) return injectFault(req, res, backend, o, fault);

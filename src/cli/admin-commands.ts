@@ -125,10 +125,16 @@ export function addAdminCommands(program: Command): void {
   withApi(program.command("cleanup <group>").description("forget a group's failures on every node")).action(
     (group: string, opts: ApiOpts) => post(opts, `/groups/${encodeURIComponent(group)}/cleanup`),
   );
+  const db = program.command("db").description("database groups (type: mariadb)");
   withApi(
-    program
-      .command("db")
-      .description("database groups (type: mariadb)")
+    db
+      .command("force <group>")
+      .description(
+        "promote the replica whose promotion waits on this node for replicas that cannot be heard (they may hold the newest acknowledged commit: accept that loss); never past divergence",
+      ),
+  ).action((group: string, opts: ApiOpts) => post(opts, `/db/${encodeURIComponent(group)}/force`));
+  withApi(
+    db
       .command("explain <group>")
       .description("who would be promoted now, why, and whether that promotion would lose nothing"),
   )

@@ -318,6 +318,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
       command: (cmd) => w.command(cmd),
       events: () => events.list(),
       dbExplain: (group) => dbKeeper.explain(group),
+      dbForce: async (group) => dbKeeper.force(group),
       metrics: () => m.render(),
       history: () => feed.view(),
       get token() {

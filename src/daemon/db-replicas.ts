@@ -6,6 +6,7 @@
 import type { Logger } from "../adapters/logger.js";
 import { readState, pointAt, unionPos, type ServerState } from "../adapters/mariadb/replication.js";
 import { killServer, runningPid, startServer } from "../adapters/mariadb/server-process.js";
+import { forcePromotion } from "../adapters/mariadb/promotion-gate.js";
 import { withServerLock } from "../adapters/mariadb/server-lock.js";
 import { withSql } from "../adapters/mariadb/sql.js";
 import { forNode, nodeOfTag, type DbTopology } from "../adapters/mariadb/topology.js";
@@ -218,6 +219,17 @@ export class DbReplicaKeeper {
       ...explainPromotion({ group, ...(running ? { primary: running } : {}), order, reports, ineligible }),
       nodes: this.rows(reports),
     };
+  }
+
+  /** An operator forces the promotion of `group` waiting on this node past replicas that cannot be
+   * heard (undefined: no such database group). */
+  force(group: string): { ok: boolean; message: string } | undefined {
+    const g = this.groups.find((x) => x.group === group);
+    if (!g) return undefined;
+    const r = forcePromotion(forNode(g.config, this.topology.self).datadir, "the operator");
+    const message = `${group} on ${this.topology.self}: ${r.message}`;
+    this.log.warn({ group, forced: r.ok }, `database promotion forced by the operator: ${message}`);
+    return { ok: r.ok, message };
   }
 
   private once(key: string, message: string, level: "info" | "warn" | "error" = "warn"): void {

@@ -48,11 +48,17 @@ async function until(what: string, test: () => boolean, ms: number): Promise<voi
   }
 }
 
+/** A node's database role as GET /status reports it. */
+interface DbRole {
+  role: string;
+  replicationIo?: string;
+}
+
 const acked = (text: string) =>
   Math.max(0, ...[...text.matchAll(/\| (\d+) rows acknowledged/g)].map((m) => Number(m[1])));
 
 it(
-  "promotes a replica when the primary's mariadbd is killed, and no acknowledged row is lost",
+  "promotes a replica when the primary's mariadbd is killed; with a replica gone, waits until the operator forces it; no acknowledged row is lost",
   { skip: why },
   async () => {
     await until(
@@ -77,6 +83,48 @@ it(
         acked(out.slice(mark)) > acked(out.slice(0, mark)) + 50,
       60_000,
     );
+    const firstMove = /\[n\d\] db (moves|placed) .*/.exec(out.slice(mark))?.[0] ?? "(no move line)";
+
+    // A second failure with a replica gone: the promotion waits for it, says so, and the operator forces it.
+    const primary = /db on: (n[23]) \| sql served by/.exec(out.slice(mark))?.[1] as string;
+    const gone = primary === "n2" ? "n3" : "n2";
+    const token = /API token: +(\w+)/.exec(out)?.[1] ?? "";
+    const call = async (node: string, method: string, path: string) => {
+      const port = base + Number(node.slice(1)) - 1;
+      const r = await fetch(`http://127.0.0.1:${port}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}` },
+      }).catch((e: Error) => ({ status: 0, text: async () => e.message }));
+      return { status: r.status, text: await r.text() };
+    };
+    demo?.stdin.write(`kill ${gone}\n`);
+    const replicaPid = Number(readFileSync(`${dir}/db-${gone}/vigil-mariadbd.pid`, "utf8"));
+    process.kill(replicaPid, "SIGKILL");
+    assert.equal((await call(primary, "POST", "/groups/db/cleanup")).status, 200, "vigil cleanup db");
+    const replicating = async () => {
+      const r = await call("n1", "GET", "/status");
+      const d =
+        r.status === 200 ? (JSON.parse(r.text) as { databases?: Record<string, DbRole> }).databases?.db : undefined;
+      return d?.role === "replica" && d.replicationIo === "Yes";
+    };
+    const rejoin = Date.now() + 60_000;
+    while (!(await replicating()) && Date.now() < rejoin) await new Promise((r) => setTimeout(r, 250));
+    assert.ok(await replicating(), `n1 rejoined as a replica:\n${out.slice(-2000)}`);
+    const mark2 = out.length;
+    demo?.stdin.write("kill primary\n");
+    let forced = { status: 0, text: "" };
+    const end = Date.now() + 60_000;
+    while (forced.status !== 200 && Date.now() < end) {
+      forced = await call("n1", "POST", "/db/db/force");
+      if (forced.status !== 200) await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(forced.status, 200, `vigil db force db on n1: ${forced.text}\n${out.slice(mark2)}`);
+    assert.match(forced.text, new RegExp(`forced past: waiting for ${gone} \\(`));
+    await until(
+      "n1 promoted and the writer acknowledging there",
+      () => /db on: n1 \| sql served by: n1 \| writer writing/.test(out.slice(mark2)),
+      60_000,
+    );
     demo?.stdin.write("quit\n");
     await until("the demo to stop", () => /demo stopped; nothing left running/.test(out), 30_000);
     const audit =
@@ -84,9 +132,7 @@ it(
         out,
       );
     assert.ok(audit, `the final count:\n${out.slice(-3000)}`);
-    console.log(
-      `${/writer: .*/.exec(out)?.[0]}\n${/\[n\d\] db (moves|placed) .*/.exec(out.slice(mark))?.[0] ?? "(no move line)"}`,
-    );
+    console.log(`${/writer: .*/.exec(out)?.[0]}\n${firstMove}\n${forced.text.trim()}`);
     assert.equal(audit[1], audit[2]);
     assert.ok(Number(audit[1]) >= acked(out), "the count covers every row the screen showed");
     if (demo && demo.exitCode === null) await new Promise((r) => demo.once("exit", r));

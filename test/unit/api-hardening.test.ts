@@ -2,6 +2,12 @@
 // never crash it, a handler that throws is a 500, the Host check (DNS rebinding), request bodies refused,
 // unknown groups and nodes 404 whatever their name, `Bearer \xa0` no token, and the local socket's
 // modes and tokenless commands.
+import {
+  forcePromotion,
+  promotionEnded,
+  promotionForced,
+  promotionWaits,
+} from "../../src/adapters/mariadb/promotion-gate.js";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, chmodSync, symlinkSync } from "node:fs";
@@ -185,6 +191,39 @@ describe("API: names and tokens", () => {
     const empty = await api(backend(commands, { token: "" }));
     assert.equal((await raw(empty, req("POST", "/maintenance/on", { authorization: "Bearer " }))).status, 403);
     assert.deepEqual(commands, []);
+  });
+});
+
+describe("API: forcing a database promotion", () => {
+  it("forces only the promotion waiting here for unheard replicas, and only with the token", async () => {
+    const datadir = "/var/lib/vigil-test-force";
+    const port = await api(
+      backend([], {
+        dbForce: async (g) => (g === "db" ? forcePromotion(datadir, "the operator") : undefined),
+      }),
+    );
+    const auth = { authorization: "Bearer t0k-0123456789" };
+    const force = async (group: string, h: Record<string, string> = auth) =>
+      raw(port, req("POST", `/db/${group}/force`, h));
+    try {
+      const idle = await force("db");
+      assert.equal(idle.status, 409);
+      assert.match(idle.text, /"code": "E_NOT_WAITING"[\s\S]*no promotion is waiting here/);
+      assert.equal((await force("nope")).status, 404);
+      promotionWaits(datadir, "n1 still accepts writes (read_only is off); waiting for its demotion", false);
+      assert.match((await force("db")).text, /force cannot pass: n1 still accepts writes/);
+      assert.equal(promotionForced(datadir), false);
+      promotionWaits(datadir, "waiting for n3 (connect ECONNREFUSED): it may hold the newest commit", true);
+      assert.equal((await force("db", {})).status, 401);
+      assert.equal(promotionForced(datadir), false, "not without the token");
+      const forced = await force("db");
+      assert.equal(forced.status, 200);
+      assert.match(forced.text, /forced past: waiting for n3/);
+      assert.equal(promotionForced(datadir), true);
+    } finally {
+      promotionEnded(datadir);
+    }
+    assert.equal(promotionForced(datadir), false, "the order ends with that promotion");
   });
 });
 

@@ -20,6 +20,7 @@ import {
   waitApplied,
   type ServerState,
 } from "../mariadb/replication.js";
+import { promotionEnded, promotionForced, promotionWaits } from "../mariadb/promotion-gate.js";
 import { withServerLock } from "../mariadb/server-lock.js";
 import { connect, withSql, type SqlTarget } from "../mariadb/sql.js";
 import { dbTopology, forNode, nodeOfTag, type DbNode, type DbTopology } from "../mariadb/topology.js";
@@ -100,8 +101,12 @@ export class MariadbAgent implements ResourceAgent {
       const t = opTimeouts(this.config);
       return await withServerLock(this.config.datadir, async () => {
         await startServer(spec, t.start);
-        const reason = await this.promote(spec, topology, promoteTimeout(this.config));
-        return { ok: true, detail: `${this.description} promoted: ${reason}` };
+        try {
+          const reason = await this.promote(spec, topology, promoteTimeout(this.config));
+          return { ok: true, detail: `${this.description} promoted: ${reason}` };
+        } finally {
+          promotionEnded(this.config.datadir);
+        }
       });
     } catch (err) {
       return { ok: false, detail: `${this.description} start: ${(err as Error).message}` };
@@ -144,9 +149,11 @@ export class MariadbAgent implements ResourceAgent {
               candidateReceived: mine.received,
               others: reports,
               oldPrimary,
+              force: promotionForced(this.config.datadir),
             });
         if (decision.kind === "refuse") throw new Error(decision.reason);
         if (decision.kind === "wait") {
+          promotionWaits(this.config.datadir, decision.reason, !stillOpen);
           if (decision.reason !== lastWait) topology.log(`${this.description}: ${decision.reason}`);
           lastWait = decision.reason;
           if (Date.now() + RETRY_MS > deadline)

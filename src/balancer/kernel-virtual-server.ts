@@ -207,9 +207,33 @@ export class KernelVirtualServer {
         });
     } catch (err) {
       this.log.debug(`${this.config.name}: reading counters failed: ${(err as Error).message}`);
+      await this.restoreIfGone();
     } finally {
       this.polling = false;
     }
+  }
+
+  /** Puts the table back when it vanished from the kernel while served (someone flushed the ruleset or
+   * deleted it); if that fails, the virtual server is not served and the group's monitor fails. */
+  private async restoreIfGone(): Promise<void> {
+    const spec = this.installed;
+    if (!spec) return;
+    const tables = JSON.stringify(await nftList("tables").catch(() => undefined));
+    if (tables === undefined || tables.includes(`"${tableName(spec.name)}"`)) return;
+    this.log.warn(
+      `${this.config.name}: its nftables table ${tableName(spec.name)} is gone from the kernel; installing it again`,
+    );
+    await this.enqueue(async () => {
+      if (this.installed !== spec) return;
+      try {
+        await nftApply(installCommands(spec));
+        this.failure = undefined;
+        this.log.info(`${this.config.name}: nftables table ${tableName(spec.name)} installed again`);
+      } catch (err) {
+        this.failure = `its nftables table vanished and could not be installed again: ${(err as Error).message}`;
+        this.log.error(`${this.config.name}: ${this.failure}; the group's monitor fails`);
+      }
+    });
   }
 
   private flowKey(e: { ip: string; port: number }): string {

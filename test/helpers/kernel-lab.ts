@@ -173,9 +173,9 @@ export class KernelLab {
   }
 
   /** A director's /status as JSON (from the client namespace). */
-  status(host: string): { virtual_servers?: VsStatus[] } | undefined {
+  status(host: string): { virtual_servers?: VsStatus[]; groups?: Record<string, string> } | undefined {
     try {
-      return JSON.parse(this.get(host, "/status")) as { virtual_servers?: VsStatus[] };
+      return JSON.parse(this.get(host, "/status")) as { virtual_servers?: VsStatus[]; groups?: Record<string, string> };
     } catch {
       return undefined;
     }

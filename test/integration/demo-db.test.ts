@@ -3,50 +3,26 @@
 // promoted and the writer acknowledged again, and quitting counts the acknowledged rows on the primary:
 // all present. Nothing of the demo is left running afterwards. Skipped, loudly, without MariaDB.
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { after, it } from "node:test";
+import { leftovers, startDemo } from "../helpers/demo-process.js";
 
-const MAIN = new URL("../../dist/cli/main.js", import.meta.url).pathname;
 const why = existsSync("/usr/sbin/mariadbd") ? undefined : "mariadbd (Debian mariadb-server) is not installed";
 if (why) process.stderr.write(`\n!!! SKIPPING the database demo test: ${why}\n\n`);
 const base = 20000 + Math.floor(Math.random() * 500) * 20;
+const demo = why ? undefined : startDemo(["--db", "--base-port", String(base), "--timers", "50ms/1s"]);
 let out = "";
-const demo = why
-  ? undefined
-  : spawn(process.execPath, [MAIN, "demo", "--db", "--base-port", String(base), "--timers", "50ms/1s"], {
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-demo?.stdout.on("data", (d: Buffer) => (out += d.toString()));
-demo?.stderr.on("data", (d: Buffer) => (out += d.toString()));
+const until = async (what: string, test: () => boolean, ms: number) =>
+  demo?.until(
+    what,
+    () => {
+      out = demo.out();
+      return test();
+    },
+    ms,
+  );
 
-/** Processes whose command line names the demo's directory (its vigil nodes, guards and mariadbd). */
-function leftovers(dir: string): number[] {
-  return readdirSync("/proc")
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(dir);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-after(() => {
-  if (demo && demo.exitCode === null) demo.kill("SIGKILL");
-  const dir = /files in (\S+)/.exec(out)?.[1];
-  if (dir) for (const pid of leftovers(dir)) spawnSync("kill", ["-9", String(pid)]);
-});
-
-async function until(what: string, test: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > end || demo?.exitCode !== null) assert.fail(`timed out waiting for ${what}; output:\n${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+after(() => demo?.cleanup());
 
 /** A node's database role as GET /status reports it. */
 interface DbRole {
@@ -70,7 +46,7 @@ it(
     assert.ok(existsSync(dir), `the demo's directory ${dir}`);
     await until("a few hundred rows", () => acked(out) >= 200, 30_000);
     const mark = out.length;
-    demo?.stdin.write("kill primary\n");
+    demo?.proc.stdin.write("kill primary\n");
     await until(
       "the primary's mariadbd killed",
       () => /killed n1's mariadbd, the primary \(SIGKILL, pid \d+\)/.test(out.slice(mark)),
@@ -97,7 +73,7 @@ it(
       }).catch((e: Error) => ({ status: 0, text: async () => e.message }));
       return { status: r.status, text: await r.text() };
     };
-    demo?.stdin.write(`kill ${gone}\n`);
+    demo?.proc.stdin.write(`kill ${gone}\n`);
     const replicaPid = Number(readFileSync(`${dir}/db-${gone}/vigil-mariadbd.pid`, "utf8"));
     process.kill(replicaPid, "SIGKILL");
     assert.equal((await call(primary, "POST", "/groups/db/cleanup")).status, 200, "vigil cleanup db");
@@ -111,7 +87,7 @@ it(
     while (!(await replicating()) && Date.now() < rejoin) await new Promise((r) => setTimeout(r, 250));
     assert.ok(await replicating(), `n1 rejoined as a replica:\n${out.slice(-2000)}`);
     const mark2 = out.length;
-    demo?.stdin.write("kill primary\n");
+    demo?.proc.stdin.write("kill primary\n");
     let forced = { status: 0, text: "" };
     const end = Date.now() + 60_000;
     while (forced.status !== 200 && Date.now() < end) {
@@ -125,7 +101,7 @@ it(
       () => /db on: n1 \| sql served by: n1 \| writer writing/.test(out.slice(mark2)),
       60_000,
     );
-    demo?.stdin.write("quit\n");
+    demo?.proc.stdin.write("quit\n");
     await until("the demo to stop", () => /demo stopped; nothing left running/.test(out), 30_000);
     const audit =
       /writer: (\d+) rows acknowledged, (\d+) of them present on the primary \(equal: no acknowledged row lost\)/.exec(
@@ -135,8 +111,9 @@ it(
     console.log(`${/writer: .*/.exec(out)?.[0]}\n${firstMove}\n${forced.text.trim()}`);
     assert.equal(audit[1], audit[2]);
     assert.ok(Number(audit[1]) >= acked(out), "the count covers every row the screen showed");
-    if (demo && demo.exitCode === null) await new Promise((r) => demo.once("exit", r));
-    assert.equal(demo?.exitCode, 0);
+    const p = demo?.proc;
+    if (p && p.exitCode === null) await new Promise((r) => p.once("exit", r));
+    assert.equal(p?.exitCode, 0);
     assert.deepEqual(leftovers(dir), [], "no process of the demo is left");
     assert.ok(!existsSync(dir), "its directory is removed");
   },

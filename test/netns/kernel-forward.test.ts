@@ -87,6 +87,15 @@ describe("kernel forwarding (nftables) between namespace hosts", { skip: why }, 
     );
   });
 
+  it("puts its table back when someone deletes it from the owner's kernel, and keeps serving", async () => {
+    k.c.lab.exec(owner, "nft", "delete", "table", "ip", "vigil_web");
+    assert.doesNotMatch(k.tables(owner), /vigil_web/, "deleted");
+    await until("the table back", () => /table ip vigil_web/.test(k.tables(owner)), 10_000);
+    assert.match(k.c.fullLog(owner), /its nftables table vigil_web is gone from the kernel; installing it again/);
+    assert.deepEqual(tally(k.client("conns", k.vip, "80", "4").results), { r1: 2, r2: 2 });
+    assert.equal(k.status(owner)?.groups?.web, "running", "the group still runs there");
+  });
+
   it("wrr follows the weights (3:1)", async () => {
     await k.reload(
       web(

@@ -28,6 +28,7 @@ function render(s, events) {
   renderNodes(s, members);
   renderGroups(s, members);
   renderVirtualServers(s);
+  renderDatabases(s);
   renderEvents(events);
   $("events-node").textContent = "as logged by " + s.name + ", newest first";
 }

@@ -1,6 +1,7 @@
 // The web page's assets, assembled: the HTML, the stylesheet, uPlot (script and stylesheet), and one
 // script made of the client parts, wrapped so nothing leaks into the page's global scope.
 import { COMMANDS_JS } from "./app-commands.js";
+import { DB_JS } from "./app-db.js";
 import { CORE_JS } from "./app-core.js";
 import { HISTORY_JS } from "./app-history.js";
 import { RENDER_JS } from "./app-render.js";
@@ -23,7 +24,7 @@ pollHistory();
 `;
 
 /** The page's script: every client part in one strict-mode function scope. */
-export const APP_JS = `"use strict";\n(() => {\n${[CORE_JS, RENDER_JS, VS_JS, COMMANDS_JS, HISTORY_JS, START_JS].join("\n")}\n})();\n`;
+export const APP_JS = `"use strict";\n(() => {\n${[CORE_JS, RENDER_JS, VS_JS, DB_JS, COMMANDS_JS, HISTORY_JS, START_JS].join("\n")}\n})();\n`;
 
 /** Assets by path. */
 export const WEB_ASSETS: ReadonlyMap<string, WebAsset> = new Map([

@@ -18,6 +18,7 @@ table { border-collapse: collapse; width: 100%; background: #fff; border: 1px so
 th, td { text-align: left; padding: .35em .6em; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-weight: 600; color: var(--muted); font-size: .9em; }
 td.actions { white-space: nowrap; text-align: right; }
+td.gtid { font-family: ui-monospace, monospace; word-break: break-all; }
 .state-online, .up, .running { color: var(--ok); font-weight: 600; }
 .state-standby, .starting, .stopping, .draining { color: var(--warn); font-weight: 600; }
 .state-OFFLINE, .down, .failed, .error { color: var(--bad); font-weight: 600; }

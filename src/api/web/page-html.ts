@@ -52,6 +52,10 @@ export const PAGE_HTML = String.raw`<!doctype html>
     <h2>Virtual servers <small id="vs-node"></small></h2>
     <div id="vs"></div>
   </section>
+  <section id="db-section" hidden>
+    <h2>Databases <small id="db-node"></small></h2>
+    <div id="db"></div>
+  </section>
   <section id="timeline-section">
     <h2>Timeline <small id="history-node"></small>
       <label class="range">show <select id="tl-range" title="how far back the timeline reaches"></select></label></h2>

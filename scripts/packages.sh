@@ -7,6 +7,7 @@ command -v ip >/dev/null || need+=(iproute2)
 command -v iptables >/dev/null || need+=(iptables)
 command -v arping >/dev/null || need+=(iputils-arping)
 [ -d /usr/lib/ocf/resource.d/heartbeat ] || need+=(resource-agents)
+command -v modprobe >/dev/null || need+=(kmod)       # the OCF Filesystem agent refuses to run without it
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v systemd-analyze >/dev/null || need+=(systemd)
 command -v openssl >/dev/null || need+=(openssl)

@@ -137,6 +137,7 @@ describe("shared-disk MariaDB (OCF Filesystem + mariadbd + VIP)", { skip: why, c
 
   it("the owner's vigil SIGKILLed: its guard stops mariadbd and unmounts, the group starts elsewhere after lease + budget", async () => {
     const from = await ready();
+    const mark = db.c.fullLog(from).length;
     let at = 0;
     const w = await db.write(
       WRITERS,
@@ -150,6 +151,10 @@ describe("shared-disk MariaDB (OCF Filesystem + mariadbd + VIP)", { skip: why, c
     );
     const to = await ready();
     await verify("vigil SIGKILL", w, from, to, at);
+    const log = db.c.fullLog(from).slice(mark);
+    assert.match(log, /guard: web: .* and the lease ran out; stopping the group/);
+    assert.match(log, /guard: ocf heartbeat\/Filesystem \(web-0\) stop: exit 0/);
+    assert.match(log, /guard: web: stopped/);
     db.restartVigil(from);
     await db.c.waitForMembers(30_000);
   });
@@ -157,6 +162,7 @@ describe("shared-disk MariaDB (OCF Filesystem + mariadbd + VIP)", { skip: why, c
   it("the owner cut off from its peers (not from the clients): it self-fences, the majority takes over", async () => {
     const from = await ready();
     const others = db.c.hosts.filter((h) => h !== from);
+    const mark = db.c.fullLog(from).length;
     let at = 0;
     const w = await db.write(
       WRITERS,
@@ -175,6 +181,9 @@ describe("shared-disk MariaDB (OCF Filesystem + mariadbd + VIP)", { skip: why, c
     for (const h of db.c.hosts) db.c.lab.unblock(h);
     const to = await ready();
     await verify("cut off", w, from, to, at);
+    const log = db.c.fullLog(from).slice(mark);
+    assert.match(log, new RegExp(`${from} stops web: its lease .* without a quorum \\(self-fence\\)`));
+    assert.match(log, /ocf heartbeat\/Filesystem \(web-0\) stop: exit 0/);
     await db.c.waitForMembers(30_000);
   });
 

@@ -53,7 +53,10 @@ export class LoopDisk {
       // In --bootstrap the grant tables are only read after FLUSH PRIVILEGES.
       `FLUSH PRIVILEGES;\nCREATE USER ${q(user)}@'%' IDENTIFIED BY ${q(password)};\nGRANT ALL PRIVILEGES ON *.* TO ${q(user)}@'%';\n`,
     );
-    const small = "--innodb-buffer-pool-size=16M --innodb-log-file-size=16M";
+    // Its own tmpdir: a temporary table in the shared /tmp was once removed under it by another suite.
+    const tmp = join(this.dir, "tmp");
+    mkdirSync(tmp, { recursive: true });
+    const small = `--innodb-buffer-pool-size=16M --innodb-log-file-size=16M --tmpdir=${tmp}`;
     const script = [
       "set -e",
       `mount -t ext4 ${this.device} ${mnt}`,

@@ -24,7 +24,7 @@ case "$action" in
     rm -f "$sock"
     # The daemon runs at nice -10 and its children inherit it: the database runs at 0, as it would alone.
     nice -n $((0 - $(nice))) setsid mariadbd --no-defaults --user=root --datadir="$mnt/data" \
-      --socket="$sock" --pid-file="$run/mariadbd-server.pid" --port=3306 --bind-address=0.0.0.0 \
+      --socket="$sock" --pid-file="$run/mariadbd-server.pid" --tmpdir="$run" --port=3306 --bind-address=0.0.0.0 \
       --skip-name-resolve --innodb-buffer-pool-size=16M --innodb-log-file-size=16M --performance-schema=OFF \
       --max-connections=300 --server-id=1 --log-bin=mariadb-bin --sync-binlog=1 \
       --innodb-flush-log-at-trx-commit=1 </dev/null >>"$log" 2>&1 &

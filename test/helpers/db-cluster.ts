@@ -96,21 +96,13 @@ export class DbCluster {
     for (const h of this.c.hosts) this.keepRunning(h);
   }
 
-  /** Hosts whose vigil a test killed on purpose: not restarted until restartVigil. */
+  /** Hosts whose vigil a test killed on purpose: not restarted. */
   private killed = new Set<string>();
 
-  /** SIGKILLs a host's vigil (a fault: its guard is left to stop the resources); it stays down until
-   * restartVigil. */
+  /** SIGKILLs a host's vigil (a fault: its guard is left to stop the resources); it is not restarted. */
   async killVigil(host: string): Promise<void> {
     this.killed.add(host);
     await this.c.signalVigil(host, "SIGKILL");
-  }
-
-  /** Starts a vigil killed by killVigil again, restarted on failure from then on. */
-  restartVigil(host: string): void {
-    this.killed.delete(host);
-    this.c.startVigil(host);
-    this.keepRunning(host);
   }
 
   private keepRunning(host: string): void {

@@ -21,9 +21,17 @@ import { netnsUnavailable } from "../helpers/netns.js";
 const FILESYSTEM = "/usr/lib/ocf/resource.d/heartbeat/Filesystem";
 const SCRIPT = new URL("./mariadbd.sh", import.meta.url).pathname;
 const MAIN = new URL("../../dist/cli/main.js", import.meta.url).pathname;
+/** What the Filesystem agent refuses to run without (its Debian package). */
+const AGENT_NEEDS: [string, string][] = [
+  ["modprobe", "kmod"],
+  ["fuser", "psmisc"],
+];
 const why =
   netnsUnavailable() ??
   (existsSync(FILESYSTEM) ? undefined : `${FILESYSTEM} is missing (Debian package resource-agents)`) ??
+  AGENT_NEEDS.filter(([tool]) => spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0)
+    .map(([tool, pkg]) => `${tool} is missing (Debian package ${pkg}; the Filesystem agent needs it)`)
+    .at(0) ??
   loopDiskUnavailable();
 if (why) process.stderr.write(`\n!!! SKIPPING the shared-disk database test: ${why}\n\n`);
 

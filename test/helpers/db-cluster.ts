@@ -1,7 +1,8 @@
 // Three MariaDB hosts run by vigil (`type: mariadb` + a VIP) and a client host, in network namespaces,
 // with the field reports' insert test: writers insert unique rows through the VIP while a fault is
 // injected, then every server is checked for every acknowledged row. Used by test/netns/db-failover
-// and bench/db-failover.
+// and bench/db-failover; with other resources in front of the VIP (`opts.resources`) by the shared-disk
+// form (test/netns/db-shared-disk).
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,24 +50,35 @@ export interface DbStatus {
   semiSync: { clients: number; active: boolean };
 }
 
-/** A vigil cluster whose group `web` is a promotable MariaDB followed by the VIP. */
+/** A vigil cluster whose group `web` is a promotable MariaDB (or the resources given) followed by the VIP. */
 export class DbCluster {
   readonly c: NetnsCluster;
   readonly dbDir: string;
   /** The current trial's run number (rows carry it). */
   run = 0;
 
+  /** `opts.resources` replaces the promotable `mariadb` resource by these (YAML list items, one per line,
+   * each "      - {...}"), still followed by the VIP; `opts.ownMounts`: a mount namespace per host (Lab). */
   constructor(
     tag: string,
-    opts: { stop?: string; semiSync?: "strict" | "on" | "off"; monitor?: string; heartbeat?: [string, string] } = {},
+    opts: {
+      stop?: string;
+      semiSync?: "strict" | "on" | "off";
+      monitor?: string;
+      heartbeat?: [string, string];
+      resources?: string;
+      ownMounts?: boolean;
+    } = {},
   ) {
     this.dbDir = mkdtempSync(join(tmpdir(), "vigil-db-"));
     const pw = join(this.dbDir, "db.password");
     writeFileSync(pw, `${DB_PASSWORD}\n`, { mode: 0o600 });
     for (const h of ["h1", "h2", "h3"]) mkdirSync(join(this.dbDir, h), { recursive: true });
-    const db = `{ type: mariadb, datadir: "${this.dbDir}/{node}/data", port: ${DB_PORT}, socket: "${this.dbDir}/{node}/mysqld.sock", user: ${DB_USER}, password_file: ${pw}, semi_sync: ${opts.semiSync ?? "strict"}, monitor: { interval: ${opts.monitor ?? "500ms"}, timeout: 5s }, timeouts: { start: 60s, stop: ${opts.stop ?? "4s"}, promote: 60s } }`;
+    const promotable = `      - { type: mariadb, datadir: "${this.dbDir}/{node}/data", port: ${DB_PORT}, socket: "${this.dbDir}/{node}/mysqld.sock", user: ${DB_USER}, password_file: ${pw}, semi_sync: ${opts.semiSync ?? "strict"}, monitor: { interval: ${opts.monitor ?? "500ms"}, timeout: 5s }, timeouts: { start: 60s, stop: ${opts.stop ?? "4s"}, promote: 60s } }`;
+    const resources = (opts.resources ?? promotable).trim();
     this.c = new NetnsCluster(tag, "    failback: false\n    migration_threshold: 1\n", "", {
-      vipResource: `${db}\n      - { type: vip, address: VIP/24, interface: eth0 }`,
+      ownMounts: opts.ownMounts,
+      vipResource: `${resources.replace(/^- /, "")}\n      - { type: vip, address: VIP/24, interface: eth0 }`,
       // Slower timers than the default: on this shared 2-core machine, three mariadbd recovering at once
       // have starved a daemon's cluster thread past the 1s fail-stop bound of a 150ms lease.
       clusterYaml: `  heartbeat: { interval: ${opts.heartbeat?.[0] ?? "100ms"}, lease: ${opts.heartbeat?.[1] ?? "600ms"} }\n`,
@@ -84,9 +96,18 @@ export class DbCluster {
     for (const h of this.c.hosts) this.keepRunning(h);
   }
 
+  /** Hosts whose vigil a test killed on purpose: not restarted. */
+  private killed = new Set<string>();
+
+  /** SIGKILLs a host's vigil (a fault: its guard is left to stop the resources); it is not restarted. */
+  async killVigil(host: string): Promise<void> {
+    this.killed.add(host);
+    await this.c.signalVigil(host, "SIGKILL");
+  }
+
   private keepRunning(host: string): void {
     void this.c.exited(host).then(async (code) => {
-      if (this.stopping) return;
+      if (this.stopping || this.killed.has(host)) return;
       this.restarts.push(`${host} (exit ${code})`);
       await new Promise((r) => setTimeout(r, 2000));
       if (this.stopping) return;
@@ -148,8 +169,15 @@ export class DbCluster {
     ]);
   }
 
-  /** Runs `writers` writers for `ms` as a new run, calling `fault` `after` ms into it. */
-  async write(writers: number, ms: number, after: number, fault: () => void | Promise<void>): Promise<WriterReport> {
+  /** Runs `writers` writers for `ms` as a new run, calling `fault` `after` ms into it. With `settleMs`
+   * they end earlier: that long after writes resumed following a gap of over 1s past `after` (a takeover). */
+  async write(
+    writers: number,
+    ms: number,
+    after: number,
+    fault: () => void | Promise<void>,
+    settleMs?: number,
+  ): Promise<WriterReport> {
     this.run++;
     let out = "";
     let started: () => void = () => undefined;
@@ -166,6 +194,7 @@ export class DbCluster {
         String(writers),
         String(ms),
         String(this.run),
+        ...(settleMs === undefined ? [] : [String(settleMs), String(after)]),
       ],
       {
         log: (s) => {
@@ -184,8 +213,9 @@ export class DbCluster {
     return JSON.parse(line) as WriterReport;
   }
 
-  /** Checks every server for the acknowledged rows of the last run, after they converged (up to `waitMs`). */
-  async check(acked: [number, number][], waitMs = 60_000): Promise<CheckReport> {
+  /** Checks every server (or those of `hosts`) for the acknowledged rows of the last run, after they
+   * converged (up to `waitMs`). */
+  async check(acked: [number, number][], waitMs = 60_000, hosts = this.c.hosts): Promise<CheckReport> {
     const child = spawn(
       "ip",
       [
@@ -198,7 +228,7 @@ export class DbCluster {
         DB_USER,
         DB_PASSWORD,
         String(waitMs),
-        ...this.c.hosts.map((h) => this.addr(h)),
+        ...hosts.map((h) => this.addr(h)),
       ],
       { stdio: ["pipe", "pipe", "pipe"] },
     );

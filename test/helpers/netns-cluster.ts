@@ -92,14 +92,15 @@ export class NetnsCluster {
 
   /** `resourcesYaml` adds resources after the VIP (indented as list items under `resources:`; VIP6
    * stands for the IPv6 VIP). `opts.vipResource` replaces the VIP resource (a YAML flow mapping; VIP
-   * stands for the IPv4 VIP); `opts.clusterYaml` is added to the `cluster:` section (e.g. heartbeat timers). */
+   * stands for the IPv4 VIP); `opts.clusterYaml` is added to the `cluster:` section (e.g. heartbeat timers);
+   * `opts.ownMounts` gives every host one mount namespace of its own (see Lab). */
   constructor(
     tag: string,
     groupExtra = "    failback: false\n",
     resourcesYaml = "",
-    opts: { vipResource?: string; clusterYaml?: string } = {},
+    opts: { vipResource?: string; clusterYaml?: string; ownMounts?: boolean } = {},
   ) {
-    this.lab = new Lab(tag);
+    this.lab = new Lab(tag, { ownMounts: opts.ownMounts });
     this.dir = mkdtempSync(join(tmpdir(), "vigil-netns-"));
     this.hosts.forEach((h, i) => this.lab.addHost(h, 11 + i));
     this.lab.addHost("client", 50);

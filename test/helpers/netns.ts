@@ -1,6 +1,10 @@
 // Hosts as Linux network namespaces joined by a bridge: a "switch" namespace holds the bridge, each host
 // namespace gets eth0 (a veth whose peer is plugged into the bridge) and an address in 10.77.N.0/24.
 // Everything made here is removed by destroy(), which tests call in `after` so it runs on failure too.
+// `ip netns exec` gives every command its own new mount namespace; a lab made with `ownMounts` gives each
+// host one mount namespace instead, kept by a holder process, and runs every command of the host in it
+// (nsenter): a mount made by one of the host's processes (an OCF Filesystem agent) is then seen by all of
+// them, also by a daemon restarted later, and by no other host, as on a real machine.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 
 /** Whether this machine lets us make namespaces (root and iproute2); the reason when not. */
@@ -16,14 +20,31 @@ function ip(...args: string[]): void {
   execFileSync("ip", args, { stdio: ["ignore", "ignore", "pipe"] });
 }
 
+/** Starts a process that idles in its own mount namespace inside network namespace `ns` (made by `ip netns
+ * exec`, which also mounts that network namespace's /sys there) and returns its pid once it is in it. It
+ * lives until destroy() kills every process of the network namespace. */
+function startHolder(ns: string): number {
+  const r = spawnSync("ip", ["netns", "exec", ns, "sh", "-c", "sleep infinity </dev/null >/dev/null 2>&1 & echo $!"], {
+    encoding: "utf8",
+  });
+  const pid = Number(r.stdout.trim());
+  if (r.status !== 0 || !Number.isInteger(pid) || pid <= 1)
+    throw new Error(`could not start the mount namespace holder of ${ns}: ${r.error?.message ?? r.stderr.trim()}`);
+  return pid;
+}
+
 /** A set of hosts on one bridge. */
 export class Lab {
   readonly prefix: string;
   readonly subnet: number;
   private procs: ChildProcess[] = [];
   private hosts: string[] = [];
+  private holders = new Map<string, number>();
+  private readonly ownMounts: boolean;
 
-  constructor(tag: string) {
+  /** `opts.ownMounts`: one mount namespace per host (see the top of this file). */
+  constructor(tag: string, opts: { ownMounts?: boolean } = {}) {
+    this.ownMounts = opts.ownMounts ?? false;
     this.subnet = 1 + Math.floor(Math.random() * 250);
     this.prefix = `vg${tag}${this.subnet}`;
     const sw = this.ns("sw");
@@ -56,12 +77,28 @@ export class Lab {
     ip("-n", ns, "link", "set", "lo", "up");
     ip("-n", ns, "addr", "add", `${this.addr(n)}/24`, "dev", "eth0");
     ip("-n", ns, "link", "set", "eth0", "up");
+    if (this.ownMounts) this.holders.set(host, startHolder(ns));
     return this.addr(n);
+  }
+
+  /** The pid of the process that keeps a host's mount namespace (labs made with `ownMounts`); its
+   * /proc/PID/mounts is the host's mount table. */
+  mountHolder(host: string): number {
+    const pid = this.holders.get(host);
+    if (pid === undefined) throw new Error(`${host} has no mount namespace of its own (make the Lab with ownMounts)`);
+    return pid;
+  }
+
+  /** The command that runs `cmd args` in a host's namespaces. */
+  private enter(host: string, cmd: string, args: string[]): [string, string[]] {
+    const holder = this.holders.get(host);
+    if (holder === undefined) return ["ip", ["netns", "exec", this.ns(host), cmd, ...args]];
+    return ["nsenter", [`--target=${holder}`, "--mount", "--net", `--wd=${process.cwd()}`, "--", cmd, ...args]];
   }
 
   /** Runs a command in a host's namespace and waits for it. */
   exec(host: string, cmd: string, ...args: string[]): { code: number | null; out: string } {
-    const r = spawnSync("ip", ["netns", "exec", this.ns(host), cmd, ...args], { encoding: "utf8" });
+    const r = spawnSync(...this.enter(host, cmd, args), { encoding: "utf8" });
     return { code: r.status, out: `${r.stdout}${r.stderr}` };
   }
 
@@ -72,7 +109,7 @@ export class Lab {
     args: string[],
     opts: { env?: Record<string, string>; log?: (chunk: string) => void } = {},
   ): ChildProcess {
-    const child = spawn("ip", ["netns", "exec", this.ns(host), cmd, ...args], {
+    const child = spawn(...this.enter(host, cmd, args), {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, ...opts.env },
     });

@@ -4,15 +4,18 @@
 // Prints "started", then one JSON line: { acked: [[w, n]...], unknown: [[w, n]...], failed, longestGapMs,
 // gaps: [[fromMs, toMs]...] over 500ms }.
 // Rows carry RUN (one per trial), so trials in one table never look like duplicates of each other.
-// Usage: node db-writer.mjs HOST PORT USER PASSWORD WRITERS MS RUN
+// With SETTLE_MS (and AFTER_MS), the writers end earlier than MS: SETTLE_MS after the first acknowledgement
+// that ends a gap of over 1s starting past AFTER_MS (the takeover after a fault at AFTER_MS).
+// Usage: node db-writer.mjs HOST PORT USER PASSWORD WRITERS MS RUN [SETTLE_MS AFTER_MS]
 import mariadb from "mariadb";
 
-const [host, port, user, password, writersText, msText, runText] = process.argv.slice(2);
+const [host, port, user, password, writersText, msText, runText, settleText, afterText] = process.argv.slice(2);
 const run = Number(runText);
 const writers = Number(writersText);
 const ms = Number(msText);
 const t0 = performance.now();
-const end = t0 + ms;
+let end = t0 + ms;
+let lastAck = t0;
 const acked = [];
 const unknown = [];
 let failed = 0;
@@ -45,7 +48,11 @@ async function writer(w) {
     try {
       await conn.query("INSERT INTO t (run, writer, n) VALUES (?, ?, ?)", [run, w, n]);
       acked.push([w, n]);
-      ackTimes.push(performance.now() - t0);
+      const now = performance.now();
+      ackTimes.push(now - t0);
+      if (settleText !== undefined && lastAck - t0 > Number(afterText) - 1000 && now - lastAck > 1000)
+        end = Math.min(end, now + Number(settleText));
+      lastAck = Math.max(lastAck, now);
     } catch {
       unknown.push([w, n]);
       try {
@@ -65,7 +72,7 @@ ackTimes.sort((a, b) => a - b);
 let longestGapMs = 0;
 const gaps = [];
 let prev = 0;
-for (const t of [...ackTimes, ms]) {
+for (const t of [...ackTimes, end - t0]) {
   if (t - prev > longestGapMs) longestGapMs = t - prev;
   if (t - prev > 500) gaps.push([Math.round(prev), Math.round(t)]);
   prev = t;

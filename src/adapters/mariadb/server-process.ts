@@ -3,7 +3,7 @@
 // detached in its own process group with the durable settings enforced on its command line, carries the
 // resource's tag (so the guard's SIGKILL by tag finds it), and is stopped by its pid.
 import { spawn } from "node:child_process";
-import { getPriority } from "node:os";
+import { getPriority, userInfo } from "node:os";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { MariadbConfig } from "../../core/config/schema.js";
@@ -132,6 +132,13 @@ function isEmptyDir(dir: string): boolean {
 }
 
 /** Initialises an empty datadir (mariadb-install-db) and marks it for the account bootstrap. */
+/** The account mariadb-install-db made for the user that ran it, reachable over the socket by that
+ * user alone (unix_socket authentication): root, or the invoking user when vigil runs without root (the
+ * demo). vigil's own account is created through it. */
+function installer(): string {
+  return (process.geteuid?.() ?? 1) === 0 ? "root" : userInfo().username;
+}
+
 async function initialise(c: MariadbConfig, timeoutMs: number): Promise<void> {
   mkdirSync(c.datadir, { recursive: true, mode: 0o700 });
   writeFileSync(bootstrapMarkerOf(c.datadir), "vigil creates its account at the first start\n");
@@ -168,7 +175,7 @@ async function bootstrap(spec: ServerSpec, timeoutMs: number): Promise<void> {
   ].join(";");
   const r = await runCommand(
     "mariadb",
-    ["--no-defaults", `--socket=${spec.config.socket}`, "--user=root", "-e", statements],
+    ["--no-defaults", `--socket=${spec.config.socket}`, `--user=${installer()}`, "-e", statements],
     { timeoutMs },
   );
   if (r.code !== 0) throw new Error(`creating the ${u} account failed: ${r.output.trim().slice(-400)}`);
@@ -227,14 +234,14 @@ export async function startServer(spec: ServerSpec, timeoutMs: number): Promise<
   throw new Error(`mariadbd on ${c.datadir} did not answer within ${timeoutMs}ms: ${errorLogTail(c.datadir)}`);
 }
 
-/** Whether the server answers on its socket (as root over the socket while the account may not exist
+/** Whether the server answers on its socket (as the installing user while vigil's account may not exist
  * yet; as vigil's account afterwards). */
 async function canConnectAsRoot(spec: ServerSpec): Promise<boolean> {
   if (!existsSync(spec.config.socket)) return false;
   if (existsSync(bootstrapMarkerOf(spec.config.datadir))) {
     const r = await runCommand(
       "mariadb",
-      ["--no-defaults", `--socket=${spec.config.socket}`, "--user=root", "-e", "SELECT 1"],
+      ["--no-defaults", `--socket=${spec.config.socket}`, `--user=${installer()}`, "-e", "SELECT 1"],
       { timeoutMs: 2000 },
     );
     return r.code === 0;

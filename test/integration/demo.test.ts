@@ -7,7 +7,8 @@ import { existsSync } from "node:fs";
 import { after, it } from "node:test";
 
 const MAIN = new URL("../../dist/cli/main.js", import.meta.url).pathname;
-const base = 41000 + Math.floor(Math.random() * 500) * 20;
+// Below the ephemeral range (32768..), so no client socket of another test holds one of its ports.
+const base = 10000 + Math.floor(Math.random() * 450) * 20;
 const demo = spawn(process.execPath, [MAIN, "demo", "--base-port", String(base)], { stdio: ["pipe", "pipe", "pipe"] });
 let out = "";
 demo.stdout.on("data", (d: Buffer) => (out += d.toString()));

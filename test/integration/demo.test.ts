@@ -45,7 +45,9 @@ async function until(what: string, test: () => boolean, ms = 15_000): Promise<vo
 }
 
 it("runs a cluster whose site follows a killed node, and stops without leaving anything behind", async () => {
-  await until("the site answering from n1", () => /web on: n1 \| site served by: n1 \| answered by app-\d/.test(out));
+  await until("every node up and the site answering from n1", () =>
+    /up: n1 n2 n3 \| leader: n1 \(term \d+\) \| web on: n1 \| site served by: n1 \| answered by app-\d/.test(out),
+  );
   assert.match(out, new RegExp(`web pages: +n1 http://127\\.0\\.0\\.1:${base}/`));
   const dir = /files in (\S+)/.exec(out)?.[1] ?? "";
   assert.ok(existsSync(dir));

@@ -3,7 +3,7 @@
 // leaves none of its processes or files behind.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { after, it } from "node:test";
 
 const MAIN = new URL("../../dist/cli/main.js", import.meta.url).pathname;
@@ -22,6 +22,8 @@ after(() => {
       /* gone */
     }
   }
+  const dir = /files in (\S+)/.exec(out)?.[1];
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 function pids(): number[] {

@@ -111,6 +111,16 @@ describe("stop budgets in scripted runs", () => {
   });
 });
 
+describe("guard cover after a quick restart", () => {
+  it("covers a VIP group restarted right after its cover ran out, though the node freezes at once (seed 419740172)", () => {
+    // n2 self-fences (cover 0), is granted g1 again and restarts it within half an interval, then freezes
+    // for 385ms; with the restart's cover unreported its guard kept nothing and n1 started g1 alongside.
+    const r = runSeed(clusterProtocol({ nodes: 3, witness: true, groups: 1 }), 419740172, true);
+    assert.ok(r.ok, r.failure);
+    assert.ok(r.trace.some((l) => /sim +pause n2/.test(l)) && r.trace.some((l) => /n1 starts g1/.test(l)));
+  });
+});
+
 describe("node driver", () => {
   const spec = simSpec({ ...DEFAULTS, nodes: 1, groups: 1, budgets: [3000] });
 

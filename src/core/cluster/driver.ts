@@ -20,6 +20,7 @@ export class NodeDriver implements Machine<ClusterMsg, DriverAction, DriverEvent
   private muted = false;
   private lastCoverKey = "";
   private lastCoverAt = -Infinity;
+  private coveredUntil: Record<string, number> = {};
   private lastLinks = "";
 
   /** `interval`: the heartbeat interval; a cover report goes out at least every half of it while any group is active. */
@@ -59,9 +60,13 @@ export class NodeDriver implements Machine<ClusterMsg, DriverAction, DriverEvent
   private cover(now: number, actions: DriverAction[]): void {
     const groups = this.node.groupCover(now);
     const key = Object.keys(groups).sort().join(",");
-    if (key === this.lastCoverKey && (key === "" || now - this.lastCoverAt < this.interval / 2)) return;
+    // A group whose reported cover has run out (the guard took it as stopping) but that is covered again
+    // (started anew) is reported at once: else a freeze before the next report leaves it to no one.
+    const renewed = Object.entries(groups).some(([g, left]) => left > 0 && (this.coveredUntil[g] ?? 0) <= now);
+    if (key === this.lastCoverKey && !renewed && (key === "" || now - this.lastCoverAt < this.interval / 2)) return;
     this.lastCoverKey = key;
     this.lastCoverAt = now;
+    this.coveredUntil = Object.fromEntries(Object.entries(groups).map(([g, left]) => [g, now + left]));
     actions.push({ kind: "cover", groups });
   }
 

@@ -14,6 +14,7 @@ import {
   type ClusterMsg,
   type Heartbeat,
 } from "../core/cluster/messages.js";
+import { MAX_POSITION_CHARS } from "../core/cluster/positions.js";
 import { counter, wireName } from "../core/cluster/wire-names.js";
 import { NOBODY, wireId, type NameBook } from "../core/cluster/wire-ids.js";
 
@@ -43,6 +44,11 @@ const heartbeatWire = z.object({
   failures: packed,
   /** (group id, packed track verdict) pairs; absent when every track check passes. */
   track: packed.optional(),
+  /** (group id, received GTID position) pairs of the promotable groups; absent when none. */
+  positions: z
+    .array(z.tuple([z.number().int().min(0).max(0xffffffff), z.string().max(MAX_POSITION_CHARS)]))
+    .max(512)
+    .optional(),
   leader: z
     .object({
       term: counter,
@@ -104,10 +110,13 @@ const names = (r: Record<string, string | null>) =>
 /** The wire form of a message. */
 export function toWire(msg: ClusterMsg): WireMsg {
   if (msg.type === "hb") {
-    const { claims, budgets, running, unclean, alive, failures, track, leader, ...rest } = msg;
+    const { claims, budgets, running, unclean, alive, failures, track, positions, leader, ...rest } = msg;
     return {
       ...rest,
       ...(track && Object.keys(track).length > 0 ? { track: pairs(counts(track)) } : {}),
+      ...(positions && Object.keys(positions).length > 0
+        ? { positions: Object.entries(positions).map(([g, p]) => [wireId(g), p] as [number, string]) }
+        : {}),
       claims: ids(claims),
       ...(budgets ? { budgets: pairs(counts(budgets)) } : {}),
       running: ids(running),
@@ -171,10 +180,13 @@ export function fromWire(value: unknown, book: NameBook): ClusterMsg | undefined
     Object.fromEntries(entries(text).map(([k, v]) => [k, v === NOBODY ? null : book.name(v)]));
   try {
     if (w.type === "hb") {
-      const { claims, budgets, running, unclean, alive, failures, track, leader, ...rest } = w;
+      const { claims, budgets, running, unclean, alive, failures, track, positions, leader, ...rest } = w;
       const hb: Heartbeat = {
         ...rest,
         ...(track !== undefined ? { track: counted(track) } : {}),
+        ...(positions !== undefined
+          ? { positions: Object.fromEntries(positions.map(([id, p]) => [book.name(id), p])) }
+          : {}),
         claims: list(claims),
         ...(budgets !== undefined ? { budgets: counted(budgets) } : {}),
         running: list(running),

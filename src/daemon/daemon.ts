@@ -267,6 +267,7 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
     () => w.status(),
     (g) => runner.isUp(g),
     nlog,
+    (group, received) => toCluster({ kind: "position", group, received }),
   );
   dbKeeper.start();
   closers.push(() => dbKeeper.stop());

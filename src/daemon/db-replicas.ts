@@ -117,8 +117,12 @@ export class DbReplicaKeeper {
     private status: () => Promise<ClusterStatus>,
     private isUpHere: (group: string) => boolean,
     private log: Logger,
+    /** Tells the cluster what this node's server of a group has received (placement's choice). */
+    private reportPosition: (group: string, received: string) => void = () => undefined,
     private everyMs = 500,
   ) {}
+
+  private reported = new Map<string, string>();
 
   /** Whether this node runs databases at all (not a witness, some mariadb group). */
   get active(): boolean {
@@ -328,6 +332,11 @@ export class DbReplicaKeeper {
     primaryState?: ServerState,
   ): void {
     const isPrimary = role === "primary";
+    if (st) {
+      const received = formatGtidPos(st.received);
+      if (this.reported.get(group) !== received) this.reportPosition(group, received);
+      this.reported.set(group, received);
+    }
     this.states.set(group, {
       node: this.topology.self,
       role,

@@ -38,6 +38,9 @@ export type ClusterEvent =
   /** A track probe of this node (see track.ts) changed its verdict: `passing`, decided by `inARow`
    * results in a row (its rise or fall; 1 for a first result). */
   | { kind: "track"; key: string; passing: boolean; inARow: number }
+  /** What this node's database server of a promotable group has received (a GTID position, as MariaDB
+   * prints it); reported with the heartbeat so the leader can move the group to the fullest replica. */
+  | { kind: "position"; group: string; received: string }
   /** The configured groups changed (a reload): new ones may be placed, removed ones stop here and are
    * forgotten, changed placement keys apply from the next placement round. */
   | { kind: "groups"; groups: GroupSpec[] };

@@ -6,6 +6,7 @@
 // optional ones (an older minor version); a change that old nodes cannot ignore needs a new major.
 import { z } from "zod";
 import { adminStateSchema, commandSchema } from "./admin.js";
+import { MAX_POSITION_CHARS } from "./positions.js";
 import { counter, lockName, wireName as name } from "./wire-names.js";
 
 const lockList = z.array(lockName).max(512);
@@ -50,6 +51,9 @@ const heartbeatSchema = z.object({
   /** Groups the sender may not run because a track check fails there: the packed verdict (track.ts).
    * Absent (an older sender, or every check passes): the sender qualifies for every group. */
   track: z.record(name, counter).optional(),
+  /** Per promotable group: the GTID position the sender's database server has received (positions.ts).
+   * Absent: nothing to report (no promotable group, or an older sender). */
+  positions: z.record(name, z.string().max(MAX_POSITION_CHARS)).optional(),
   /** Set only while the sender holds the leader lease. */
   leader: announcementSchema.optional(),
 });

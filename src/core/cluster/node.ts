@@ -18,12 +18,14 @@ import { place, type NodeView } from "./placement.js";
 import { ownVerdict, packVerdict, unpackVerdict, verdictReason, type ProbeResult, type TrackVerdict } from "./track.js";
 import { failureTimeouts, LEADER_LOCK, leadershipOrder, type ClusterSpec } from "./spec.js";
 import { twoNodeGuardFor, type SoloDecision, type TwoNodeGuard } from "./two-node.js";
+import { reportablePosition } from "./positions.js";
 import { Voter, type AckDue } from "./voter.js";
 import { VoteTable } from "./votes.js";
 
 /** Per-peer latest heartbeat contents. */
 type Report = Pick<Heartbeat, "claims" | "running" | "standby" | "failures" | "term" | "alive"> & {
   untracked: Record<string, TrackVerdict>;
+  positions: Record<string, string>;
 };
 
 /** Parts a test may replace (the simulator's mutant machines). */
@@ -43,6 +45,8 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   private voter: Voter;
   private locks: LockHolder;
   private reports = new Map<string, Report>();
+  /** What this node's database server of each promotable group has received (positions.ts). */
+  private positions = new Map<string, string>();
   private ann: Announcement;
   private groups: GroupDriver;
   private failures: FailureLog;
@@ -225,6 +229,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
       term: hb.term,
       alive: hb.alive,
       untracked: Object.fromEntries(Object.entries(hb.track ?? {}).map(([g, code]) => [g, unpackVerdict(code)])),
+      positions: hb.positions ?? {},
     });
     this.term = Math.max(this.term, hb.term, hb.leader?.term ?? 0);
     if (hb.leader) this.ann.heard(hb.from, hb.leader, now);
@@ -318,6 +323,12 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
         this.probes.set(e.key, { passing: e.passing, inARow: e.inARow });
         this.urgent = true;
         return;
+      case "position": {
+        const text = reportablePosition(e.received);
+        if (text === undefined) this.positions.delete(e.group);
+        else this.positions.set(e.group, text);
+        return;
+      }
       case "groups":
         this.spec = { ...this.spec, groups: e.groups };
         this.groups.configure(
@@ -458,6 +469,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
         claims: self ? this.locks.claims() : (r?.claims ?? []),
         running: self ? this.groups.active() : (r?.running ?? []),
         untracked: self ? this.ownVerdicts() : (r?.untracked ?? {}),
+        positions: self ? this.ownPositions() : (r?.positions ?? {}),
       };
     });
   }
@@ -577,9 +589,16 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
         .map((p) => p.name),
       failures: this.failures.counts(now),
       ...this.trackField(),
+      ...(this.positions.size > 0 ? { positions: this.ownPositions() } : {}),
       ...(this.ann.leading ? { leader: this.ann.leading } : {}),
     };
     for (const m of this.spec.members) if (m.name !== this.id) this.out.sends.push({ to: m.name, msg: hb });
+  }
+
+  /** This node's reported positions of the configured promotable groups. */
+  private ownPositions(): Record<string, string> {
+    const promotable = new Set(this.spec.groups.filter((g) => g.promotable).map((g) => g.name));
+    return Object.fromEntries([...this.positions].filter(([g]) => promotable.has(g)));
   }
 
   /** The heartbeat's `track` field: present only when some group's checks fail here. */

@@ -2,6 +2,7 @@
 // standby, failure counts, track verdicts and liveness. Pure: the same view gives the same answer and
 // the same reasons. Clones are not placed: they run on every eligible node by themselves.
 import type { GroupSpec } from "./spec.js";
+import { fullestFirst } from "./positions.js";
 import { verdictReason, type TrackVerdict } from "./track.js";
 
 /** What the leader knows of one node when it places groups. */
@@ -23,6 +24,8 @@ export interface NodeView {
   /** Per group with track checks: local time since when the node has passed them all (failback waits
    * for it to settle, as it waits after a node comes up). */
   passingSince?: Readonly<Record<string, number>>;
+  /** Per promotable group: the replication position the node's database has received (positions.ts). */
+  positions?: Readonly<Record<string, string>>;
 }
 
 /** Inputs of one placement round. */
@@ -143,7 +146,10 @@ function placeOne(
       reason: `${g.name} stays on ${current}: ${g.failback ? "already on its best node" : "failback is off"}`,
     };
   }
-  const best = eligible[0];
+  // A promotable group goes to a node that received the most, when the reports tell one.
+  const fullest = g.promotable ? fullestFirst(g.name, eligible) : { nodes: eligible };
+  const best = fullest.nodes[0];
+  const fuller = fullest.note ? `; ${fullest.note}` : "";
   if (!best && current !== null && why !== undefined && baseIneligibility(currentNode, g) === undefined) {
     // Only track checks fail where it runs, and they fail everywhere: moving cannot help, stopping
     // would leave nothing; it stays (and says so).
@@ -174,7 +180,7 @@ function placeOne(
   if (current === null)
     return {
       node: best.name,
-      reason: `${g.name} placed on ${best.name}: ${g.prefer[0] === best.name ? "its preferred node" : "best eligible node"}`,
+      reason: `${g.name} placed on ${best.name}: ${g.prefer[0] === best.name ? "its preferred node" : "best eligible node"}${fuller}`,
     };
-  return { node: best.name, reason: `${g.name} moves ${current}→${best.name}: ${current} ${why}` };
+  return { node: best.name, reason: `${g.name} moves ${current}→${best.name}: ${current} ${why}${fuller}` };
 }

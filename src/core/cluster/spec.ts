@@ -26,6 +26,8 @@ export interface GroupSpec {
   clone?: boolean;
   /** Checks a node must pass to run the group (see track.ts). */
   track?: readonly TrackCheck[];
+  /** Has a promotable resource (`type: mariadb`): a move picks the node that received the most. */
+  promotable?: boolean;
 }
 
 /** Everything the cluster core needs to know about the configuration. */
@@ -85,6 +87,7 @@ export function groupSpecsFrom(config: Config): GroupSpec[] {
     stopBudget: stopBudget(g, config.cluster, silence),
     ...(g.clone ? { clone: true } : {}),
     ...(g.track.length > 0 ? { track: g.track } : {}),
+    ...(g.resources.some((r) => r.type === "mariadb") ? { promotable: true } : {}),
   }));
 }
 

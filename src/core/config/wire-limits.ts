@@ -1,8 +1,10 @@
 // What the wire can carry: every node, group and the leader lock must have distinct wire ids, and the
 // largest heartbeat this config can produce must fit in one packet. The worst case is a leader that
 // claims, runs and failed every group, with a budget for each, announcing an assignment, a move and a
-// cleanup for each group, failing a track check of each, and every node in standby (see adapters/compact-wire for the encoding).
+// cleanup for each group, failing a track check of each, every node in standby, and the longest position
+// of each promotable group (see adapters/compact-wire for the encoding).
 import { MAX_PAYLOAD } from "../cluster/messages.js";
+import { MAX_POSITION_CHARS } from "../cluster/positions.js";
 import { LEADER_LOCK } from "../cluster/spec.js";
 import { NOBODY, wireId } from "../cluster/wire-ids.js";
 import type { ConfigIssue } from "./issues.js";
@@ -14,7 +16,7 @@ const b64 = (bytes: number) => 4 * Math.ceil(bytes / 3);
 const FIXED = 600;
 
 /** The largest compact heartbeat payload (bytes) of a cluster with these counts and longest node name. */
-export function worstHeartbeatBytes(groups: number, nodes: number, longestNodeName: number): number {
+export function worstHeartbeatBytes(groups: number, nodes: number, longestNodeName: number, promotable = 0): number {
   const locks = groups + 1;
   const ids = (n: number) => b64(4 * n);
   const pairs = (n: number) => b64(8 * n);
@@ -25,7 +27,8 @@ export function worstHeartbeatBytes(groups: number, nodes: number, longestNodeNa
     pairs(locks) + // budgets
     ids(groups) * 2 + // running, unclean
     ids(nodes) * 2 + // alive, admin standby
-    pairs(groups) * 5 // failures, track verdicts, assignments, moves, cleanups
+    pairs(groups) * 5 + // failures, track verdicts, assignments, moves, cleanups
+    promotable * (16 + MAX_POSITION_CHARS) // [id, "position"] per promotable group
   );
 }
 
@@ -47,7 +50,8 @@ export function wireIssues(config: Pick<Config, "nodes" | "groups">): ConfigIssu
   config.nodes.forEach((n, i) => claim(n.name, ["nodes", i, "name"]));
   config.groups.forEach((g, i) => claim(g.name, ["groups", i, "name"]));
   const longest = Math.max(0, ...config.nodes.map((n) => n.name.length));
-  const bytes = worstHeartbeatBytes(config.groups.length, config.nodes.length, longest);
+  const promotable = config.groups.filter((g) => g.resources.some((r) => r.type === "mariadb")).length;
+  const bytes = worstHeartbeatBytes(config.groups.length, config.nodes.length, longest, promotable);
   if (bytes > MAX_PAYLOAD)
     issues.push({
       code: "E_WIRE_SIZE",

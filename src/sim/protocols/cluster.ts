@@ -46,6 +46,9 @@ export interface ClusterSimOptions {
   /** A clone group `c1` on every runner, tracked by every other group together with a ping check whose
    * result changes on random nodes at random times during the faulty part of the run. */
   track?: boolean;
+  /** Every group is promotable: runners report random, growing replication positions during the faulty
+   * part of the run, and the leader moves a group to the node that received the most. */
+  promotable?: boolean;
 }
 
 /** The guard's timing in the simulator: it waits 4 intervals for a silent daemon; its SIGKILL takes up to
@@ -83,6 +86,7 @@ export function simSpec(o: ClusterSimOptions): ClusterSpec {
     migrationThreshold: 3,
     stopBudget: o.budgets[i % o.budgets.length] ?? 0,
     ...(o.track ? { track: [{ type: "group" as const, name: SIM_CLONE }, SIM_PING] } : {}),
+    ...(o.promotable ? { promotable: true } : {}),
   }));
   if (o.track)
     groups.push({ name: SIM_CLONE, prefer: [], failback: false, migrationThreshold: 3, stopBudget: 500, clone: true });
@@ -262,6 +266,16 @@ export function clusterProtocol(
           }
         }
       }
+      if (opts.promotable)
+        // Each runner's received position grows at its own pace (a replica lagging more or less).
+        for (const node of runners) {
+          let seq = 0;
+          for (let at = prng.between(0, 200); at < faultyFor; at += prng.between(50, 400)) {
+            seq += prng.int(5);
+            for (const g of spec.groups)
+              out.push({ at, node, event: { kind: "position", group: g.name, received: `0-1-${seq}` } });
+          }
+        }
       const count = prng.int(4);
       for (let i = 0; i < count; i++) {
         const at = prng.between(0, faultyFor);

@@ -16,6 +16,7 @@ export const PROTOCOLS: Record<string, (nodes?: number) => AnyProtocol> = {
   "cluster-reload": (n) => clusterReloadProtocol({ nodes: n ?? 3 }),
   "two-node": () => clusterProtocol({ nodes: 2, groups: 2, twoNode: true }),
   "cluster-track": (n) => clusterProtocol({ nodes: n ?? 3, groups: 2, track: true }),
+  "cluster-db": (n) => clusterProtocol({ nodes: n ?? 3, groups: 2, budgets: [1200, 0], promotable: true }),
   gossip: (n) => gossipProtocol(n ?? 3),
   ...Object.fromEntries(
     MUTANTS.map((m: Mutant) => [`mutant-${m}`, (n?: number) => clusterProtocol({ nodes: n ?? 3, mutant: m })]),

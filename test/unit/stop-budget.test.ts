@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { NodeDriver } from "../../src/core/cluster/driver.js";
 import { ClusterNode } from "../../src/core/cluster/node.js";
+import { LEADER_LOCK } from "../../src/core/cluster/spec.js";
+import { VoteTable } from "../../src/core/cluster/votes.js";
 import type { Fault } from "../../src/sim/faults.js";
 import { clusterProtocol, simSpec, DEFAULTS } from "../../src/sim/protocols/cluster.js";
 import { runSeed } from "../../src/sim/world.js";
@@ -118,6 +120,25 @@ describe("guard cover after a quick restart", () => {
     const r = runSeed(clusterProtocol({ nodes: 3, witness: true, groups: 1 }), 419740172, true);
     assert.ok(r.ok, r.failure);
     assert.ok(r.trace.some((l) => /sim +pause n2/.test(l)) && r.trace.some((l) => /n1 starts g1/.test(l)));
+  });
+});
+
+describe("a VIP group of a node that crashed and restarted within its lease", () => {
+  it("is not granted elsewhere while the old guard may still hold its VIPs (cluster-db seed 1195)", () => {
+    // n1 crashes holding g2 (VIPs only) and restarts 104ms later, before its old guard's cover ran out;
+    // the voters used to forget a VIP-only promise at once, and n2 started g2 beside the old VIPs.
+    const p = clusterProtocol({ nodes: 3, groups: 2, budgets: [1200, 0], promotable: true });
+    const r = runSeed(p, 1195, true);
+    assert.ok(r.ok, r.failure);
+    assert.ok(r.trace.some((l) => /sim +restart n1/.test(l)) && r.trace.some((l) => /n2 starts g2/.test(l)));
+  });
+
+  it("keeps the restarted holder's promise as an orphan until it runs out, for every group lock", () => {
+    const t = new VoteTable(150, -10_000);
+    assert.deepEqual(t.judge(0, "n1", ["g-vip", LEADER_LOCK]).granted, ["g-vip", LEADER_LOCK]);
+    t.forget("n1");
+    assert.deepEqual(t.judge(10, "n2", ["g-vip", LEADER_LOCK]).denied, [["g-vip", "n1"]]);
+    assert.deepEqual(t.judge(151, "n2", ["g-vip"]).granted, ["g-vip"]);
   });
 });
 

@@ -5,6 +5,8 @@
 // stop budget, stretched by the drift margin). A holder that releases the lock has stopped them: the
 // promise ends at once.
 
+import { LEADER_LOCK } from "./spec.js";
+
 /** A promise: `holder` may hold `lock` until local time `until` as far as this voter is concerned. */
 export interface Promise_ {
   holder: string;
@@ -71,13 +73,14 @@ export class VoteTable {
     return verdict;
   }
 
-  /** Forgets the promises to a node that restarted (its new incarnation holds nothing yet) on locks
-   * without an extension; the others become orphans that run out, since its old resources may still be
-   * stopping (under its guard). */
+  /** A node restarted: its promises become orphans that run out, neither renewed nor released by the
+   * new incarnation, since its old resources may still be active under its old guard (VIPs included:
+   * the guard removes them only as the old cover runs out). The leader lock holds no resources and is
+   * forgotten at once. */
   forget(holder: string): void {
     for (const [lock, p] of this.promises) {
       if (p.holder !== holder) continue;
-      if (p.extension === 0) this.promises.delete(lock);
+      if (lock === LEADER_LOCK) this.promises.delete(lock);
       else p.orphan = true;
     }
   }

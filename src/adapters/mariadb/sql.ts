@@ -1,7 +1,7 @@
 // One short-lived connection to a MariaDB server with a hard client-side deadline: every statement vigil
 // sends (a position read, read_only, a promotion step) either answers in time or the connection is
-// destroyed and the operation fails. Uses the vendor's `mariadb` connector (see docs/databases.md).
-import mariadb from "mariadb";
+// destroyed and the operation fails. Uses the vendor's `mariadb` connector (see docs/databases.md),
+// loaded on first use: a daemon without databases does not carry it (about 10 MiB of its memory).
 
 /** Where and as whom to connect: a local socket, or a host and port. */
 export interface SqlTarget {
@@ -29,6 +29,7 @@ export const STATEMENT_MS = 5_000;
 /** Opens a connection within `connectMs`; rejects with a message naming the target. */
 export async function connect(target: SqlTarget, connectMs = 3_000): Promise<Sql> {
   const where = target.socket ?? `${target.host}:${target.port}`;
+  const { default: mariadb } = await import("mariadb");
   const conn = await mariadb
     .createConnection({
       ...(target.socket ? { socketPath: target.socket } : { host: target.host, port: target.port }),

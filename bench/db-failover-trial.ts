@@ -1,0 +1,48 @@
+// What bench/db-failover.ts measures per trial, for vigil and for the keepalived setup alike, and the
+// watch of the VIP's holders during a trial.
+import { setTimeout as sleep } from "node:timers/promises";
+
+/** The faults, by vigil's names ("vigil-kill" is keepalived-kill for the keepalived setup). */
+export const ALL_FAULTS = ["crash", "vigil-kill", "link-down", "partition", "freeze", "switchover"] as const;
+export type Fault = (typeof ALL_FAULTS)[number];
+/** Writers per trial. */
+export const WRITERS = 4;
+
+/** One trial's result. */
+export interface Trial {
+  fault: Fault;
+  /** Acknowledged rows missing (vigil: on any server; keepalived: on the new primary). */
+  lost: number;
+  dup: number;
+  gapMs: number;
+  acked: number;
+  /** How long two hosts held the VIP at once (sampled every 200ms; 0: never seen). */
+  doubleMs: number;
+}
+
+/** The p-th percentile (nearest rank). */
+export const pct = (xs: number[], p: number): number =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] ?? NaN;
+
+/** Samples `holders()` every 200ms until stop(), which resolves with how long (ms, by samples) two or
+ * more hosts held the VIP, and every host seen holding it. */
+export function watchHolders(holders: () => string[]): { stop: () => Promise<{ doubleMs: number; seen: string[] }> } {
+  let running = true;
+  let doubleMs = 0;
+  const seen = new Set<string>();
+  const loop = (async () => {
+    while (running) {
+      const h = holders();
+      for (const x of h) seen.add(x);
+      if (h.length > 1) doubleMs += 200;
+      await sleep(200);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return { doubleMs, seen: [...seen] };
+    },
+  };
+}

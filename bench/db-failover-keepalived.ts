@@ -84,6 +84,10 @@ export async function keepalivedTrial(ka: KeepalivedDb, fault: Fault): Promise<T
   const h = r.hosts[0];
   if (!h || h.missing === undefined)
     throw new Error(`keepalived ${fault}: the new primary ${primary} could not be checked: ${JSON.stringify(r.hosts)}`);
+  // Where the missing rows are: on the old primary, and in the replica's relay log unapplied at promotion.
+  const old =
+    primary === from ? undefined : (await checkServers(ka.target(), ka.run, w.acked, 5_000, [ka.addr(from)])).hosts[0];
+  const elsewhere = `${from} lacks ${old ? (old.missing ?? old.error) : "-"}; ${to} ${ka.replicated(to)}`;
   const t: Trial = {
     fault,
     lost: h.missing,
@@ -93,7 +97,7 @@ export async function keepalivedTrial(ka: KeepalivedDb, fault: Fault): Promise<T
     doubleMs,
   };
   console.log(
-    `keepalived ${fault}: ${JSON.stringify(t)} (new primary ${primary}${h.readOnly ? ", read-only" : ""}, holders now ${holders.join(",") || "none"}; ${w.unknown.length} unknown, ${w.failed} failed connects; ${notes})`,
+    `keepalived ${fault}: ${JSON.stringify(t)} (new primary ${primary}${h.readOnly ? ", read-only" : ""}, holders now ${holders.join(",") || "none"}; ${w.unknown.length} unknown, ${w.failed} failed connects; ${elsewhere}; ${notes})`,
   );
   return t;
 }

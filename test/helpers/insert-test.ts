@@ -78,7 +78,8 @@ export async function runWriters(
       },
     },
   );
-  const done = new Promise((r) => child.once("exit", r));
+  // "close", not "exit": the JSON line (hundreds of kB) may still be in the pipe when the process exits.
+  const done = new Promise((r) => child.once("close", r));
   await Promise.race([ready, done]);
   await new Promise((r) => setTimeout(r, after));
   await fault();
@@ -117,7 +118,7 @@ export async function checkServers(
   child.stdout.on("data", (c: Buffer) => (out += c.toString()));
   child.stderr.on("data", (c: Buffer) => (out += c.toString()));
   child.stdin.end(JSON.stringify({ acked, run }));
-  await new Promise((r) => child.once("exit", r));
+  await new Promise((r) => child.once("close", r));
   const line = out.split("\n").find((l) => l.startsWith("{"));
   if (!line) throw new Error(`the checker printed no result: ${out.slice(-500)}`);
   return JSON.parse(line) as CheckReport;

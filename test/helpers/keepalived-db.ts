@@ -107,6 +107,7 @@ export class KeepalivedDb {
         `CREATE USER 'repl'@'%' IDENTIFIED BY '${REPL_PASSWORD}'`,
         "GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%'",
         "CREATE DATABASE vigiltest",
+        "CREATE TABLE vigiltest.warmup (id INT AUTO_INCREMENT PRIMARY KEY) ENGINE=InnoDB",
         "CREATE TABLE vigiltest.t (id BIGINT AUTO_INCREMENT PRIMARY KEY, run INT NOT NULL, writer INT NOT NULL, n INT NOT NULL) ENGINE=InnoDB",
       ]);
       server.kill("SIGTERM");
@@ -151,6 +152,16 @@ export class KeepalivedDb {
         return s.Rpl_semi_sync_master_status === "ON" && s.Rpl_semi_sync_master_clients === "1";
       },
       30_000,
+    );
+    // A replica that has run for a while: its applier's first commit waited out the semi-sync timeout (the
+    // replica's own master side is on, has no replica, and waits with wait_no_slave=ON: 10s), after which
+    // its master side is off and it applies at once. A fresh one would still be stuck in that wait.
+    this.sql(primary, ["INSERT INTO vigiltest.warmup VALUES ()"]);
+    const pos = this.sql(primary, ["SELECT @@gtid_binlog_pos"]).trim();
+    await this.until(
+      `${replica} applied the warm-up row (${pos})`,
+      () => this.sql(replica, ["SELECT @@gtid_slave_pos"]).trim() === pos,
+      60_000,
     );
     this.startKeepalived(primary);
     await this.c.waitForOwner(primary, 30_000);
@@ -266,6 +277,22 @@ export class KeepalivedDb {
     return Object.fromEntries(out.split("\n").map((l) => l.split("\t") as [string, string]));
   }
 
+  /** What the host's replication had received and applied (GTID positions from SHOW SLAVE STATUS, which
+   * keeps them after STOP SLAVE), e.g. "received 0-1-18960, applied 0-1-16983"; "-" when unknown. */
+  replicated(host: string): string {
+    try {
+      const [head, row] = mysql(this.file(host).socket, ["SHOW SLAVE STATUS"], true).split("\n");
+      if (!head || !row) return "-";
+      const cols = head.split("\t");
+      const vals = row.split("\t");
+      const get = (n: string) => vals[cols.indexOf(n)] ?? "?";
+      const applied = mysql(this.file(host).socket, ["SELECT @@gtid_slave_pos"]).trim();
+      return `received ${get("Gtid_IO_Pos") || "none"}, applied ${applied || "none"}`;
+    } catch {
+      return "-";
+    }
+  }
+
   /** Runs statements as root on the host's socket; returns the output (throws on an error). */
   sql(host: string, statements: string[]): string {
     return mysql(this.file(host).socket, statements);
@@ -305,11 +332,20 @@ function ping(socket: string): boolean {
   );
 }
 
-/** Runs statements as root over a socket (unix_socket authentication); returns the output. */
-function mysql(socket: string, statements: string[]): string {
+/** Runs statements as root over a socket (unix_socket authentication); returns the output (tab-separated,
+ * with a header line when `names`). */
+function mysql(socket: string, statements: string[], names = false): string {
   const r = spawnSync(
     "mariadb",
-    ["--no-defaults", `--socket=${socket}`, "--user=root", "-N", "-B", "-e", statements.join(";\n")],
+    [
+      "--no-defaults",
+      `--socket=${socket}`,
+      "--user=root",
+      ...(names ? [] : ["-N"]),
+      "-B",
+      "-e",
+      statements.join(";\n"),
+    ],
     { encoding: "utf8", timeout: 30_000 },
   );
   if (r.status !== 0) throw new Error(`SQL on ${socket} failed: ${`${r.stdout}${r.stderr}`.trim().slice(-400)}`);

@@ -16,7 +16,9 @@ export interface Trial {
   dup: number;
   gapMs: number;
   acked: number;
-  /** How long two hosts held the VIP at once (sampled every 200ms; 0: never seen). */
+  /** Whether a sample (about every 200ms) saw two hosts holding the VIP at once. */
+  double: boolean;
+  /** How long they did (time between consecutive samples that both saw two). */
   doubleMs: number;
 }
 
@@ -24,17 +26,25 @@ export interface Trial {
 export const pct = (xs: number[], p: number): number =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] ?? NaN;
 
-/** Samples `holders()` every 200ms until stop(), which resolves with how long (ms, by samples) two or
- * more hosts held the VIP, and every host seen holding it. */
-export function watchHolders(holders: () => string[]): { stop: () => Promise<{ doubleMs: number; seen: string[] }> } {
+/** Samples `holders()` every 200ms until stop(), which resolves with whether two or more hosts held the
+ * VIP at once, for how long (ms, from consecutive samples), and every host seen holding it. */
+export function watchHolders(holders: () => string[]): {
+  stop: () => Promise<{ double: boolean; doubleMs: number; seen: string[] }>;
+} {
   let running = true;
+  let double = false;
   let doubleMs = 0;
   const seen = new Set<string>();
   const loop = (async () => {
+    // A sample takes a while (a process per host): the time since the last one counts when both were double.
+    let last: { at: number; double: boolean } | undefined;
     while (running) {
       const h = holders();
+      const now = Date.now();
       for (const x of h) seen.add(x);
-      if (h.length > 1) doubleMs += 200;
+      double ||= h.length > 1;
+      if (last?.double && h.length > 1) doubleMs += now - last.at;
+      last = { at: now, double: h.length > 1 };
       await sleep(200);
     }
   })();
@@ -42,7 +52,7 @@ export function watchHolders(holders: () => string[]): { stop: () => Promise<{ d
     stop: async () => {
       running = false;
       await loop;
-      return { doubleMs, seen: [...seen] };
+      return { double, doubleMs, seen: [...seen] };
     },
   };
 }

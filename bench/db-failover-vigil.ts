@@ -87,7 +87,7 @@ export async function vigilTrial(db: DbCluster, fault: Fault): Promise<Trial> {
   // Healed first: a frozen host's kernel still holds the VIP until its vigil resumes and removes it.
   heal();
   const owner = await db.c.waitForOwner(undefined, 60_000).catch(() => undefined);
-  const { doubleMs } = await watch.stop();
+  const { double, doubleMs } = await watch.stop();
   // A SIGKILLed vigil is restarted after 2s (as systemd does) and may keep the group where it was.
   if (!owner || (owner === from && fault !== "vigil-kill"))
     throw new Error(`${fault}: no failover off ${from} (owner ${owner ?? "none"})\n${db.c.tail(20)}`);
@@ -102,6 +102,7 @@ export async function vigilTrial(db: DbCluster, fault: Fault): Promise<Trial> {
     dup: Math.max(...r.hosts.map((h) => h.duplicates ?? 0)),
     gapMs: w.longestGapMs,
     acked: w.acked.length,
+    double,
     doubleMs,
   };
   console.log(`vigil ${fault}: ${JSON.stringify(t)} (${w.unknown.length} unknown, ${w.failed} failed connects)`);

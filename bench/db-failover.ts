@@ -40,7 +40,7 @@ for (const f of FAULTS) if (!(ALL_FAULTS as readonly string[]).includes(f)) thro
 for (const s of SYSTEMS) if (s !== "vigil" && s !== "keepalived") throw new Error(`unknown system ${s}`);
 
 const sum = (ts: Trial[], k: "lost" | "dup") => ts.reduce((a, t) => a + t[k], 0);
-const doubles = (ts: Trial[]) => ts.filter((t) => t.doubleMs > 0).length;
+const doubles = (ts: Trial[]) => ts.filter((t) => t.double).length;
 
 /** Prints one system's table (the same columns for both). */
 function table(title: string, results: Trial[], name: (f: Fault) => string): void {

@@ -232,25 +232,28 @@ export class NetnsCluster {
     this.vigils.set(host, child);
   }
 
-  /** SIGKILLs every process of a host's HA daemon (vigil or all keepalived processes), leaving the host up. */
+  /** SIGKILLs every process of a host's HA daemon (vigil or all keepalived processes), leaving the host up.
+   * All of them are stopped first: keepalived's VRRP process gets SIGTERM when its parent dies and would
+   * otherwise have time to shut down cleanly (removing the VIP) before its own SIGKILL. */
   killDaemon(host: string, daemon: "vigil" | "keepalived"): void {
     const pids = this.lab.exec(host, "ip", "netns", "pids", this.lab.ns(host)).out.trim().split(/\s+/).filter(Boolean);
     const own = this.vigils.get(host)?.pid;
-    for (const pid of pids) {
+    const targets = pids.map(Number).filter((pid) => {
       let comm = "";
       try {
         comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
       } catch {
-        continue;
+        return false;
       }
-      if ((daemon === "keepalived" && comm === "keepalived") || (daemon === "vigil" && Number(pid) === own)) {
+      return (daemon === "keepalived" && comm === "keepalived") || (daemon === "vigil" && pid === own);
+    });
+    for (const signal of ["SIGSTOP", "SIGKILL"] as const)
+      for (const pid of targets)
         try {
-          process.kill(Number(pid), "SIGKILL");
+          process.kill(pid, signal);
         } catch {
           /* gone */
         }
-      }
-    }
   }
 
   /** A host's /status, fetched from inside the client namespace. */

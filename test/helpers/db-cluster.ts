@@ -6,37 +6,14 @@
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawn } from "node:child_process";
 import { NetnsCluster } from "./netns-cluster.js";
+import { checkServers, runWriters, type CheckReport, type InsertTarget, type WriterReport } from "./insert-test.js";
 
-const NETNS = new URL("../netns/", import.meta.url).pathname;
 export const DB_PORT = 3306;
 export const DB_USER = "vigil";
 export const DB_PASSWORD = "netns-db-password-0123";
 
-/** What the writers saw. */
-export interface WriterReport {
-  acked: [number, number][];
-  unknown: [number, number][];
-  failed: number;
-  longestGapMs: number;
-  gaps: [number, number][];
-}
-
-/** What the checker found on each server. */
-export interface CheckReport {
-  hosts: {
-    host: string;
-    error?: string;
-    gtid?: string;
-    readOnly?: boolean;
-    rows?: number;
-    missing?: number;
-    duplicates?: number;
-    checksum?: string;
-  }[];
-  converged: boolean;
-}
+export type { CheckReport, WriterReport };
 
 /** The database status one node's API reports for the group. */
 export interface DbStatus {
@@ -179,67 +156,23 @@ export class DbCluster {
     settleMs?: number,
   ): Promise<WriterReport> {
     this.run++;
-    let out = "";
-    let started: () => void = () => undefined;
-    const ready = new Promise<void>((r) => (started = r));
-    const child = this.c.lab.start(
-      "client",
-      process.execPath,
-      [
-        join(NETNS, "db-writer.mjs"),
-        this.c.vip,
-        String(DB_PORT),
-        DB_USER,
-        DB_PASSWORD,
-        String(writers),
-        String(ms),
-        String(this.run),
-        ...(settleMs === undefined ? [] : [String(settleMs), String(after)]),
-      ],
-      {
-        log: (s) => {
-          out += s;
-          if (out.includes("started")) started();
-        },
-      },
-    );
-    const done = new Promise((r) => child.once("exit", r));
-    await Promise.race([ready, done]);
-    await new Promise((r) => setTimeout(r, after));
-    await fault();
-    await done;
-    const line = out.split("\n").find((l) => l.startsWith("{"));
-    if (!line) throw new Error(`the writers printed no result: ${out.slice(-500)}`);
-    return JSON.parse(line) as WriterReport;
+    return runWriters(this.target(), this.c.vip, this.run, writers, ms, after, fault, settleMs);
   }
 
   /** Checks every server (or those of `hosts`) for the acknowledged rows of the last run, after they
    * converged (up to `waitMs`). */
   async check(acked: [number, number][], waitMs = 60_000, hosts = this.c.hosts): Promise<CheckReport> {
-    const child = spawn(
-      "ip",
-      [
-        "netns",
-        "exec",
-        this.c.lab.ns("client"),
-        process.execPath,
-        join(NETNS, "db-check.mjs"),
-        String(DB_PORT),
-        DB_USER,
-        DB_PASSWORD,
-        String(waitMs),
-        ...hosts.map((h) => this.addr(h)),
-      ],
-      { stdio: ["pipe", "pipe", "pipe"] },
+    return checkServers(
+      this.target(),
+      this.run,
+      acked,
+      waitMs,
+      hosts.map((h) => this.addr(h)),
     );
-    let out = "";
-    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
-    child.stdin.end(JSON.stringify({ acked, run: this.run }));
-    await new Promise((r) => child.once("exit", r));
-    const line = out.split("\n").find((l) => l.startsWith("{"));
-    if (!line) throw new Error(`the checker printed no result: ${out.slice(-500)}`);
-    return JSON.parse(line) as CheckReport;
+  }
+
+  private target(): InsertTarget {
+    return { lab: this.c.lab, port: DB_PORT, user: DB_USER, password: DB_PASSWORD };
   }
 
   /** POSTs an operator command to a host's API from the client; returns "STATUS BODY" (30s limit). */

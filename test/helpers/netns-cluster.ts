@@ -84,7 +84,7 @@ export function assertFollowed(r: ProbeReport, from: string, to: string, at: num
 export class NetnsCluster {
   readonly lab: Lab;
   readonly dir: string;
-  readonly hosts = ["h1", "h2", "h3"];
+  readonly hosts: string[];
   readonly vip: string;
   private logs = new Map<string, string>();
   private history = new Map<string, string>();
@@ -93,13 +93,15 @@ export class NetnsCluster {
   /** `resourcesYaml` adds resources after the VIP (indented as list items under `resources:`; VIP6
    * stands for the IPv6 VIP). `opts.vipResource` replaces the VIP resource (a YAML flow mapping; VIP
    * stands for the IPv4 VIP); `opts.clusterYaml` is added to the `cluster:` section (e.g. heartbeat timers);
-   * `opts.ownMounts` gives every host one mount namespace of its own (see Lab). */
+   * `opts.ownMounts` gives every host one mount namespace of its own (see Lab); `opts.hosts` makes fewer
+   * hosts than three (h1, h2). */
   constructor(
     tag: string,
     groupExtra = "    failback: false\n",
     resourcesYaml = "",
-    opts: { vipResource?: string; clusterYaml?: string; ownMounts?: boolean } = {},
+    opts: { vipResource?: string; clusterYaml?: string; ownMounts?: boolean; hosts?: number } = {},
   ) {
+    this.hosts = ["h1", "h2", "h3"].slice(0, opts.hosts ?? 3);
     this.lab = new Lab(tag, { ownMounts: opts.ownMounts });
     this.dir = mkdtempSync(join(tmpdir(), "vigil-netns-"));
     this.hosts.forEach((h, i) => this.lab.addHost(h, 11 + i));
@@ -172,8 +174,14 @@ export class NetnsCluster {
     await gone;
   }
 
-  /** Starts keepalived (VRRP only) on a host instead of vigil, for side-by-side measurements. */
-  startKeepalived(host: string, advertInt: number): void {
+  /** Starts keepalived (VRRP only) on a host instead of vigil, for side-by-side measurements. `extra` adds
+   * configuration lines: `globalDefs` inside global_defs, `before` ahead of the vrrp_instance (e.g. a
+   * vrrp_script), `instance` inside it (track_script, notify_*). */
+  startKeepalived(
+    host: string,
+    advertInt: number,
+    extra: { globalDefs?: string[]; before?: string[]; instance?: string[] } = {},
+  ): void {
     const i = this.hosts.indexOf(host);
     const conf = join(this.dir, `keepalived-${host}.conf`);
     writeFileSync(
@@ -184,7 +192,9 @@ export class NetnsCluster {
         "  vrrp_version 3",
         "  vrrp_garp_master_delay 0",
         "  vrrp_garp_master_repeat 3",
+        ...(extra.globalDefs ?? []).map((l) => `  ${l}`),
         "}",
+        ...(extra.before ?? []),
         "vrrp_instance VI_1 {",
         "  state BACKUP",
         "  interface eth0",
@@ -195,6 +205,7 @@ export class NetnsCluster {
         "  virtual_ipaddress {",
         `    ${this.vip}/24 dev eth0`,
         "  }",
+        ...(extra.instance ?? []).map((l) => `  ${l}`),
         "}",
         "",
       ].join("\n"),
@@ -221,25 +232,28 @@ export class NetnsCluster {
     this.vigils.set(host, child);
   }
 
-  /** SIGKILLs every process of a host's HA daemon (vigil or all keepalived processes), leaving the host up. */
+  /** SIGKILLs every process of a host's HA daemon (vigil or all keepalived processes), leaving the host up.
+   * All of them are stopped first: keepalived's VRRP process gets SIGTERM when its parent dies and would
+   * otherwise have time to shut down cleanly (removing the VIP) before its own SIGKILL. */
   killDaemon(host: string, daemon: "vigil" | "keepalived"): void {
     const pids = this.lab.exec(host, "ip", "netns", "pids", this.lab.ns(host)).out.trim().split(/\s+/).filter(Boolean);
     const own = this.vigils.get(host)?.pid;
-    for (const pid of pids) {
+    const targets = pids.map(Number).filter((pid) => {
       let comm = "";
       try {
         comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
       } catch {
-        continue;
+        return false;
       }
-      if ((daemon === "keepalived" && comm === "keepalived") || (daemon === "vigil" && Number(pid) === own)) {
+      return (daemon === "keepalived" && comm === "keepalived") || (daemon === "vigil" && pid === own);
+    });
+    for (const signal of ["SIGSTOP", "SIGKILL"] as const)
+      for (const pid of targets)
         try {
-          process.kill(Number(pid), "SIGKILL");
+          process.kill(pid, signal);
         } catch {
           /* gone */
         }
-      }
-    }
   }
 
   /** A host's /status, fetched from inside the client namespace. */

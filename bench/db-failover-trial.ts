@@ -2,9 +2,20 @@
 // watch of the VIP's holders during a trial.
 import { setTimeout as sleep } from "node:timers/promises";
 
-/** The faults, by vigil's names ("vigil-kill" is keepalived-kill for the keepalived setup). */
-export const ALL_FAULTS = ["crash", "vigil-kill", "link-down", "partition", "freeze", "switchover"] as const;
+/** The faults, by vigil's names ("vigil-kill" is keepalived-kill for the keepalived setup). "rejoin-crash":
+ * the primary's mariadbd SIGKILLed, then the new primary's while the old one is still rejoining. */
+export const ALL_FAULTS = [
+  "crash",
+  "vigil-kill",
+  "link-down",
+  "partition",
+  "freeze",
+  "switchover",
+  "rejoin-crash",
+] as const;
 export type Fault = (typeof ALL_FAULTS)[number];
+/** Faults the keepalived pair has no counterpart for (two hosts, no rejoin). */
+export const VIGIL_ONLY: readonly Fault[] = ["rejoin-crash"];
 /** Writers per trial. */
 export const WRITERS = 4;
 

@@ -36,11 +36,35 @@ function vigilPid(db: DbCluster, host: string): number | undefined {
   });
 }
 
+/** Kills the primary's mariadbd, waits for a new primary, then kills that one's mariadbd while the old
+ * primary has not yet rejoined (it is not yet replicating from the new one). */
+async function rejoinCrash(db: DbCluster, from: string): Promise<void> {
+  if (!db.killMariadb(from)) throw new Error(`could not SIGKILL ${from}'s mariadbd`);
+  const deadline = Date.now() + 30_000;
+  let next: string | undefined;
+  while (Date.now() < deadline) {
+    next = db.owner();
+    if (next && next !== from && db.db(next)?.role === "primary") break;
+    next = undefined;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  if (!next) throw new Error(`rejoin-crash: no new primary within 30s of killing ${from}'s mariadbd`);
+  const old = db.db(from);
+  if (old?.role === "replica" && old.primary === next && old.replicationIo === "Yes")
+    throw new Error(`rejoin-crash: ${from} had already rejoined before the second failure (too slow to catch)`);
+  if (!db.killMariadb(next)) throw new Error(`could not SIGKILL ${next}'s mariadbd`);
+}
+
 /** Runs one trial of `fault` on a started DbCluster (its table created). */
 export async function vigilTrial(db: DbCluster, fault: Fault): Promise<Trial> {
   const from = await db.settled(undefined, 120_000);
   const others = db.c.hosts.filter((h) => h !== from);
-  const long = fault === "partition" || fault === "vigil-kill" || fault === "link-down" || fault === "freeze";
+  const long =
+    fault === "partition" ||
+    fault === "vigil-kill" ||
+    fault === "link-down" ||
+    fault === "freeze" ||
+    fault === "rejoin-crash";
   let heal = () => undefined as void;
   const watch = watchHolders(() => db.c.vipHolders());
   const w: WriterReport = await db
@@ -73,6 +97,8 @@ export async function vigilTrial(db: DbCluster, fault: Fault): Promise<Trial> {
           signalAll(db, from, "SIGSTOP");
           heal = () => signalAll(db, from, "SIGCONT");
           return;
+        case "rejoin-crash":
+          return rejoinCrash(db, from);
         case "switchover": {
           const answer = db.post(from, `/groups/web/move?node=${others[0]}`);
           if (!answer.startsWith("200 ")) throw new Error(`vigil move: ${answer}`);
@@ -89,7 +115,7 @@ export async function vigilTrial(db: DbCluster, fault: Fault): Promise<Trial> {
   const owner = await db.c.waitForOwner(undefined, 60_000).catch(() => undefined);
   const { double, doubleMs } = await watch.stop();
   // A SIGKILLed vigil is restarted after 2s (as systemd does) and may keep the group where it was.
-  if (!owner || (owner === from && fault !== "vigil-kill"))
+  if (!owner || (owner === from && fault !== "vigil-kill" && fault !== "rejoin-crash"))
     throw new Error(`${fault}: no failover off ${from} (owner ${owner ?? "none"})\n${db.c.tail(20)}`);
   if (w.acked.length === 0) throw new Error(`${fault}: the writers got no acknowledgement at all`);
   await db.until(`${from} rejoined`, () => ["replica", "primary"].includes(db.db(from)?.role ?? ""), 120_000);

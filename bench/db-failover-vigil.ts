@@ -36,23 +36,26 @@ function vigilPid(db: DbCluster, host: string): number | undefined {
   });
 }
 
-/** Kills the primary's mariadbd, waits for a new primary, then kills that one's mariadbd while the old
- * primary has not yet rejoined (it is not yet replicating from the new one). */
+/** Kills the primary's mariadbd, waits until another host holds the VIP (its promotion done or under
+ * way), then kills that host's mariadbd while the old primary is still rejoining; throws when it had
+ * already rejoined (the fault would be two crashes in a row, not one during a rejoin). */
 async function rejoinCrash(db: DbCluster, from: string): Promise<void> {
   if (!db.killMariadb(from)) throw new Error(`could not SIGKILL ${from}'s mariadbd`);
   const deadline = Date.now() + 30_000;
   let next: string | undefined;
-  while (Date.now() < deadline) {
-    next = db.owner();
-    if (next && next !== from && db.db(next)?.role === "primary") break;
-    next = undefined;
-    await new Promise((r) => setTimeout(r, 20));
+  while (Date.now() < deadline && !next) {
+    const o = db.owner();
+    if (o && o !== from) next = o;
+    else await new Promise((r) => setTimeout(r, 10));
   }
-  if (!next) throw new Error(`rejoin-crash: no new primary within 30s of killing ${from}'s mariadbd`);
+  if (!next) throw new Error(`rejoin-crash: no other host took the VIP within 30s of killing ${from}'s mariadbd`);
   const old = db.db(from);
   if (old?.role === "replica" && old.primary === next && old.replicationIo === "Yes")
     throw new Error(`rejoin-crash: ${from} had already rejoined before the second failure (too slow to catch)`);
   if (!db.killMariadb(next)) throw new Error(`could not SIGKILL ${next}'s mariadbd`);
+  console.log(
+    `rejoin-crash: ${from}'s mariadbd killed, then ${next}'s once it held the VIP (${from}: ${old?.role ?? "no answer"})`,
+  );
 }
 
 /** Runs one trial of `fault` on a started DbCluster (its table created). */

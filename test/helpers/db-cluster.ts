@@ -116,16 +116,19 @@ export class DbCluster {
   /** Waits until `want` (or any one host) holds the VIP and the group, and every other host replicates from
    * it; returns the primary. */
   async settled(want?: string, ms = 60_000): Promise<string> {
-    const primary = await this.c.waitForOwner(want, ms);
+    let primary = await this.c.waitForOwner(want, ms);
     await this.until(
-      `replicas of ${primary} running`,
-      () =>
-        this.c.hosts
+      `replicas of the primary running`,
+      () => {
+        // Without `want`, whichever host holds the VIP now (a failed first start may move the group).
+        if (want === undefined) primary = this.owner() ?? primary;
+        return this.c.hosts
           .filter((h) => h !== primary)
           .every((h) => {
             const d = this.db(h);
             return d?.role === "replica" && d.primary === primary && d.replicationIo === "Yes";
-          }),
+          });
+      },
       ms,
     );
     return primary;

@@ -156,8 +156,15 @@ async function initialise(c: MariadbConfig, timeoutMs: number): Promise<void> {
   if (r.code === 0) writeFileSync(initialisedMarkerOf(c.datadir), "mariadb-install-db finished\n");
   if (r.code !== 0)
     throw new Error(
-      `mariadb-install-db on ${c.datadir} failed (${r.spawnError ?? `exit ${r.code}`}): ${r.output.trim().slice(-400)}`,
+      `mariadb-install-db on ${c.datadir} failed (${r.spawnError ?? `exit ${r.code}`}): ${errorLines(r.output)}`,
     );
+}
+
+/** The lines of a tool's output that name an error (else its last 400 characters): mariadb-install-db
+ * ends every failure with the same advice, which says nothing. */
+function errorLines(output: string): string {
+  const errors = output.split("\n").filter((l) => /error|fatal|abort|can't|cannot|could not/i.test(l));
+  return (errors.length > 0 ? errors.slice(0, 6).join(" | ") : output.trim()).slice(-600);
 }
 
 /** Creates vigil's account on a freshly initialised server, without binary logging (every node makes the

@@ -71,6 +71,18 @@ describe("promotion decision", () => {
     );
   });
 
+  it("owes what a heard old primary replicated from an earlier primary, not what it wrote itself", () => {
+    // h3 was promoted at 0-1-363 (h1's commits it had acknowledged as a replica), wrote 0-3-364 itself and
+    // failed before h2 fetched 361..363 from it: h2 must get them from h3 first.
+    const old = { node: "h3", heard: true as const, received: p("0-3-364"), primary: false, replicated: p("0-1-363") };
+    const d = decidePromotion({ candidate: "h2", candidateReceived: p("0-1-360"), others: [old], oldPrimary: "h3" });
+    assert.equal(d.kind, "catch-up");
+    if (d.kind === "catch-up") assert.deepEqual([d.from, formatGtidPos(d.target)], ["h3", "0-1-363"]);
+    const done = decidePromotion({ candidate: "h2", candidateReceived: p("0-1-363"), others: [old], oldPrimary: "h3" });
+    assert.equal(done.kind, "promote");
+    assert.match(done.reason, /old primary h3: only what it replicated is owed/);
+  });
+
   it("catches up from the fullest replica first", () => {
     const d = decidePromotion({
       candidate: "h2",

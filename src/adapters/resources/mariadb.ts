@@ -17,6 +17,7 @@ import {
   openWrites,
   pointAt,
   readState,
+  unionPos,
   waitApplied,
   type ServerState,
 } from "../mariadb/replication.js";
@@ -65,7 +66,14 @@ export async function peerReport(
       (sql) => readState(sql, PEER_MS),
       PEER_MS,
     );
-    return { node: n.name, heard: true, received: state.received, primary: !state.readOnly, state };
+    return {
+      node: n.name,
+      heard: true,
+      received: state.received,
+      primary: !state.readOnly,
+      replicated: unionPos(state.applied, state.receivedIo),
+      state,
+    };
   } catch (err) {
     return {
       node: n.name,

@@ -3,12 +3,23 @@
 // semi-sync is in it), it catches up first from a replica that holds more, and it waits, saying why,
 // while a replica that may hold the newest acknowledged commit cannot be heard. Divergent positions
 // are refused and reported, never merged. The old primary's own tail is not owed: under strict
-// semi-sync no commit it acknowledged is missing from every replica.
+// semi-sync no commit it acknowledged is missing from every replica. What it received as a replica of
+// an earlier primary is owed when it can be heard (a replica promoted moments before it failed may be
+// the only server left with the earlier primary's last acknowledged commits).
 import { compareGtid, formatGtidPos, holds, type GtidPos } from "./gtid.js";
 
 /** What one node's database said when asked (or that it could not be asked). */
 export type ReplicaReport =
-  | { node: string; heard: true; /** Gtid_IO_Pos: what it received */ received: GtidPos; primary: boolean }
+  | {
+      node: string;
+      heard: true;
+      /** Everything it holds or received (binlog, gtid_slave_pos, Gtid_IO_Pos). */
+      received: GtidPos;
+      primary: boolean;
+      /** What it received through replication only (gtid_slave_pos joined with Gtid_IO_Pos): what an old
+       * primary still owes (undefined: not known, the old primary owes nothing). */
+      replicated?: GtidPos;
+    }
   | { node: string; heard: false; why: string };
 
 /** The inputs of a promotion decision. */
@@ -34,7 +45,10 @@ export type PromotionDecision =
 /** Decides whether `candidate` may be promoted now. */
 export function decidePromotion(input: PromotionInput): PromotionDecision {
   const { candidate, candidateReceived: mine } = input;
-  const replicas = input.others.filter((r) => r.node !== input.oldPrimary);
+  const replicas = input.others.flatMap((r): ReplicaReport[] => {
+    if (r.node !== input.oldPrimary) return [r];
+    return r.heard && r.replicated ? [{ ...r, received: r.replicated }] : [];
+  });
   const unheard = replicas.filter((r) => !r.heard);
   const heard = replicas.filter((r): r is Extract<ReplicaReport, { heard: true }> => r.heard);
   for (const r of heard) {
@@ -67,10 +81,12 @@ export function decidePromotion(input: PromotionInput): PromotionDecision {
       reason: `${best.node} received more (${formatGtidPos(best.received)} against ${formatGtidPos(mine) || "nothing"}); ${candidate} catches up from it first`,
     };
   }
-  const skipped =
-    input.oldPrimary && input.others.some((r) => r.node === input.oldPrimary)
-      ? `; old primary ${input.oldPrimary} not owed`
-      : "";
+  const old = input.others.find((r) => r.node === input.oldPrimary);
+  const skipped = !old
+    ? ""
+    : old.heard && old.replicated
+      ? `; old primary ${old.node}: only what it replicated is owed`
+      : `; old primary ${old.node} not owed`;
   const forced = unheard.length > 0 ? `; forced past unheard ${unheard.map((r) => r.node).join(", ")}` : "";
   return {
     kind: "promote",

@@ -8,6 +8,7 @@ import { readState, pointAt, unionPos, type ServerState } from "../adapters/mari
 import { killServer, runningPid, startServer } from "../adapters/mariadb/server-process.js";
 import { forcePromotion } from "../adapters/mariadb/promotion-gate.js";
 import { withServerLock } from "../adapters/mariadb/server-lock.js";
+import { pointedAt } from "../adapters/mariadb/source-owed.js";
 import { withSql } from "../adapters/mariadb/sql.js";
 import { forNode, nodeOfTag, type DbTopology } from "../adapters/mariadb/topology.js";
 import { peerReport, serverSpecOf } from "../adapters/resources/mariadb.js";
@@ -310,6 +311,7 @@ export class DbReplicaKeeper {
       await withSql(local, (sql) =>
         pointAt(sql, { host: primaryNode.host, port: g.config.port, user: g.config.user, password: spec.password }),
       );
+      pointedAt(g.config.datadir, primaryNode.name, unionPos(p.state.applied, p.state.receivedIo));
       this.once(g.group, `${g.group}: replicating from ${primary} (from ${formatGtidPos(held) || "empty"})`, "info");
       st = await withSql(local, (sql) => readState(sql, 1500));
       this.record(g.group, "replica", st, `replicates from ${primary}`, primary, p.state);

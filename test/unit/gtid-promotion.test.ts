@@ -83,6 +83,25 @@ describe("promotion decision", () => {
     assert.match(done.reason, /old primary h3: only what it replicated is owed/);
   });
 
+  it("waits for an unheard old primary while the candidate lacks what it had replicated before its promotion", () => {
+    const input = {
+      candidate: "h2",
+      candidateReceived: p("0-1-360"),
+      others: [{ node: "h3", heard: false as const, why: "connect ECONNREFUSED" }],
+      oldPrimary: "h3",
+      oldPrimaryOwed: p("0-1-363"),
+    };
+    const d = decidePromotion(input);
+    assert.equal(d.kind, "wait");
+    assert.match(
+      d.reason,
+      /waiting for h3 \(connect ECONNREFUSED; h2 has not yet received what it replicated before it became primary \(0-1-363\)\)/,
+    );
+    assert.equal(decidePromotion({ ...input, force: true }).kind, "promote");
+    assert.equal(decidePromotion({ ...input, candidateReceived: p("0-3-364") }).kind, "promote");
+    assert.equal(decidePromotion({ ...input, oldPrimaryOwed: undefined }).kind, "promote");
+  });
+
   it("catches up from the fullest replica first", () => {
     const d = decidePromotion({
       candidate: "h2",

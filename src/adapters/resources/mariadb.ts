@@ -23,6 +23,7 @@ import {
 } from "../mariadb/replication.js";
 import { promotionEnded, promotionForced, promotionWaits } from "../mariadb/promotion-gate.js";
 import { withServerLock } from "../mariadb/server-lock.js";
+import { owedTo } from "../mariadb/source-owed.js";
 import { connect, withSql, type SqlTarget } from "../mariadb/sql.js";
 import { dbTopology, forNode, nodeOfTag, type DbNode, type DbTopology } from "../mariadb/topology.js";
 import { killTagged } from "./kill-tagged.js";
@@ -157,6 +158,7 @@ export class MariadbAgent implements ResourceAgent {
               candidateReceived: mine.received,
               others: reports,
               oldPrimary,
+              oldPrimaryOwed: oldPrimary === undefined ? undefined : owedTo(this.config.datadir, oldPrimary),
               force: promotionForced(this.config.datadir),
             });
         if (decision.kind === "refuse") throw new Error(decision.reason);

@@ -31,6 +31,9 @@ export interface PromotionInput {
   others: readonly ReplicaReport[];
   /** The node that was primary before (its unacknowledged tail is not owed), when known. */
   oldPrimary?: string;
+  /** What the old primary had replicated from earlier primaries when the candidate was pointed at it
+   * (owed: while the old primary is unheard and the candidate lacks it, the promotion waits). */
+  oldPrimaryOwed?: GtidPos;
   /** An operator forces the promotion past unheard replicas (never past divergence). */
   force?: boolean;
 }
@@ -66,6 +69,13 @@ export function decidePromotion(input: PromotionInput): PromotionDecision {
         return { kind: "refuse", reason: `${a.node} and ${b.node} have diverged (${o.reason}) — resolve by hand` };
     }
   const fuller = heard.filter((r) => !holds(mine, r.received));
+  const old = input.others.find((r) => r.node === input.oldPrimary);
+  if (old && !old.heard && input.oldPrimaryOwed && !holds(mine, input.oldPrimaryOwed)) {
+    unheard.push({
+      ...old,
+      why: `${old.why}; ${candidate} has not yet received what it replicated before it became primary (${formatGtidPos(input.oldPrimaryOwed)})`,
+    });
+  }
   if (unheard.length > 0 && !input.force)
     return {
       kind: "wait",
@@ -81,7 +91,6 @@ export function decidePromotion(input: PromotionInput): PromotionDecision {
       reason: `${best.node} received more (${formatGtidPos(best.received)} against ${formatGtidPos(mine) || "nothing"}); ${candidate} catches up from it first`,
     };
   }
-  const old = input.others.find((r) => r.node === input.oldPrimary);
   const skipped = !old
     ? ""
     : old.heard && old.replicated

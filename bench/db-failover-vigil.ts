@@ -36,26 +36,6 @@ function vigilPid(db: DbCluster, host: string): number | undefined {
   });
 }
 
-/** Kills the primary's mariadbd, waits until another host holds the VIP (its promotion done), then kills
- * that host's mariadbd at once, while the old primary restarts its server and rejoins (it may have
- * finished: its state right after the second kill is printed). */
-async function rejoinCrash(db: DbCluster, from: string): Promise<void> {
-  if (!db.killMariadb(from)) throw new Error(`could not SIGKILL ${from}'s mariadbd`);
-  const deadline = Date.now() + 30_000;
-  let next: string | undefined;
-  while (Date.now() < deadline && !next) {
-    const o = db.owner();
-    if (o && o !== from) next = o;
-    else await new Promise((r) => setTimeout(r, 10));
-  }
-  if (!next) throw new Error(`rejoin-crash: no other host took the VIP within 30s of killing ${from}'s mariadbd`);
-  if (!db.killMariadb(next)) throw new Error(`could not SIGKILL ${next}'s mariadbd`);
-  const old = db.db(from);
-  console.log(
-    `rejoin-crash: ${from}'s mariadbd killed, then ${next}'s once it held the VIP (${from}: ${old?.role ?? "no answer"})`,
-  );
-}
-
 /** Runs one trial of `fault` on a started DbCluster (its table created). */
 export async function vigilTrial(db: DbCluster, fault: Fault): Promise<Trial> {
   const from = await db.settled(undefined, 120_000);
@@ -99,7 +79,7 @@ export async function vigilTrial(db: DbCluster, fault: Fault): Promise<Trial> {
           heal = () => signalAll(db, from, "SIGCONT");
           return;
         case "rejoin-crash":
-          return rejoinCrash(db, from);
+          return db.crashDuringRejoin(from).then((line) => console.log(line));
         case "switchover": {
           const answer = db.post(from, `/groups/web/move?node=${others[0]}`);
           if (!answer.startsWith("200 ")) throw new Error(`vigil move: ${answer}`);

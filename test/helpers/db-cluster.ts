@@ -191,6 +191,24 @@ export class DbCluster {
     return h.length === 1 ? h[0] : undefined;
   }
 
+  /** A second failure during a rejoin: SIGKILLs `from`'s mariadbd, waits until another host holds the VIP
+   * (its promotion done), then SIGKILLs that host's mariadbd at once, while `from` restarts its server
+   * and rejoins. Returns a line saying what was done and where `from` stood at the second kill. */
+  async crashDuringRejoin(from: string): Promise<string> {
+    if (!this.killMariadb(from)) throw new Error(`could not SIGKILL ${from}'s mariadbd`);
+    const deadline = Date.now() + 30_000;
+    let next: string | undefined;
+    while (Date.now() < deadline && !next) {
+      const o = this.owner();
+      if (o && o !== from) next = o;
+      else await new Promise((r) => setTimeout(r, 10));
+    }
+    if (!next) throw new Error(`no other host took the VIP within 30s of killing ${from}'s mariadbd`);
+    if (!this.killMariadb(next)) throw new Error(`could not SIGKILL ${next}'s mariadbd`);
+    const old = this.db(from);
+    return `rejoin-crash: ${from}'s mariadbd killed, then ${next}'s once it held the VIP (${from}: ${old?.role ?? "no answer"})`;
+  }
+
   /** SIGKILLs the host's mariadbd (by the pid file in its datadir). */
   killMariadb(host: string): boolean {
     const r = this.c.lab.exec(host, "sh", "-c", `kill -9 $(cat ${this.dbDir}/${host}/data/vigil-mariadbd.pid)`);

@@ -1,7 +1,8 @@
 // The field reports' insert test against vigil's promotable MariaDB: three database hosts and a client in
 // network namespaces, several writers inserting unique rows through the VIP as fast as commits return,
-// while the primary's mariadbd is SIGKILLed, the primary is cut off from the replicas (not from the
-// clients), and a switchover is asked for. Afterwards every acknowledged row is on every server, no row
+// while the primary's mariadbd is SIGKILLed (alone, then followed by the new primary's while the old one
+// rejoins), the primary is cut off from the replicas (not from the clients), and a switchover is asked
+// for. Afterwards every acknowledged row is on every server, no row
 // twice, checksums equal, one GTID position everywhere (no errant transaction), the old primary rejoined.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -52,6 +53,22 @@ describe("promotable MariaDB: no acknowledged row lost", { skip, concurrency: fa
     verify("crash", w, await db.check(w.acked));
     const answer = db.post(primary, "/groups/web/cleanup");
     assert.match(answer, /^200 /, `vigil cleanup web (forget the crash): ${answer}`);
+  });
+
+  it("a second failure during the rejoin: the third host is promoted, nothing is lost, both failed hosts rejoin", async () => {
+    const from = await db.settled();
+    let line = "";
+    const w = await db.write(WRITERS, 12_000, 2_000, async () => {
+      line = await db.crashDuringRejoin(from);
+    });
+    console.log(line);
+    const second = /then (h\d)'s/.exec(line)?.[1] as string;
+    const primary = db.owner();
+    assert.ok(primary && primary !== from && primary !== second, `the group went to the third host (owner ${primary})`);
+    for (const h of [from, second])
+      await db.until(`${h} rejoined as a replica`, () => db.db(h)?.role === "replica", 60_000);
+    verify("rejoin-crash", w, await db.check(w.acked));
+    for (const h of db.c.hosts) assert.match(db.post(h, "/groups/web/cleanup"), /^200 /, `vigil cleanup web on ${h}`);
   });
 
   it("primary cut off from the replicas but not the clients: its writers block, the majority takes over", async () => {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { nodeView } from "../helpers/node-view.js";
 import { describe, it } from "node:test";
 import { FailureLog } from "../../src/core/cluster/failures.js";
 import { LockHolder } from "../../src/core/cluster/locks.js";
@@ -144,19 +145,7 @@ describe("peers", () => {
 
 describe("placement", () => {
   const g: GroupSpec = { name: "db", prefer: ["h1"], failback: false, migrationThreshold: 3, stopBudget: 0 };
-  const node = (name: string, over: Partial<NodeView> = {}): NodeView => ({
-    name,
-    alive: true,
-    aliveSince: 0,
-    silentFor: 0,
-    witness: false,
-    standby: false,
-    priority: 100,
-    failures: {},
-    claims: [],
-    running: [],
-    ...over,
-  });
+  const node = nodeView;
   const run = (nodes: NodeView[], previous: Record<string, string | null>, group = g, now = 10_000) =>
     place({ now, groups: [group], nodes, previous, failbackSettle: 2000 });
 

@@ -2,6 +2,7 @@
 // replica that received the most (saying so), falls back to the preference order when a report is
 // missing or the positions diverge, and the positions travel in heartbeats over the compact wire form.
 import assert from "node:assert/strict";
+import { nodeView } from "../helpers/node-view.js";
 import { describe, it } from "node:test";
 import { fromWire, toWire } from "../../src/adapters/compact-wire.js";
 import type { Heartbeat } from "../../src/core/cluster/messages.js";
@@ -20,19 +21,7 @@ const db: GroupSpec = {
   stopBudget: 8000,
   promotable: true,
 };
-const node = (name: string, over: Partial<NodeView> = {}): NodeView => ({
-  name,
-  alive: true,
-  aliveSince: 0,
-  silentFor: 0,
-  witness: false,
-  standby: false,
-  priority: 100,
-  failures: {},
-  claims: [],
-  running: [],
-  ...over,
-});
+const node = nodeView;
 const lost = node("h1", { alive: false, silentFor: 700, claims: ["db"], running: ["db"] });
 const run = (nodes: NodeView[], group = db) =>
   place({ now: 10_000, groups: [group], nodes, previous: { db: "h1" }, failbackSettle: 2000 });
@@ -79,41 +68,31 @@ describe("placement of a promotable group by replication position", () => {
   });
 });
 
+/** h2's heartbeat carrying `positions`. */
+const heartbeat = (positions: Record<string, string>): Heartbeat => ({
+  type: "hb",
+  from: "h2",
+  inc: 1,
+  seq: 5,
+  term: 1,
+  claims: [],
+  running: [],
+  unclean: [],
+  standby: false,
+  alive: ["h1", "h3"],
+  failures: {},
+  positions,
+});
+
 describe("replication positions on the wire", () => {
   it("carries them in the compact heartbeat and reads them back by group name", () => {
-    const hb: Heartbeat = {
-      type: "hb",
-      from: "h2",
-      inc: 1,
-      seq: 5,
-      term: 1,
-      claims: [],
-      running: [],
-      unclean: [],
-      standby: false,
-      alive: ["h1", "h3"],
-      failures: {},
-      positions: { db: "0-1-104,1-2-7" },
-    };
+    const hb = heartbeat({ db: "0-1-104,1-2-7" });
     const back = fromWire(JSON.parse(JSON.stringify(toWire(hb))), new NameBook(["h1", "h2", "h3", "db"]));
     assert.deepEqual((back as Heartbeat).positions, { db: "0-1-104,1-2-7" });
   });
 
   it("refuses a position longer than a heartbeat carries, and reports only real GTID positions", () => {
-    const hb = toWire({
-      type: "hb",
-      from: "h2",
-      inc: 1,
-      seq: 5,
-      term: 1,
-      claims: [],
-      running: [],
-      unclean: [],
-      standby: false,
-      alive: [],
-      failures: {},
-      positions: { db: "0-1-1" },
-    });
+    const hb = toWire(heartbeat({ db: "0-1-1" }));
     const long = { ...hb, positions: [[1, "x".repeat(MAX_POSITION_CHARS + 1)]] };
     assert.equal(fromWire(long, new NameBook(["h2", "db"])), undefined);
     assert.equal(reportablePosition("0-1-5, 1-2-3"), "0-1-5,1-2-3");

@@ -2,6 +2,7 @@
 // sentence, fails back once the preferred node passes again, stays put when no node passes, and clones
 // are never placed. Plus the node's own verdict and its wire form.
 import assert from "node:assert/strict";
+import { nodeView } from "../helpers/node-view.js";
 import { describe, it } from "node:test";
 import { place, type NodeView } from "../../src/core/cluster/placement.js";
 import { clusterProtocol, SIM_PING } from "../../src/sim/protocols/cluster.js";
@@ -36,19 +37,8 @@ const proxies: GroupSpec = {
   clone: true,
 };
 
-const node = (name: string, over: Partial<NodeView> = {}): NodeView => ({
-  name,
-  alive: true,
-  aliveSince: 0,
-  silentFor: 0,
-  witness: false,
-  standby: false,
-  priority: name === "h1" ? 200 : 100,
-  failures: {},
-  claims: [],
-  running: [],
-  ...over,
-});
+const node = (name: string, over: Partial<NodeView> = {}): NodeView =>
+  nodeView(name, { priority: name === "h1" ? 200 : 100, ...over });
 const owner = (name: string, over: Partial<NodeView> = {}) =>
   node(name, { claims: ["front"], running: ["front", "proxies"], ...over });
 const run = (nodes: NodeView[], previous: Record<string, string | null>, now = 10_000) =>

@@ -56,7 +56,7 @@ it(
     assert.match((await page.textContent("#db-node")) ?? "", /as n1 read them/);
 
     const mark = out().length;
-    demo?.type("kill primary");
+    await demo?.killPrimary(30_000);
     await until("another node serving sql", () => (last(mark) ?? first) !== first, 60_000);
     const now = last(mark);
     await waitText(page, row(now), new RegExp(`^${now}primary`), 20_000);

@@ -14,6 +14,10 @@ export interface DemoProcess {
   until(what: string, test: () => boolean, ms: number): Promise<void>;
   /** Types a command line. */
   type(line: string): void;
+  /** Types `kill primary` until the demo reports the SIGKILL of the primary's mariadbd (within `ms`):
+   * on a loaded machine its own view can lack a primary for a moment, and it says so instead. Returns
+   * the output from before the first attempt on. */
+  killPrimary(ms: number): Promise<string>;
   /** The demo's directory, once it printed it. */
   dir(): string | undefined;
   /** Quits the demo if it still runs (SIGKILL after 30s), then kills whatever of it is left and removes
@@ -63,6 +67,23 @@ export function startDemo(args: string[]): DemoProcess {
       rmSync(d, { recursive: true, force: true });
     },
     type: (line) => void proc.stdin.write(`${line}\n`),
+    async killPrimary(ms) {
+      const mark = out.length;
+      let asked = mark;
+      proc.stdin.write("kill primary\n");
+      await this.until(
+        "the primary's mariadbd killed",
+        () => {
+          if (/no primary mariadbd runs right now/.test(out.slice(asked))) {
+            asked = out.length;
+            proc.stdin.write("kill primary\n");
+          }
+          return /killed n\d's mariadbd, the primary \(SIGKILL, pid \d+\)/.test(out.slice(mark));
+        },
+        ms,
+      );
+      return out.slice(mark);
+    },
     async until(what, test, ms) {
       const end = Date.now() + ms;
       while (!test()) {

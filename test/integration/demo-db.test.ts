@@ -39,21 +39,7 @@ it(
     assert.ok(existsSync(dir), `the demo's directory ${dir}`);
     await until("a few hundred rows", () => acked(out()) >= 200, 30_000);
     const mark = out().length;
-    // The demo kills the primary it sees now; on a loaded machine its view can lack one for a moment
-    // ("no primary mariadbd runs right now"): asked again then, as an operator would.
-    let asked = mark;
-    demo?.proc.stdin.write("kill primary\n");
-    await until(
-      "the primary's mariadbd killed",
-      () => {
-        if (/no primary mariadbd runs right now/.test(out().slice(asked))) {
-          asked = out().length;
-          demo?.proc.stdin.write("kill primary\n");
-        }
-        return /killed n1's mariadbd, the primary \(SIGKILL, pid \d+\)/.test(out().slice(mark));
-      },
-      30_000,
-    );
+    assert.match((await demo?.killPrimary(30_000)) ?? "", /killed n1's mariadbd, the primary/);
     await until(
       "another node serving sql and the writer acknowledging there",
       () =>
@@ -90,15 +76,10 @@ it(
     while (!(await replicating()) && Date.now() < rejoin) await new Promise((r) => setTimeout(r, 250));
     assert.ok(await replicating(), `n1 rejoined as a replica:\n${out().slice(-2000)}`);
     const mark2 = out().length;
-    let asked2 = mark2;
-    demo?.proc.stdin.write("kill primary\n");
+    await demo?.killPrimary(30_000);
     let forced = { status: 0, text: "" };
     const end = Date.now() + 60_000;
     while (forced.status !== 200 && Date.now() < end) {
-      if (/no primary mariadbd runs right now/.test(out().slice(asked2))) {
-        asked2 = out().length;
-        demo?.proc.stdin.write("kill primary\n");
-      }
       forced = await call("n1", "POST", "/db/db/force");
       if (forced.status !== 200) await new Promise((r) => setTimeout(r, 250));
     }

@@ -37,7 +37,7 @@ it(
     );
     const dir = /files in (\S+)/.exec(out())?.[1] ?? "";
     assert.ok(existsSync(dir), `the demo's directory ${dir}`);
-    await until("a few hundred rows", () => acked(out()) >= 200, 30_000);
+    await until("a few hundred rows", () => acked(out()) >= 200, 90_000);
     const mark = out().length;
     assert.match((await demo?.killPrimary(30_000)) ?? "", /killed n1's mariadbd, the primary/);
     await until(

@@ -24,25 +24,13 @@ export const sqlPort = (p: DemoPorts) => p.site + 1;
 /** The datadir of a node's server. */
 export const dbDatadir = (dir: string, node: string) => join(dir, `db-${node}`);
 
-/** Writes the password file and the health check script; returns the check script's path. */
-export function writeDbFiles(dir: string, password: string): string {
+/** Writes the password file the servers and the virtual server's check share. */
+export function writeDbFiles(dir: string, password: string): void {
   writeFileSync(join(dir, "db.password"), `${password}\n`, { mode: 0o600 });
-  const check = join(dir, "db-writable.sh");
-  writeFileSync(
-    check,
-    `#!/bin/sh
-# vigil demo: healthy (exit 0) only when the server at IP PORT accepts writes, i.e. is the primary.
-# Arguments: PASSWORD_FILE IP PORT.
-MYSQL_PWD=$(head -n 1 "$1") exec mariadb --no-defaults --connect-timeout=1 -h "$2" -P "$3" -u ${USER} -N -B \\
-  -e "SELECT @@read_only" 2>&1 | grep -qx 0
-`,
-    { mode: 0o755 },
-  );
-  return check;
 }
 
 /** The YAML of the database demo. */
-export function demoDbConfig(dir: string, check: string, p: DemoPorts, timers: DemoTimers): string {
+export function demoDbConfig(dir: string, p: DemoPorts, timers: DemoTimers): string {
   const servers = [0, 1, 2].map((i) => `      - { address: "${dbHost(i)}:${dbPort(p)}" }`).join("\n");
   const title = "vigil demo --db: three nodes on loopback, a promotable MariaDB (made by `vigil demo --db`)";
   return `${demoHead(title, "demo-db", dir, p, timers, dbHost)}groups:
@@ -68,7 +56,7 @@ virtual_servers:
     scheduler: rr
     real_servers:
 ${servers}
-    check: { type: exec, script: ${check}, args: [${dir}/db.password], interval: 400ms, timeout: 350ms, rise: 1, fall: 1 }
+    check: { type: mariadb, user: ${USER}, password_file: ${dir}/db.password, role: primary, interval: 400ms, timeout: 350ms, rise: 1, fall: 1 }
 `;
 }
 

@@ -397,10 +397,8 @@ export async function runDemo(
   const configFile = join(dir, "vigil.yaml");
   const timers = opts.timers ?? { interval: "25ms", lease: "150ms" };
   const password = randomBytes(18).toString("base64");
-  writeFileSync(
-    configFile,
-    db ? demoDbConfig(dir, writeDbFiles(dir, password), ports, timers) : demoConfig(dir, ROLE, ports, timers),
-  );
+  if (db) writeDbFiles(dir, password);
+  writeFileSync(configFile, db ? demoDbConfig(dir, ports, timers) : demoConfig(dir, ROLE, ports, timers));
   const screen = process.stdout.isTTY && process.stdin.isTTY ? new Screen(process.stdout) : undefined;
   if (opts.log) writeFileSync(opts.log, "");
   const writer = db ? new DemoWriter(sqlPort(ports), password) : undefined;

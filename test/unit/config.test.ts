@@ -207,6 +207,22 @@ describe("config: cross-field rules", () => {
     );
   });
 
+  it("refuses a mariadb check without its account, keys of other check types and an unknown role", () => {
+    const text = exampleWithKey(tmp.keyFile).replace(
+      "type: tcp                         # tcp",
+      "type: mariadb\n      script: /bin/true\n      role: leader                         # tcp",
+    );
+    const errs = errors(text).join("\n");
+    assert.match(errs, /virtual_servers\[0\]\.check\.role: expected primary, replica or any/);
+    const noRole = errors(text.replace("role: leader", "role: replica"));
+    assert.equal(noRole.length, 2, noRole.join("\n"));
+    assert.match(
+      noRole.join("\n"),
+      /virtual_servers\[0\]\.check\.script: script does not apply to mariadb checks \(mariadb checks take: port, user, password_file, role\)/,
+    );
+    assert.match(noRole.join("\n"), /virtual_servers\[0\]\.check: a mariadb check needs user: NAME and password_file/);
+  });
+
   it("serves a virtual server on the owner of the group whose vip it listens on", async () => {
     const { servingGroup } = await import("../../src/core/config/virtual-server-checks.js");
     const r = load(exampleWithKey(tmp.keyFile));

@@ -9,7 +9,7 @@ import type { MariadbConfig } from "../../core/config/schema.js";
 import { opTimeouts, promoteTimeout } from "../../core/config/stop-budget.js";
 import { formatGtidPos, type GtidPos } from "../../core/db/gtid.js";
 import { decidePromotion, type ReplicaReport } from "../../core/db/promotion.js";
-import { readSecretFile } from "../secret-file.js";
+import { readDbPassword } from "../mariadb/password.js";
 import { killServer, runningPid, shutdownServer, startServer, type ServerSpec } from "../mariadb/server-process.js";
 import {
   closeWrites,
@@ -35,17 +35,6 @@ const PEER_MS = 800;
 const MONITOR_MS = 5_000;
 /** Pause between promotion rounds while waiting, ms. */
 const RETRY_MS = 200;
-
-/** Reads the password file (first line, secret-file rules). */
-export function readDbPassword(file: string): string {
-  const r = readSecretFile(file, {
-    what: "the database password",
-    minBytes: 8,
-    howToMake: "head -c 24 /dev/urandom | base64 > FILE",
-  });
-  if (!r.ok) throw new Error(r.message);
-  return r.secret.split("\n")[0] ?? "";
-}
 
 /** The server spec of this node for `config` (throws when the topology does not name this node). */
 export function serverSpecOf(config: MariadbConfig, topology: DbTopology, tag: string): ServerSpec {

@@ -2,6 +2,7 @@
 import type { VirtualServerConfig } from "../../core/config/schema.js";
 import { checkExec } from "./exec.js";
 import { checkHttp } from "./http.js";
+import { checkMariadb } from "./mariadb.js";
 import type { CheckResult, CheckTarget } from "./result.js";
 import { checkTcp } from "./tcp.js";
 
@@ -31,5 +32,14 @@ export function runCheck(check: CheckConfig, target: CheckTarget, signal?: Abort
       if (check.script === undefined)
         return Promise.resolve({ ok: false, detail: "exec check without script", latencyMs: 0 });
       return checkExec(to, { ...base, script: check.script, args: check.args ?? [] });
+    case "mariadb":
+      if (check.user === undefined || check.password_file === undefined)
+        return Promise.resolve({ ok: false, detail: "mariadb check without user or password_file", latencyMs: 0 });
+      return checkMariadb(to, {
+        ...base,
+        user: check.user,
+        passwordFile: check.password_file,
+        role: check.role ?? "primary",
+      });
   }
 }

@@ -218,7 +218,9 @@ export const groupSchema = z.strictObject({
 
 /** Active health check of real servers. */
 const check = z.strictObject({
-  type: z.enum(["tcp", "http", "https", "exec"], { error: "expected one of tcp, http, https, exec" }),
+  type: z.enum(["tcp", "http", "https", "exec", "mariadb"], {
+    error: "expected one of tcp, http, https, exec, mariadb",
+  }),
   interval: duration.default(1000),
   timeout: duration.default(1000),
   /** Consecutive successes that mark a down server up. */
@@ -251,6 +253,17 @@ const check = z.strictObject({
   script: absolutePath.optional(),
   /** exec: arguments before IP and PORT. */
   args: argList.optional(),
+  /** mariadb: the account the check logs in as (a plain login; `role: replica` also needs REPLICATION
+   * CLIENT or SLAVE MONITOR to read the replica's status). */
+  user: z
+    .string({ error: "expected a MariaDB user name" })
+    .regex(/^[A-Za-z0-9_]{1,32}$/, { error: "expected a MariaDB user name of letters, digits and '_' (at most 32)" })
+    .optional(),
+  /** mariadb: a file holding that account's password (first line). */
+  password_file: absolutePath.optional(),
+  /** mariadb: what makes the server healthy: primary (accepts writes: read_only off, the default),
+   * replica (read-only with both replication threads running), any (answers a query). */
+  role: z.enum(["primary", "replica", "any"], { error: "expected primary, replica or any" }).optional(),
 });
 
 /** One backend of a virtual server. */

@@ -120,7 +120,7 @@ export function summarize(config: Config, file: string): string[] {
     const forwarding = forwardNote(v);
     if (forwarding) lines.push(`  ${"".padEnd(12)} ${forwarding}`);
     lines.push(
-      `  ${"".padEnd(12)} check ${v.check.type} every ${formatDuration(v.check.interval)} (rise ${v.check.rise}, fall ${v.check.fall})`,
+      `  ${"".padEnd(12)} check ${v.check.type}${v.check.type === "mariadb" ? ` (${v.check.role ?? "primary"} as ${v.check.user})` : ""} every ${formatDuration(v.check.interval)} (rise ${v.check.rise}, fall ${v.check.fall})`,
     );
   }
   lines.push(`api: ${config.api.listen}${config.api.token_file ? "" : " (no token_file: commands disabled)"}`);

@@ -10,8 +10,18 @@ const KEYS_BY_TYPE: Record<VirtualServerConfig["check"]["type"], readonly string
   http: ["port", ...HTTP_KEYS],
   https: ["port", ...HTTP_KEYS, "tls_verify"],
   exec: ["script", "args"],
+  mariadb: ["port", "user", "password_file", "role"],
 };
-const OPTIONAL_CHECK_KEYS = ["port", ...HTTP_KEYS, "tls_verify", "script", "args"] as const;
+const OPTIONAL_CHECK_KEYS = [
+  "port",
+  ...HTTP_KEYS,
+  "tls_verify",
+  "script",
+  "args",
+  "user",
+  "password_file",
+  "role",
+] as const;
 
 /** The group whose owner serves `vs`: the `group` key, else the group holding a vip on the listen
  * address; undefined when every node serves it. */
@@ -66,6 +76,12 @@ export function checkVirtualServers(
         code: "E_CHECK",
         path: at("check"),
         message: "an exec check needs script: /path/to/script (called as SCRIPT ARGS... IP PORT)",
+      });
+    if (c.type === "mariadb" && (c.user === undefined || c.password_file === undefined))
+      issues.push({
+        code: "E_CHECK",
+        path: at("check"),
+        message: "a mariadb check needs user: NAME and password_file: /path/to/file (the account it logs in as)",
       });
     if (v.group !== undefined && !groups.includes(undefined) && !groupNames.has(v.group)) {
       issues.push({

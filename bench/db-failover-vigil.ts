@@ -94,9 +94,10 @@ export async function vigilTrial(db: DbCluster, fault: Fault): Promise<Trial> {
   // Healed first: a frozen host's kernel still holds the VIP until its vigil resumes and removes it.
   heal();
   const owner = await db.c.waitForOwner(undefined, 60_000).catch(() => undefined);
-  const { double, doubleMs } = await watch.stop();
-  // A SIGKILLed vigil is restarted after 2s (as systemd does) and may keep the group where it was.
-  if (!owner || (owner === from && fault !== "vigil-kill" && fault !== "rejoin-crash"))
+  const { double, doubleMs, seen } = await watch.stop();
+  // A SIGKILLed vigil is restarted after 2s (as systemd does) and may keep the group where it was. The
+  // group may also be back on `from` by now: an earlier switchover's `vigil move` pins it there.
+  if (!owner || (!seen.some((h) => h !== from) && fault !== "vigil-kill" && fault !== "rejoin-crash"))
     throw new Error(`${fault}: no failover off ${from} (owner ${owner ?? "none"})\n${db.c.tail(20)}`);
   if (w.acked.length === 0) throw new Error(`${fault}: the writers got no acknowledgement at all`);
   await db.until(`${from} rejoined`, () => ["replica", "primary"].includes(db.db(from)?.role ?? ""), 120_000);

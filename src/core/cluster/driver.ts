@@ -4,8 +4,15 @@
 // watchdog) it falls silent for good: no heartbeat, no ack, no cover, so the guard stops the groups when
 // their leases end and every other node sees this one gone.
 import { noOutput, type Machine, type MachineInput, type StepOutput } from "../machine.js";
-import type { ClusterMsg } from "./messages.js";
-import type { ClusterAction, ClusterEvent, ClusterNode, ClusterStatus, ClusterView } from "./node.js";
+import type { ClusterAction, ClusterEvent, ClusterStatus, ClusterView } from "./events.js";
+
+/** A cluster member the driver can wrap: the builtin ClusterNode (messages: heartbeats and acks) or the
+ * etcd backend's EtcdCoordNode (messages: etcd's answers). */
+export interface CoordinatedNode<M> extends Machine<M, ClusterAction, ClusterEvent, ClusterView> {
+  /** Per active group, ms the guard may leave it running. */
+  groupCover(now: number): Record<string, number>;
+  status(now: number): ClusterStatus;
+}
 
 /** What the driver adds to the node's actions. `cover`: per group that may be active here, ms its lease
  * still covers it (for the guard). `links`: each peer's links, when any changed. */
@@ -16,7 +23,7 @@ export type DriverAction =
 export type DriverEvent = ClusterEvent | { kind: "main-silent"; silentMs: number };
 
 /** A cluster node with its guard cover, link reports and watchdog. */
-export class NodeDriver implements Machine<ClusterMsg, DriverAction, DriverEvent, ClusterView> {
+export class NodeDriver<M> implements Machine<M, DriverAction, DriverEvent, ClusterView> {
   private muted = false;
   private lastCoverKey = "";
   private lastCoverAt = -Infinity;
@@ -25,7 +32,7 @@ export class NodeDriver implements Machine<ClusterMsg, DriverAction, DriverEvent
 
   /** `interval`: the heartbeat interval; a cover report goes out at least every half of it while any group is active. */
   constructor(
-    readonly node: ClusterNode,
+    readonly node: CoordinatedNode<M>,
     private interval: number,
   ) {}
 
@@ -38,20 +45,17 @@ export class NodeDriver implements Machine<ClusterMsg, DriverAction, DriverEvent
     return this.muted;
   }
 
-  step(now: number, input: MachineInput<ClusterMsg, DriverEvent>): StepOutput<ClusterMsg, DriverAction> {
+  step(now: number, input: MachineInput<M, DriverEvent>): StepOutput<M, DriverAction> {
     if (this.muted) return noOutput();
     if (input.kind === "local" && input.event.kind === "main-silent") {
       this.muted = true;
-      const out = noOutput<ClusterMsg, DriverAction>();
+      const out = noOutput<M, DriverAction>();
       out.decisions.push(
         `${this.id} stops renewing its leases: its main thread has not answered for ${Math.round(input.event.silentMs)}ms (watchdog); the guard stops its groups as their leases end`,
       );
       return out;
     }
-    const out: StepOutput<ClusterMsg, DriverAction> = this.node.step(
-      now,
-      input as MachineInput<ClusterMsg, ClusterEvent>,
-    );
+    const out: StepOutput<M, DriverAction> = this.node.step(now, input as MachineInput<M, ClusterEvent>);
     this.cover(now, out.actions);
     if (input.kind === "tick") this.links(now, out.actions);
     return out;

@@ -142,7 +142,9 @@ export class ResourceModel {
       this.end(node, group, ids);
       return { kind: "stopped", group };
     };
-    return [0, 1, 2, 4, 8, 16, 32, 64].map((k) => ({ localDelay: localDelay + k * 25, eventIf: kill }));
+    // The runner's kill escalation, retried until the daemon runs at one of them (a pause can cover the
+    // first ones; a kill needs the daemon running, so it comes after the pause, never during it).
+    return [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512].map((k) => ({ localDelay: localDelay + k * 25, eventIf: kill }));
   }
 
   /** A cover report to the guard. If no newer one follows, the guard removes a group of VIPs when its

@@ -1,0 +1,779 @@
+// One cluster member coordinating through etcd (`coordination: etcd`), as a pure state machine: etcd's
+// answers, resource outcomes and operator input come in with the time; etcd requests, start/stop actions
+// and one-line decisions go out. The same rules as the builtin backend, on etcd's primitives:
+// - a session lease per node, valid from the send time of the keepalive that renewed it (coord-session);
+// - leadership and every group are locks: keys created only if absent, on the holder's session lease,
+//   whose create_revision is the fencing token every leader write is guarded by;
+// - the holder stops a group (self-fence) the fence margin before its session's validity ends; a lock
+//   that vanished with its holder's lease (not given back after a clean stop) makes the next holder wait
+//   the group's stop budget before it starts, as builtin voters wait lease + budget;
+// - placement, the group driver, failures, track checks and operator commands are the builtin core's.
+// State is learned by reading every key under the prefix every poll interval (one linearizable range
+// read); every decision that must not race is a transaction that says so in its compares.
+import { noOutput, type Machine, type MachineInput, type StepOutput } from "../machine.js";
+import { applyCommand, EMPTY_ADMIN, type AdminState } from "../cluster/admin.js";
+import type { ClusterAction, ClusterEvent, ClusterStatus, ClusterView } from "../cluster/events.js";
+import { FailureLog } from "../cluster/failures.js";
+import { GroupDriver, type FollowedAssignment } from "../cluster/group-driver.js";
+import { place, type NodeView } from "../cluster/placement.js";
+import { reportablePosition } from "../cluster/positions.js";
+import { failureTimeouts, LEADER_LOCK, type ClusterSpec, type GroupSpec } from "../cluster/spec.js";
+import { ownVerdict, packVerdict, unpackVerdict, verdictReason, type ProbeResult } from "../cluster/track.js";
+import { CoordKeys, type NodeReport, type Snapshot } from "./coord-keys.js";
+import { SessionClock } from "./coord-session.js";
+import { ETCD_PEER, type EtcdAnswer, type EtcdRequest, type EtcdWire } from "./coord-wire.js";
+import type { Op, Txn } from "./kv.js";
+
+/** What the etcd backend adds to the cluster spec. */
+export interface EtcdCoordSpec extends ClusterSpec {
+  /** Key prefix (cluster.etcd.prefix). */
+  prefix: string;
+  /** Session lease TTL, whole seconds. */
+  ttlSeconds: number;
+  /** How often every key is read, ms. */
+  pollEvery: number;
+  /** A request unanswered this long is given up (its outcome unknown), ms. */
+  requestTimeout: number;
+}
+
+/** What a request in flight was for. */
+type Purpose =
+  | { p: "grant" }
+  | { p: "keepalive"; lease: string }
+  | { p: "poll" }
+  | { p: "leader"; lease: string }
+  | { p: "leader-write"; assignments?: Record<string, string | null>; admin?: AdminState; commands: string[] }
+  | { p: "acquire"; group: string; lease: string }
+  | { p: "release"; group: string }
+  | { p: "status"; text: string; lease: string }
+  | { p: "command"; key: string }
+  | { p: "result-read"; key: string };
+
+interface Pending {
+  purpose: Purpose;
+  sentAt: number;
+}
+
+/** A group lock this node holds. */
+interface Held {
+  token: number;
+  lease: string;
+  /** Local time from which the group may start (a lock that vanished with a lease: + stop budget). */
+  startableAt: number;
+}
+
+/** A cluster member on etcd. */
+export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEvent, ClusterView> {
+  private readonly keys: CoordKeys;
+  private readonly sessions: SessionClock;
+  private readonly groups: GroupDriver;
+  private readonly failures: FailureLog;
+  private pending = new Map<number, Pending>();
+  private nextId = 1;
+  private snap: Snapshot | undefined;
+  private nextPoll: number;
+  private held = new Map<string, Held>();
+  private wants = new Set<string>();
+  /** Locks given up here whose deletion etcd has not confirmed yet (retried with their token). */
+  private releasing = new Map<string, Held>();
+  /** Per group, the store revision at which this node's release was confirmed: a read older than it may
+   * still show the deleted lock, and must not be taken for a lock held now. */
+  private releasedAt = new Map<string, number>();
+  private leading: { token: number; lease: string; since: number } | undefined;
+  /** Assignments this leader wrote, until a read shows them (revision of the write). */
+  private written: { revision: number; assignments: Record<string, string | null> } | undefined;
+  private handledCommands = new Set<string>();
+  /** Commands submitted here: key → local id and deadline. */
+  private submitted = new Map<string, { id: number; until: number; written: boolean }>();
+  private cleanupsSeen: Record<string, number> = {};
+  private probes = new Map<string, ProbeResult>();
+  private positions = new Map<string, string>();
+  private firstSeen = new Map<string, number>();
+  private lastSeen = new Map<string, number>();
+  private standby = false;
+  private settled = false;
+  private probed = false;
+  private reported: { text: string; lease: string; revision: number } | undefined;
+  private heldSaid: Record<string, string> = {};
+  private out: StepOutput<EtcdWire, ClusterAction> = noOutput();
+  private now = 0;
+
+  constructor(
+    private spec: EtcdCoordSpec,
+    readonly id: string,
+    private inc: number,
+    private bootAt: number,
+  ) {
+    this.keys = new CoordKeys(spec.prefix);
+    this.sessions = new SessionClock(spec.driftMargin);
+    this.groups = new GroupDriver(
+      spec.groups.map((g) => g.name),
+      spec.groups.filter((g) => g.clone).map((g) => g.name),
+    );
+    this.failures = new FailureLog(failureTimeouts(spec.groups));
+    this.nextPoll = bootAt;
+  }
+
+  /** Stop this long before the session's validity ends (as builtin: one interval). */
+  private get fenceMargin(): number {
+    return this.spec.interval;
+  }
+
+  private get admin(): AdminState {
+    return this.snap?.admin ?? EMPTY_ADMIN;
+  }
+
+  private decide(sentence: string): void {
+    this.out.decisions.push(sentence);
+  }
+
+  step(now: number, input: MachineInput<EtcdWire, ClusterEvent>): StepOutput<EtcdWire, ClusterAction> {
+    this.out = noOutput();
+    this.now = now;
+    if (!this.probed) {
+      this.probed = true;
+      this.out.actions.push({ kind: "probe" });
+    }
+    if (input.kind === "message" && input.from === ETCD_PEER) this.answer(now, input.msg);
+    else if (input.kind === "local") this.event(now, input.event);
+    this.expire(now);
+    this.keepSession(now);
+    this.poll(now);
+    if (this.snap) {
+      this.followAdmin();
+      this.lead(now);
+      this.driveGroups(now);
+      this.lockRequests(now);
+      this.report(now);
+      this.commands(now);
+    }
+    this.out.wakeAt = this.nextWake(now);
+    return this.out;
+  }
+
+  private send(req: EtcdRequest, purpose: Purpose, now: number): void {
+    const id = this.nextId++;
+    this.pending.set(id, { purpose, sentAt: now });
+    this.out.sends.push({ to: ETCD_PEER, msg: { t: "req", id, req } });
+  }
+
+  private inFlight(test: (p: Purpose) => boolean): boolean {
+    for (const { purpose } of this.pending.values()) if (test(purpose)) return true;
+    return false;
+  }
+
+  /** Gives up requests unanswered for the request timeout (their outcome is unknown; a read tells). */
+  private expire(now: number): void {
+    for (const [id, r] of this.pending) if (now - r.sentAt >= this.spec.requestTimeout) this.pending.delete(id);
+  }
+
+  private answer(now: number, msg: EtcdWire): void {
+    if (msg.t === "req") return;
+    const r = this.pending.get(msg.id);
+    if (!r) return;
+    this.pending.delete(msg.id);
+    const p = r.purpose;
+    if (msg.t === "err") {
+      if (p.p === "keepalive" && msg.code === "E_ETCD_LEASE_LOST") this.endSession("etcd no longer has its lease");
+      if (p.p === "leader-write" && msg.code === "E_ETCD_FENCED") this.stepDown("its leader key changed");
+      return;
+    }
+    this.answered(now, p, r.sentAt, msg.answer);
+  }
+
+  private answered(now: number, p: Purpose, sentAt: number, a: EtcdAnswer): void {
+    if (p.p === "grant" && a.op === "grant") {
+      this.sessions.granted(a.lease, a.ttlSeconds, sentAt);
+      this.decide(`${this.id} opens an etcd session: lease ${a.lease}, ttl ${a.ttlSeconds}s`);
+    } else if (p.p === "keepalive" && a.op === "keepalive") {
+      if (a.ttlSeconds <= 0) this.endSession("etcd no longer has its lease");
+      else this.sessions.renewed(p.lease, a.ttlSeconds, sentAt);
+    } else if (p.p === "poll" && a.op === "range") {
+      const snap = this.keys.read(a.result);
+      if (!this.snap || snap.revision >= this.snap.revision) this.snap = snap;
+    } else if (a.op === "txn") this.txnAnswered(now, p, a.result.succeeded, a.result.revision, a.result.responses);
+  }
+
+  private txnAnswered(
+    now: number,
+    p: Purpose,
+    ok: boolean,
+    revision: number,
+    responses: { kvs: { lease: string; createRevision: number; value: string }[] }[],
+  ): void {
+    switch (p.p) {
+      case "leader":
+        if (ok && this.sessions.session?.lease === p.lease) this.becomeLeader(revision, p.lease, now);
+        return;
+      case "leader-write":
+        if (!ok) return this.stepDown("a write guarded by its leader key was refused (another node leads)");
+        if (p.assignments) this.written = { revision, assignments: p.assignments };
+        for (const c of p.commands) this.handledCommands.add(c);
+        return;
+      case "acquire": {
+        if (!ok || this.sessions.session?.lease !== p.lease) return;
+        const before = responses[0]?.kvs[0];
+        const state = before ? parseState(before.value) : undefined;
+        const clean =
+          !before ||
+          state?.clean === true ||
+          (state !== undefined && this.sessions.mine.has(state.lease) && this.groups.state(p.group) === "stopped");
+        const wait = clean ? 0 : this.budgetWait(p.group);
+        if (!this.wants.has(p.group)) {
+          // No longer wanted (assigned elsewhere while the request was on its way): given straight back.
+          this.releasing.set(p.group, { token: revision, lease: p.lease, startableAt: now + wait });
+          return;
+        }
+        this.held.set(p.group, { token: revision, lease: p.lease, startableAt: now + wait });
+        this.decide(
+          `${this.id} takes the lock of ${p.group} (token ${revision})${wait > 0 ? `: its last holder ${state?.holder} did not give it back, so ${p.group} waits ${wait}ms (its stop budget) before it starts` : ""}`,
+        );
+        return;
+      }
+      case "release":
+        this.releasing.delete(p.group);
+        this.releasedAt.set(p.group, revision);
+        return;
+      case "status":
+        if (ok) this.reported = { text: p.text, lease: p.lease, revision };
+        return;
+      case "command":
+        if (ok) {
+          const s = this.submitted.get(p.key);
+          if (s) s.written = true;
+        }
+        return;
+      case "result-read":
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** How long a new holder waits before starting a group whose last holder did not give its lock back:
+   * the group's stop budget, stretched for the other clock running slower. */
+  protected budgetWait(group: string): number {
+    const budget = this.spec.groups.find((g) => g.name === group)?.stopBudget ?? 0;
+    return Math.ceil(budget / (1 - this.spec.driftMargin));
+  }
+
+  private becomeLeader(token: number, lease: string, now: number): void {
+    if (this.leading?.token === token) return;
+    this.leading = { token, lease, since: now };
+    this.written = undefined;
+    this.decide(`${this.id} leads term ${token}: it took the leader key in etcd`);
+  }
+
+  private stepDown(why: string): void {
+    if (!this.leading) return;
+    this.decide(`${this.id} steps down from term ${this.leading.token}: ${why}`);
+    this.leading = undefined;
+    this.written = undefined;
+  }
+
+  private endSession(why: string): void {
+    const was = this.sessions.end();
+    if (!was) return;
+    this.decide(`${this.id}'s etcd session (lease ${was.lease}) ended: ${why}; it holds nothing any more`);
+    this.held.clear();
+    this.releasing.clear();
+    this.reported = undefined;
+    if (this.leading) this.stepDown("its session ended");
+  }
+
+  private event(now: number, e: ClusterEvent): void {
+    switch (e.kind) {
+      case "started":
+        this.groups.started(e.group);
+        return;
+      case "stopped":
+        this.groups.stopped(e.group);
+        return;
+      case "stop-failed":
+        this.groups.unclean(e.group);
+        this.decide(`${this.id}: the stop of ${e.group} failed; it may still run here, so its lock is kept`);
+        return;
+      case "vips-lost": {
+        const state = this.groups.state(e.group);
+        if ((state !== "running" && state !== "starting") || this.admin.maintenance) return;
+        this.groups.stop(
+          e.group,
+          `${this.id} stops ${e.group} to start it again: the guard removed its VIPs when their cover ran out`,
+          this.out,
+        );
+        return;
+      }
+      case "failed":
+        if (this.groups.state(e.group) === undefined) return;
+        this.decide(`${this.id}: ${e.group} failed (${this.failures.record(e.group, now)} failures here)`);
+        if (this.groups.state(e.group) !== "stopped" && !this.admin.maintenance)
+          this.groups.stop(e.group, `${this.id} stops ${e.group}: it failed and restarts`, this.out);
+        return;
+      case "command":
+        return this.submit(now, e.id, e.cmd);
+      case "cleanup":
+        this.failures.cleanup(e.group);
+        this.decide(`${this.id}: failures of ${e.group} cleared`);
+        return;
+      case "standby":
+        this.standby = e.on;
+        return;
+      case "settled":
+        if (!this.settled) this.decide(`${this.id}: nothing of an earlier incarnation is active here`);
+        this.settled = true;
+        return;
+      case "track":
+        this.probes.set(e.key, { passing: e.passing, inARow: e.inARow });
+        return;
+      case "position": {
+        const text = reportablePosition(e.received);
+        if (text === undefined) this.positions.delete(e.group);
+        else this.positions.set(e.group, text);
+        return;
+      }
+      case "groups":
+        this.spec = { ...this.spec, groups: e.groups };
+        this.failures.setTimeouts(failureTimeouts(e.groups));
+        this.groups.configure(
+          e.groups.map((g) => g.name),
+          this.out,
+          this.id,
+          e.groups.filter((g) => g.clone).map((g) => g.name),
+        );
+        return;
+      case "fenced":
+      case "tiebreaker":
+        return;
+    }
+  }
+
+  private keepSession(now: number): void {
+    const s = this.sessions.session;
+    if (s && now >= s.validUntil) this.endSession("no keepalive was answered within its validity");
+    if (!this.sessions.session) {
+      if (!this.inFlight((p) => p.p === "grant"))
+        this.send({ op: "grant", ttlSeconds: this.spec.ttlSeconds }, { p: "grant" }, now);
+      return;
+    }
+    const lease = this.sessions.session.lease;
+    if (now >= this.sessions.keepaliveDue() && !this.inFlight((p) => p.p === "keepalive")) {
+      this.sessions.keepaliveSent(now);
+      this.send({ op: "keepalive", lease }, { p: "keepalive", lease }, now);
+    }
+  }
+
+  private poll(now: number): void {
+    if (now < this.nextPoll || this.inFlight((p) => p.p === "poll")) return;
+    this.nextPoll = now + this.spec.pollEvery;
+    this.send({ op: "range", range: this.keys.all }, { p: "poll" }, now);
+  }
+
+  /** The assignments in force: the newest of the last read and this leader's last write. */
+  private assignments(): Record<string, string | null> {
+    const s = this.snap;
+    if (this.written && (!s || this.written.revision > s.revision)) return this.written.assignments;
+    return s?.assignments ?? {};
+  }
+
+  private following(): FollowedAssignment | undefined {
+    const lk = this.snap?.leader;
+    if (this.leading) return { from: this.id, term: this.leading.token, assignments: this.assignments() };
+    if (!lk) return undefined;
+    return { from: lk.value, term: lk.createRevision, assignments: this.assignments() };
+  }
+
+  private lead(now: number): void {
+    const s = this.snap as Snapshot;
+    const session = this.sessions.valid(now);
+    const lk = s.leader;
+    if (this.leading) {
+      const gone = s.revision > this.leading.token && lk?.createRevision !== this.leading.token;
+      if (gone) this.stepDown("its leader key is gone from etcd");
+      else if (!session || session.lease !== this.leading.lease) this.stepDown("its session is no longer valid");
+    }
+    if (!this.leading && lk && session && lk.lease === session.lease)
+      this.becomeLeader(lk.createRevision, lk.lease, now);
+    const me = this.spec.members.find((m) => m.name === this.id);
+    if (!lk && !this.leading && session && me && !me.witness && !this.inFlight((p) => p.p === "leader")) {
+      const txn: Txn = {
+        compare: [{ key: this.keys.leader, target: "create", result: "EQUAL", value: 0 }],
+        success: [{ put: { key: this.keys.leader, value: this.id, lease: session.lease } }],
+      };
+      this.send({ op: "txn", txn }, { p: "leader", lease: session.lease }, now);
+    }
+    if (this.leading && !this.inFlight((p) => p.p === "leader-write")) this.leaderWrites(now, s);
+  }
+
+  /** The leader's writes of one round: commands carried out and changed assignments, in one guarded txn. */
+  private leaderWrites(now: number, s: Snapshot): void {
+    const leading = this.leading as NonNullable<typeof this.leading>;
+    let admin = s.admin;
+    const ops: Op[] = [];
+    const done: string[] = [];
+    for (const [key, cmd] of s.commands) {
+      if (this.handledCommands.has(key) || s.results.has(key)) continue;
+      const r = applyCommand(admin, cmd, {
+        nodes: this.spec.members.map((m) => m.name),
+        runners: this.spec.members.filter((m) => !m.witness).map((m) => m.name),
+        groups: this.spec.groups.map((g) => g.name),
+        clones: this.spec.groups.filter((g) => g.clone).map((g) => g.name),
+      });
+      if (r.ok) {
+        admin = r.state;
+        this.decide(`${r.reason} (leader ${this.id}, term ${leading.token})`);
+      }
+      const result = r.ok ? { ok: true, message: r.reason } : { ok: false, message: r.error };
+      ops.push({ put: { key: this.keys.result(key), value: JSON.stringify(result) } });
+      ops.push({ delete: { key: this.keys.command(key) } });
+      done.push(key);
+    }
+    if (done.length > 0) ops.push({ put: { key: this.keys.admin, value: JSON.stringify(admin) } });
+    const previous = this.assignments();
+    const result = place({
+      now,
+      groups: this.spec.groups,
+      nodes: this.nodeViews(now, s, admin),
+      previous,
+      failbackSettle: this.spec.failbackSettle,
+      moves: admin.moves,
+      waitForPreferredUntil: this.bootAt + this.spec.failbackSettle,
+    });
+    for (const [g, sentence] of Object.entries(result.held ?? {}))
+      if (this.heldSaid[g] !== sentence && !result.decisions.includes(sentence))
+        this.decide(`${sentence} (leader ${this.id}, term ${leading.token})`);
+    this.heldSaid = result.held ?? {};
+    const unread = this.written !== undefined && this.written.revision > s.revision;
+    const changed = Object.entries(result.assignments).filter(
+      ([g, n]) => previous[g] !== n || (s.assignments[g] === undefined && !unread),
+    );
+    for (const d of result.decisions) this.decide(`${d} (leader ${this.id}, term ${leading.token})`);
+    for (const [g, n] of changed) ops.push({ put: { key: this.keys.assign(g), value: n ?? "" } });
+    if (ops.length === 0) return;
+    const txn: Txn = {
+      compare: [{ key: this.keys.leader, target: "create", result: "EQUAL", value: leading.token }],
+      success: ops,
+    };
+    this.send(
+      { op: "txn", txn },
+      { p: "leader-write", ...(changed.length > 0 ? { assignments: result.assignments } : {}), admin, commands: done },
+      now,
+    );
+  }
+
+  private nodeViews(now: number, s: Snapshot, admin: AdminState): NodeView[] {
+    const claims = new Map<string, string[]>();
+    for (const [g, kv] of s.locks) claims.set(kv.value, [...(claims.get(kv.value) ?? []), g]);
+    return this.spec.members.map((m) => {
+      const r = m.name === this.id ? this.ownReport() : s.reports.get(m.name);
+      if (r) {
+        if (!this.firstSeen.has(m.name)) this.firstSeen.set(m.name, now);
+        this.lastSeen.set(m.name, now);
+      } else this.firstSeen.delete(m.name);
+      const untracked = Object.fromEntries(Object.entries(r?.track ?? {}).map(([g, v]) => [g, unpackVerdict(v)]));
+      return {
+        name: m.name,
+        alive: r !== undefined,
+        aliveSince: this.firstSeen.get(m.name) ?? now,
+        silentFor: now - (this.lastSeen.get(m.name) ?? -Infinity),
+        witness: m.witness,
+        priority: m.priority,
+        standby: (r?.standby ?? false) || admin.standby.includes(m.name),
+        failures: r?.failures ?? {},
+        claims: claims.get(m.name) ?? [],
+        running: r?.running ?? [],
+        untracked,
+        positions: r?.positions ?? {},
+      };
+    });
+  }
+
+  /** Follows the admin state: `cleanup` counters that grew clear this node's failures. */
+  private followAdmin(): void {
+    for (const [group, n] of Object.entries(this.admin.cleanups)) {
+      if (n <= (this.cleanupsSeen[group] ?? 0)) continue;
+      this.cleanupsSeen[group] = n;
+      this.failures.cleanup(group);
+      if (this.groups.state(group) === "unclean")
+        this.groups.stop(group, `${this.id} tries again to stop ${group}: cleanup by an operator`, this.out);
+    }
+  }
+
+  /** Local time until which this node may run `group`: its session's validity once its lock is held and
+   * any stop-budget wait is over (-Infinity otherwise). */
+  private leaseEnd(group: string, now: number): number {
+    const h = this.held.get(group);
+    const s = this.sessions.session;
+    if (!h || !s || h.lease !== s.lease || now < h.startableAt) return -Infinity;
+    return s.validUntil;
+  }
+
+  private driveGroups(now: number): void {
+    if (this.admin.maintenance) return;
+    this.groups.drive(
+      {
+        self: this.id,
+        now,
+        following: this.following(),
+        fenceMargin: this.fenceMargin,
+        leaseEnd: (g) => this.leaseEnd(g, now),
+        wants: (g) => this.wants.has(g),
+        want: (g) => void this.wants.add(g),
+        release: (g) => {
+          this.wants.delete(g);
+          const h = this.held.get(g);
+          this.held.delete(g);
+          if (h) this.releasing.set(g, h);
+        },
+        cloneBlocked: (g) => this.cloneBlocked(g, now),
+      },
+      this.out,
+    );
+  }
+
+  /** Acquires wanted locks that are free, adopts those found under this session, gives back released ones. */
+  private lockRequests(now: number): void {
+    const s = this.snap as Snapshot;
+    const session = this.sessions.valid(now);
+    for (const g of this.wants) {
+      if (this.held.has(g) || this.releasing.has(g) || !session || !this.settled) continue;
+      if (this.inFlight((p) => p.p === "acquire" && p.group === g)) continue;
+      const kv = s.locks.get(g);
+      if (kv && kv.lease === session.lease && s.revision > (this.releasedAt.get(g) ?? 0)) {
+        // Taken by an acquire whose answer was lost: what it replaced is unknown, so wait the budget.
+        this.held.set(g, { token: kv.createRevision, lease: kv.lease, startableAt: now + this.budgetWait(g) });
+        this.decide(
+          `${this.id} finds the lock of ${g} under its session (token ${kv.createRevision}); it waits its stop budget before it starts`,
+        );
+        continue;
+      }
+      if (kv) continue;
+      this.send(
+        { op: "txn", txn: this.acquireTxn(g, session.lease) },
+        { p: "acquire", group: g, lease: session.lease },
+        now,
+      );
+    }
+    for (const [g, kv] of s.locks) {
+      // A lock under this session that nothing here wants (an acquire whose answer was lost): given back.
+      if (!session || kv.lease !== session.lease || this.wants.has(g) || this.held.has(g) || this.releasing.has(g))
+        continue;
+      if (s.revision <= (this.releasedAt.get(g) ?? 0) || this.inFlight((p) => p.p === "acquire" && p.group === g))
+        continue;
+      this.releasing.set(g, { token: kv.createRevision, lease: kv.lease, startableAt: now });
+    }
+    for (const [g, h] of this.releasing) {
+      if (h.lease !== session?.lease) {
+        this.releasing.delete(g);
+        continue;
+      }
+      if (this.inFlight((p) => p.p === "release" && p.group === g)) continue;
+      const txn: Txn = {
+        compare: [{ key: this.keys.lock(g), target: "create", result: "EQUAL", value: h.token }],
+        success: [
+          { put: { key: this.keys.state(g), value: JSON.stringify({ holder: this.id, lease: h.lease, clean: true }) } },
+          { delete: { key: this.keys.lock(g) } },
+        ],
+      };
+      this.send({ op: "txn", txn }, { p: "release", group: g }, now);
+    }
+  }
+
+  /** The transaction that takes `group`'s lock only if no one holds it, reading the lock's last state. */
+  protected acquireTxn(g: string, lease: string): Txn {
+    return {
+      compare: [{ key: this.keys.lock(g), target: "create", result: "EQUAL", value: 0 }],
+      success: [
+        { range: { key: this.keys.state(g) } },
+        { put: { key: this.keys.lock(g), value: this.id, lease } },
+        { put: { key: this.keys.state(g), value: JSON.stringify({ holder: this.id, lease, clean: false }) } },
+      ],
+    };
+  }
+
+  private ownReport(): NodeReport {
+    const track = Object.fromEntries(Object.entries(this.ownVerdicts()).map(([g, v]) => [g, packVerdict(v)]));
+    const promotable = new Set(this.spec.groups.filter((g) => g.promotable).map((g) => g.name));
+    const positions = Object.fromEntries([...this.positions].filter(([g]) => promotable.has(g)));
+    return {
+      inc: this.inc,
+      running: this.groups.active(),
+      standby: this.standby,
+      failures: this.failures.counts(this.now),
+      ...(Object.keys(track).length > 0 ? { track } : {}),
+      ...(Object.keys(positions).length > 0 ? { positions } : {}),
+      settled: this.settled,
+    };
+  }
+
+  private ownVerdicts() {
+    const out: Record<string, ReturnType<typeof ownVerdict> & object> = {};
+    for (const g of this.spec.groups) {
+      if (!g.track || g.track.length === 0) continue;
+      const v = ownVerdict(g.track, this.probes, (clone) => this.groups.state(clone) === "running");
+      if (v) out[g.name] = v;
+    }
+    return out;
+  }
+
+  /** Writes this node's report when it changed, or when a read newer than the write no longer shows it. */
+  private report(now: number): void {
+    const session = this.sessions.valid(now);
+    if (!session || this.inFlight((p) => p.p === "status")) return;
+    const text = JSON.stringify(this.ownReport());
+    const r = this.reported;
+    const s = this.snap as Snapshot;
+    if (r && r.text === text && r.lease === session.lease && (s.revision < r.revision || s.reports.has(this.id)))
+      return;
+    const txn: Txn = {
+      compare: [],
+      success: [{ put: { key: this.keys.status(this.id), value: text, lease: session.lease } }],
+    };
+    this.send({ op: "txn", txn }, { p: "status", text, lease: session.lease }, now);
+  }
+
+  /** An operator command received here: written for the leader, answered when its result appears. */
+  private submit(now: number, id: number, cmd: unknown): void {
+    const key = `${this.id}.${this.inc}.${id}`;
+    this.submitted.set(key, { id, until: now + 4 * this.spec.ttlSeconds * 1000, written: false });
+    const txn: Txn = { compare: [], success: [{ put: { key: this.keys.command(key), value: JSON.stringify(cmd) } }] };
+    this.send({ op: "txn", txn }, { p: "command", key }, now);
+  }
+
+  /** Answers submitted commands whose result the leader wrote, and those that waited too long. */
+  private commands(now: number): void {
+    const s = this.snap as Snapshot;
+    for (const [key, sub] of this.submitted) {
+      const r = s.results.get(key);
+      if (r) {
+        this.submitted.delete(key);
+        this.out.actions.push({ kind: "command-result", id: sub.id, ok: r.ok, message: r.message });
+        const txn: Txn = { compare: [], success: [{ delete: { key: this.keys.result(key) } }] };
+        this.send({ op: "txn", txn }, { p: "result-read", key }, now);
+      } else if (now >= sub.until) {
+        this.submitted.delete(key);
+        const txn: Txn = { compare: [], success: [{ delete: { key: this.keys.command(key) } }] };
+        this.send({ op: "txn", txn }, { p: "result-read", key }, now);
+        this.out.actions.push({
+          kind: "command-result",
+          id: sub.id,
+          ok: false,
+          message: `no leader answered within ${Math.round((4 * this.spec.ttlSeconds * 1000) / 1000)}s (etcd ${this.sessions.valid(now) ? "reachable" : "unreachable from this node"})`,
+        });
+      }
+    }
+  }
+
+  /** For a clone: why it may not run here now (undefined: it may). */
+  private cloneBlocked(group: string, now: number): string | undefined {
+    const me = this.spec.members.find((m) => m.name === this.id);
+    if (me?.witness) return "this node is a witness";
+    if (!this.settled) return "waiting until nothing of an earlier incarnation is active here";
+    if (this.standby || this.admin.standby.includes(this.id)) return "this node is in standby";
+    const spec: GroupSpec | undefined = this.spec.groups.find((g) => g.name === group);
+    const failures = this.failures.counts(now)[group] ?? 0;
+    if (spec && failures >= spec.migrationThreshold)
+      return `it reached ${failures} failures here (migration_threshold ${spec.migrationThreshold})`;
+    return undefined;
+  }
+
+  private nextWake(now: number): number {
+    const s = this.sessions.session;
+    const times = [
+      this.nextPoll,
+      this.sessions.keepaliveDue(),
+      s ? s.validUntil - this.fenceMargin : Infinity,
+      s ? s.validUntil : Infinity,
+      ...[...this.held.values()].map((h) => h.startableAt),
+      ...[...this.pending.values()].map((r) => r.sentAt + this.spec.requestTimeout),
+      ...[...this.submitted.values()].map((c) => c.until),
+      this.failures.nextExpiry(),
+    ];
+    return Math.min(...times.filter((t) => t > now), now + this.spec.pollEvery);
+  }
+
+  /** Locks this node may act on now: held group locks and leadership, while the session is valid. */
+  private holds(now: number): string[] {
+    const session = this.sessions.valid(now);
+    if (!session) return [];
+    const out = [...this.held].filter(([, h]) => h.lease === session.lease).map(([g]) => g);
+    if (this.leading && this.leading.lease === session.lease) out.push(LEADER_LOCK);
+    return out.sort();
+  }
+
+  observe(now: number): ClusterView {
+    const f = this.following();
+    return {
+      name: this.id,
+      inc: this.inc,
+      term: f?.term ?? 0,
+      isLeader: this.holds(now).includes(LEADER_LOCK),
+      leader: f?.from,
+      holds: this.holds(now),
+      groups: this.groups.states(),
+      assignments: f?.assignments ?? {},
+      standby: this.standby || this.admin.standby.includes(this.id),
+      admin: this.admin,
+    };
+  }
+
+  /** Per active group (not clones): how long the guard may leave it running, ms. */
+  groupCover(now: number): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const g of this.groups.active())
+      if (!this.groups.isClone(g)) out[g] = Math.max(0, this.leaseEnd(g, now) - this.fenceMargin - now);
+    return out;
+  }
+
+  /** The session as status shows it: lease, remaining validity, last read's revision. */
+  etcdState(now: number): { lease?: string; validForMs: number; revision: number; leader?: string } {
+    const s = this.sessions.valid(now);
+    return {
+      ...(s ? { lease: s.lease } : {}),
+      validForMs: s ? Math.round(s.validUntil - now) : 0,
+      revision: this.snap?.revision ?? 0,
+      ...(this.snap?.leader ? { leader: this.snap.leader.value } : {}),
+    };
+  }
+
+  status(now: number): ClusterStatus {
+    const reasons = (track: Record<string, number> | undefined) =>
+      Object.fromEntries(
+        Object.entries(track ?? {}).map(([g, v]) => [
+          g,
+          verdictReason(this.spec.groups.find((s) => s.name === g)?.track, unpackVerdict(v)),
+        ]),
+      );
+    return {
+      ...this.observe(now),
+      failures: this.failures.counts(now),
+      peers: this.spec.members
+        .filter((m) => m.name !== this.id)
+        .map((m) => {
+          const r = this.snap?.reports.get(m.name);
+          return {
+            name: m.name,
+            alive: r !== undefined,
+            links: [r !== undefined],
+            running: r?.running ?? [],
+            standby: r?.standby ?? false,
+            failures: r?.failures ?? {},
+            track: reasons(r?.track),
+          };
+        }),
+      track: reasons(this.ownReport().track),
+      clones: this.spec.groups.filter((g) => g.clone).map((g) => g.name),
+      drops: {},
+    };
+  }
+}
+
+function parseState(text: string): { holder: string; lease: string; clean: boolean } | undefined {
+  try {
+    const v = JSON.parse(text) as { holder?: unknown; lease?: unknown; clean?: unknown };
+    if (typeof v.holder === "string" && typeof v.lease === "string" && typeof v.clean === "boolean")
+      return { holder: v.holder, lease: v.lease, clean: v.clean };
+  } catch {
+    /* not a state vigil wrote: treated as unclean */
+  }
+  return undefined;
+}

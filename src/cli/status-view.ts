@@ -1,4 +1,5 @@
 // `vigil status`: a crm_mon-like screen built from one node's /status.
+import type { EtcdStatus } from "../daemon/worker-protocol.js";
 import type { VirtualServerStatus } from "../core/balancer/status.js";
 import type { WorkerStatus } from "../daemon/worker-protocol.js";
 import { renderDatabases, type DbGroupStatus } from "./db-view.js";
@@ -42,6 +43,14 @@ export function renderVirtualServers(list: readonly VirtualServerStatus[]): stri
   return lines;
 }
 
+/** The coordination line of `coordination: etcd`: the session, or that this node holds nothing. */
+function etcdLine(e: EtcdStatus): string {
+  const via = `coordination: etcd via ${e.endpoint} (prefix ${e.prefix}, ttl ${e.ttlSeconds}s)`;
+  if (!e.lease) return `${via}: NO SESSION — etcd unreachable from this node, so it holds nothing`;
+  const rtt = e.lastKeepaliveMs !== undefined ? `, last keepalive ${e.lastKeepaliveMs}ms` : "";
+  return `${via}: session ${e.lease} valid for ${e.validForMs}ms${rtt}, revision ${e.revision}`;
+}
+
 /** Renders a node's status as lines of text. */
 export function renderStatus(s: WorkerStatus & { virtual_servers?: VirtualServerStatus[] }): string[] {
   const members = [
@@ -70,6 +79,7 @@ export function renderStatus(s: WorkerStatus & { virtual_servers?: VirtualServer
       m.links.length > 1 && m.alive ? `  links ${m.links.map((l, i) => `${i}:${l ? "up" : "DOWN"}`).join(" ")}` : "";
     lines.push(`  ${m.name.padEnd(12)} ${state.padEnd(8)} ${role.padEnd(7)}${links}`);
   }
+  if (s.etcd) lines.push("", etcdLine(s.etcd));
   lines.push("", "groups:");
   const placed = Object.keys(s.assignments).length > 0 ? Object.keys(s.assignments) : Object.keys(s.groups);
   const clones = new Set(s.clones ?? []);

@@ -5,6 +5,11 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { ClusterMsg } from "../core/cluster/messages.js";
 import { NodeDriver, type DriverEvent } from "../core/cluster/driver.js";
 import { ClusterNode } from "../core/cluster/node.js";
+import type { EtcdConfig } from "../core/config/etcd-schema.js";
+import { EtcdCoordNode } from "../core/etcd/coord-node.js";
+import { ETCD_PEER, type EtcdWire } from "../core/etcd/coord-wire.js";
+import { EtcdCoordLink } from "../adapters/etcd/coord-link.js";
+import { etcdClientFromConfig } from "../adapters/etcd/from-config.js";
 import { LEADER_LOCK, type ClusterSpec } from "../core/cluster/spec.js";
 import { NameBook, specNames } from "../core/cluster/wire-ids.js";
 import type { MachineInput } from "../core/machine.js";
@@ -19,7 +24,9 @@ import { HeartbeatGaps } from "./heartbeat-gaps.js";
 import { PeerWatch } from "./peer-watch.js";
 import { Watchdog, watchdogMs } from "./watchdog.js";
 import { WireWarnings } from "./wire-warnings.js";
-import type { FromWorker, ToWorker } from "./worker-protocol.js";
+import type { FromWorker, ToWorker, WorkerStatus } from "./worker-protocol.js";
+import type { GroupSpec } from "../core/cluster/spec.js";
+import { etcdSpecOf } from "../core/etcd/coord-spec.js";
 
 /** What the main thread hands the worker at start. */
 export interface WorkerInit {
@@ -39,6 +46,8 @@ export interface WorkerInit {
   vips: Record<string, [string, string][]>;
   /** What the guard needs to stop this node's groups by itself. */
   guard: GuardConfig;
+  /** coordination: etcd: the etcd section (then no UDP heartbeats: the node coordinates through etcd). */
+  etcd?: EtcdConfig;
 }
 
 const init = workerData as WorkerInit;
@@ -47,9 +56,6 @@ if (!port) throw new Error("cluster-worker must run in a worker thread");
 const post = (m: FromWorker) => port.postMessage(m);
 const clock = () => performance.now();
 
-const linkCounts = new Map(init.peers.map((p) => [p.name, Math.min(p.links.length, init.self.links.length)]));
-const node = new ClusterNode(init.spec, init.self.name, init.incarnation, clock(), (peer) => linkCounts.get(peer) ?? 1);
-const driver = new NodeDriver(node, init.spec.interval);
 const transportDrops: Record<string, number> = {};
 const gaps = new HeartbeatGaps();
 const peerWatch = new PeerWatch();
@@ -58,34 +64,120 @@ const ringOf = (keysHex: string[]): KeyRing => {
   return { send: accept[0] as Buffer, accept };
 };
 const wireWarnings = new WireWarnings((message) => post({ t: "warn", message }));
-const transport = new UdpTransport(
-  new FrameCodec(
-    ringOf(init.keysHex),
-    init.spec.clusterName,
-    new NameBook(specNames(init.spec, LEADER_LOCK)),
-    frameOptionsFor(init.wireEmulation),
-  ),
-  init.self,
-  init.peers,
-  {
-    message: (from, msg, link) => {
-      if (msg.type === "hb") gaps.record(from, link, clock());
-      step({ kind: "message", from, msg, link });
-      const change = msg.type === "hb" ? peerWatch.heard(from, msg.running, Date.now()) : undefined;
-      if (change) post({ t: "peer", change });
+
+/** The node and its way to the others: UDP heartbeats to the peers (builtin) or etcd. */
+interface Coordination {
+  driver: NodeDriver<ClusterMsg> | NodeDriver<EtcdWire>;
+  status(): WorkerStatus;
+  send(to: string, msg: unknown): void;
+  start(): Promise<void>;
+  close(): void;
+  setKeys(keysHex: string[]): void;
+  setGroups(groups: GroupSpec[]): void;
+  /** Why start() failed, for the fatal message. */
+  startFailure(err: Error): string;
+}
+
+/** The builtin backend: the cluster core over the UDP transport. */
+function builtinCoordination(): Coordination {
+  const linkCounts = new Map(init.peers.map((p) => [p.name, Math.min(p.links.length, init.self.links.length)]));
+  const node = new ClusterNode(
+    init.spec,
+    init.self.name,
+    init.incarnation,
+    clock(),
+    (peer) => linkCounts.get(peer) ?? 1,
+  );
+  const transport = new UdpTransport(
+    new FrameCodec(
+      ringOf(init.keysHex),
+      init.spec.clusterName,
+      new NameBook(specNames(init.spec, LEADER_LOCK)),
+      frameOptionsFor(init.wireEmulation),
+    ),
+    init.self,
+    init.peers,
+    {
+      message: (from, msg, link) => {
+        if (msg.type === "hb") gaps.record(from, link, clock());
+        step({ kind: "message", from, msg, link });
+        const change = msg.type === "hb" ? peerWatch.heard(from, msg.running, Date.now()) : undefined;
+        if (change) post({ t: "peer", change });
+      },
+      drop: (reason, detail) => {
+        transportDrops[reason] = (transportDrops[reason] ?? 0) + 1;
+        if (detail)
+          wireWarnings.warn(
+            clock(),
+            `${detail.source}/${detail.major}`,
+            `${detail.source} speaks cluster protocol ${detail.major}.x, this node ${PROTOCOL.major}.${PROTOCOL.minor}: its packets are dropped (counted as other-major) until every node runs a release of the same major version`,
+          );
+      },
     },
-    drop: (reason, detail) => {
-      transportDrops[reason] = (transportDrops[reason] ?? 0) + 1;
-      if (detail)
-        wireWarnings.warn(
-          clock(),
-          `${detail.source}/${detail.major}`,
-          `${detail.source} speaks cluster protocol ${detail.major}.x, this node ${PROTOCOL.major}.${PROTOCOL.minor}: its packets are dropped (counted as other-major) until every node runs a release of the same major version`,
-        );
+    { intervalMs: init.spec.interval },
+  );
+  return {
+    driver: new NodeDriver(node, init.spec.interval),
+    status: () => ({
+      ...node.status(clock()),
+      transportDrops: { ...transportDrops },
+      sendErrors: { ...transport.sendErrors },
+      heartbeatGaps: gaps.summary(),
+    }),
+    send: (to, msg) => transport.send(to, msg as ClusterMsg),
+    start: () => transport.start(),
+    close: () => transport.close(),
+    setKeys: (keysHex) => transport.codec.setKeys(ringOf(keysHex)),
+    setGroups: (groups) =>
+      transport.codec.setBook(new NameBook(specNames({ members: init.spec.members, groups }, LEADER_LOCK))),
+    startFailure: (err) =>
+      `cannot bind the cluster port: ${err.message} (the address of node ${init.self.name} in nodes, or cluster.port: is another daemon running?)`,
+  };
+}
+
+/** The etcd backend: the etcd coordination core, its requests carried to etcd over HTTP. */
+function etcdCoordination(e: EtcdConfig): Coordination {
+  const spec = etcdSpecOf(init.spec, e);
+  const node = new EtcdCoordNode(spec, init.self.name, init.incarnation, clock());
+  const link = new EtcdCoordLink(etcdClientFromConfig(e), (msg) => step({ kind: "message", from: ETCD_PEER, msg }));
+  let lastRunning = new Map<string, string>();
+  return {
+    driver: new NodeDriver(node, init.spec.interval),
+    status: () => {
+      const status = node.status(clock());
+      const running = new Map(status.peers.map((p) => [p.name, `${p.alive}:${p.running.join(",")}`]));
+      for (const p of status.peers)
+        if (running.get(p.name) !== lastRunning.get(p.name)) {
+          const change = p.alive ? peerWatch.heard(p.name, p.running, Date.now()) : undefined;
+          if (change) post({ t: "peer", change });
+        }
+      lastRunning = running;
+      return {
+        ...status,
+        transportDrops: {},
+        sendErrors: { ...link.stats.failures },
+        heartbeatGaps: {},
+        etcd: {
+          ...node.etcdState(clock()),
+          endpoint: link.stats.endpoint,
+          ...(link.stats.lastKeepaliveMs !== undefined ? { lastKeepaliveMs: link.stats.lastKeepaliveMs } : {}),
+          requests: link.stats.requests,
+          prefix: e.prefix,
+          ttlSeconds: spec.ttlSeconds,
+        },
+      };
     },
-  },
-  { intervalMs: init.spec.interval },
-);
+    send: (_to, msg) => link.send(msg as EtcdWire),
+    start: () => Promise.resolve(),
+    close: () => link.close(),
+    setKeys: () => undefined,
+    setGroups: () => undefined,
+    startFailure: (err) => `etcd: ${err.message}`,
+  };
+}
+
+const coordination = init.etcd ? etcdCoordination(init.etcd) : builtinCoordination();
+const driver = coordination.driver;
 
 let timer: NodeJS.Timeout | undefined;
 /** The guard process: removes VIPs when their lease cover runs out, and stops the groups of a silent
@@ -111,9 +203,9 @@ function recordGuardPid(pid: number | undefined): void {
   }
 }
 
-function step(input: MachineInput<ClusterMsg, DriverEvent>): void {
-  const out = driver.step(clock(), input);
-  for (const s of out.sends) transport.send(s.to, s.msg);
+function step(input: MachineInput<ClusterMsg | EtcdWire, DriverEvent>): void {
+  const out = (driver as NodeDriver<ClusterMsg | EtcdWire>).step(clock(), input);
+  for (const s of out.sends) coordination.send(s.to, s.msg);
   if (out.decisions.length > 0) post({ t: "decisions", at: Date.now(), lines: out.decisions });
   for (const a of out.actions) {
     if (a.kind === "cover") guard.cover(a.groups);
@@ -162,29 +254,19 @@ port.on("message", (m: ToWorker) => {
     case "event":
       return step({ kind: "local", event: m.event });
     case "keys":
-      transport.codec.setKeys(ringOf(m.keysHex));
-      return;
+      return coordination.setKeys(m.keysHex);
     case "reload":
       init.vips = m.vips;
-      transport.codec.setBook(new NameBook(specNames({ members: init.spec.members, groups: m.groups }, LEADER_LOCK)));
+      coordination.setGroups(m.groups);
       guard.configure(m.guard);
       return step({ kind: "local", event: { kind: "groups", groups: m.groups } });
     case "status?":
-      return post({
-        t: "status",
-        id: m.id,
-        status: {
-          ...node.status(clock()),
-          transportDrops: { ...transportDrops },
-          sendErrors: { ...transport.sendErrors },
-          heartbeatGaps: gaps.summary(),
-        },
-      });
+      return post({ t: "status", id: m.id, status: coordination.status() });
     case "stop":
       watchdog.stop();
       if (timer) clearTimeout(timer);
       void guard.close();
-      transport.close();
+      coordination.close();
       port.close();
       return;
   }
@@ -195,13 +277,13 @@ const FATAL_GUARD_WAIT_MS = 500;
 
 /** A start-up failure: closes the guard and the socket, then tells the main thread, which exits. */
 async function fatal(message: string): Promise<void> {
-  transport.close();
+  coordination.close();
   await Promise.race([guard.close(), new Promise((r) => setTimeout(r, FATAL_GUARD_WAIT_MS))]);
   post({ t: "fatal", message });
 }
 
 // Ready once the cluster port is bound and the guard runs: a node must not run without its guard.
-transport.start().then(
+coordination.start().then(
   () =>
     guard.started.then(
       () => {
@@ -211,8 +293,5 @@ transport.start().then(
       },
       (err: Error) => fatal(`guard: ${err.message}`),
     ),
-  (err: Error) =>
-    fatal(
-      `cannot bind the cluster port: ${err.message} (the address of node ${init.self.name} in nodes, or cluster.port: is another daemon running?)`,
-    ),
+  (err: Error) => fatal(coordination.startFailure(err)),
 );

@@ -1,17 +1,37 @@
-// Which coordination backend `vigil run` can use. Only builtin is wired into the daemon so far; a config
-// asking for etcd is refused at start-up, never run on builtin instead (that would break the operator's
-// assumption about who holds the locks).
+// What `vigil run` checks about its coordination backend before it starts. With etcd: the version every
+// reachable endpoint reports, against the floor that vigil's lease reasoning needs (etcd issue 15247); a
+// member below it or unreachable is a warning, not a refusal: the node coordinates through whichever
+// members answer, and holds nothing while none does.
+import type { Logger } from "pino";
 import type { Config } from "../core/config/schema.js";
-import { StartupError } from "./startup-error.js";
+import { etcdVersionProblem } from "../core/etcd/version-floor.js";
+import { EtcdClient } from "../adapters/etcd/client.js";
+import { readEtcdTls } from "../adapters/etcd/from-config.js";
 
-/** Stable code of the refusal, printed in brackets. */
-export const E_COORDINATION_UNAVAILABLE = "E_COORDINATION_UNAVAILABLE";
+/** How long the start-up version check waits for each endpoint, ms. */
+const VERSION_CHECK_MS = 1500;
 
-/** Throws a StartupError when the config asks for a backend this daemon cannot run. */
-export function requireAvailableCoordination(config: Config): void {
-  if (config.cluster.coordination === "builtin") return;
-  throw new StartupError(
-    `cluster.coordination: etcd is not available yet: the etcd client exists (docs/etcd.md) but vigil run ` +
-      `does not coordinate through it; use coordination: builtin [${E_COORDINATION_UNAVAILABLE}]`,
+/** Logs a warning per etcd endpoint that is unreachable or below the version floor. */
+export async function checkCoordinationAtStart(config: Config, log: Logger): Promise<void> {
+  const e = config.cluster.etcd;
+  if (config.cluster.coordination !== "etcd" || !e) return;
+  const tls = readEtcdTls(e);
+  await Promise.all(
+    e.endpoints.map(async (endpoint) => {
+      const client = new EtcdClient({ endpoints: [endpoint], tls, requestTimeoutMs: VERSION_CHECK_MS });
+      try {
+        const v = await client.version();
+        const problem = etcdVersionProblem(v.server);
+        if (problem) log.warn({ etcd: endpoint }, `etcd ${endpoint}: ${problem} [E_ETCD_VERSION]`);
+        else log.info({ etcd: endpoint }, `etcd ${endpoint}: version ${v.server}`);
+      } catch (err) {
+        log.warn(
+          { etcd: endpoint },
+          `etcd ${endpoint} does not answer at start-up: ${(err as Error).message}; this node holds nothing until a member answers`,
+        );
+      } finally {
+        client.close();
+      }
+    }),
   );
 }

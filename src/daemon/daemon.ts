@@ -36,7 +36,7 @@ import type { WorkerInit } from "./cluster-worker.js";
 import { groupsPart } from "./reload-groups.js";
 import { readToken, Reloader, tokenPart, type ReloadOutcome } from "./reload.js";
 import { keyPart } from "./reload-key.js";
-import { requireAvailableCoordination } from "./coordination-backend.js";
+import { checkCoordinationAtStart } from "./coordination-backend.js";
 import { StartupError } from "./startup-error.js";
 import { runFence, startTiebreakerLoop } from "./two-node-io.js";
 import { probesOf, TrackRunner } from "./track-runner.js";
@@ -112,7 +112,6 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   const loaded = loadConfigFile(opts.configFile);
   if (!loaded.ok) throw new StartupError(loaded.issues.map(formatIssue).join("\n"));
   const config = loaded.config;
-  requireAvailableCoordination(config);
   let name: string;
   try {
     name = pickNode(config, opts.node);
@@ -172,7 +171,9 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
     faultInjection: faultInjectionEnabled(),
     vips: vipsOf(config),
     guard: guardConfigOf(config, owner),
+    ...(config.cluster.coordination === "etcd" && config.cluster.etcd ? { etcd: config.cluster.etcd } : {}),
   };
+  await checkCoordinationAtStart(config, nlog);
   await removeStaleVips(init.vips, nlog);
   raisePriority(nlog);
   const dbTopo = topologyOf(config, name, (m) => nlog.info({ db: true }, m));

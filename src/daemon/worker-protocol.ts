@@ -12,6 +12,25 @@ export interface WorkerStatus extends ClusterStatus {
   sendErrors: Record<string, number>;
   /** Gaps between heartbeats received from each "peer/link" over the recent window, ms. */
   heartbeatGaps: Record<string, GapSummary>;
+  /** coordination: etcd: the session and the link as this node sees them. */
+  etcd?: EtcdStatus;
+}
+
+/** The etcd backend's health on this node. */
+export interface EtcdStatus {
+  /** The session lease (absent: no valid session, so this node holds nothing). */
+  lease?: string;
+  /** How long the session stays valid without another keepalive answered, ms. */
+  validForMs: number;
+  /** The store revision of the last read. */
+  revision: number;
+  /** The leader named by the leader key at the last read. */
+  leader?: string;
+  endpoint: string;
+  lastKeepaliveMs?: number;
+  requests: number;
+  prefix: string;
+  ttlSeconds: number;
 }
 
 /** Main thread → worker. `reload`: the groups of a reloaded config, and the VIPs the guard covers.

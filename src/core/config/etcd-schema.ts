@@ -164,6 +164,6 @@ export function coordinationSummary(c: { coordination: "builtin" | "etcd"; etcd?
   const tls = e.cert_file ? ", TLS with a client certificate" : e.endpoints[0]?.startsWith("https:") ? ", TLS" : "";
   return (
     `coordination: etcd at ${n} endpoint${n === 1 ? "" : "s"} (${e.endpoints.join(", ")}), prefix ${e.prefix}, ` +
-    `session ttl ${e.ttl / 1000}s${tls}; not available yet: vigil run refuses to start with it`
+    `session ttl ${e.ttl / 1000}s${tls} (expect a failover within about ttl + 0.5s, plus a group's stop budget)`
   );
 }

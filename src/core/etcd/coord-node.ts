@@ -474,7 +474,7 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
         name: m.name,
         alive: r !== undefined,
         aliveSince: this.firstSeen.get(m.name) ?? now,
-        silentFor: now - (this.lastSeen.get(m.name) ?? -Infinity),
+        silentFor: now - (this.lastSeen.get(m.name) ?? this.leading?.since ?? now),
         witness: m.witness,
         priority: m.priority,
         standby: (r?.standby ?? false) || admin.standby.includes(m.name),

@@ -92,7 +92,8 @@ export class NetnsCluster {
 
   /** `resourcesYaml` adds resources after the VIP (indented as list items under `resources:`; VIP6
    * stands for the IPv6 VIP). `opts.vipResource` replaces the VIP resource (a YAML flow mapping; VIP
-   * stands for the IPv4 VIP); `opts.clusterYaml` is added to the `cluster:` section (e.g. heartbeat timers);
+   * stands for the IPv4 VIP); `opts.clusterYaml` is added to the `cluster:` section (e.g. heartbeat timers;
+   * LABNET stands for the lab's 10.77.SUBNET);
    * `opts.ownMounts` gives every host one mount namespace of its own (see Lab); `opts.hosts` makes fewer
    * hosts than three (h1, h2). */
   constructor(
@@ -118,7 +119,7 @@ export class NetnsCluster {
     );
     writeFileSync(
       join(this.dir, "vigil.yaml"),
-      `cluster:\n  name: lab\n  key_file: ${join(this.dir, "cluster.key")}\n${opts.clusterYaml ?? ""}api:\n  token_file: ${join(this.dir, "api.token")}\nnodes:\n${nodes}\ngroups:\n  - name: web\n    prefer: [h1]\n${groupExtra}    resources:\n      - ${vipResource}\n${resourcesYaml.replaceAll("VIP6", this.vip6(100))}`,
+      `cluster:\n  name: lab\n  key_file: ${join(this.dir, "cluster.key")}\n${(opts.clusterYaml ?? "").replaceAll("LABNET", `10.77.${this.lab.subnet}`)}api:\n  token_file: ${join(this.dir, "api.token")}\nnodes:\n${nodes}\ngroups:\n  - name: web\n    prefer: [h1]\n${groupExtra}    resources:\n      - ${vipResource}\n${resourcesYaml.replaceAll("VIP6", this.vip6(100))}`,
     );
   }
 

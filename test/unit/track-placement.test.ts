@@ -272,3 +272,38 @@ describe("track and clones in the simulated cluster", () => {
     );
   });
 });
+
+describe("an operator's move to a node that may not run the group", () => {
+  it("keeps the group where it runs and says once why it was not moved; moves it once the node qualifies", () => {
+    const web: GroupSpec = { name: "web", prefer: ["h1"], failback: false, migrationThreshold: 1, stopBudget: 0 };
+    const nodes = (h2Failures: number) => [
+      node("h1", { claims: ["web"], running: ["web"] }),
+      node("h2", { failures: { web: h2Failures } }),
+    ];
+    const moves = { web: "h2" };
+    const r = place({
+      now: 10_000,
+      groups: [web],
+      nodes: nodes(1),
+      previous: { web: "h1" },
+      failbackSettle: 2000,
+      moves,
+    });
+    assert.deepEqual(r.assignments, { web: "h1" });
+    assert.deepEqual(r.decisions, []);
+    assert.deepEqual(r.held, {
+      web: "web is not moved to h2, where an operator moved it: h2 reached 1 failures (migration_threshold 1)",
+    });
+    const later = place({
+      now: 11_000,
+      groups: [web],
+      nodes: nodes(0),
+      previous: { web: "h1" },
+      failbackSettle: 2000,
+      moves,
+    });
+    assert.deepEqual(later.assignments, { web: "h2" });
+    assert.deepEqual(later.decisions, ["web moves h1→h2: moved by an operator"]);
+    assert.equal(later.held, undefined);
+  });
+});

@@ -92,7 +92,7 @@ export function place(input: PlacementInput): PlacementResult {
     const choice = placeOne(g, input, byName, prev);
     assignments[g.name] = choice.node;
     if (choice.node !== prev) decisions.push(choice.reason);
-    if (choice.held) held[g.name] = choice.reason;
+    if (choice.held) held[g.name] = choice.held;
   }
   for (const g of Object.keys(input.previous)) {
     if (!(g in assignments))
@@ -105,12 +105,28 @@ export function place(input: PlacementInput): PlacementResult {
   return { assignments, decisions, ...(Object.keys(held).length > 0 ? { held } : {}) };
 }
 
+/** One group's placement; an operator's move to a node that may not run the group is said once, with why. */
 function placeOne(
   g: GroupSpec,
   input: PlacementInput,
   byName: Map<string, NodeView>,
   prev: string | null,
-): { node: string | null; reason: string; held?: boolean } {
+): { node: string | null; reason: string; held?: string } {
+  const choice = placeFreely(g, input, byName, prev);
+  const pinned = input.moves?.[g.name];
+  if (pinned === undefined || choice.node === pinned) return choice;
+  const why = ineligibility(byName.get(pinned), g);
+  return why === undefined
+    ? choice
+    : { ...choice, held: `${g.name} is not moved to ${pinned}, where an operator moved it: ${pinned} ${why}` };
+}
+
+function placeFreely(
+  g: GroupSpec,
+  input: PlacementInput,
+  byName: Map<string, NodeView>,
+  prev: string | null,
+): { node: string | null; reason: string; held?: string } {
   const eligible = input.nodes.filter((n) => ineligibility(n, g) === undefined).sort(byPreference(g));
   const claimers = input.nodes.filter((n) => n.alive && n.claims.includes(g.name));
   const holder = claimers.find((n) => n.running.includes(g.name)) ?? claimers[0];
@@ -153,11 +169,8 @@ function placeOne(
   if (!best && current !== null && why !== undefined && baseIneligibility(currentNode, g) === undefined) {
     // Only track checks fail where it runs, and they fail everywhere: moving cannot help, stopping
     // would leave nothing; it stays (and says so).
-    return {
-      node: current,
-      held: true,
-      reason: `${g.name} stays on ${current} although ${current} ${why}: no node passes its track checks`,
-    };
+    const reason = `${g.name} stays on ${current} although ${current} ${why}: no node passes its track checks`;
+    return { node: current, held: reason, reason };
   }
   const preferred = g.prefer[0] === undefined ? undefined : byName.get(g.prefer[0]);
   const preferredPending = preferred?.untracked?.[g.name]?.inARow === 0;

@@ -164,7 +164,11 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
 
   /** Gives up requests unanswered for the request timeout (their outcome is unknown; a read tells). */
   private expire(now: number): void {
-    for (const [id, r] of this.pending) if (now - r.sentAt >= this.spec.requestTimeout) this.pending.delete(id);
+    for (const [id, r] of this.pending) {
+      if (now - r.sentAt < this.spec.requestTimeout) continue;
+      this.pending.delete(id);
+      if (r.purpose.p === "keepalive") this.sessions.retryKeepaliveAt(now);
+    }
   }
 
   private answer(now: number, msg: EtcdWire): void {
@@ -175,6 +179,7 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
     const p = r.purpose;
     if (msg.t === "err") {
       if (p.p === "keepalive" && msg.code === "E_ETCD_LEASE_LOST") this.endSession("etcd no longer has its lease");
+      else if (p.p === "keepalive") this.sessions.retryKeepaliveAt(now + this.spec.interval);
       if (p.p === "leader-write" && msg.code === "E_ETCD_FENCED") this.stepDown("its leader key changed");
       return;
     }

@@ -61,6 +61,12 @@ export class SessionClock {
     if (this.current) this.current.lastKeepaliveAt = now;
   }
 
+  /** A keepalive failed or went unanswered: the next one goes out at `at` instead of a third of the TTL
+   * after it (an etcd election takes about a second; the validity does not wait for the usual rhythm). */
+  retryKeepaliveAt(at: number): void {
+    if (this.current) this.current.lastKeepaliveAt = at - (this.current.ttlSeconds * 1000) / 3;
+  }
+
   /** When the next keepalive is due (every third of the TTL). */
   keepaliveDue(): number {
     return this.current ? this.current.lastKeepaliveAt + (this.current.ttlSeconds * 1000) / 3 : Infinity;

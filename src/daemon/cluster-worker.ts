@@ -26,7 +26,7 @@ import { Watchdog, watchdogMs } from "./watchdog.js";
 import { WireWarnings } from "./wire-warnings.js";
 import type { FromWorker, ToWorker, WorkerStatus } from "./worker-protocol.js";
 import type { GroupSpec } from "../core/cluster/spec.js";
-import { etcdSpecOf } from "../core/etcd/coord-spec.js";
+import { etcdKeepaliveAttemptMs, etcdSpecOf } from "../core/etcd/coord-spec.js";
 
 /** What the main thread hands the worker at start. */
 export interface WorkerInit {
@@ -139,7 +139,11 @@ function builtinCoordination(): Coordination {
 function etcdCoordination(e: EtcdConfig): Coordination {
   const spec = etcdSpecOf(init.spec, e);
   const node = new EtcdCoordNode(spec, init.self.name, init.incarnation, clock());
-  const link = new EtcdCoordLink(etcdClientFromConfig(e), (msg) => step({ kind: "message", from: ETCD_PEER, msg }));
+  const link = new EtcdCoordLink(
+    etcdClientFromConfig(e),
+    (msg) => step({ kind: "message", from: ETCD_PEER, msg }),
+    etcdKeepaliveAttemptMs(e),
+  );
   let lastRunning = new Map<string, string>();
   return {
     driver: new NodeDriver(node, init.spec.interval),

@@ -21,9 +21,12 @@ export class EtcdCoordLink {
   private closed = false;
   readonly stats: EtcdLinkStats;
 
+  /** `keepaliveTimeoutMs`: the time limit of one keepalive attempt at one endpoint, shorter than other
+   * requests' (a healthy member answers in milliseconds; a frozen one must not cost the session). */
   constructor(
     private client: EtcdClient,
     private deliver: (msg: EtcdWire) => void,
+    private keepaliveTimeoutMs: number,
     private clock: () => number = () => performance.now(),
   ) {
     this.stats = { requests: 0, failures: {}, endpoint: client.transport.preferred };
@@ -60,7 +63,10 @@ export class EtcdCoordLink {
       }
       case "keepalive":
         try {
-          return { op: "keepalive", ttlSeconds: (await this.client.leaseKeepAlive(req.lease)).ttlSeconds };
+          return {
+            op: "keepalive",
+            ttlSeconds: (await this.client.leaseKeepAlive(req.lease, this.keepaliveTimeoutMs)).ttlSeconds,
+          };
         } catch (err) {
           if (err instanceof EtcdError && err.code === "E_ETCD_LEASE_LOST") return { op: "keepalive", ttlSeconds: 0 };
           throw err;

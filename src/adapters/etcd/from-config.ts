@@ -1,6 +1,7 @@
 // The etcd client a node uses, built from `cluster.etcd`: the TLS files are read here, once, and a file
 // that cannot be read is an error naming its key.
 import { readFileSync } from "node:fs";
+import { etcdAttemptMs } from "../../core/etcd/coord-spec.js";
 import type { EtcdConfig } from "../../core/config/etcd-schema.js";
 import { EtcdClient } from "./client.js";
 import type { EtcdTls } from "./transport.js";
@@ -22,5 +23,5 @@ export function readEtcdTls(e: EtcdConfig): EtcdTls | undefined {
 
 /** A client of the configured etcd endpoints, with a request time limit of ttl / 3 (at most 1s). */
 export function etcdClientFromConfig(e: EtcdConfig): EtcdClient {
-  return new EtcdClient({ endpoints: e.endpoints, tls: readEtcdTls(e), requestTimeoutMs: Math.min(1000, e.ttl / 3) });
+  return new EtcdClient({ endpoints: e.endpoints, tls: readEtcdTls(e), requestTimeoutMs: etcdAttemptMs(e) });
 }

@@ -6,14 +6,21 @@ import type { EtcdCoordSpec } from "./coord-node.js";
 /** Every key is read each heartbeat interval, but not more often than this, ms. */
 export const MIN_ETCD_POLL_MS = 100;
 
-/** The spec of a member on etcd: the session TTL in whole seconds, requests given up after a third of it
- * (at most 1s, as the client's own time limit), and reads every heartbeat interval (at least 100ms). */
+/** The time limit of one request at one endpoint: a third of the TTL, at most 1s (the client's). */
+export const etcdAttemptMs = (e: EtcdConfig) => Math.min(1000, e.ttl / 3);
+
+/** The time limit of one keepalive at one endpoint: a sixth of the TTL, 200ms to 1s. */
+export const etcdKeepaliveAttemptMs = (e: EtcdConfig) => Math.max(200, Math.min(1000, e.ttl / 6));
+
+/** The spec of a member on etcd: the session TTL in whole seconds, reads every heartbeat interval (at
+ * least 100ms), and a request given up once the client could have tried every endpoint (its answer is
+ * ignored after that; a keepalive is then sent again). */
 export function etcdSpecOf(spec: ClusterSpec, e: EtcdConfig): EtcdCoordSpec {
   return {
     ...spec,
     prefix: e.prefix,
     ttlSeconds: Math.round(e.ttl / 1000),
     pollEvery: Math.max(MIN_ETCD_POLL_MS, spec.interval),
-    requestTimeout: Math.min(1000, e.ttl / 3) + 500,
+    requestTimeout: etcdAttemptMs(e) * e.endpoints.length + 500,
   };
 }

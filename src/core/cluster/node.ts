@@ -8,17 +8,16 @@ import { applyCommand, type AdminState, type Command } from "./admin.js";
 import { Announcement } from "./announcement.js";
 import type { ClusterAction, ClusterEvent, ClusterStatus, ClusterView } from "./events.js";
 import { CommandDesk } from "./commands.js";
-import { FailureLog } from "./failures.js";
-import { GroupDriver, type GroupState } from "./group-driver.js";
+import type { GroupState } from "./group-driver.js";
+import { LocalState } from "./local-state.js";
 import { chooseLeadership, leaderClaimants } from "./leadership.js";
 import { LockHolder } from "./locks.js";
 import type { Ack, ClusterMsg, CommandMsg, Heartbeat } from "./messages.js";
 import { Peers } from "./peers.js";
 import { place, type NodeView } from "./placement.js";
-import { ownVerdict, packVerdict, unpackVerdict, verdictReason, type ProbeResult, type TrackVerdict } from "./track.js";
-import { failureTimeouts, LEADER_LOCK, leadershipOrder, type ClusterSpec } from "./spec.js";
+import { packVerdict, unpackVerdict, type TrackVerdict } from "./track.js";
+import { LEADER_LOCK, leadershipOrder, type ClusterSpec } from "./spec.js";
 import { twoNodeGuardFor, type SoloDecision, type TwoNodeGuard } from "./two-node.js";
-import { reportablePosition } from "./positions.js";
 import { Voter, type AckDue } from "./voter.js";
 import { VoteTable } from "./votes.js";
 
@@ -45,16 +44,12 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   private voter: Voter;
   private locks: LockHolder;
   private reports = new Map<string, Report>();
-  /** What this node's database server of each promotable group has received (positions.ts). */
-  private positions = new Map<string, string>();
   private ann: Announcement;
-  private groups: GroupDriver;
-  private failures: FailureLog;
-  private standby = false;
+  /** This node's own groups, failures, probes, positions, standby and settledness. */
+  private local: LocalState;
   /** After stepping aside for a stronger candidate, no new bid for leadership before this. */
   private leaderBackoffUntil = -Infinity;
   private desk: CommandDesk;
-  private cleanupsSeen: Record<string, number> = {};
   /** When our own vote table will stop refusing one of our claims (then we claim again at once). */
   private selfBlockedUntil = -Infinity;
   private order: string[];
@@ -65,14 +60,10 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   private solo: SoloDecision | undefined;
   /** two_node: locks held (with both votes) when the peer was last heard; these may be kept alone. */
   private keptLocks = new Set<string>();
-  /** Whether this node knows nothing of an earlier incarnation of it is still active. */
-  private settled = false;
   /** Members heard settled since boot (this node's votes need no extended quiet once all were). */
   private heardSettled = new Set<string>();
   /** Whether the first step has asked the resource layer to probe for an earlier incarnation. */
   private probed = false;
-  /** The latest result of each track probe on this node, by trackKey. */
-  private probes = new Map<string, ProbeResult>();
   /** What the leader last said about groups held on a node failing their tracks (logged once). */
   private heldSaid: Record<string, string> = {};
   /** Leader: since when each node has passed each group's track checks ("node group" → local time). */
@@ -97,11 +88,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     this.locks = new LockHolder((v) => this.votesOf.get(v) ?? 0, spec.quorumVotes, spec.lease, spec.driftMargin);
     this.order = leadershipOrder(spec.members);
     this.ann = new Announcement(id);
-    this.groups = new GroupDriver(
-      spec.groups.map((g) => g.name),
-      spec.groups.filter((g) => g.clone).map((g) => g.name),
-    );
-    this.failures = new FailureLog(failureTimeouts(spec.groups));
+    this.local = new LocalState(id, spec.groups);
     this.nextBeat = bootAt;
     this.desk = new CommandDesk(2 * spec.lease + 2000, spec.interval);
     this.guard = twoNodeGuardFor(spec, id, this.order, bootAt);
@@ -256,60 +243,18 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   }
 
   private onEvent(e: ClusterEvent, now: number): void {
+    const handled = this.local.onEvent(e, now, this.admin, this.out);
+    if (handled !== undefined) {
+      if (handled === "urgent") this.urgent = true;
+      return;
+    }
     switch (e.kind) {
-      case "started":
-        this.groups.started(e.group);
-        return;
-      case "stopped":
-        this.groups.stopped(e.group);
-        return;
-      case "stop-failed": {
-        const spec = this.spec.groups.find((g) => g.name === e.group);
-        this.groups.unclean(e.group);
-        this.failures.atLeast(e.group, spec?.migrationThreshold ?? 1, now);
-        const retry = spec
-          ? "`vigil cleanup` tries its stop again"
-          : "a reload tries its stop again (it was removed from the config)";
-        this.decide(
-          `${this.id}: ${e.group} could not be stopped, not even by escalation, and is unclean here: its lock stays held, so it starts nowhere else until ${retry}`,
-        );
-        this.urgent = true;
-        return;
-      }
-      case "vips-lost": {
-        const state = this.groups.state(e.group);
-        if ((state !== "running" && state !== "starting") || this.admin.maintenance) return;
-        // Not the resource's fault (this node was late to renew): a restart, not a failure.
-        this.groups.stop(
-          e.group,
-          `${this.id} stops ${e.group} to start it again: the guard removed its VIPs when their cover ran out`,
-          this.out,
-        );
-        this.urgent = true;
-        return;
-      }
-      case "failed":
-        if (this.groups.state(e.group) === undefined) return;
-        this.decide(`${this.id}: ${e.group} failed (${this.failures.record(e.group, now)} failures here)`);
-        if (this.groups.state(e.group) !== "stopped" && !this.admin.maintenance)
-          this.groups.stop(e.group, `${this.id} stops ${e.group}: it failed and restarts`, this.out);
-        this.urgent = true;
-        return;
       case "command":
         this.desk.submit(e.id, e.cmd, now);
         return;
-      case "cleanup":
-        this.failures.cleanup(e.group);
-        this.decide(`${this.id}: failures of ${e.group} cleared`);
-        this.urgent = true;
-        return;
-      case "standby":
-        this.standby = e.on;
-        this.urgent = true;
-        return;
       case "settled":
-        if (!this.settled) this.decide(`${this.id}: nothing of an earlier incarnation is active here`);
-        this.settled = true;
+        if (!this.local.settled) this.decide(`${this.id}: nothing of an earlier incarnation is active here`);
+        this.local.settled = true;
         this.heardSettledFrom(this.id);
         this.urgent = true;
         return;
@@ -319,25 +264,9 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
       case "tiebreaker":
         this.guard?.setTiebreaker(e.ok);
         return;
-      case "track":
-        this.probes.set(e.key, { passing: e.passing, inARow: e.inARow });
-        this.urgent = true;
-        return;
-      case "position": {
-        const text = reportablePosition(e.received);
-        if (text === undefined) this.positions.delete(e.group);
-        else this.positions.set(e.group, text);
-        return;
-      }
       case "groups":
         this.spec = { ...this.spec, groups: e.groups };
-        this.groups.configure(
-          e.groups.map((g) => g.name),
-          this.out,
-          this.id,
-          e.groups.filter((g) => g.clone).map((g) => g.name),
-        );
-        this.failures.setTimeouts(failureTimeouts(e.groups));
+        this.local.configure(e.groups, this.out);
         this.decide(`${this.id} takes the reloaded groups: ${e.groups.map((g) => g.name).join(", ") || "none"}`);
         this.urgent = true;
         return;
@@ -442,14 +371,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
 
   /** Follows the announced admin state: `cleanup` counters that grew clear this node's failures. */
   private followAdmin(): void {
-    for (const [group, n] of Object.entries(this.admin.cleanups)) {
-      if (n <= (this.cleanupsSeen[group] ?? 0)) continue;
-      this.cleanupsSeen[group] = n;
-      this.failures.cleanup(group);
-      if (this.groups.state(group) === "unclean")
-        this.groups.stop(group, `${this.id} tries again to stop ${group}: cleanup by an operator`, this.out);
-      this.urgent = true;
-    }
+    if (this.local.followAdmin(this.admin, this.out)) this.urgent = true;
   }
 
   private nodeViews(now: number): NodeView[] {
@@ -464,12 +386,12 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
         silentFor: self ? 0 : now - (p?.lastHeard ?? -Infinity),
         witness: m.witness,
         priority: m.priority,
-        standby: (self ? this.standby : (r?.standby ?? false)) || this.admin.standby.includes(m.name),
-        failures: self ? this.failures.counts(now) : (r?.failures ?? {}),
+        standby: (self ? this.local.standby : (r?.standby ?? false)) || this.admin.standby.includes(m.name),
+        failures: self ? this.local.failures.counts(now) : (r?.failures ?? {}),
         claims: self ? this.locks.claims() : (r?.claims ?? []),
-        running: self ? this.groups.active() : (r?.running ?? []),
-        untracked: self ? this.ownVerdicts() : (r?.untracked ?? {}),
-        positions: self ? this.ownPositions() : (r?.positions ?? {}),
+        running: self ? this.local.groups.active() : (r?.running ?? []),
+        untracked: self ? this.local.ownVerdicts() : (r?.untracked ?? {}),
+        positions: self ? this.local.ownPositions() : (r?.positions ?? {}),
       };
     });
   }
@@ -491,28 +413,10 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     });
   }
 
-  /** This node's verdict on every group with track checks that fail here. */
-  private ownVerdicts(): Record<string, TrackVerdict> {
-    const out: Record<string, TrackVerdict> = {};
-    for (const g of this.spec.groups) {
-      if (!g.track || g.track.length === 0) continue;
-      const v = ownVerdict(g.track, this.probes, (clone) => this.groups.state(clone) === "running");
-      if (v) out[g.name] = v;
-    }
-    return out;
-  }
-
   /** For a clone: why it may not run here now (undefined: it may). */
   private cloneBlocked(group: string): string | undefined {
     const me = this.spec.members.find((m) => m.name === this.id);
-    if (me?.witness) return "this node is a witness";
-    if (!this.settled) return "waiting until nothing of an earlier incarnation is active here";
-    if (this.standby || this.admin.standby.includes(this.id)) return "this node is in standby";
-    const spec = this.spec.groups.find((g) => g.name === group);
-    const failures = this.failures.counts(this.lastNow)[group] ?? 0;
-    if (spec && failures >= spec.migrationThreshold)
-      return `it reached ${failures} failures here (migration_threshold ${spec.migrationThreshold})`;
-    return undefined;
+    return this.local.cloneBlocked(group, me, this.admin, this.lastNow);
   }
 
   private placeGroups(now: number): void {
@@ -539,7 +443,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
 
   private driveGroups(now: number): void {
     if (this.admin.maintenance) return;
-    const urgent = this.groups.drive(
+    const urgent = this.local.groups.drive(
       {
         self: this.id,
         now,
@@ -564,7 +468,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     const budgets = this.budgets(claims);
     this.locks.sentHeartbeat(seq, now);
     if (this.isVoter) {
-      const own = this.votes.judge(now, this.id, claims, this.groups.uncleanGroups(), budgets ?? {});
+      const own = this.votes.judge(now, this.id, claims, this.local.groups.uncleanGroups(), budgets ?? {});
       this.locks.answer(this.id, seq, own.granted, own.denied);
       this.selfBlockedUntil =
         own.denied.length === 0
@@ -579,31 +483,25 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
       term: this.term,
       claims,
       ...(budgets ? { budgets } : {}),
-      settled: this.settled,
-      running: this.groups.active(),
-      unclean: this.groups.uncleanGroups(),
-      standby: this.standby,
+      settled: this.local.settled,
+      running: this.local.groups.active(),
+      unclean: this.local.groups.uncleanGroups(),
+      standby: this.local.standby,
       alive: this.peers
         .all()
         .filter((p) => this.peers.alive(p.name, now))
         .map((p) => p.name),
-      failures: this.failures.counts(now),
+      failures: this.local.failures.counts(now),
       ...this.trackField(),
-      ...(this.positions.size > 0 ? { positions: this.ownPositions() } : {}),
+      ...(this.local.positions.size > 0 ? { positions: this.local.ownPositions() } : {}),
       ...(this.ann.leading ? { leader: this.ann.leading } : {}),
     };
     for (const m of this.spec.members) if (m.name !== this.id) this.out.sends.push({ to: m.name, msg: hb });
   }
 
-  /** This node's reported positions of the configured promotable groups. */
-  private ownPositions(): Record<string, string> {
-    const promotable = new Set(this.spec.groups.filter((g) => g.promotable).map((g) => g.name));
-    return Object.fromEntries([...this.positions].filter(([g]) => promotable.has(g)));
-  }
-
   /** The heartbeat's `track` field: present only when some group's checks fail here. */
   private trackField(): { track?: Record<string, number> } {
-    const verdicts = Object.entries(this.ownVerdicts());
+    const verdicts = Object.entries(this.local.ownVerdicts());
     return verdicts.length > 0 ? { track: Object.fromEntries(verdicts.map(([g, v]) => [g, packVerdict(v)])) } : {};
   }
 
@@ -611,7 +509,7 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     const times = [
       ...this.locks.claims().map((lock) => this.leaseEnd(lock) - this.fenceMargin),
       this.guard?.nextCheck() ?? Infinity,
-      this.failures.nextExpiry(),
+      this.local.failures.nextExpiry(),
       this.leaderBackoffUntil,
       this.desk.nextDue(),
       ...this.peers.all().map((p) => p.lastHeard + this.spec.lease),
@@ -629,9 +527,9 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
       isLeader: this.ann.leading !== undefined && this.holds(LEADER_LOCK, now),
       leader: this.ann.following?.from,
       holds: this.locks.claims().filter((l) => this.holds(l, now)),
-      groups: this.groups.states(),
+      groups: this.local.groups.states(),
       assignments: this.ann.following?.assignments ?? {},
-      standby: this.standby || this.admin.standby.includes(this.id),
+      standby: this.local.standby || this.admin.standby.includes(this.id),
       admin: this.admin,
     };
   }
@@ -643,26 +541,16 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     const out: Record<string, number> = {};
     // A clone is not the guard's: nothing elsewhere depends on it stopping here, so a daemon that died
     // leaves it running (as pacemaker leaves resources when it dies) and the next daemon adopts it.
-    for (const g of this.groups.active())
-      if (!this.groups.isClone(g)) out[g] = Math.max(0, this.leaseEnd(g) - this.fenceMargin - now);
+    for (const g of this.local.groups.active())
+      if (!this.local.groups.isClone(g)) out[g] = Math.max(0, this.leaseEnd(g) - this.fenceMargin - now);
     return out;
-  }
-
-  /** Group → why the node may not run it (`fails track ping 10.77.0.1 (3 checks in a row)`). */
-  private reasons(verdicts: Record<string, TrackVerdict>): Record<string, string> {
-    return Object.fromEntries(
-      Object.entries(verdicts).map(([g, v]) => [
-        g,
-        verdictReason(this.spec.groups.find((s) => s.name === g)?.track, v),
-      ]),
-    );
   }
 
   status(now: number): ClusterStatus {
     return {
       ...this.observe(now),
       assignments: { ...(this.ann.following?.assignments ?? {}) },
-      failures: this.failures.counts(now),
+      failures: this.local.failures.counts(now),
       peers: this.peers.all().map((p) => {
         const r = this.reports.get(p.name);
         return {
@@ -672,10 +560,10 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
           running: r?.running ?? [],
           standby: r?.standby ?? false,
           failures: r?.failures ?? {},
-          track: this.reasons(r?.untracked ?? {}),
+          track: this.local.reasons(r?.untracked ?? {}),
         };
       }),
-      track: this.reasons(this.ownVerdicts()),
+      track: this.local.reasons(this.local.ownVerdicts()),
       clones: this.spec.groups.filter((g) => g.clone).map((g) => g.name),
       drops: { ...this.peers.drops },
     };

@@ -13,12 +13,11 @@
 import { noOutput, type Machine, type MachineInput, type StepOutput } from "../machine.js";
 import { applyCommand, EMPTY_ADMIN, type AdminState } from "../cluster/admin.js";
 import type { ClusterAction, ClusterEvent, ClusterStatus, ClusterView } from "../cluster/events.js";
-import { FailureLog } from "../cluster/failures.js";
-import { GroupDriver, type FollowedAssignment } from "../cluster/group-driver.js";
+import type { FollowedAssignment } from "../cluster/group-driver.js";
+import { LocalState } from "../cluster/local-state.js";
 import { place, type NodeView } from "../cluster/placement.js";
-import { reportablePosition } from "../cluster/positions.js";
-import { failureTimeouts, LEADER_LOCK, type ClusterSpec, type GroupSpec } from "../cluster/spec.js";
-import { ownVerdict, packVerdict, unpackVerdict, verdictReason, type ProbeResult } from "../cluster/track.js";
+import { LEADER_LOCK, type ClusterSpec } from "../cluster/spec.js";
+import { packVerdict, unpackVerdict } from "../cluster/track.js";
 import { CoordKeys, type NodeReport, type Snapshot } from "./coord-keys.js";
 import { SessionClock } from "./coord-session.js";
 import { ETCD_PEER, type EtcdAnswer, type EtcdRequest, type EtcdWire } from "./coord-wire.js";
@@ -66,8 +65,8 @@ interface Held {
 export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEvent, ClusterView> {
   private readonly keys: CoordKeys;
   private readonly sessions: SessionClock;
-  private readonly groups: GroupDriver;
-  private readonly failures: FailureLog;
+  /** This node's own groups, failures, probes, positions, standby and settledness. */
+  private readonly local: LocalState;
   private pending = new Map<number, Pending>();
   private nextId = 1;
   private snap: Snapshot | undefined;
@@ -85,13 +84,8 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
   private handledCommands = new Set<string>();
   /** Commands submitted here: key → local id and deadline. */
   private submitted = new Map<string, { id: number; until: number; written: boolean }>();
-  private cleanupsSeen: Record<string, number> = {};
-  private probes = new Map<string, ProbeResult>();
-  private positions = new Map<string, string>();
   private firstSeen = new Map<string, number>();
   private lastSeen = new Map<string, number>();
-  private standby = false;
-  private settled = false;
   private probed = false;
   private reported: { text: string; lease: string; revision: number } | undefined;
   private heldSaid: Record<string, string> = {};
@@ -106,11 +100,7 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
   ) {
     this.keys = new CoordKeys(spec.prefix);
     this.sessions = new SessionClock(spec.driftMargin);
-    this.groups = new GroupDriver(
-      spec.groups.map((g) => g.name),
-      spec.groups.filter((g) => g.clone).map((g) => g.name),
-    );
-    this.failures = new FailureLog(failureTimeouts(spec.groups));
+    this.local = new LocalState(id, spec.groups);
     this.nextPoll = bootAt;
   }
 
@@ -140,7 +130,7 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
     this.keepSession(now);
     this.poll(now);
     if (this.snap) {
-      this.followAdmin();
+      this.local.followAdmin(this.admin, this.out);
       this.lead(now);
       this.driveGroups(now);
       this.lockRequests(now);
@@ -222,7 +212,9 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
         const clean =
           !before ||
           state?.clean === true ||
-          (state !== undefined && this.sessions.mine.has(state.lease) && this.groups.state(p.group) === "stopped");
+          (state !== undefined &&
+            this.sessions.mine.has(state.lease) &&
+            this.local.groups.state(p.group) === "stopped");
         const wait = clean ? 0 : this.budgetWait(p.group);
         if (!this.wants.has(p.group)) {
           // No longer wanted (assigned elsewhere while the request was on its way): given straight back.
@@ -287,67 +279,20 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
   }
 
   private event(now: number, e: ClusterEvent): void {
+    if (this.local.onEvent(e, now, this.admin, this.out) !== undefined) return;
     switch (e.kind) {
-      case "started":
-        this.groups.started(e.group);
-        return;
-      case "stopped":
-        this.groups.stopped(e.group);
-        return;
-      case "stop-failed":
-        this.groups.unclean(e.group);
-        this.decide(`${this.id}: the stop of ${e.group} failed; it may still run here, so its lock is kept`);
-        return;
-      case "vips-lost": {
-        const state = this.groups.state(e.group);
-        if ((state !== "running" && state !== "starting") || this.admin.maintenance) return;
-        this.groups.stop(
-          e.group,
-          `${this.id} stops ${e.group} to start it again: the guard removed its VIPs when their cover ran out`,
-          this.out,
-        );
-        return;
-      }
-      case "failed":
-        if (this.groups.state(e.group) === undefined) return;
-        this.decide(`${this.id}: ${e.group} failed (${this.failures.record(e.group, now)} failures here)`);
-        if (this.groups.state(e.group) !== "stopped" && !this.admin.maintenance)
-          this.groups.stop(e.group, `${this.id} stops ${e.group}: it failed and restarts`, this.out);
-        return;
       case "command":
         return this.submit(now, e.id, e.cmd);
-      case "cleanup":
-        this.failures.cleanup(e.group);
-        this.decide(`${this.id}: failures of ${e.group} cleared`);
-        return;
-      case "standby":
-        this.standby = e.on;
-        return;
       case "settled":
-        if (!this.settled) this.decide(`${this.id}: nothing of an earlier incarnation is active here`);
-        this.settled = true;
+        if (!this.local.settled) this.decide(`${this.id}: nothing of an earlier incarnation is active here`);
+        this.local.settled = true;
         return;
-      case "track":
-        this.probes.set(e.key, { passing: e.passing, inARow: e.inARow });
-        return;
-      case "position": {
-        const text = reportablePosition(e.received);
-        if (text === undefined) this.positions.delete(e.group);
-        else this.positions.set(e.group, text);
-        return;
-      }
       case "groups":
         this.spec = { ...this.spec, groups: e.groups };
-        this.failures.setTimeouts(failureTimeouts(e.groups));
-        this.groups.configure(
-          e.groups.map((g) => g.name),
-          this.out,
-          this.id,
-          e.groups.filter((g) => g.clone).map((g) => g.name),
-        );
+        this.local.configure(e.groups, this.out);
+        this.decide(`${this.id} takes the reloaded groups: ${e.groups.map((g) => g.name).join(", ") || "none"}`);
         return;
-      case "fenced":
-      case "tiebreaker":
+      default:
         return;
     }
   }
@@ -492,17 +437,6 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
     });
   }
 
-  /** Follows the admin state: `cleanup` counters that grew clear this node's failures. */
-  private followAdmin(): void {
-    for (const [group, n] of Object.entries(this.admin.cleanups)) {
-      if (n <= (this.cleanupsSeen[group] ?? 0)) continue;
-      this.cleanupsSeen[group] = n;
-      this.failures.cleanup(group);
-      if (this.groups.state(group) === "unclean")
-        this.groups.stop(group, `${this.id} tries again to stop ${group}: cleanup by an operator`, this.out);
-    }
-  }
-
   /** Local time until which this node may run `group`: its session's validity once its lock is held and
    * any stop-budget wait is over (-Infinity otherwise). */
   private leaseEnd(group: string, now: number): number {
@@ -514,7 +448,7 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
 
   private driveGroups(now: number): void {
     if (this.admin.maintenance) return;
-    this.groups.drive(
+    this.local.groups.drive(
       {
         self: this.id,
         now,
@@ -529,7 +463,13 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
           this.held.delete(g);
           if (h) this.releasing.set(g, h);
         },
-        cloneBlocked: (g) => this.cloneBlocked(g, now),
+        cloneBlocked: (g) =>
+          this.local.cloneBlocked(
+            g,
+            this.spec.members.find((m) => m.name === this.id),
+            this.admin,
+            now,
+          ),
       },
       this.out,
     );
@@ -540,7 +480,7 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
     const s = this.snap as Snapshot;
     const session = this.sessions.valid(now);
     for (const g of this.wants) {
-      if (this.held.has(g) || this.releasing.has(g) || !session || !this.settled) continue;
+      if (this.held.has(g) || this.releasing.has(g) || !session || !this.local.settled) continue;
       if (this.inFlight((p) => p.p === "acquire" && p.group === g)) continue;
       const kv = s.locks.get(g);
       if (kv && kv.lease === session.lease && s.revision > (this.releasedAt.get(g) ?? 0)) {
@@ -596,28 +536,17 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
   }
 
   private ownReport(): NodeReport {
-    const track = Object.fromEntries(Object.entries(this.ownVerdicts()).map(([g, v]) => [g, packVerdict(v)]));
-    const promotable = new Set(this.spec.groups.filter((g) => g.promotable).map((g) => g.name));
-    const positions = Object.fromEntries([...this.positions].filter(([g]) => promotable.has(g)));
+    const track = Object.fromEntries(Object.entries(this.local.ownVerdicts()).map(([g, v]) => [g, packVerdict(v)]));
+    const positions = this.local.ownPositions();
     return {
       inc: this.inc,
-      running: this.groups.active(),
-      standby: this.standby,
-      failures: this.failures.counts(this.now),
+      running: this.local.groups.active(),
+      standby: this.local.standby,
+      failures: this.local.failures.counts(this.now),
       ...(Object.keys(track).length > 0 ? { track } : {}),
       ...(Object.keys(positions).length > 0 ? { positions } : {}),
-      settled: this.settled,
+      settled: this.local.settled,
     };
-  }
-
-  private ownVerdicts() {
-    const out: Record<string, ReturnType<typeof ownVerdict> & object> = {};
-    for (const g of this.spec.groups) {
-      if (!g.track || g.track.length === 0) continue;
-      const v = ownVerdict(g.track, this.probes, (clone) => this.groups.state(clone) === "running");
-      if (v) out[g.name] = v;
-    }
-    return out;
   }
 
   /** Writes this node's report when it changed, or when a read newer than the write no longer shows it. */
@@ -668,19 +597,6 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
     }
   }
 
-  /** For a clone: why it may not run here now (undefined: it may). */
-  private cloneBlocked(group: string, now: number): string | undefined {
-    const me = this.spec.members.find((m) => m.name === this.id);
-    if (me?.witness) return "this node is a witness";
-    if (!this.settled) return "waiting until nothing of an earlier incarnation is active here";
-    if (this.standby || this.admin.standby.includes(this.id)) return "this node is in standby";
-    const spec: GroupSpec | undefined = this.spec.groups.find((g) => g.name === group);
-    const failures = this.failures.counts(now)[group] ?? 0;
-    if (spec && failures >= spec.migrationThreshold)
-      return `it reached ${failures} failures here (migration_threshold ${spec.migrationThreshold})`;
-    return undefined;
-  }
-
   private nextWake(now: number): number {
     const s = this.sessions.session;
     const times = [
@@ -691,7 +607,7 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
       ...[...this.held.values()].map((h) => h.startableAt),
       ...[...this.pending.values()].map((r) => r.sentAt + this.spec.requestTimeout),
       ...[...this.submitted.values()].map((c) => c.until),
-      this.failures.nextExpiry(),
+      this.local.failures.nextExpiry(),
     ];
     return Math.min(...times.filter((t) => t > now), now + this.spec.pollEvery);
   }
@@ -714,9 +630,9 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
       isLeader: this.holds(now).includes(LEADER_LOCK),
       leader: f?.from,
       holds: this.holds(now),
-      groups: this.groups.states(),
+      groups: this.local.groups.states(),
       assignments: f?.assignments ?? {},
-      standby: this.standby || this.admin.standby.includes(this.id),
+      standby: this.local.standby || this.admin.standby.includes(this.id),
       admin: this.admin,
     };
   }
@@ -724,8 +640,8 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
   /** Per active group (not clones): how long the guard may leave it running, ms. */
   groupCover(now: number): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const g of this.groups.active())
-      if (!this.groups.isClone(g)) out[g] = Math.max(0, this.leaseEnd(g, now) - this.fenceMargin - now);
+    for (const g of this.local.groups.active())
+      if (!this.local.groups.isClone(g)) out[g] = Math.max(0, this.leaseEnd(g, now) - this.fenceMargin - now);
     return out;
   }
 
@@ -742,15 +658,10 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
 
   status(now: number): ClusterStatus {
     const reasons = (track: Record<string, number> | undefined) =>
-      Object.fromEntries(
-        Object.entries(track ?? {}).map(([g, v]) => [
-          g,
-          verdictReason(this.spec.groups.find((s) => s.name === g)?.track, unpackVerdict(v)),
-        ]),
-      );
+      this.local.reasons(Object.fromEntries(Object.entries(track ?? {}).map(([g, v]) => [g, unpackVerdict(v)])));
     return {
       ...this.observe(now),
-      failures: this.failures.counts(now),
+      failures: this.local.failures.counts(now),
       peers: this.spec.members
         .filter((m) => m.name !== this.id)
         .map((m) => {

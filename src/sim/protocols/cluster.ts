@@ -320,23 +320,28 @@ export function clusterProtocol(
         }
       },
     },
-    describeAction: (a) => {
-      switch (a.kind) {
-        case "fence":
-          return `fence ${a.node}`;
-        case "command-result":
-          return `command-result ${a.message}`;
-        case "cover":
-          return `cover ${JSON.stringify(a.groups)}`;
-        case "links":
-          return "links";
-        case "probe":
-          return "probe";
-        default:
-          return `${a.kind} ${a.group}`;
-      }
-    },
-    quietAction: (a) => a.kind === "cover" || a.kind === "links",
-    describeEvent: (e) => JSON.stringify(e),
+    ...DRIVER_TRACE,
   };
 }
+
+/** How a driven member's actions and events read in a trace (shared with the etcd protocol). */
+export const DRIVER_TRACE = {
+  describeAction: (a: DriverAction): string => {
+    switch (a.kind) {
+      case "fence":
+        return `fence ${a.node}`;
+      case "command-result":
+        return `command-result ${a.message}`;
+      case "cover":
+        return `cover ${JSON.stringify(a.groups)}`;
+      case "links":
+        return "links";
+      case "probe":
+        return "probe";
+      default:
+        return `${a.kind} ${a.group}`;
+    }
+  },
+  quietAction: (a: DriverAction): boolean => a.kind === "cover" || a.kind === "links",
+  describeEvent: (e: DriverEvent): string => JSON.stringify(e),
+};

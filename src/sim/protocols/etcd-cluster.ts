@@ -21,7 +21,7 @@ import type { Txn } from "../../core/etcd/kv.js";
 import { noOutput, type Machine, type MachineInput, type StepOutput } from "../../core/machine.js";
 import { EtcdModel, EtcdModelError } from "../etcd-model.js";
 import type { SimProtocol } from "../world.js";
-import { DEFAULTS, liveness, safety, SIM_GUARD, simSpec, type ClusterSimOptions } from "./cluster.js";
+import { DEFAULTS, DRIVER_TRACE, liveness, safety, SIM_GUARD, simSpec, type ClusterSimOptions } from "./cluster.js";
 import { ResourceModel } from "./resource-model.js";
 
 /** Deliberately broken etcd members the checkers must catch: `etcd-no-stop-budget` starts a group at once
@@ -218,23 +218,6 @@ export function etcdClusterProtocol(
       return out;
     },
     describeMessage: describeEtcdWire,
-    describeAction: (a) => {
-      switch (a.kind) {
-        case "fence":
-          return `fence ${a.node}`;
-        case "command-result":
-          return `command-result ${a.message}`;
-        case "cover":
-          return `cover ${JSON.stringify(a.groups)}`;
-        case "links":
-          return "links";
-        case "probe":
-          return "probe";
-        default:
-          return `${a.kind} ${a.group}`;
-      }
-    },
-    quietAction: (a) => a.kind === "cover" || a.kind === "links",
-    describeEvent: (e) => JSON.stringify(e),
+    ...DRIVER_TRACE,
   };
 }

@@ -19,8 +19,11 @@
 // old primary is not yet replicating from it; the group goes to the third host).
 // Usage (root): npx tsx bench/db-failover.ts [--systems vigil,keepalived] [--trials 20]
 //                 [--faults crash,vigil-kill|keepalived-kill,link-down,partition,freeze,switchover,rejoin-crash]
+//        npx tsx bench/db-failover.ts --from-logs RUN1.log,RUN2.log   (the tables of earlier runs' per-trial
+//                 lines together, when one run was cut short: nothing is run)
 // Last lines: db-failover keepalived: lost=N dup=N gap_p50_ms=N gap_p99_ms=N trials=N double_vip_trials=N
 //             db-failover: lost=N dup=N gap_p50_ms=N gap_p99_ms=N trials=N   (vigil; always the last line)
+import { readFileSync } from "node:fs";
 import { DbCluster } from "../test/helpers/db-cluster.js";
 import { ADVERT_INT, KeepalivedDb } from "../test/helpers/keepalived-db.js";
 import { netnsUnavailable } from "../test/helpers/netns.js";
@@ -98,11 +101,31 @@ async function runVigil(): Promise<Trial[]> {
   return results;
 }
 
+/** The per-trial lines of earlier runs ("vigil crash: {...}", "keepalived partition: {...}"), by system. */
+function fromLogs(files: string[]): { ka?: { results: Trial[]; settings: string }; vigil?: Trial[] } {
+  const ka: Trial[] = [];
+  const vigil: Trial[] = [];
+  for (const file of files)
+    for (const line of readFileSync(file, "utf8").split("\n")) {
+      const m = /^(vigil|keepalived) [a-z-]+: (\{[^}]*\})/.exec(line);
+      if (!m) continue;
+      const t = JSON.parse(m[2] as string) as Trial;
+      if (m[1] === "vigil") vigil.push(t);
+      else ka.push({ ...t, fault: t.fault === ("keepalived-kill" as Fault) ? "vigil-kill" : t.fault });
+    }
+  return {
+    ...(ka.length > 0 ? { ka: { results: ka, settings: "as in the runs' logs" } } : {}),
+    ...(vigil.length > 0 ? { vigil } : {}),
+  };
+}
+
 async function main(): Promise<void> {
-  const why = netnsUnavailable();
+  const logs = arg("--from-logs");
+  const why = logs ? undefined : netnsUnavailable();
   if (why) throw new Error(`db-failover needs network namespaces (root): ${why}`);
-  const ka = SYSTEMS.includes("keepalived") ? await runKeepalived() : undefined;
-  const vigil = SYSTEMS.includes("vigil") ? await runVigil() : undefined;
+  const earlier = logs ? fromLogs(logs.split(",")) : undefined;
+  const ka = earlier ? earlier.ka : SYSTEMS.includes("keepalived") ? await runKeepalived() : undefined;
+  const vigil = earlier ? earlier.vigil : SYSTEMS.includes("vigil") ? await runVigil() : undefined;
   if (ka)
     table(
       `keepalived + notify script: h1 primary + h2 replica (the field's pair), MariaDB default semi-sync (${ka.settings}), advert_int ${ADVERT_INT}s, nopreempt; lost = acknowledged rows missing on the new primary`,

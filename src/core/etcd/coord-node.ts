@@ -83,7 +83,7 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
   private written: { revision: number; assignments: Record<string, string | null> } | undefined;
   private handledCommands = new Set<string>();
   /** Commands submitted here: key → local id and deadline. */
-  private submitted = new Map<string, { id: number; until: number; written: boolean }>();
+  private submitted = new Map<string, { id: number; until: number }>();
   private firstSeen = new Map<string, number>();
   private lastSeen = new Map<string, number>();
   private probed = false;
@@ -234,14 +234,6 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
       case "status":
         if (ok) this.reported = { text: p.text, lease: p.lease, revision };
         return;
-      case "command":
-        if (ok) {
-          const s = this.submitted.get(p.key);
-          if (s) s.written = true;
-        }
-        return;
-      case "result-read":
-        return;
       default:
         return;
     }
@@ -360,6 +352,7 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
     let admin = s.admin;
     const ops: Op[] = [];
     const done: string[] = [];
+    for (const key of this.handledCommands) if (!s.commands.has(key)) this.handledCommands.delete(key);
     for (const [key, cmd] of s.commands) {
       if (this.handledCommands.has(key) || s.results.has(key)) continue;
       const r = applyCommand(admin, cmd, {
@@ -568,7 +561,7 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
   /** An operator command received here: written for the leader, answered when its result appears. */
   private submit(now: number, id: number, cmd: unknown): void {
     const key = `${this.id}.${this.inc}.${id}`;
-    this.submitted.set(key, { id, until: now + 4 * this.spec.ttlSeconds * 1000, written: false });
+    this.submitted.set(key, { id, until: now + 4 * this.spec.ttlSeconds * 1000 });
     const txn: Txn = { compare: [], success: [{ put: { key: this.keys.command(key), value: JSON.stringify(cmd) } }] };
     this.send({ op: "txn", txn }, { p: "command", key }, now);
   }
@@ -591,7 +584,7 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
           kind: "command-result",
           id: sub.id,
           ok: false,
-          message: `no leader answered within ${Math.round((4 * this.spec.ttlSeconds * 1000) / 1000)}s (etcd ${this.sessions.valid(now) ? "reachable" : "unreachable from this node"})`,
+          message: `no leader answered within ${4 * this.spec.ttlSeconds}s (etcd ${this.sessions.valid(now) ? "reachable" : "unreachable from this node"})`,
         });
       }
     }

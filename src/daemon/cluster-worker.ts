@@ -144,6 +144,8 @@ function etcdCoordination(e: EtcdConfig): Coordination {
     (msg) => step({ kind: "message", from: ETCD_PEER, msg }),
     etcdKeepaliveAttemptMs(e),
   );
+  // Peers' running groups come from etcd reads, not heartbeats: their changes (for the timeline) are
+  // found when the status is read, which the history feed does every interval.
   let lastRunning = new Map<string, string>();
   return {
     driver: new NodeDriver(node, init.spec.interval),

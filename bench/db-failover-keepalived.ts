@@ -32,7 +32,7 @@ export async function keepalivedTrial(ka: KeepalivedDb, fault: Fault): Promise<T
   const [from, to] = ka.hosts as [string, string];
   let heal = () => undefined as void;
   let restart: Promise<void> | undefined;
-  const watch = watchHolders(() => ka.c.vipHolders());
+  const watch = watchHolders(ka.c);
   const w = await runWriters(ka.target(), ka.c.vip, ka.run, WRITERS, WRITE_MS, 2_000, async () => {
     switch (fault) {
       case "crash":

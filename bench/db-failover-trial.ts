@@ -1,6 +1,7 @@
 // What bench/db-failover.ts measures per trial, for vigil and for the keepalived setup alike, and the
 // watch of the VIP's holders during a trial.
 import { setTimeout as sleep } from "node:timers/promises";
+import type { NetnsCluster } from "../test/helpers/netns-cluster.js";
 
 /** The faults, by vigil's names ("vigil-kill" is keepalived-kill for the keepalived setup). "rejoin-crash":
  * the primary's mariadbd SIGKILLed, then the new primary's while the old one is still rejoining. */
@@ -27,9 +28,9 @@ export interface Trial {
   dup: number;
   gapMs: number;
   acked: number;
-  /** Whether a sample (about every 200ms) saw two hosts holding the VIP at once. */
+  /** Whether two hosts held the VIP at one instant (from the kernel's address events). */
   double: boolean;
-  /** How long they did (time between consecutive samples that both saw two). */
+  /** For how long in all, ms. */
   doubleMs: number;
 }
 
@@ -37,33 +38,52 @@ export interface Trial {
 export const pct = (xs: number[], p: number): number =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] ?? NaN;
 
-/** Samples `holders()` every 200ms until stop(), which resolves with whether two or more hosts held the
- * VIP at once, for how long (ms, from consecutive samples), and every host seen holding it. */
-export function watchHolders(holders: () => string[]): {
+/** The VIP's holders during a trial, from the kernel's own address events: `ip -ts monitor address` on
+ * eth0 in every host's namespace (one clock for all), so an overlap is measured to the microsecond, not
+ * sampled. stop() resolves with whether two or more hosts held the VIP at one instant, for how long in
+ * all (ms), and every host that held it. A monitor that dies early is a failure of the harness. */
+export function watchHolders(c: NetnsCluster): {
   stop: () => Promise<{ double: boolean; doubleMs: number; seen: string[] }>;
 } {
-  let running = true;
-  let double = false;
-  let doubleMs = 0;
-  const seen = new Set<string>();
-  const loop = (async () => {
-    // A sample takes a while (a process per host): the time since the last one counts when both were double.
-    let last: { at: number; double: boolean } | undefined;
-    while (running) {
-      const h = holders();
-      const now = Date.now();
-      for (const x of h) seen.add(x);
-      double ||= h.length > 1;
-      if (last?.double && h.length > 1) doubleMs += now - last.at;
-      last = { at: now, double: h.length > 1 };
-      await sleep(200);
-    }
-  })();
+  const events: { at: number; host: string; add: boolean }[] = [];
+  const pattern = new RegExp(`^\\[(\\S+)\\] (Deleted )?\\d+: eth0\\s+inet ${c.vip.replaceAll(".", "\\.")}/`);
+  const monitors = c.hosts.map((host) => {
+    let rest = "";
+    const child = c.lab.start(host, "ip", ["-ts", "monitor", "address", "dev", "eth0"], {
+      log: (chunk) => {
+        const lines = (rest + chunk).split("\n");
+        rest = lines.pop() ?? "";
+        for (const line of lines) {
+          const m = pattern.exec(line);
+          if (m) events.push({ at: Date.parse(`${m[1]}Z`), host, add: m[2] === undefined });
+        }
+      },
+    });
+    return child;
+  });
+  const ready = sleep(150).then(() => ({ at: Date.now(), holders: c.vipHolders() }));
   return {
     stop: async () => {
-      running = false;
-      await loop;
-      return { double, doubleMs, seen: [...seen] };
+      const start = await ready;
+      await sleep(100);
+      const died = monitors.filter((m) => m.exitCode !== null || m.signalCode !== null);
+      for (const m of monitors) m.kill("SIGKILL");
+      if (died.length > 0) throw new Error(`db-failover: ${died.length} VIP monitor(s) exited during the trial`);
+      const held = new Set(start.holders);
+      const seen = new Set(start.holders);
+      let doubleMs = 0;
+      let double = held.size > 1;
+      let since = start.at;
+      for (const e of events.filter((x) => x.at >= start.at).sort((a, b) => a.at - b.at)) {
+        if (held.size > 1) doubleMs += e.at - since;
+        since = e.at;
+        if (e.add) held.add(e.host);
+        else held.delete(e.host);
+        if (e.add) seen.add(e.host);
+        double ||= held.size > 1;
+      }
+      if (held.size > 1) doubleMs += Date.now() - since;
+      return { double, doubleMs: Math.round(doubleMs), seen: [...seen] };
     },
   };
 }

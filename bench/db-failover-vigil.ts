@@ -47,7 +47,7 @@ export async function vigilTrial(db: DbCluster, fault: Fault): Promise<Trial> {
     fault === "freeze" ||
     fault === "rejoin-crash";
   let heal = () => undefined as void;
-  const watch = watchHolders(() => db.c.vipHolders());
+  const watch = watchHolders(db.c);
   const w: WriterReport = await db
     .write(WRITERS, long ? 20_000 : 9_000, 2_000, () => {
       switch (fault) {

@@ -307,3 +307,24 @@ describe("an operator's move to a node that may not run the group", () => {
     assert.equal(later.held, undefined);
   });
 });
+
+describe("a group no node may run", () => {
+  it("says why for every node", () => {
+    const web: GroupSpec = { name: "web", prefer: ["h1"], failback: false, migrationThreshold: 1, stopBudget: 0 };
+    const r = place({
+      now: 10_000,
+      groups: [web],
+      nodes: [
+        node("h1", { alive: false, silentFor: 619, claims: ["web"], running: ["web"] }),
+        node("h2", { failures: { web: 1 } }),
+        node("h3", { standby: true }),
+      ],
+      previous: { web: "h1" },
+      failbackSettle: 2000,
+    });
+    assert.deepEqual(r.assignments, { web: null });
+    assert.deepEqual(r.decisions, [
+      "web cannot run anywhere: no eligible node (h1 unheard for 619ms, h2 reached 1 failures (migration_threshold 1), h3 is in standby)",
+    ]);
+  });
+});

@@ -185,11 +185,13 @@ function placeFreely(
       reason: `${g.name} waits for ${preferred.name} to ${preferred.alive ? "finish its first track checks" : "start"}`,
     };
   }
-  if (!best)
-    return {
-      node: null,
-      reason: `${g.name} cannot run anywhere: no eligible node${current ? ` (${current} ${why})` : ""}`,
-    };
+  if (!best) {
+    const whyNot = input.nodes
+      .filter((n) => !n.witness)
+      .map((n) => `${n.name} ${ineligibility(n, g) ?? "is eligible"}`)
+      .join(", ");
+    return { node: null, reason: `${g.name} cannot run anywhere: no eligible node (${whyNot})` };
+  }
   if (current === null)
     return {
       node: best.name,

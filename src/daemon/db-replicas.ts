@@ -301,17 +301,17 @@ export class DbReplicaKeeper {
       const p = await peerReport(g.config, spec.password, primaryNode);
       if (!p.heard || !p.state)
         return this.record(g.group, "replica", st, `primary ${primary} not reachable: ${p.heard ? "" : p.why}`);
-      if (p.state.readOnly)
+      const held = unionPos(st.binlog, st.applied);
+      const order = compareGtid(held, p.state.binlog);
+      if ((order.kind === "ahead" || order.kind === "divergent") && p.state.readOnly)
         // Still promoting (catching up from a replica that received more): what it lacks now it may apply
         // in a moment, so nothing is judged until it opens writes.
         return this.record(
           g.group,
           "replica",
           st,
-          `primary ${primary} is still catching up; waiting until it accepts writes`,
+          `primary ${primary} is still catching up (${order.reason}); waiting until it accepts writes`,
         );
-      const held = unionPos(st.binlog, st.applied);
-      const order = compareGtid(held, p.state.binlog);
       if (order.kind === "ahead" || order.kind === "divergent") {
         const why = `${self} holds transactions primary ${primary} lacks (${order.reason}); refusing to rejoin it — they were never acknowledged under strict semi-sync; inspect them, then re-seed this node (empty ${g.config.datadir})`;
         this.once(g.group, `${g.group}: ${why}`, "error");

@@ -104,6 +104,8 @@ export async function vigilTrial(db: DbCluster, fault: Fault): Promise<Trial> {
   const r = await db.check(w.acked, 120_000);
   if (!r.converged)
     throw new Error(`${fault}: the servers did not converge: ${JSON.stringify(r.hosts)}\n${db.c.tail(40)}`);
+  if (new Set(r.hosts.map((h) => h.checksum)).size !== 1)
+    throw new Error(`${fault}: the servers' table checksums differ: ${JSON.stringify(r.hosts)}`);
   for (const h of db.c.hosts) db.post(h, "/groups/web/cleanup");
   const t: Trial = {
     fault,

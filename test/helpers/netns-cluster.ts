@@ -365,7 +365,7 @@ export class NetnsCluster {
     return analyse(out.split("\n"));
   }
 
-  tail(lines = 12): string {
+  tail(lines = 80): string {
     return this.hosts
       .map((h) => `--- ${h}\n${(this.logs.get(h) ?? "").trim().split("\n").slice(-lines).join("\n")}`)
       .join("\n");

@@ -7,15 +7,22 @@ import type { Config } from "../core/config/schema.js";
 import { etcdVersionProblem } from "../core/etcd/version-floor.js";
 import { EtcdClient } from "../adapters/etcd/client.js";
 import { readEtcdTls } from "../adapters/etcd/from-config.js";
+import { StartupError } from "./startup-error.js";
 
 /** How long the start-up version check waits for each endpoint, ms. */
 const VERSION_CHECK_MS = 1500;
 
-/** Logs a warning per etcd endpoint that is unreachable or below the version floor. */
+/** Logs a warning per etcd endpoint that is unreachable or below the version floor; a TLS file that
+ * cannot be read is a StartupError naming its key. */
 export async function checkCoordinationAtStart(config: Config, log: Logger): Promise<void> {
   const e = config.cluster.etcd;
   if (config.cluster.coordination !== "etcd" || !e) return;
-  const tls = readEtcdTls(e);
+  let tls: ReturnType<typeof readEtcdTls>;
+  try {
+    tls = readEtcdTls(e);
+  } catch (err) {
+    throw new StartupError((err as Error).message);
+  }
   await Promise.all(
     e.endpoints.map(async (endpoint) => {
       const client = new EtcdClient({ endpoints: [endpoint], tls, requestTimeoutMs: VERSION_CHECK_MS });

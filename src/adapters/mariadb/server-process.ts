@@ -41,6 +41,21 @@ export function atNormalPriority(cmd: string, args: string[]): [string, string[]
 export function pidFileOf(datadir: string): string {
   return join(datadir, "vigil-mariadbd.pid");
 }
+/** The server's own tmpdir, beside the datadir (DATADIR.tmp): a starting mariadbd deletes every `#sql*`
+ * file in its tmpdir, so servers sharing /tmp (several nodes on one host, as the demo runs them, or
+ * another server beside this one) would delete each other's temporary tables, which breaks a
+ * `mariadb-install-db` running at that moment. */
+export function tmpdirOf(datadir: string): string {
+  return `${datadir.replace(/\/+$/, "")}.tmp`;
+}
+
+/** Creates the server's tmpdir when missing (0700). */
+function ensureTmpdir(datadir: string): string {
+  const dir = tmpdirOf(datadir);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
 function errorLogOf(datadir: string): string {
   return join(datadir, "vigil-mariadbd.err");
 }
@@ -87,6 +102,7 @@ export function serverArgs(spec: ServerSpec): string[] {
     `--bind-address=${c.bind === "node" ? spec.host : "0.0.0.0"}`,
     `--pid-file=${pidFileOf(c.datadir)}`,
     `--log-error=${errorLogOf(c.datadir)}`,
+    `--tmpdir=${tmpdirOf(c.datadir)}`,
     ...(asRoot ? ["--user=root"] : []),
     "--skip-name-resolve",
     "--innodb-buffer-pool-size=16M",
@@ -150,6 +166,7 @@ async function initialise(c: MariadbConfig, timeoutMs: number): Promise<void> {
       ...(asRoot ? ["--user=root"] : []),
       "--auth-root-authentication-method=socket",
       "--skip-test-db",
+      `--tmpdir=${ensureTmpdir(c.datadir)}`,
     ]),
     { timeoutMs },
   );
@@ -212,6 +229,7 @@ export async function startServer(spec: ServerSpec, timeoutMs: number): Promise<
   if (halfInitialised(c.datadir)) rmSync(c.datadir, { recursive: true, force: true });
   if (isEmptyDir(c.datadir) || !existsSync(join(c.datadir, "mysql"))) await initialise(c, timeoutMs);
   mkdirSync(dirname(c.socket), { recursive: true });
+  ensureTmpdir(c.datadir);
   rmSync(pidFileOf(c.datadir), { force: true });
   const log = openSync(errorLogOf(c.datadir), "a");
   const child = spawn(...atNormalPriority("mariadbd", serverArgs(spec)), {

@@ -6,7 +6,9 @@
 // over, and the resumed one holds nothing and changes nothing in etcd. All of etcd down: no host serves;
 // back: one host serves. Skipped, loudly, without root or etcd.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
+import { etcdVersionProblem } from "../../src/core/etcd/version-floor.js";
 import { etcdMissing } from "../helpers/etcd.js";
 import { assertFollowed, NetnsCluster } from "../helpers/netns-cluster.js";
 import { netnsUnavailable } from "../helpers/netns.js";
@@ -16,6 +18,11 @@ const why = netnsUnavailable() ?? (etcdMissing() || undefined);
 if (why) process.stderr.write(`\n!!! SKIPPING the etcd fault tests: ${why}\n\n`);
 
 const PREFIX = "/vigil/lab";
+/** Whether the installed etcd is below the version floor (it may drop leases early, etcd issue 15247). */
+const BELOW_FLOOR =
+  etcdVersionProblem(
+    /etcd Version: (\S+)/.exec(spawnSync("etcd", ["--version"], { encoding: "utf8" }).stdout)?.[1] ?? "",
+  ) !== undefined;
 const TTL_S = 3;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -46,15 +53,29 @@ describe("coordination: etcd under faults (3 etcd members, 3 vigil hosts, namesp
   });
 
   /** Runs `fault` while the client probes, and asserts that nothing moved: only the owner answered, it
-   * still answers, and web's lock in etcd is the very same key (same creating revision: never lost). */
+   * still answers, and web's lock in etcd is the very same key (same creating revision: never lost).
+   * One exception, on an etcd below the version floor (Debian's 3.4.23 here): etcd issue 15247 can make
+   * etcd drop leases early after a leader change; then the owner is told its lease is gone and web may
+   * move, but never with answers from two hosts at once, and something serves at the end. */
   async function nothingMoves(fault: () => Promise<void>): Promise<void> {
     const at = await owner();
     const lock = etcd.getKv(`${PREFIX}/lock/web`);
     assert.equal(lock?.value, at);
+    const marks = new Map(c.hosts.map((h) => [h, c.log(h).length]));
     const r = await c.probe(3 * TTL_S * 1000, 300, fault);
-    const hosts = new Set(r.answers.filter((a) => a.host !== "-").map((a) => a.host));
+    const answered = r.answers.filter((a) => a.host !== "-");
+    assert.equal(r.doubleAnswers, 0, "no instant with answers from two hosts");
+    assert.ok(
+      answered.length > 0 && (await owner()) === answered.at(-1)?.host,
+      `something serves at the end\n${c.tail()}`,
+    );
+    const dropped = c.hosts.some((h) => /etcd no longer has its lease/.test(c.log(h).slice(marks.get(h))));
+    if (dropped && BELOW_FLOOR) {
+      process.stderr.write("# etcd dropped a session lease early after its leader change (etcd issue 15247)\n");
+      return;
+    }
+    const hosts = new Set(answered.map((a) => a.host));
     assert.deepEqual([...hosts], [at], `only ${at} answered (${[...hosts].join(", ")})\n${c.tail()}`);
-    assert.equal(r.answers.filter((a) => a.host !== "-").at(-1)?.host, at, "it still answers at the end");
     assert.deepEqual(etcd.getKv(`${PREFIX}/lock/web`), lock, `web's lock was never lost\n${c.tail()}`);
   }
 

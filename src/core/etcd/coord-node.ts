@@ -320,7 +320,9 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
   private following(): FollowedAssignment | undefined {
     const lk = this.snap?.leader;
     if (this.leading) return { from: this.id, term: this.leading.token, assignments: this.assignments() };
-    if (!lk) return undefined;
+    // Without a leader key (its session just ended) the assignments in etcd still stand: groups keep
+    // running where their locks are held until a new leader changes them.
+    if (!lk) return this.snap ? { from: "no leader", term: 0, assignments: this.assignments() } : undefined;
     return { from: lk.value, term: lk.createRevision, assignments: this.assignments() };
   }
 

@@ -148,7 +148,9 @@ function etcdCoordination(e: EtcdConfig): Coordination {
   // found when the status is read, which the history feed does every interval.
   let lastRunning = new Map<string, string>();
   return {
-    driver: new NodeDriver(node, init.spec.interval),
+    // The cover only grows when a keepalive is answered: reported every half read interval, not every half
+    // heartbeat interval (the guard would parse every group's cover 80 times a second at the default).
+    driver: new NodeDriver(node, spec.pollEvery),
     status: () => {
       const status = node.status(clock());
       const running = new Map(status.peers.map((p) => [p.name, `${p.alive}:${p.running.join(",")}`]));

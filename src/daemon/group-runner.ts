@@ -9,6 +9,7 @@
 import type { Logger } from "../adapters/logger.js";
 import type { ResourceAgent } from "../adapters/resources/resource-agent.js";
 import type { ClusterEvent } from "../core/cluster/node.js";
+import { StartSlots } from "./start-slots.js";
 import { stopWithEscalation, type LastResort } from "./stop-escalation.js";
 
 /** A group action of the core. */
@@ -35,6 +36,8 @@ export class GroupRunner {
   private retired = new Set<string>();
   /** New resource lists waiting for the group to stop cleanly (a stop of the old ones failed). */
   private deferred = new Map<string, ManagedResource[]>();
+  /** Starts wait here for one of the node's start slots. */
+  private readonly slots = new StartSlots();
 
   constructor(
     private resources: Map<string, ManagedResource[]>,
@@ -46,15 +49,24 @@ export class GroupRunner {
     private lastResort?: LastResort,
   ) {}
 
-  private get agents(): Map<string, ResourceAgent[]> {
-    return new Map([...this.resources].map(([g, rs]) => [g, rs.map((r) => r.agent)]));
+  private agentsOf(group: string): ResourceAgent[] {
+    return (this.resources.get(group) ?? []).map((r) => r.agent);
   }
 
   /** Queues an action behind any operation already running on the same group. */
   run(action: GroupAction): Promise<void> {
-    return this.enqueue(action.group, () =>
-      action.kind === "start" ? this.start(action.group) : this.stop(action.group),
-    );
+    if (action.kind === "stop") {
+      this.slots.cancel(action.group);
+      return this.enqueue(action.group, () => this.stop(action.group));
+    }
+    return this.enqueue(action.group, async () => {
+      if (!(await this.slots.acquire(action.group))) return;
+      try {
+        await this.start(action.group);
+      } finally {
+        this.slots.release();
+      }
+    });
   }
 
   /** Whether the group's resources may be active here. */
@@ -174,7 +186,7 @@ export class GroupRunner {
   }
 
   private async start(group: string): Promise<void> {
-    const agents = this.agents.get(group) ?? [];
+    const agents = this.agentsOf(group);
     this.up.add(group);
     for (const [i, agent] of agents.entries()) {
       const r = await agent.start();
@@ -199,7 +211,7 @@ export class GroupRunner {
   }
 
   private async stop(group: string): Promise<void> {
-    if (await this.stopAgents(group, [...(this.agents.get(group) ?? [])].reverse())) {
+    if (await this.stopAgents(group, this.agentsOf(group).reverse())) {
       this.up.delete(group);
       const next = this.deferred.get(group);
       if (next) this.resources.set(group, next);

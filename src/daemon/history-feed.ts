@@ -21,7 +21,7 @@ export interface HistorySources {
 /** The daemon's history: call its methods as things happen; `view()` for GET /history. */
 export class HistoryFeed {
   private recorder: HistoryRecorder;
-  private groups: string[];
+  private groups: Set<string>;
   /** Groups with a start or stop under way here: which and since when. */
   private ops = new Map<string, { op: "start" | "stop"; at: number }>();
   private timer: NodeJS.Timeout | undefined;
@@ -33,7 +33,7 @@ export class HistoryFeed {
     private now: () => number = Date.now,
   ) {
     this.recorder = new HistoryRecorder(o);
-    this.groups = [...groups];
+    this.groups = new Set(groups);
     const at = now();
     for (const g of this.groups) this.recorder.groupState(at, o.node, g, "stopped");
   }
@@ -64,9 +64,9 @@ export class HistoryFeed {
     const s = await this.sources.status().catch(() => undefined);
     if (!s) return;
     for (const [link, g] of Object.entries(s.heartbeatGaps)) this.recorder.heartbeat(at, link, g);
-    const names = Object.keys(s.groups);
-    for (const g of this.groups) if (!names.includes(g)) this.recorder.forgetGroup(g);
-    for (const g of names) if (!this.groups.includes(g)) this.recorder.groupState(at, this.o.node, g, "stopped");
+    const names = new Set(Object.keys(s.groups));
+    for (const g of this.groups) if (!names.has(g)) this.recorder.forgetGroup(g);
+    for (const g of names) if (!this.groups.has(g)) this.recorder.groupState(at, this.o.node, g, "stopped");
     this.groups = names;
   }
 

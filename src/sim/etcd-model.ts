@@ -4,6 +4,7 @@
 // lessor Promote), and watches whose events arrive late but in order. Time comes in as an argument;
 // nothing here reads a clock. Requests are the same values the real client sends (src/core/etcd/kv.ts).
 import {
+  MAX_TXN_OPS,
   compareHolds,
   inRange,
   type EtcdErrorCode,
@@ -167,13 +168,18 @@ export class EtcdModel {
   /** A linearizable read. */
   range(now: number, r: KeyRange): RangeResult {
     this.serve(now);
-    return { revision: this.rev, kvs: this.read(r) };
+    const all = this.read(r);
+    const min = r.minModRevision ?? 0;
+    return { revision: this.rev, kvs: all.filter((kv) => kv.modRevision >= min), count: all.length };
   }
 
   /** Applies a transaction atomically at `now`. A put naming a lease etcd does not have fails the whole
    * transaction (E_ETCD_LEASE_LOST) and changes nothing. */
   txn(now: number, t: Txn): TxnResult {
     this.serve(now);
+    const size = Math.max(t.success.length, t.failure?.length ?? 0);
+    if (size > MAX_TXN_OPS)
+      throw new EtcdModelError("E_ETCD_REQUEST", `etcdserver: too many operations in txn request (${size})`);
     const succeeded = t.compare.every((c) => compareHolds(c, this.store.get(c.key)));
     const ops = succeeded ? t.success : (t.failure ?? []);
     for (const op of ops)

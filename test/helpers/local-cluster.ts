@@ -3,7 +3,7 @@
 // (by pid) and removes the dir, also after a failed test.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -145,12 +145,14 @@ export class LocalCluster {
   /** Starts (or restarts) one node's process, with `env` added to its environment. Its state dir (the
    * incarnation file) is in the cluster's temp dir. */
   spawnNode(name: string, env: Record<string, string> = {}): void {
-    const log = join(this.dir, `${name}.log`);
+    // The node (and its guard, which inherits it) writes straight into its log file: a pipe drained by
+    // this process would block a busy node's logging whenever this process is slow to read it.
+    const log = openSync(join(this.dir, `${name}.log`), "a");
     const child = spawn(
       process.execPath,
       [MAIN, "run", "-c", this.configFile, "--node", name, "--api", `127.0.0.1:${this.apiPorts.get(name)}`],
       {
-        stdio: ["ignore", "ignore", "pipe"],
+        stdio: ["ignore", "ignore", log],
         env: {
           ...process.env,
           VIGIL_LOG_LEVEL: "info",
@@ -160,15 +162,7 @@ export class LocalCluster {
         },
       },
     );
-    // The node's guard shares this pipe and may still write after the node was killed and the cluster's
-    // directory removed: those lines are dropped.
-    child.stderr?.on("data", (chunk: Buffer) => {
-      try {
-        writeFileSync(log, chunk, { flag: "a" });
-      } catch {
-        /* the cluster was stopped */
-      }
-    });
+    closeSync(log);
     this.procs.set(name, child);
   }
 

@@ -9,6 +9,8 @@ import { formatIssue, loadConfigFile, loadConfigText } from "../../src/adapters/
 import {
   MAX_ARG_BYTES,
   MAX_CONFIG_BYTES,
+  MAX_ETCD_GROUPS,
+  MAX_ETCD_NODES,
   MAX_GROUPS,
   MAX_NAME_LENGTH,
   MAX_NODES,
@@ -164,5 +166,23 @@ describe("config limits: names and counts", () => {
       `groups:\n${Array.from({ length: n }, (_, i) => `  - { name: ${`g${i}-`.padEnd(MAX_NAME_LENGTH, "x")}, resources: [{ type: exec, path: /bin/true }] }\n`).join("")}`;
     assert.match(errors(base(groups(MAX_GROUPS + 1))).join("\n"), /groups: at most 500 groups are supported/);
     accepted(base(groups(MAX_GROUPS)));
+  });
+
+  it(`takes up to ${MAX_ETCD_NODES} nodes and ${MAX_ETCD_GROUPS} groups with coordination: etcd, and no more`, () => {
+    const etcdBase = (nodeCount: number, groupCount: number) =>
+      `cluster:\n  name: c1\n  key_file: ${tmp.keyFile}\n  coordination: etcd\n  etcd: { endpoints: [http://127.0.0.1:2379], prefix: /v }\nnodes:\n${Array.from({ length: nodeCount }, (_, i) => `  - { name: n${i}, address: "127.0.0.1:${7001 + i}" }\n`).join("")}groups:\n${Array.from({ length: groupCount }, (_, i) => `  - { name: g${i}, resources: [{ type: exec, path: /bin/true }] }\n`).join("")}`;
+    accepted(etcdBase(10, 1000));
+    accepted(etcdBase(MAX_ETCD_NODES, MAX_ETCD_GROUPS));
+    const e = errors(etcdBase(MAX_ETCD_NODES + 1, MAX_ETCD_GROUPS + 1)).join("\n");
+    assert.match(e, /nodes: at most 32 nodes are supported \(with coordination: etcd\)/);
+    assert.match(e, /groups: at most 2000 groups are supported \(with coordination: etcd\)/);
+  });
+
+  it("says how to go past the builtin backend's limits", () => {
+    const nodes = Array.from({ length: 12 }, (_, i) => `  - { name: n${i}, address: "127.0.0.1:${7001 + i}" }\n`);
+    assert.match(
+      errors(base("", nodes.join(""))).join("\n"),
+      /nodes: at most 9 nodes are supported with coordination: builtin .*coordination: etcd takes up to 32/,
+    );
   });
 });

@@ -27,7 +27,11 @@ const COMPARE_FIELD = {
 } as const;
 
 function rangeBody(r: KeyRange): Record<string, string> {
-  return r.prefix ? { key: b64(r.key), range_end: prefixEnd(r.key) } : { key: b64(r.key) };
+  const body: Record<string, string> = r.prefix
+    ? { key: b64(r.key), range_end: prefixEnd(r.key) }
+    : { key: b64(r.key) };
+  if (r.minModRevision !== undefined && r.minModRevision > 0) body.min_mod_revision = String(r.minModRevision);
+  return body;
 }
 
 function compareBody(c: Compare): Record<string, string> {
@@ -62,7 +66,7 @@ export class EtcdClient {
   /** A linearizable read of a key or prefix (etcd's default: confirmed by a quorum at read time). */
   async range(r: KeyRange): Promise<RangeResult> {
     const a = await this.transport.call("/v3/kv/range", rangeBody(r), { retry: "any" });
-    return { revision: headerRevision(a), kvs: kvsOf(a.kvs) };
+    return { revision: headerRevision(a), kvs: kvsOf(a.kvs), count: int(a.count, "count") };
   }
 
   /** One transaction: if every `compare` holds, `success` is applied, otherwise `failure`; atomically.

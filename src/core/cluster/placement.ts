@@ -79,9 +79,26 @@ function byPreference(g: GroupSpec): (a: NodeView, b: NodeView) => number {
   return (a, b) => pos(a) - pos(b) || b.priority - a.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
 
+/** Per group, the live nodes that claim it, and per node the groups it runs: looked up once per round
+ * instead of searching every node's lists for every group (a round stays linear in the groups). */
+interface ClaimIndex {
+  claimers: Map<string, NodeView[]>;
+  running: Map<string, Set<string>>;
+}
+
+function claimIndex(nodes: readonly NodeView[]): ClaimIndex {
+  const claimers = new Map<string, NodeView[]>();
+  for (const n of nodes) {
+    if (!n.alive) continue;
+    for (const g of n.claims) claimers.set(g, [...(claimers.get(g) ?? []), n]);
+  }
+  return { claimers, running: new Map(nodes.map((n) => [n.name, new Set(n.running)])) };
+}
+
 /** Places every group. */
 export function place(input: PlacementInput): PlacementResult {
   const byName = new Map(input.nodes.map((n) => [n.name, n]));
+  const index = claimIndex(input.nodes);
   const assignments: Record<string, string | null> = {};
   const decisions: string[] = [];
   const held: Record<string, string> = {};
@@ -89,7 +106,7 @@ export function place(input: PlacementInput): PlacementResult {
   for (const g of input.groups) {
     if (g.clone) continue;
     const prev = input.previous[g.name] ?? null;
-    const choice = placeOne(g, input, byName, prev);
+    const choice = placeOne(g, input, byName, index, prev);
     assignments[g.name] = choice.node;
     if (choice.node !== prev) decisions.push(choice.reason);
     if (choice.held) held[g.name] = choice.held;
@@ -110,9 +127,10 @@ function placeOne(
   g: GroupSpec,
   input: PlacementInput,
   byName: Map<string, NodeView>,
+  index: ClaimIndex,
   prev: string | null,
 ): { node: string | null; reason: string; held?: string } {
-  const choice = placeFreely(g, input, byName, prev);
+  const choice = placeFreely(g, input, byName, index, prev);
   const pinned = input.moves?.[g.name];
   if (pinned === undefined || choice.node === pinned) return choice;
   const why = ineligibility(byName.get(pinned), g);
@@ -125,11 +143,12 @@ function placeFreely(
   g: GroupSpec,
   input: PlacementInput,
   byName: Map<string, NodeView>,
+  index: ClaimIndex,
   prev: string | null,
 ): { node: string | null; reason: string; held?: string } {
   const eligible = input.nodes.filter((n) => ineligibility(n, g) === undefined).sort(byPreference(g));
-  const claimers = input.nodes.filter((n) => n.alive && n.claims.includes(g.name));
-  const holder = claimers.find((n) => n.running.includes(g.name)) ?? claimers[0];
+  const claimers = index.claimers.get(g.name) ?? [];
+  const holder = claimers.find((n) => index.running.get(n.name)?.has(g.name)) ?? claimers[0];
   const current = holder?.name ?? prev;
   const currentNode = current === null ? undefined : byName.get(current);
   const why = current === null ? undefined : ineligibility(currentNode, g);

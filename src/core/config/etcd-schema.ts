@@ -4,6 +4,7 @@ import { z } from "zod";
 import { parseDuration } from "./duration.js";
 import type { ConfigIssue } from "./issues.js";
 import { absolutePath } from "./kernel-strings.js";
+import { MAX_ETCD_GROUPS, MAX_ETCD_NODES, MAX_GROUPS, MAX_NODES } from "./limits.js";
 
 /** The shortest session lease: etcd counts leases in whole seconds, and a lease must survive a missed
  * keepalive (sent every ttl / 3). */
@@ -128,12 +129,27 @@ export const etcdSchema = z
 export type EtcdConfig = z.output<typeof etcdSchema>;
 
 /** The cross-key rules of `coordination`, once the cluster section parsed. */
-export function coordinationIssues(c: {
-  coordination: "builtin" | "etcd";
-  etcd?: EtcdConfig;
-  quorum: string;
-}): ConfigIssue[] {
+export function coordinationIssues(
+  c: {
+    coordination: "builtin" | "etcd";
+    etcd?: EtcdConfig;
+    quorum: string;
+  },
+  counts: { nodes: number; groups: number },
+): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
+  if (c.coordination === "builtin" && counts.nodes > MAX_NODES)
+    issues.push({
+      code: "E_VALUE",
+      path: ["nodes"],
+      message: `at most ${MAX_NODES} nodes are supported with coordination: builtin (every node hears every other over UDP); coordination: etcd takes up to ${MAX_ETCD_NODES}`,
+    });
+  if (c.coordination === "builtin" && counts.groups > MAX_GROUPS)
+    issues.push({
+      code: "E_VALUE",
+      path: ["groups"],
+      message: `at most ${MAX_GROUPS} groups are supported with coordination: builtin (the heartbeat carries every group); coordination: etcd takes up to ${MAX_ETCD_GROUPS}`,
+    });
   if (c.coordination === "etcd" && c.etcd === undefined)
     issues.push({
       code: "E_MISSING",

@@ -11,10 +11,15 @@ export const MAX_NAME_LENGTH = 63;
 /** What a name is made of: a letter or digit first, then letters, digits, '_', '.', '-'. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
-/** The most nodes in a cluster (`coordination: builtin` is for 2–9 nodes on one LAN). */
+/** The most nodes with `coordination: builtin` (2–9 nodes on one LAN: every node hears every other). */
 export const MAX_NODES = 9;
-/** The most groups in a config; the heartbeat's encoding must fit this many on MAX_NODES nodes. */
+/** The most groups with `coordination: builtin`; the heartbeat's encoding must fit this many on MAX_NODES
+ * nodes. */
 export const MAX_GROUPS = 500;
+/** The most nodes with `coordination: etcd` (each reads etcd every interval; bench/etcd-scale.ts). */
+export const MAX_ETCD_NODES = 32;
+/** The most groups with `coordination: etcd` (three keys each in etcd; bench/etcd-scale.ts). */
+export const MAX_ETCD_GROUPS = 2000;
 /** The most resources in one group. */
 export const MAX_RESOURCES_PER_GROUP = 64;
 /** The most virtual servers in a config. */

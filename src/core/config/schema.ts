@@ -8,10 +8,10 @@ import { absolutePath, argList, kernelStringProblem, utf8Bytes } from "./kernel-
 import {
   MAX_ARG_BYTES,
   MAX_ARGS_TOTAL_BYTES,
-  MAX_GROUPS,
+  MAX_ETCD_GROUPS,
+  MAX_ETCD_NODES,
   MAX_LINKS,
   MAX_NAME_LENGTH,
-  MAX_NODES,
   MAX_OCF_SEGMENT_LENGTH,
   MAX_RESOURCES_PER_GROUP,
   MAX_VIRTUAL_SERVERS,
@@ -369,7 +369,7 @@ export const configSchema = z.strictObject({
   nodes: z
     .array(nodeSchema)
     .min(1, { error: "at least one node is required" })
-    .max(MAX_NODES, { error: `at most ${MAX_NODES} nodes are supported` }),
+    .max(MAX_ETCD_NODES, { error: `at most ${MAX_ETCD_NODES} nodes are supported (with coordination: etcd)` }),
   api: z
     .strictObject({
       listen: endpoint.default("127.0.0.1:7480"),
@@ -393,7 +393,7 @@ export const configSchema = z.strictObject({
     .default({ listen: "127.0.0.1:7480", allowed_hosts: [], history: 600_000 }),
   groups: z
     .array(groupSchema)
-    .max(MAX_GROUPS, { error: `at most ${MAX_GROUPS} groups are supported (the heartbeat carries every group)` })
+    .max(MAX_ETCD_GROUPS, { error: `at most ${MAX_ETCD_GROUPS} groups are supported (with coordination: etcd)` })
     .default([]),
   virtual_servers: z
     .array(virtualServerSchema)

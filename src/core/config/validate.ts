@@ -27,14 +27,18 @@ export function validateConfig(raw: unknown): ValidationResult {
     const twoNodeOnly = (["tiebreaker", "fence"] as const).filter((k) => c[k] !== undefined);
     const issues = [
       ...checkCrossFields({ ...parsed.data, cluster: { ...c, twoNodeOnly } }),
-      ...wireIssues(parsed.data),
-      ...coordinationIssues(c),
+      ...(c.coordination === "builtin" ? wireIssues(parsed.data) : []),
+      ...coordinationIssues(c, { nodes: parsed.data.nodes.length, groups: parsed.data.groups.length }),
     ];
     return issues.length === 0 ? { ok: true, config: parsed.data } : { ok: false, issues };
   }
   const issues = parsed.error.issues.flatMap((i) => fromZod(i, raw));
   const cluster = clusterSchema.safeParse((raw as { cluster?: unknown } | null)?.cluster);
-  const coordination = cluster.success ? coordinationIssues(cluster.data) : [];
+  const r = raw as { nodes?: unknown; groups?: unknown } | null;
+  const count = (v: unknown) => (Array.isArray(v) ? v.length : 0);
+  const coordination = cluster.success
+    ? coordinationIssues(cluster.data, { nodes: count(r?.nodes), groups: count(r?.groups) })
+    : [];
   return { ok: false, issues: [...issues, ...checkCrossFields(partial(raw)), ...coordination] };
 }
 

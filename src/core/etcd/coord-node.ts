@@ -8,8 +8,9 @@
 //   that vanished with its holder's lease (not given back after a clean stop) makes the next holder wait
 //   the group's stop budget before it starts, as builtin voters wait lease + budget;
 // - placement, the group driver, failures, track checks and operator commands are the builtin core's.
-// State is learned by reading every key under the prefix every poll interval (one linearizable range
-// read); every decision that must not race is a transaction that says so in its compares.
+// State is learned by a linearizable read of the prefix every poll interval, which returns only the keys
+// changed since the read before (key-mirror.ts); every decision that must not race is a transaction that
+// says so in its compares.
 import { noOutput, type Machine, type MachineInput, type StepOutput } from "../machine.js";
 import { applyCommand, EMPTY_ADMIN, type AdminState } from "../cluster/admin.js";
 import type { ClusterAction, ClusterEvent, ClusterStatus, ClusterView } from "../cluster/events.js";
@@ -21,7 +22,12 @@ import { packVerdict, unpackVerdict } from "../cluster/track.js";
 import { CoordKeys, type NodeReport, type Snapshot } from "./coord-keys.js";
 import { SessionClock } from "./coord-session.js";
 import { ETCD_PEER, type EtcdAnswer, type EtcdRequest, type EtcdWire } from "./coord-wire.js";
-import type { Op, Txn } from "./kv.js";
+import { KeyMirror } from "./key-mirror.js";
+import { MAX_TXN_OPS, type KeyRange, type Op, type Txn } from "./kv.js";
+
+/** Lock acquisitions (and, apart, releases) in flight at once: a node given hundreds of groups takes their
+ * locks a batch at a time instead of opening hundreds of requests and handling their answers in one burst. */
+export const MAX_LOCK_TXNS_IN_FLIGHT = 16;
 
 /** What the etcd backend adds to the cluster spec. */
 export interface EtcdCoordSpec extends ClusterSpec {
@@ -39,7 +45,7 @@ export interface EtcdCoordSpec extends ClusterSpec {
 type Purpose =
   | { p: "grant" }
   | { p: "keepalive"; lease: string }
-  | { p: "poll" }
+  | { p: "poll"; range: KeyRange }
   | { p: "leader"; lease: string }
   | { p: "leader-write"; assignments?: Record<string, string | null>; admin?: AdminState; commands: string[] }
   | { p: "acquire"; group: string; lease: string }
@@ -70,6 +76,10 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
   private pending = new Map<number, Pending>();
   private nextId = 1;
   private snap: Snapshot | undefined;
+  /** The snapshot the leader last placed groups on. */
+  private placedOn: Snapshot | undefined;
+  /** The keys as of the last read, so that each poll asks only for what changed since. */
+  private readonly mirror: KeyMirror;
   private nextPoll: number;
   private held = new Map<string, Held>();
   private wants = new Set<string>();
@@ -99,6 +109,7 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
     private bootAt: number,
   ) {
     this.keys = new CoordKeys(spec.prefix);
+    this.mirror = new KeyMirror(this.keys.all);
     this.sessions = new SessionClock(spec.driftMargin);
     this.local = new LocalState(id, spec.groups);
     this.nextPoll = bootAt;
@@ -184,8 +195,14 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
       if (a.ttlSeconds <= 0) this.endSession("etcd no longer has its lease");
       else this.sessions.renewed(p.lease, a.ttlSeconds, sentAt);
     } else if (p.p === "poll" && a.op === "range") {
-      const snap = this.keys.read(a.result);
-      if (!this.snap || snap.revision >= this.snap.revision) this.snap = snap;
+      const read = this.mirror.apply(p.range, a.result);
+      if (!read) {
+        this.nextPoll = now;
+        return;
+      }
+      if (this.snap && read.result.revision < this.snap.revision) return;
+      this.snap =
+        read.changed || !this.snap ? this.keys.read(read.result) : { ...this.snap, revision: read.result.revision };
     } else if (a.op === "txn") this.txnAnswered(now, p, a.result.succeeded, a.result.revision, a.result.responses);
   }
 
@@ -307,7 +324,8 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
   private poll(now: number): void {
     if (now < this.nextPoll || this.inFlight((p) => p.p === "poll")) return;
     this.nextPoll = now + this.spec.pollEvery;
-    this.send({ op: "range", range: this.keys.all }, { p: "poll" }, now);
+    const range = this.mirror.next();
+    this.send({ op: "range", range }, { p: "poll", range }, now);
   }
 
   /** The assignments in force: the newest of the last read and this leader's last write. */
@@ -345,7 +363,11 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
       };
       this.send({ op: "txn", txn }, { p: "leader", lease: session.lease }, now);
     }
-    if (this.leading && !this.inFlight((p) => p.p === "leader-write")) this.leaderWrites(now, s);
+    // One placement round per read (each poll answer is a new snapshot), not one per etcd answer.
+    if (this.leading && s !== this.placedOn && !this.inFlight((p) => p.p === "leader-write")) {
+      this.placedOn = s;
+      this.leaderWrites(now, s);
+    }
   }
 
   /** The leader's writes of one round: commands carried out and changed assignments, in one guarded txn. */
@@ -357,6 +379,7 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
     for (const key of this.handledCommands) if (!s.commands.has(key)) this.handledCommands.delete(key);
     for (const [key, cmd] of s.commands) {
       if (this.handledCommands.has(key) || s.results.has(key)) continue;
+      if (ops.length + 3 > MAX_TXN_OPS) break;
       const r = applyCommand(admin, cmd, {
         nodes: this.spec.members.map((m) => m.name),
         runners: this.spec.members.filter((m) => !m.witness).map((m) => m.name),
@@ -392,15 +415,19 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
       ([g, n]) => previous[g] !== n || (s.assignments[g] === undefined && !unread),
     );
     for (const d of result.decisions) this.decide(`${d} (leader ${this.id}, term ${leading.token})`);
-    for (const [g, n] of changed) ops.push({ put: { key: this.keys.assign(g), value: n ?? "" } });
+    // etcd takes at most MAX_TXN_OPS operations per transaction: the rest is written in the next rounds.
+    const writing = changed.slice(0, MAX_TXN_OPS - ops.length);
+    for (const [g, n] of writing) ops.push({ put: { key: this.keys.assign(g), value: n ?? "" } });
     if (ops.length === 0) return;
+    const assignments =
+      writing.length === changed.length ? result.assignments : { ...previous, ...Object.fromEntries(writing) };
     const txn: Txn = {
       compare: [{ key: this.keys.leader, target: "create", result: "EQUAL", value: leading.token }],
       success: ops,
     };
     this.send(
       { op: "txn", txn },
-      { p: "leader-write", ...(changed.length > 0 ? { assignments: result.assignments } : {}), admin, commands: done },
+      { p: "leader-write", ...(writing.length > 0 ? { assignments } : {}), admin, commands: done },
       now,
     );
   }
@@ -474,9 +501,15 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
   private lockRequests(now: number): void {
     const s = this.snap as Snapshot;
     const session = this.sessions.valid(now);
+    const acquiring = new Set<string>();
+    const giving = new Set<string>();
+    for (const { purpose } of this.pending.values()) {
+      if (purpose.p === "acquire") acquiring.add(purpose.group);
+      if (purpose.p === "release") giving.add(purpose.group);
+    }
     for (const g of this.wants) {
       if (this.held.has(g) || this.releasing.has(g) || !session || !this.local.settled) continue;
-      if (this.inFlight((p) => p.p === "acquire" && p.group === g)) continue;
+      if (acquiring.has(g)) continue;
       const kv = s.locks.get(g);
       if (kv && kv.lease === session.lease && s.revision > (this.releasedAt.get(g) ?? 0)) {
         // Taken by an acquire whose answer was lost: what it replaced is unknown, so wait the budget.
@@ -486,7 +519,8 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
         );
         continue;
       }
-      if (kv) continue;
+      if (kv || acquiring.size >= MAX_LOCK_TXNS_IN_FLIGHT) continue;
+      acquiring.add(g);
       this.send(
         { op: "txn", txn: this.acquireTxn(g, session.lease) },
         { p: "acquire", group: g, lease: session.lease },
@@ -497,8 +531,7 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
       // A lock under this session that nothing here wants (an acquire whose answer was lost): given back.
       if (!session || kv.lease !== session.lease || this.wants.has(g) || this.held.has(g) || this.releasing.has(g))
         continue;
-      if (s.revision <= (this.releasedAt.get(g) ?? 0) || this.inFlight((p) => p.p === "acquire" && p.group === g))
-        continue;
+      if (s.revision <= (this.releasedAt.get(g) ?? 0) || acquiring.has(g)) continue;
       this.releasing.set(g, { token: kv.createRevision, lease: kv.lease, startableAt: now });
     }
     for (const [g, h] of this.releasing) {
@@ -506,7 +539,8 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
         this.releasing.delete(g);
         continue;
       }
-      if (this.inFlight((p) => p.p === "release" && p.group === g)) continue;
+      if (giving.has(g) || giving.size >= MAX_LOCK_TXNS_IN_FLIGHT) continue;
+      giving.add(g);
       const txn: Txn = {
         compare: [{ key: this.keys.lock(g), target: "create", result: "EQUAL", value: h.token }],
         success: [

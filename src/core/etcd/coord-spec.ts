@@ -6,6 +6,10 @@ import type { EtcdCoordSpec } from "./coord-node.js";
 /** Every key is read each heartbeat interval, but not more often than this, ms. */
 export const MIN_ETCD_POLL_MS = 100;
 
+/** Nor more often than this share of the session TTL: a failover waits the TTL anyway, and each read costs
+ * every node a request and etcd a scan of the prefix (bench/etcd-scale.ts). */
+export const ETCD_POLL_TTL_SHARE = 1 / 10;
+
 /** The time limit of one request at one endpoint: a third of the TTL, at most 1s (the client's). */
 export const etcdAttemptMs = (e: EtcdConfig) => Math.min(1000, e.ttl / 3);
 
@@ -13,14 +17,14 @@ export const etcdAttemptMs = (e: EtcdConfig) => Math.min(1000, e.ttl / 3);
 export const etcdKeepaliveAttemptMs = (e: EtcdConfig) => Math.max(200, Math.min(1000, e.ttl / 6));
 
 /** The spec of a member on etcd: the session TTL in whole seconds, reads every heartbeat interval (at
- * least 100ms), and a request given up once the client could have tried every endpoint (its answer is
- * ignored after that; a keepalive is then sent again). */
+ * least 100ms and a tenth of the TTL apart), and a request given up once the client could have tried every
+ * endpoint (its answer is ignored after that; a keepalive is then sent again). */
 export function etcdSpecOf(spec: ClusterSpec, e: EtcdConfig): EtcdCoordSpec {
   return {
     ...spec,
     prefix: e.prefix,
     ttlSeconds: Math.round(e.ttl / 1000),
-    pollEvery: Math.max(MIN_ETCD_POLL_MS, spec.interval),
+    pollEvery: Math.max(MIN_ETCD_POLL_MS, e.ttl * ETCD_POLL_TTL_SHARE, spec.interval),
     requestTimeout: etcdAttemptMs(e) * e.endpoints.length + 500,
   };
 }

@@ -39,7 +39,13 @@ export interface KeyRange {
   key: string;
   /** When true, every key starting with `key`. */
   prefix?: boolean;
+  /** Range reads only: return only keys last modified at or after this revision (etcd's
+   * min_mod_revision); the answer's count still counts every key in the range. */
+  minModRevision?: number;
 }
+
+/** The most operations etcd accepts in one transaction (its --max-txn-ops default). */
+export const MAX_TXN_OPS = 128;
 
 export type CompareResult = "EQUAL" | "GREATER" | "LESS" | "NOT_EQUAL";
 
@@ -78,6 +84,8 @@ export interface TxnResult {
 export interface RangeResult {
   revision: number;
   kvs: KeyValue[];
+  /** How many keys the range holds, including those a minModRevision filter left out. */
+  count: number;
 }
 
 /** Whether `key` falls in range `r`. */

@@ -62,7 +62,7 @@ const ETCD_DEFAULTS: EtcdSimOptions = { nodes: 3, groups: 3, ttlSeconds: 2, inte
 const ELECTION_MS = 1000;
 
 /** etcd as a simulated host: requests in, answers out, the model's scans and elections on its clock. */
-class EtcdServer implements Machine<EtcdWire, never, never, ClusterView> {
+export class EtcdServer implements Machine<EtcdWire, never, never, ClusterView> {
   readonly id = ETCD_PEER;
   constructor(private model: EtcdModel) {}
 

@@ -83,6 +83,25 @@ describe("etcd client against a real etcd", { skip: missing || undefined }, () =
     assert.equal(again.responses[0]?.kvs[0]?.value, "1");
   });
 
+  it("reads only keys changed since a revision, still counting every key (what the core's polls rely on)", async () => {
+    const c = client();
+    const p = `/mirror-${Date.now()}/`;
+    for (const k of ["a", "b", "c"]) await c.txn({ compare: [], success: [{ put: { key: `${p}${k}`, value: "1" } }] });
+    const base = await c.range({ key: p, prefix: true });
+    assert.equal(base.count, 3);
+    await c.txn({ compare: [], success: [{ put: { key: `${p}b`, value: "2" } }] });
+    const changed = await c.range({ key: p, prefix: true, minModRevision: base.revision + 1 });
+    assert.deepEqual(
+      changed.kvs.map((kv) => [kv.key, kv.value]),
+      [[`${p}b`, "2"]],
+    );
+    assert.equal(changed.count, 3, "count counts the keys the filter left out");
+    await c.txn({ compare: [], success: [{ delete: { key: `${p}a` } }] });
+    const afterDelete = await c.range({ key: p, prefix: true, minModRevision: changed.revision + 1 });
+    assert.deepEqual(afterDelete.kvs, [], "a deletion returns nothing");
+    assert.equal(afterDelete.count, 2, "but the count falls");
+  });
+
   it("counts the session from the send time of the keepalive that renewed it, minus the drift margin", async () => {
     const c = client();
     const s = await EtcdSession.open(c, { ttlSeconds: 2 });

@@ -32,6 +32,7 @@ interface Size {
 
 const sizes: Size[] = arg("sizes", "etcd:10x1000,etcd:9x500,builtin:9x500,builtin:3x100")
   .split(",")
+  .filter(Boolean)
   .map((s) => {
     const m = /^(etcd|builtin):(\d+)x(\d+)$/.exec(s);
     if (!m) throw new Error(`--sizes: expected BACKEND:NODESxGROUPS such as etcd:10x1000, got ${s}`);

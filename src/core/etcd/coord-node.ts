@@ -88,6 +88,9 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
   /** Per group, the store revision at which this node's release was confirmed: a read older than it may
    * still show the deleted lock, and must not be taken for a lock held now. */
   private releasedAt = new Map<string, number>();
+  /** Per group, until when a lock this node lost with its session still owed its stop-budget wait (the
+   * holder before it did not give it back): the node's own earlier lease then does not make it clean. */
+  private owed = new Map<string, number>();
   private leading: { token: number; lease: string; since: number } | undefined;
   /** Assignments this leader wrote, until a read shows them (revision of the write). */
   private written: { revision: number; assignments: Record<string, string | null> } | undefined;
@@ -231,7 +234,8 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
           state?.clean === true ||
           (state !== undefined &&
             this.sessions.mine.has(state.lease) &&
-            this.local.groups.state(p.group) === "stopped");
+            this.local.groups.state(p.group) === "stopped" &&
+            !((this.owed.get(p.group) ?? -Infinity) > now));
         const wait = clean ? 0 : this.budgetWait(p.group);
         if (!this.wants.has(p.group)) {
           // No longer wanted (assigned elsewhere while the request was on its way): given straight back.
@@ -281,6 +285,8 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
     const was = this.sessions.end();
     if (!was) return;
     this.decide(`${this.id}'s etcd session (lease ${was.lease}) ended: ${why}; it holds nothing any more`);
+    for (const [g, h] of [...this.held, ...this.releasing])
+      if (h.startableAt > this.now) this.owed.set(g, h.startableAt);
     this.held.clear();
     this.releasing.clear();
     this.reported = undefined;
@@ -532,7 +538,7 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
       if (!session || kv.lease !== session.lease || this.wants.has(g) || this.held.has(g) || this.releasing.has(g))
         continue;
       if (s.revision <= (this.releasedAt.get(g) ?? 0) || acquiring.has(g)) continue;
-      this.releasing.set(g, { token: kv.createRevision, lease: kv.lease, startableAt: now });
+      this.releasing.set(g, { token: kv.createRevision, lease: kv.lease, startableAt: now + this.budgetWait(g) });
     }
     for (const [g, h] of this.releasing) {
       if (h.lease !== session?.lease) {
@@ -544,7 +550,14 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
       const txn: Txn = {
         compare: [{ key: this.keys.lock(g), target: "create", result: "EQUAL", value: h.token }],
         success: [
-          { put: { key: this.keys.state(g), value: JSON.stringify({ holder: this.id, lease: h.lease, clean: true }) } },
+          // Given back before its stop-budget wait was over, the lock still owes that wait to the next
+          // holder (the last holder's resources may still be active): not clean.
+          {
+            put: {
+              key: this.keys.state(g),
+              value: JSON.stringify({ holder: this.id, lease: h.lease, clean: now >= h.startableAt }),
+            },
+          },
           { delete: { key: this.keys.lock(g) } },
         ],
       };

@@ -1,0 +1,19 @@
+// Simulator seeds of the etcd backend that once found a safety violation, replayed: each failed before
+// its fix (the seed's schedule is fixed by the core's behaviour, so a later change may move the fault
+// elsewhere; they stay as examples that must keep passing).
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { etcdClusterProtocol } from "../../src/sim/protocols/etcd-cluster.js";
+import { runSeed } from "../../src/sim/world.js";
+
+describe("etcd simulator regressions", () => {
+  it("a lock given back before its stop-budget wait was over still owes the wait (seed 4014141)", () => {
+    const r = runSeed(etcdClusterProtocol(), 4014141);
+    assert.ok(r.ok, r.failure);
+  });
+
+  it("a node's own earlier lease does not excuse a wait it never served (seed 4014222)", () => {
+    const r = runSeed(etcdClusterProtocol(), 4014222);
+    assert.ok(r.ok, r.failure);
+  });
+});

@@ -4,6 +4,7 @@ import { noOutput, type Machine, type MachineInput, type StepOutput } from "../.
 import { makeSchedule } from "../../src/sim/faults.js";
 import { Network } from "../../src/sim/network.js";
 import { Prng } from "../../src/sim/prng.js";
+import { clusterProtocol } from "../../src/sim/protocols/cluster.js";
 import { gossipProtocol, type GossipMsg, type GossipView } from "../../src/sim/protocols/gossip.js";
 import { runSeed, type SimProtocol } from "../../src/sim/world.js";
 
@@ -129,5 +130,13 @@ describe("invariant checking", () => {
     const r = runSeed(deaf, 5);
     assert.equal(r.ok, false);
     assert.match(r.failure ?? "", /^liveness: .*n3 knows n1 at -1/);
+  });
+
+  it("a two_node fence that lands after the faults stopped power-cycles the peer (seed 357172487)", () => {
+    // The fence issued at the end of the faults killed the peer just after the calm booted it; a fence
+    // that only powered off left it down for good, and with the survivor in standby nothing could run.
+    const r = runSeed(clusterProtocol({ nodes: 2, groups: 2, twoNode: true }), 357172487, true);
+    assert.ok(r.ok, r.failure);
+    assert.ok(r.trace.some((l) => /sim +crash n2/.test(l) && Number.parseFloat(l) >= 4000));
   });
 });

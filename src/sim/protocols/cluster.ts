@@ -37,7 +37,7 @@ export interface ClusterSimOptions {
   groups: number;
   interval: number;
   lease: number;
-  /** Two voting nodes under quorum: two_node, with a fence that powers the peer off. */
+  /** Two voting nodes under quorum: two_node, with a fence that power-cycles the peer. */
   twoNode: boolean;
   /** Stop budget of group i (cycled): 0 is a group of VIPs only; others stop in up to that long. */
   budgets: number[];
@@ -216,10 +216,13 @@ export function clusterProtocol(
     onAction(id, action, prng, realNow, h) {
       switch (action.kind) {
         case "fence": {
+          // A power cycle (the usual fence action): the peer goes down at once and boots again later,
+          // also when the fence lands after the faults stopped (which must not leave it down for good).
           const delay = prng.between(1, 50);
           return [
             { delay, crash: action.node, effect: () => model.poweredOff(action.node) },
             { delay, event: { kind: "fenced", node: action.node, ok: true } },
+            { delay: delay + prng.between(300, 1500), restart: action.node },
           ];
         }
         case "command-result":

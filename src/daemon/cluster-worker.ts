@@ -22,7 +22,7 @@ import { GuardClient } from "./guard-client.js";
 import type { GuardConfig } from "./guard-protocol.js";
 import { HeartbeatGaps } from "./heartbeat-gaps.js";
 import { PeerWatch } from "./peer-watch.js";
-import { Watchdog, watchdogMs } from "./watchdog.js";
+import { Watchdog, watchdogBound } from "./watchdog.js";
 import { WireWarnings } from "./wire-warnings.js";
 import type { FromWorker, ToWorker, WorkerStatus } from "./worker-protocol.js";
 import type { GroupSpec } from "../core/cluster/spec.js";
@@ -211,7 +211,26 @@ function recordGuardPid(pid: number | undefined): void {
   }
 }
 
+/** A step of the core that takes longer than this is reported (at most one warning per SLOW_REPORT_MS). */
+const SLOW_STEP_MS = 100;
+const SLOW_REPORT_MS = 10_000;
+let slow = { count: 0, maxMs: 0, reportedAt: -Infinity };
+
 function step(input: MachineInput<ClusterMsg | EtcdWire, DriverEvent>): void {
+  const began = clock();
+  stepNow(input);
+  const ms = clock() - began;
+  if (ms <= SLOW_STEP_MS) return;
+  slow = { ...slow, count: slow.count + 1, maxMs: Math.max(slow.maxMs, ms) };
+  if (clock() - slow.reportedAt < SLOW_REPORT_MS) return;
+  post({
+    t: "warn",
+    message: `the cluster thread took ${Math.round(ms)}ms for one step (a ${input.kind}${input.kind === "local" ? `: ${input.event.kind}` : ""}); ${slow.count} step(s) over ${SLOW_STEP_MS}ms, the longest ${Math.round(slow.maxMs)}ms, since the last such warning: the machine is short of CPU for this many groups`,
+  });
+  slow = { count: 0, maxMs: 0, reportedAt: clock() };
+}
+
+function stepNow(input: MachineInput<ClusterMsg | EtcdWire, DriverEvent>): void {
   const out = (driver as NodeDriver<ClusterMsg | EtcdWire>).step(clock(), input);
   for (const s of out.sends) coordination.send(s.to, s.msg);
   if (out.decisions.length > 0) post({ t: "decisions", at: Date.now(), lines: out.decisions });
@@ -227,7 +246,7 @@ function step(input: MachineInput<ClusterMsg | EtcdWire, DriverEvent>): void {
 }
 
 /** Silences the node for good when the main thread stops pinging (it hung or died). */
-const watchdog = new Watchdog(watchdogMs(init.spec.lease), init.spec.interval, (silentMs) => {
+const watchdog = new Watchdog(watchdogBound(init), init.spec.interval, (silentMs) => {
   step({ kind: "local", event: { kind: "main-silent", silentMs } });
   post({ t: "silenced", silentMs });
 });

@@ -41,6 +41,8 @@ import { StartupError } from "./startup-error.js";
 import { runFence, startTiebreakerLoop } from "./two-node-io.js";
 import { probesOf, TrackRunner } from "./track-runner.js";
 import { WorkerClient } from "./worker-client.js";
+import { CommandThread } from "../adapters/command-thread.js";
+import { useCommandThread } from "../adapters/run-command.js";
 
 /** Options of `vigil run`. */
 export interface RunOptions {
@@ -210,6 +212,13 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   };
   /** What start-up has opened, closed in reverse order. */
   const closers: (() => unknown)[] = [];
+  // Commands spawn from a thread of their own: a spawn blocks its thread until the child exec'd.
+  const commands = new CommandThread();
+  useCommandThread(commands);
+  closers.push(async () => {
+    useCommandThread(undefined);
+    await commands.close();
+  });
   const closeAll = async () => {
     runner.close();
     for (const close of closers.splice(0).reverse()) await close();

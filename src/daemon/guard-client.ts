@@ -29,6 +29,7 @@ export class GuardClient {
   private spawnedAt = 0;
   private config: GuardConfig | undefined;
   private lastCover: ToGuard | undefined;
+  private coverQueued = false;
   private readyNow: Promise<void> = Promise.resolve();
   private onReady: (() => void) | undefined;
   private stoppedListeners: ((line: StoppedLine) => void)[] = [];
@@ -64,13 +65,23 @@ export class GuardClient {
   /** Sends the config (at start and after every reload); kept for a respawned guard. */
   configure(config: GuardConfig): void {
     this.config = config;
+    if (this.coverQueued && this.lastCover) this.send(this.lastCover);
+    this.coverQueued = false;
     this.send({ t: "config", ...config });
   }
 
-  /** Sends how long each group that may be active here is still covered, ms from now (every heartbeat). */
+  /** Sends how long each group that may be active here is still covered, ms from now (every heartbeat).
+   * Several reports within one turn of the event loop go out as the last of them (each replaces the whole
+   * cover; its time is when it was made, so a later send only makes the guard's deadlines earlier): a node
+   * taking over hundreds of groups would otherwise write every group's cover once per group started. */
   cover(groups: Record<string, number>): void {
     this.lastCover = { t: "cover", groups, at: monotonicMs() };
-    this.send(this.lastCover);
+    if (this.coverQueued) return;
+    this.coverQueued = true;
+    setImmediate(() => {
+      if (this.coverQueued && this.lastCover) this.send(this.lastCover);
+      this.coverQueued = false;
+    });
   }
 
   /** Resolves once the current guard process reads its stdin (lines sent before are not lost, only read later). */

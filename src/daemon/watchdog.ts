@@ -11,6 +11,14 @@ export function watchdogMs(lease: number): number {
   return Math.max(WATCHDOG_MIN_MS, 4 * lease);
 }
 
+/** The watchdog bound of a node: WATCHDOG_MS, or with coordination: etcd at least the session TTL. On etcd
+ * no other node takes a group over before the session TTL has passed whatever this node does, so a
+ * shorter stall of one of its threads (a loaded machine starting hundreds of groups) is no reason to fail
+ * stop; the guard still stops every group whose cover runs out meanwhile. */
+export function watchdogBound(init: { spec: { lease: number }; etcd?: { ttl: number } }): number {
+  return Math.max(watchdogMs(init.spec.lease), init.etcd?.ttl ?? 0);
+}
+
 /** Calls `onSilent` once when `heard()` was not called for `boundMs`. A check that itself runs more
  * than half the bound late means this thread was stalled, not the other: the other side then gets a
  * fresh bound (its messages are still queued behind the stall). */

@@ -7,7 +7,7 @@ import type { Command } from "../core/cluster/admin.js";
 import type { ClusterEvent } from "../core/cluster/node.js";
 import type { WorkerInit } from "./cluster-worker.js";
 import { StartupError } from "./startup-error.js";
-import { Watchdog, watchdogMs } from "./watchdog.js";
+import { Watchdog, watchdogBound } from "./watchdog.js";
 import type { FromWorker, ToWorker, WorkerStatus } from "./worker-protocol.js";
 
 /** How long a status request may take before it rejects, ms. */
@@ -48,7 +48,7 @@ export class WorkerClient {
     init: WorkerInit,
     private handlers: WorkerClientHandlers,
   ) {
-    const bound = watchdogMs(init.spec.lease);
+    const bound = watchdogBound(init);
     this.watchdog = new Watchdog(bound, init.spec.interval, (silentMs) =>
       this.lost(
         `the cluster worker thread has not answered a ping for ${Math.round(silentMs)}ms (watchdog bound ${bound}ms)`,

@@ -3,10 +3,10 @@
 // (by pid) and removes the dir, also after a failed test.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, cpSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createServer } from "node:net";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { newKeyText } from "../../src/adapters/keygen.js";
 
 const MAIN = new URL("../../dist/cli/main.js", import.meta.url).pathname;
@@ -150,7 +150,17 @@ export class LocalCluster {
     const log = openSync(join(this.dir, `${name}.log`), "a");
     const child = spawn(
       process.execPath,
-      [MAIN, "run", "-c", this.configFile, "--node", name, "--api", `127.0.0.1:${this.apiPorts.get(name)}`],
+      [
+        ...nodeArgs(),
+        MAIN,
+        "run",
+        "-c",
+        this.configFile,
+        "--node",
+        name,
+        "--api",
+        `127.0.0.1:${this.apiPorts.get(name)}`,
+      ],
       {
         stdio: ["ignore", "ignore", log],
         env: {
@@ -280,8 +290,18 @@ export class LocalCluster {
       .join("\n");
   }
 
-  /** Kills every process this cluster started (SIGCONT first, in case one is stopped) and removes its files. */
+  /** Kills every process this cluster started (SIGCONT first, in case one is stopped) and removes its files
+   * (with VIGIL_KEEP_LOGS=DIR set, the nodes' logs are copied into DIR first, for a look after a failure). */
   async stop(): Promise<void> {
+    // Profiled nodes (VIGIL_NODE_ARGS) write their profiles only when they exit by themselves.
+    if (process.env.VIGIL_NODE_ARGS) {
+      const live = [...this.procs.values()].filter((c) => c.exitCode === null && c.signalCode === null);
+      for (const c of live) c.kill("SIGTERM");
+      await Promise.race([
+        Promise.all(live.map((c) => new Promise((r) => c.once("exit", r)))),
+        new Promise((r) => setTimeout(r, 20_000)),
+      ]);
+    }
     for (const [, child] of this.procs) {
       if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) continue;
       const gone = new Promise((r) => child.once("exit", r));
@@ -293,6 +313,18 @@ export class LocalCluster {
       }
       await gone;
     }
+    const keep = process.env.VIGIL_KEEP_LOGS;
+    if (keep)
+      cpSync(this.dir, join(keep, basename(this.dir)), {
+        recursive: true,
+        filter: (f) => f === this.dir || /\.(log|yaml)$/.test(f),
+      });
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Extra arguments for node before each vigil node's script, from VIGIL_NODE_ARGS (such as
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the nodes of a benchmark). */
+function nodeArgs(): string[] {
+  return (process.env.VIGIL_NODE_ARGS ?? "").split(" ").filter(Boolean);
 }

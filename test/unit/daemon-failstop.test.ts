@@ -10,7 +10,7 @@ import { pino } from "pino";
 import { settleAfterEarlierGuard } from "../../src/daemon/earlier-guard.js";
 import { FailStop, FAIL_STOP_EXIT_CODE } from "../../src/daemon/fail-stop.js";
 import { guardAlive, guardPidfile, readGuardPid, writeGuardPid } from "../../src/daemon/guard-pidfile.js";
-import { Watchdog, watchdogMs } from "../../src/daemon/watchdog.js";
+import { Watchdog, watchdogBound, watchdogMs } from "../../src/daemon/watchdog.js";
 
 const log = pino({ level: "silent" });
 const dir = mkdtempSync(join(tmpdir(), "vigil-failstop-"));
@@ -20,6 +20,12 @@ describe("watchdog", () => {
   it("is bounded by max(1000, 4 × lease)", () => {
     assert.equal(watchdogMs(150), 1000);
     assert.equal(watchdogMs(400), 1600);
+  });
+
+  it("waits at least the session TTL on etcd, where no other node takes over before it", () => {
+    assert.equal(watchdogBound({ spec: { lease: 150 } }), 1000);
+    assert.equal(watchdogBound({ spec: { lease: 150 }, etcd: { ttl: 3000 } }), 3000);
+    assert.equal(watchdogBound({ spec: { lease: 1000 }, etcd: { ttl: 2000 } }), 4000);
   });
 
   it("fires once after the bound without news, and not when this side itself stalled", () => {

@@ -13,6 +13,8 @@ import { EtcdCoordNode, type EtcdCoordSpec } from "../../src/core/etcd/coord-nod
 import { ETCD_PEER, type EtcdWire } from "../../src/core/etcd/coord-wire.js";
 import { DEFAULTS, simSpec } from "../../src/sim/protocols/cluster.js";
 import { EtcdServer } from "../../src/sim/protocols/etcd-cluster.js";
+import { etcdSpecOf } from "../../src/core/etcd/coord-spec.js";
+import { etcdSchema } from "../../src/core/config/etcd-schema.js";
 
 const put = (key: string, value: string): Txn => ({ compare: [], success: [{ put: { key, value } }] });
 const del = (key: string): Txn => ({ compare: [], success: [{ delete: { key } }] });
@@ -123,6 +125,15 @@ describe("etcd transactions of many groups", () => {
     assert.equal(started.size, 300);
     const assigned = etcd.range(10_000, { key: "/v/assign/", prefix: true }).kvs;
     assert.equal(assigned.filter((kv) => kv.value === "n1").length, 300);
+  });
+});
+
+describe("etcd spec", () => {
+  it("waits two session TTLs for a group's preferred node at a cold start (nodes start together)", () => {
+    const etcd = etcdSchema.parse({ endpoints: ["http://127.0.0.1:2379"], prefix: "/v", ttl: "5s" });
+    const spec = etcdSpecOf({ ...simSpec(DEFAULTS), failbackSettle: 2000 }, etcd);
+    assert.equal(spec.failbackSettle, 10_000);
+    assert.equal(spec.pollEvery, 500);
   });
 });
 

@@ -11,6 +11,10 @@ import type { ClusterAction, ClusterEvent, ClusterStatus, ClusterView } from "./
 export interface CoordinatedNode<M> extends Machine<M, ClusterAction, ClusterEvent, ClusterView> {
   /** Per active group, ms the guard may leave it running. */
   groupCover(now: number): Record<string, number>;
+  /** Changes whenever the set of groups groupCover reports may change (the group driver's version). */
+  coverVersion(): number;
+  /** Each peer's links as status() reports them, without the rest of the status. */
+  peerLinks(now: number): { name: string; links: boolean[] }[];
   status(now: number): ClusterStatus;
 }
 
@@ -25,9 +29,12 @@ export type DriverEvent = ClusterEvent | { kind: "main-silent"; silentMs: number
 /** A cluster node with its guard cover, link reports and watchdog. */
 export class NodeDriver<M> implements Machine<M, DriverAction, DriverEvent, ClusterView> {
   private muted = false;
-  private lastCoverKey = "";
+  private lastCoverEmpty = true;
   private lastCoverAt = -Infinity;
   private coveredUntil: Record<string, number> = {};
+  private lastCoverVersion = -1;
+  /** The earliest time a group's last reported cover runs out. */
+  private coverRunsOutAt = Infinity;
   private lastLinks = "";
 
   /** `interval`: the heartbeat interval; a cover report goes out at least every half of it while any group is active. */
@@ -62,24 +69,37 @@ export class NodeDriver<M> implements Machine<M, DriverAction, DriverEvent, Clus
   }
 
   private cover(now: number, actions: DriverAction[]): void {
+    // The same groups are active as at the last report (the version says so without building the cover
+    // of every group on each step, which with hundreds of groups is most of a node's work).
+    const same = this.node.coverVersion() === this.lastCoverVersion;
+    const recent = this.lastCoverEmpty || now - this.lastCoverAt < this.interval / 2;
+    if (same && now < this.coverRunsOutAt && recent) return;
     const groups = this.node.groupCover(now);
-    const key = Object.keys(groups).sort().join(",");
     // A group whose reported cover has run out (the guard took it as stopping) but that is covered again
     // (started anew) is reported at once: else a freeze before the next report leaves it to no one.
-    const renewed = Object.entries(groups).some(([g, left]) => left > 0 && (this.coveredUntil[g] ?? 0) <= now);
-    if (key === this.lastCoverKey && !renewed && (key === "" || now - this.lastCoverAt < this.interval / 2)) return;
-    this.lastCoverKey = key;
+    if (same && recent && !Object.entries(groups).some(([g, left]) => left > 0 && (this.coveredUntil[g] ?? 0) <= now))
+      return;
+    this.lastCoverVersion = this.node.coverVersion();
     this.lastCoverAt = now;
-    this.coveredUntil = Object.fromEntries(Object.entries(groups).map(([g, left]) => [g, now + left]));
+    this.coveredUntil = {};
+    this.coverRunsOutAt = Infinity;
+    this.lastCoverEmpty = true;
+    for (const [g, left] of Object.entries(groups)) {
+      this.coveredUntil[g] = now + left;
+      this.coverRunsOutAt = Math.min(this.coverRunsOutAt, now + left);
+      this.lastCoverEmpty = false;
+    }
     actions.push({ kind: "cover", groups });
   }
 
   private links(now: number, actions: DriverAction[]): void {
-    const peers = this.node.status(now).peers;
-    const key = peers.map((p) => `${p.name}:${p.links.map((l) => (l ? 1 : 0)).join("")}`).join(" ");
+    const key = this.node
+      .peerLinks(now)
+      .map((p) => `${p.name}:${p.links.map((l) => (l ? 1 : 0)).join("")}`)
+      .join(" ");
     if (key === this.lastLinks) return;
     this.lastLinks = key;
-    actions.push({ kind: "links", peers });
+    actions.push({ kind: "links", peers: this.node.status(now).peers });
   }
 
   observe(now: number): ClusterView {

@@ -45,6 +45,7 @@ export class GroupDriver {
   private configured = new Set<string>();
   /** Configured groups that are clones. */
   private clones = new Set<string>();
+  private activeVersion = 0;
 
   constructor(names: readonly string[], clones: readonly string[] = []) {
     this.configure(names, { actions: [], decisions: [] }, "", clones);
@@ -54,13 +55,20 @@ export class GroupDriver {
    * that is unclean here gets its stop tried again (the operator wants it gone); a running one is
    * stopped by the next drive(). */
   configure(names: readonly string[], out: DriveOutput, self = "", clones: readonly string[] = []): void {
+    this.activeVersion++;
     this.configured = new Set(names);
     this.clones = new Set(clones);
-    for (const g of names) if (!this.groups.has(g)) this.groups.set(g, "stopped");
+    for (const g of names) if (!this.groups.has(g)) this.set(g, "stopped");
     for (const [g, state] of this.groups) {
       if (state === "unclean" && !this.configured.has(g))
         this.stop(g, `${self} tries again to stop ${g}: removed from the config`, out);
     }
+  }
+
+  /** Changes whenever a group becomes active here or stops being active, or the config changes: the set
+   * of active groups (and which of them are clones) is the same while it stays the same. */
+  get version(): number {
+    return this.activeVersion;
   }
 
   states(): Record<string, GroupState> {
@@ -84,16 +92,26 @@ export class GroupDriver {
       .sort();
   }
 
+  private set(group: string, state: GroupState): void {
+    if (((this.groups.get(group) ?? "stopped") === "stopped") !== (state === "stopped")) this.activeVersion++;
+    this.groups.set(group, state);
+  }
+
+  private forget(group: string): void {
+    if ((this.groups.get(group) ?? "stopped") !== "stopped") this.activeVersion++;
+    this.groups.delete(group);
+  }
+
   started(group: string): void {
-    if (this.groups.get(group) === "starting") this.groups.set(group, "running");
+    if (this.groups.get(group) === "starting") this.set(group, "running");
   }
 
   stopped(group: string): void {
-    if (this.groups.has(group)) this.groups.set(group, "stopped");
+    if (this.groups.has(group)) this.set(group, "stopped");
   }
 
   unclean(group: string): void {
-    if (this.groups.has(group)) this.groups.set(group, "unclean");
+    if (this.groups.has(group)) this.set(group, "unclean");
   }
 
   /** Groups whose stop failed here. */
@@ -105,7 +123,7 @@ export class GroupDriver {
   }
 
   stop(group: string, reason: string, out: DriveOutput): void {
-    this.groups.set(group, "stopping");
+    this.set(group, "stopping");
     out.actions.push({ kind: "stop", group });
     out.decisions.push(reason);
   }
@@ -145,7 +163,7 @@ export class GroupDriver {
         }
       } else if (state === "stopped") {
         if (mine && c.now < safeUntil) {
-          this.groups.set(group, "starting");
+          this.set(group, "starting");
           out.actions.push({ kind: "start", group });
           out.decisions.push(
             `${c.self} starts ${group}: assigned by ${f?.from} (term ${f?.term}) and its lease is held`,
@@ -155,7 +173,7 @@ export class GroupDriver {
           c.release(group);
           urgent = true;
         }
-        if (!configured && !c.wants(group)) this.groups.delete(group);
+        if (!configured && !c.wants(group)) this.forget(group);
       }
     }
     return urgent;
@@ -170,12 +188,12 @@ export class GroupDriver {
       return true;
     }
     if (state === "stopped" && blocked === undefined) {
-      this.groups.set(group, "starting");
+      this.set(group, "starting");
       out.actions.push({ kind: "start", group });
       out.decisions.push(`${c.self} starts clone ${group}: a clone runs on every eligible node`);
       return true;
     }
-    if (state === "stopped" && !this.configured.has(group)) this.groups.delete(group);
+    if (state === "stopped" && !this.configured.has(group)) this.forget(group);
     return false;
   }
 }

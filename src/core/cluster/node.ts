@@ -537,6 +537,10 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
   /** For every group not stopped here: how long (ms) the guard may leave it running: until the fence
    * margin before its lease ends, when the node itself would stop it, so that removing its VIPs has that
    * margin to finish before another node may add them (clones are not covered). */
+  coverVersion(): number {
+    return this.local.groups.version;
+  }
+
   groupCover(now: number): Record<string, number> {
     const out: Record<string, number> = {};
     // A clone is not the guard's: nothing elsewhere depends on it stopping here, so a daemon that died
@@ -544,6 +548,10 @@ export class ClusterNode implements Machine<ClusterMsg, ClusterAction, ClusterEv
     for (const g of this.local.groups.active())
       if (!this.local.groups.isClone(g)) out[g] = Math.max(0, this.leaseEnd(g) - this.fenceMargin - now);
     return out;
+  }
+
+  peerLinks(now: number): { name: string; links: boolean[] }[] {
+    return this.peers.all().map((p) => ({ name: p.name, links: this.peers.links(p.name, now) }));
   }
 
   status(now: number): ClusterStatus {

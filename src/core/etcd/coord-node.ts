@@ -680,6 +680,10 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
   }
 
   /** Per active group (not clones): how long the guard may leave it running, ms. */
+  coverVersion(): number {
+    return this.local.groups.version;
+  }
+
   groupCover(now: number): Record<string, number> {
     const out: Record<string, number> = {};
     for (const g of this.local.groups.active())
@@ -696,6 +700,12 @@ export class EtcdCoordNode implements Machine<EtcdWire, ClusterAction, ClusterEv
       revision: this.snap?.revision ?? 0,
       ...(this.snap?.leader ? { leader: this.snap.leader.value } : {}),
     };
+  }
+
+  peerLinks(): { name: string; links: boolean[] }[] {
+    return this.spec.members
+      .filter((m) => m.name !== this.id)
+      .map((m) => ({ name: m.name, links: [this.snap?.reports.has(m.name) ?? false] }));
   }
 
   status(now: number): ClusterStatus {

@@ -17,8 +17,10 @@ export const etcdAttemptMs = (e: EtcdConfig) => Math.min(1000, e.ttl / 3);
 export const etcdKeepaliveAttemptMs = (e: EtcdConfig) => Math.max(200, Math.min(1000, e.ttl / 6));
 
 /** The spec of a member on etcd: the session TTL in whole seconds, reads every heartbeat interval (at
- * least 100ms and a tenth of the TTL apart), and a request given up once the client could have tried every
- * endpoint (its answer is ignored after that; a keepalive is then sent again). */
+ * least 100ms and a tenth of the TTL apart), a request given up once the client could have tried every
+ * endpoint (its answer is ignored after that; a keepalive is then sent again), and a failback settle of
+ * two TTLs at least (also how long a new leader waits for a group's preferred node to come up before
+ * placing it elsewhere: nodes starting together do not all have a session within the builtin's 2s). */
 export function etcdSpecOf(spec: ClusterSpec, e: EtcdConfig): EtcdCoordSpec {
   return {
     ...spec,
@@ -26,5 +28,6 @@ export function etcdSpecOf(spec: ClusterSpec, e: EtcdConfig): EtcdCoordSpec {
     ttlSeconds: Math.round(e.ttl / 1000),
     pollEvery: Math.max(MIN_ETCD_POLL_MS, e.ttl * ETCD_POLL_TTL_SHARE, spec.interval),
     requestTimeout: etcdAttemptMs(e) * e.endpoints.length + 500,
+    failbackSettle: Math.max(spec.failbackSettle, 2 * e.ttl),
   };
 }

@@ -37,7 +37,7 @@ export interface ClusterSimOptions {
   groups: number;
   interval: number;
   lease: number;
-  /** Two voting nodes under quorum: two_node, with a fence that power-cycles the peer. */
+  /** Two voting nodes under quorum: two_node, with a fence that powers the peer off. */
   twoNode: boolean;
   /** Stop budget of group i (cycled): 0 is a group of VIPs only; others stop in up to that long. */
   budgets: number[];
@@ -216,13 +216,14 @@ export function clusterProtocol(
     onAction(id, action, prng, realNow, h) {
       switch (action.kind) {
         case "fence": {
-          // A power cycle (the usual fence action): the peer goes down at once and boots again later,
-          // also when the fence lands after the faults stopped (which must not leave it down for good).
+          // Powers the peer off; the calm at the end of the faults boots it again. A fence that lands
+          // after that is a power cycle (the peer boots 0.3–1.5s later): else it stays down for good.
           const delay = prng.between(1, 50);
+          const cycle = realNow + delay >= FAULTY_FOR;
           return [
             { delay, crash: action.node, effect: () => model.poweredOff(action.node) },
             { delay, event: { kind: "fenced", node: action.node, ok: true } },
-            { delay: delay + prng.between(300, 1500), restart: action.node },
+            ...(cycle ? [{ delay: delay + prng.between(300, 1500), restart: action.node }] : []),
           ];
         }
         case "command-result":

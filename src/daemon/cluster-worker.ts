@@ -245,6 +245,34 @@ function stepNow(input: MachineInput<ClusterMsg | EtcdWire, DriverEvent>): void 
   if (out.wakeAt !== undefined) timer = setTimeout(() => step({ kind: "tick" }), Math.max(0, out.wakeAt - clock()));
 }
 
+/** The main thread's events, stepped in order a slice of time at a time: a node that starts or stops
+ * hundreds of groups gets as many events at once, each a step over every group, and the pings, etcd's
+ * answers and status requests queued behind them must not wait for all of them. */
+class EventBacklog {
+  private queue: MachineInput<ClusterMsg | EtcdWire, DriverEvent>[] = [];
+  private next = 0;
+  private scheduled = false;
+
+  push(input: MachineInput<ClusterMsg | EtcdWire, DriverEvent>): void {
+    this.queue.push(input);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.drain());
+  }
+
+  private drain(): void {
+    const until = clock() + EVENT_SLICE_MS;
+    while (this.next < this.queue.length && clock() < until) step(this.queue[this.next++] as (typeof this.queue)[0]);
+    if (this.next < this.queue.length) return void setImmediate(() => this.drain());
+    this.queue = [];
+    this.next = 0;
+    this.scheduled = false;
+  }
+}
+/** How long the cluster thread steps queued events before it turns to what else waits, ms. */
+const EVENT_SLICE_MS = 20;
+const events = new EventBacklog();
+
 /** Silences the node for good when the main thread stops pinging (it hung or died). */
 const watchdog = new Watchdog(watchdogBound(init), init.spec.interval, (silentMs) => {
   step({ kind: "local", event: { kind: "main-silent", silentMs } });
@@ -279,14 +307,14 @@ port.on("message", (m: ToWorker) => {
       watchdog.stop();
       return step({ kind: "local", event: { kind: "main-silent", silentMs: clock() - lastPing } });
     case "event":
-      return step({ kind: "local", event: m.event });
+      return events.push({ kind: "local", event: m.event });
     case "keys":
       return coordination.setKeys(m.keysHex);
     case "reload":
       init.vips = m.vips;
       coordination.setGroups(m.groups);
       guard.configure(m.guard);
-      return step({ kind: "local", event: { kind: "groups", groups: m.groups } });
+      return events.push({ kind: "local", event: { kind: "groups", groups: m.groups } });
     case "status?":
       return post({ t: "status", id: m.id, status: coordination.status() });
     case "stop":

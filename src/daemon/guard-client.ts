@@ -65,8 +65,7 @@ export class GuardClient {
   /** Sends the config (at start and after every reload); kept for a respawned guard. */
   configure(config: GuardConfig): void {
     this.config = config;
-    if (this.coverQueued && this.lastCover) this.send(this.lastCover);
-    this.coverQueued = false;
+    this.flushCover();
     this.send({ t: "config", ...config });
   }
 
@@ -78,10 +77,13 @@ export class GuardClient {
     this.lastCover = { t: "cover", groups, at: monotonicMs() };
     if (this.coverQueued) return;
     this.coverQueued = true;
-    setImmediate(() => {
-      if (this.coverQueued && this.lastCover) this.send(this.lastCover);
-      this.coverQueued = false;
-    });
+    setImmediate(() => this.flushCover());
+  }
+
+  /** Sends the cover queued this turn, if any (before any other message, which must not overtake it). */
+  private flushCover(): void {
+    if (this.coverQueued && this.lastCover) this.send(this.lastCover);
+    this.coverQueued = false;
   }
 
   /** Resolves once the current guard process reads its stdin (lines sent before are not lost, only read later). */
@@ -102,6 +104,7 @@ export class GuardClient {
   /** Closes the guard's stdin: it takes over what is still covered as its cover runs out, then exits.
    * Resolves when it exited; it is not respawned any more. */
   close(): Promise<void> {
+    this.flushCover();
     this.closing = true;
     this.child?.stdin?.end();
     return this.exited;

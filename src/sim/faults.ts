@@ -22,7 +22,7 @@ export interface Schedule {
   /** Clock offset per node: local clocks do not agree on the time at all. */
   offsets: Record<string, number>;
   faults: Fault[];
-  /** Real time at which every fault is healed, crashed nodes restarted and links calm. */
+  /** Real time at which every fault is healed: crashed nodes restarted, paused ones resumed, links calm. */
   healAt: number;
   /** Real time at which the run ends. */
   endAt: number;
@@ -176,7 +176,7 @@ export function describeFault(f: Fault): string {
     case "heal":
       return `heal ${f.from}→${f.to}`;
     case "calm":
-      return "calm: all links healed, loss 0, all nodes up";
+      return "calm: all links healed, loss 0, all nodes up and none paused";
     case "conditions": {
       const c = f.conditions;
       return `links: loss ${(c.loss * 100).toFixed(0)}%, dup ${(c.duplicate * 100).toFixed(0)}%, delay ${c.delayMin.toFixed(1)}–${c.delayMax.toFixed(1)}ms, reorder ${(c.reorder * 100).toFixed(0)}%`;

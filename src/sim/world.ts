@@ -372,6 +372,13 @@ class World<M, A, E, V> {
         this.net.healAll();
         this.net.conditions = CALM;
         for (const n of this.nodes.values()) if (!n.up) this.boot(n);
+        // A pause still running ends too: liveness is judged from here, not from a resume seconds later.
+        for (const n of this.nodes.values())
+          if (n.pausedUntil > this.now) {
+            n.pausedUntil = this.now;
+            n.pauseToken++;
+            this.queue.push(this.now, { t: "resume", node: n.id, token: n.pauseToken });
+          }
         return;
     }
   }

@@ -48,6 +48,7 @@ export class EtcdCluster {
     ports: number[],
     private readonly timers: { heartbeatMs: number; electionMs: number },
     private readonly tls?: EtcdTestTls,
+    private readonly nice?: number,
   ) {
     const shm = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
     this.root = mkdtempSync(join(shm, "vigil-etcd-"));
@@ -68,6 +69,8 @@ export class EtcdCluster {
     size = 1,
     timers: { heartbeatMs: number; electionMs: number } = { heartbeatMs: 100, electionMs: 1000 },
     tls?: EtcdTestTls,
+    /** Runs the members at this nice value (a benchmark that shares the CPU with vigil nodes at theirs). */
+    nice?: number,
   ): Promise<EtcdCluster> {
     const ports: number[] = [];
     for (let i = 0; i < size * 2; i++) ports.push(await freePort());
@@ -76,6 +79,7 @@ export class EtcdCluster {
       ports,
       timers,
       tls,
+      nice,
     );
     try {
       for (const m of c.members) c.spawn(m);
@@ -185,7 +189,9 @@ export class EtcdCluster {
       "--logger=zap",
       "--log-level=warn",
     ];
-    const proc = spawn("etcd", args, { stdio: ["ignore", "pipe", "pipe"] });
+    const [cmd, cmdArgs] =
+      this.nice === undefined ? ["etcd", args] : ["nice", ["-n", String(this.nice), "etcd", ...args]];
+    const proc = spawn(cmd, cmdArgs, { stdio: ["ignore", "pipe", "pipe"] });
     m.proc = proc;
     const keep = (b: Buffer) => {
       m.log.push(b.toString());

@@ -44,6 +44,8 @@ export interface LocalClusterOptions {
   env?: Record<string, Record<string, string>>;
   /** How long to wait for every node's API at start, ms (default 15s). */
   startTimeoutMs?: number;
+  /** Starts the nodes one after another, each once the one before answers its API (a rolling start). */
+  oneByOne?: boolean;
 }
 
 /** Whether 127.0.0.1 has these TCP and UDP ports free right now (others share this machine). */
@@ -128,8 +130,16 @@ export class LocalCluster {
     writeFileSync(configFile, config);
     const apiPorts = new Map(names.map((name, i) => [name, base + 1000 + i]));
     const c = new LocalCluster(dir, names, apiPorts, configFile, base);
-    for (const name of names) c.spawnNode(name, o.env?.[name]);
     try {
+      for (const [i, name] of names.entries()) {
+        c.spawnNode(name, o.env?.[name]);
+        if (o.oneByOne)
+          await c.waitFor(
+            `${name}'s API to answer`,
+            async () => ((await c.statuses()).length === i + 1 ? true : undefined),
+            o.startTimeoutMs ?? 15_000,
+          );
+      }
       await c.waitFor(
         "every node's API to answer",
         async () => ((await c.statuses()).length === n ? true : undefined),

@@ -9,7 +9,8 @@
 //     line), p50 / p99 / max.
 //  2. One group on 3 nodes per session TTL: SIGKILL its owner, time until it runs elsewhere.
 // Every configuration's cluster is stopped (by pid) before the next starts. Fails loudly when etcd or a
-// node does not start, a group never runs, or a group runs on two nodes at once.
+// node does not start, a group never runs, or a group runs on two nodes at once: such a size prints
+// FAILED with the cause (where a backend stops working here), the others still run, and it exits 1.
 //   npx tsx bench/etcd-scale.ts [--sizes etcd:10x1000,etcd:9x500,builtin:9x500,builtin:3x100]
 //                               [--ttls 2,3,5] [--trials 3] [--steady 20]
 // Needs `npm run build` first. Last line: JSON.
@@ -265,8 +266,19 @@ async function ttlTrials(ttl: number): Promise<number[]> {
 
 try {
   const results: ScaleResult[] = [];
+  const failed: { size: Size; error: string }[] = [];
   for (const size of sizes) {
-    const r = await scale(size);
+    // A size that does not work is a result (where a backend stops working on this machine): it is
+    // printed as FAILED with its cause, the next size runs, and the run exits 1 at the end.
+    let r: ScaleResult;
+    try {
+      r = await scale(size);
+    } catch (err) {
+      const error = String((err as Error).stack ?? err);
+      failed.push({ size, error: error.split("\n")[0] ?? error });
+      console.log(`FAILED ${size.backend} ${size.nodes} nodes x ${size.groups} groups: ${error}`);
+      continue;
+    }
     results.push(r);
     const e = r.backend === "etcd" ? ` etcd ${r.etcdCpuPct}% CPU (3 members), ${r.etcdReqPerS} req/s;` : "";
     console.log(
@@ -285,7 +297,8 @@ try {
     ttlResults.push({ ttl, ms });
     console.log(`etcd ttl ${ttl}s, one group, owner SIGKILLed: ${ms.join(", ")} ms (median ${pct(ms, 50)})`);
   }
-  console.log(JSON.stringify({ scale: results, ttl: ttlResults }));
+  console.log(JSON.stringify({ scale: results, failed, ttl: ttlResults }));
+  if (failed.length > 0) process.exitCode = 1;
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -136,7 +136,14 @@ export class LocalCluster {
         if (o.oneByOne)
           await c.waitFor(
             `${name}'s API to answer`,
-            async () => ((await c.statuses()).length === i + 1 ? true : undefined),
+            async () => {
+              for (const earlier of names.slice(0, i + 1)) {
+                const p = c.procs.get(earlier);
+                if (p && (p.exitCode !== null || p.signalCode !== null))
+                  throw new Error(`${earlier} exited (${p.signalCode ?? `code ${p.exitCode}`}) while ${name} started`);
+              }
+              return (await c.statuses()).some((st) => st.name === name) ? true : undefined;
+            },
             o.startTimeoutMs ?? 15_000,
           );
       }

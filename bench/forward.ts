@@ -3,12 +3,14 @@
 // real servers r1, r2 on another subnet running nginx (1 worker each). Side by side in one run, all
 // through the same director:
 //   routing   plain IP routing through the director to r1 and r2 (the physical limit; no NAT)
+//   dnat      one hand-written nftables DNAT rule (numgen over r1 and r2): the kernel's NAT path alone
 //   nat       vigil forward: nat (nftables DNAT, rr over r1 and r2)
 //   proxy     vigil forward: proxy (the userspace proxy, rr)
 //   haproxy   HAProxy 2.6 mode tcp, nbthread 1, roundrobin (at the same nice -10 as vigil)
 // Loads, each by two wrk processes (-t1) at once: keep-alive 128 B responses, 16 KiB responses, 1 MiB
-// responses, and a new connection per request (Connection: close). Rounds alternate the order; the
-// median of the rounds is reported, with the userspace CPU per new connection of each forwarder (nat
+// responses, and a new connection per request (Connection: close). Each round runs a load through
+// every target back to back (alternating the order); the median of the rounds is reported (a ratio is
+// the median of the per-round ratios), with the userspace CPU per new connection of each forwarder (nat
 // has none: the daemon's CPU over those runs is shown). conntrack's TIME_WAIT is 1s in the director's
 // namespace (one benchmark client reuses source ports at 10k+ connections/s; real traffic comes from
 // many clients). Last line: forward: nat/routing ka=R mid=R big=R conn=R nat/haproxy ka=R mid=R big=R conn=R
@@ -46,8 +48,8 @@ writeFileSync(join(dir, "small.txt"), "x".repeat(128));
 writeFileSync(join(dir, "mid.bin"), Buffer.alloc(16 * 1024, 7));
 writeFileSync(join(dir, "big.bin"), Buffer.alloc(1024 * 1024, 7));
 
-type Target = "routing" | "nat" | "proxy" | "haproxy";
-const TARGETS: Target[] = ["routing", "nat", "proxy", "haproxy"];
+type Target = "routing" | "dnat" | "nat" | "proxy" | "haproxy";
+const TARGETS: Target[] = ["routing", "dnat", "nat", "proxy", "haproxy"];
 const LOADS = [
   { name: "ka", path: "/small.txt", connections: 50, close: false },
   { name: "mid", path: "/mid.bin", connections: 50, close: false },
@@ -94,8 +96,12 @@ async function main(): Promise<void> {
   // after a routed run reached a real server with the 4-tuple of one of its TIME_WAIT sockets (one
   // client reusing its ports; the real server closes first) and waited for a SYN retransmit: 469-713
   // new conn/s when nat followed routing, 13659 when it ran first.
-  k.addClientAddresses(1);
+  // The bare DNAT rule below is reached at an address of its own on h1 (.98), from a third client
+  // address, for the same reason.
+  k.addClientAddresses(2);
   nsExec("client", "ip", "route", "add", `10.78.${k.s}.0/24`, "via", k.c.lab.addr(11), "src", k.clientAddr(60));
+  const bareAddr = k.c.lab.addr(98);
+  nsExec("client", "ip", "route", "add", `${bareAddr}/32`, "dev", "eth0", "src", k.clientAddr(61));
   nsExec("client", "sysctl", "-qw", "net.ipv4.ip_local_port_range=1024 65000");
   for (const h of k.c.hosts) nsExec(h, "sysctl", "-qw", "net.netfilter.nf_conntrack_tcp_timeout_time_wait=1");
   const real = `      - { address: 10.78.S.21:80 }\n      - { address: 10.78.S.22:80 }\n`;
@@ -141,8 +147,18 @@ async function main(): Promise<void> {
   );
   if (!haproxyPid || !vigilPid) throw new Error(`pids not found: haproxy ${haproxyPid}, vigil ${vigilPid}`);
 
+  // The kernel's NAT path alone, for reference: one hand-written DNAT rule alternating over r1 and r2, in
+  // a table of the bench's own (vigil removes only vigil_* tables).
+  const bare = join(dir, "bare-dnat.nft");
+  writeFileSync(
+    bare,
+    `table ip bench_dnat {\n  chain prerouting {\n    type nat hook prerouting priority dstnat;\n    ip daddr ${bareAddr} tcp dport 8083 dnat to numgen inc mod 2 map { 0 : 10.78.${k.s}.21, 1 : 10.78.${k.s}.22 } : 80\n  }\n}\n`,
+  );
+  nsExec(owner, "ip", "addr", "add", `${bareAddr}/24`, "dev", "eth0");
+  nsExec(owner, "nft", "-f", bare);
   const urls = (t: Target, path: string): string[] => {
     if (t === "routing") return [`http://10.78.${k.s}.21${path}`, `http://10.78.${k.s}.22${path}`];
+    if (t === "dnat") return [`http://${bareAddr}:8083${path}`, `http://${bareAddr}:8083${path}`];
     const port = { nat: 80, proxy: 8081, haproxy: 8082 }[t];
     return [`http://${k.vip}:${port}${path}`, `http://${k.vip}:${port}${path}`];
   };
@@ -174,11 +190,11 @@ async function main(): Promise<void> {
   for (const t of TARGETS) await run(t, { ...LOADS[0], name: "ka" }); // warm-up
   const results = new Map<string, WrkResult[]>();
   const perConn = new Map<Target, { cpu: number; conns: number }>();
-  for (let r = 0; r < rounds; r++) {
-    const order = r % 2 === 0 ? TARGETS : [...TARGETS].reverse();
-    for (const t of order)
-      for (const l of LOADS) {
-        const pid = t === "haproxy" ? haproxyPid : t === "routing" ? undefined : vigilPid;
+  for (let r = 0; r < rounds; r++)
+    for (const [li, l] of LOADS.entries()) {
+      const order = (r + li) % 2 === 0 ? TARGETS : [...TARGETS].reverse();
+      for (const t of order) {
+        const pid = t === "haproxy" ? haproxyPid : t === "nat" || t === "proxy" ? vigilPid : undefined;
         const before = pid ? cpuMs(pid) : 0;
         const res = await run(t, l);
         if (pid && l.close) {
@@ -192,30 +208,35 @@ async function main(): Promise<void> {
         if (haproxy.exitCode !== null) throw new Error("HAProxy died during the run");
         if (!k.alive(owner)) throw new Error(`vigil on ${owner} stopped answering during the run`);
       }
-  }
-  const metric = (t: Target, l: Load) =>
-    median(
-      (results.get(`${t}/${l.name}`) ?? []).map((x) => (l.name === "mid" || l.name === "big" ? x.bytesPerSec : x.rps)),
-    );
+    }
+  const perRound = (t: Target, l: Load) =>
+    (results.get(`${t}/${l.name}`) ?? []).map((x) => (l.name === "mid" || l.name === "big" ? x.bytesPerSec : x.rps));
+  const metric = (t: Target, l: Load) => median(perRound(t, l));
   const fmt = (l: Load, x: number) =>
     l.name === "mid" || l.name === "big" ? `${(x / 1024 ** 2).toFixed(0)} MiB/s` : `${x.toFixed(0)}/s`;
   const cpu = (t: Target) => {
     const v = perConn.get(t);
     return v ? ((v.cpu * 1000) / v.conns).toFixed(1) : "–";
   };
-  const ratio = (a: Target, b: Target, l: Load) => (metric(a, l) / metric(b, l)).toFixed(2);
+  // The ratio of two targets is the median of their per-round ratios: each round runs a load's targets
+  // back to back, so a change in the machine's load between rounds moves both sides of a ratio alike.
+  const ratio = (a: Target, b: Target, l: Load) => {
+    const bs = perRound(b, l);
+    return median(perRound(a, l).map((x, i) => x / (bs[i] ?? NaN))).toFixed(2);
+  };
   const lines = [
     "",
     `forward benchmark: median of ${rounds} rounds × ${seconds}s per load, 2 × wrk -t1 from one client namespace, nginx 1 worker on each of 2 real servers, HAProxy nbthread 1 and vigil at nice -10, conntrack TIME_WAIT 1s on the director`,
     "",
-    "| load | routing | vigil nat | vigil proxy | HAProxy | nat / routing | nat / HAProxy |",
-    "|---|---|---|---|---|---|---|",
+    "| load | routing | one DNAT rule | vigil nat | vigil proxy | HAProxy | nat / routing | nat / DNAT rule | nat / HAProxy |",
+    "|---|---|---|---|---|---|---|---|---|",
     ...LOADS.map(
       (l) =>
-        `| ${{ ka: "keep-alive, 128 B (req/s)", mid: "keep-alive, 16 KiB (MiB/s)", big: "1 MiB (MiB/s)", conn: "new connection per request (conn/s)" }[l.name]} | ${TARGETS.map((t) => fmt(l, metric(t, l))).join(" | ")} | ${ratio("nat", "routing", l)} | ${ratio("nat", "haproxy", l)} |`,
+        `| ${{ ka: "keep-alive, 128 B (req/s)", mid: "keep-alive, 16 KiB (MiB/s)", big: "1 MiB (MiB/s)", conn: "new connection per request (conn/s)" }[l.name]} | ${TARGETS.map((t) => fmt(l, metric(t, l))).join(" | ")} | ${ratio("nat", "routing", l)} | ${ratio("nat", "dnat", l)} | ${ratio("nat", "haproxy", l)} |`,
     ),
-    `| userspace CPU per new connection (µs) | – | ${cpu("nat")} (vigil's daemon; the kernel forwards) | ${cpu("proxy")} | ${cpu("haproxy")} | | |`,
+    `| userspace CPU per new connection (µs) | – | – | ${cpu("nat")} (vigil's daemon; the kernel forwards) | ${cpu("proxy")} | ${cpu("haproxy")} | | |`,
     "",
+    `kernel NAT: dnat/routing ${LOADS.map((l) => `${l.name}=${ratio("dnat", "routing", l)}`).join(" ")} nat/dnat ${LOADS.map((l) => `${l.name}=${ratio("nat", "dnat", l)}`).join(" ")}`,
     `forward: nat/routing ${LOADS.map((l) => `${l.name}=${ratio("nat", "routing", l)}`).join(" ")} nat/haproxy ${LOADS.map((l) => `${l.name}=${ratio("nat", "haproxy", l)}`).join(" ")}`,
   ];
   process.stdout.write(`${lines.join("\n")}\n`);

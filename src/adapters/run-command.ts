@@ -44,31 +44,36 @@ const EXIT_AFTER_KILL_MS = 100;
 /** How long, once the program exited, its output may still take to drain from the pipes (ms). */
 const DRAIN_MS = 20;
 
-/** Where runCommand spawns: here, or (in the daemon) the command thread. */
+/** Where runCommand spawns: here, or (in the daemon) the command helper process. */
 interface CommandRunner {
   run(path: string, args: readonly string[], options: CommandOptions): Promise<CommandResult>;
 }
-let commandThread: CommandRunner | undefined;
+let commandRunner: CommandRunner | undefined;
 
-/** From now on runCommand spawns through `runner` (the daemon's command thread, so that a spawn does not
- * block its main thread); undefined: in the calling thread again. */
-export function useCommandThread(runner: CommandRunner | undefined): void {
-  commandThread = runner;
+/** From now on runCommand spawns through `runner` (the daemon's command helper, so that no fork stalls
+ * the daemon's threads); undefined: from this process again. */
+export function useCommandHelper(runner: CommandRunner | undefined): void {
+  commandRunner = runner;
 }
 
-/** Runs `path args` with `env` added to the environment, in the command thread when one is in use. Never
+/** Runs `path args` with `env` added to the environment, in the command helper when one is in use. Never
  * rejects; see runCommandHere. */
 export function runCommand(path: string, args: readonly string[], options: CommandOptions): Promise<CommandResult> {
-  return commandThread ? commandThread.run(path, args, options) : runCommandHere(path, args, options);
+  return commandRunner ? commandRunner.run(path, args, options) : runCommandHere(path, args, options);
 }
 
-/** Runs `path args` with `env` added to the environment, spawned from this thread. Never rejects, not even when spawn throws (a
+/** Runs `path args` with `env` added to `base` (this process's environment unless given), spawned from this process. Never rejects, not even when spawn throws (a
  * NUL byte in an argument, an argument too long for exec, ENOMEM, EAGAIN): that is a result with
  * spawnError. Ends when the program exits, not when its pipes close: a background child it leaves
  * running (IPaddr2's send_arp, a daemon an LSB script starts) may hold them open for long, and is
  * neither waited for nor killed. Aborting `signal` kills it like a timeout. After a timeout it ends at
  * the latest graceMs + 100ms later, exited or not. */
-export function runCommandHere(path: string, args: readonly string[], options: CommandOptions): Promise<CommandResult> {
+export function runCommandHere(
+  path: string,
+  args: readonly string[],
+  options: CommandOptions,
+  base: NodeJS.ProcessEnv = process.env,
+): Promise<CommandResult> {
   const started = performance.now();
   const failed = (err: unknown): CommandResult => {
     const e = err as NodeJS.ErrnoException;
@@ -99,7 +104,7 @@ export function runCommandHere(path: string, args: readonly string[], options: C
       child = spawn(path, args, {
         shell: false,
         stdio: ["ignore", "pipe", "pipe"],
-        env: childEnv(process.env, {
+        env: childEnv(base, {
           ...options.env,
           ...(options.tag === undefined ? {} : { VIGIL_RESOURCE: options.tag }),
         }),

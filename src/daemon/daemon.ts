@@ -41,8 +41,8 @@ import { StartupError } from "./startup-error.js";
 import { runFence, startTiebreakerLoop } from "./two-node-io.js";
 import { probesOf, TrackRunner } from "./track-runner.js";
 import { WorkerClient } from "./worker-client.js";
-import { CommandThread } from "../adapters/command-thread.js";
-import { useCommandThread } from "../adapters/run-command.js";
+import { CommandHelper } from "../adapters/command-helper.js";
+import { useCommandHelper } from "../adapters/run-command.js";
 
 /** Options of `vigil run`. */
 export interface RunOptions {
@@ -212,11 +212,12 @@ export async function startDaemon(opts: RunOptions, log: Logger = createLogger()
   };
   /** What start-up has opened, closed in reverse order. */
   const closers: (() => unknown)[] = [];
-  // Commands spawn from a thread of their own: a spawn blocks its thread until the child exec'd.
-  const commands = new CommandThread();
-  useCommandThread(commands);
+  // Commands spawn from a helper process: a fork from the daemon would stall all of its threads.
+  const commands = new CommandHelper();
+  commands.start();
+  useCommandHelper(commands);
   closers.push(async () => {
-    useCommandThread(undefined);
+    useCommandHelper(undefined);
     await commands.close();
   });
   const closeAll = async () => {

@@ -14,7 +14,7 @@ process.on("message", (m: CommandRequest) => {
   if (m.t === "abort") return aborts.get(m.id)?.abort();
   const abort = new AbortController();
   aborts.set(m.id, abort);
-  void runCommandHere(m.path, m.args, { ...m.options, signal: abort.signal }, m.env).then((result) => {
+  void runCommandHere(m.path, m.args, { ...m.options, signal: abort.signal }).then((result) => {
     aborts.delete(m.id);
     if (process.connected) process.send?.({ id: m.id, result } satisfies CommandReply);
   });

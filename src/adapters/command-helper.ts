@@ -16,8 +16,6 @@ export type CommandRequest =
       path: string;
       args: string[];
       options: Omit<CommandOptions, "signal">;
-      /** The daemon's environment when it asked (the helper's own is a copy from its start). */
-      env: Record<string, string>;
     }
   | { t: "abort"; id: number };
 
@@ -32,7 +30,9 @@ export interface CommandReply {
 const HELPER_NODE_FLAGS = ["--max-semi-space-size=1", "--v8-pool-size=1"];
 
 /** The process that spawns commands, started on the first command (or by `start`) and again after it
- * died. A command whose helper died while it ran ends as a failure to start (whether it ran is unknown:
+ * died. Commands get the environment the daemon had when the helper started (the daemon does not change
+ * its own afterwards; reading all of process.env for every command cost the main thread more than the
+ * spawns did). A command whose helper died while it ran ends as a failure to start (whether it ran is unknown:
  * its caller's escalation applies, as for any failed operation). */
 export class CommandHelper {
   private child: ChildProcess | undefined;
@@ -56,11 +56,8 @@ export class CommandHelper {
         resolve(r);
       });
       try {
-        const env = Object.fromEntries(
-          Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
-        );
         this.helper();
-        this.send({ t: "run", id, path, args: [...args], options: rest, env });
+        this.send({ t: "run", id, path, args: [...args], options: rest });
       } catch (err) {
         return this.settle(id, helperFailure(`could not reach the command helper: ${(err as Error).message}`, started));
       }
@@ -78,6 +75,7 @@ export class CommandHelper {
     this.failAll("the command helper was closed");
     if (!c || c.exitCode !== null || c.signalCode !== null) return;
     const exited = new Promise((r) => c.once("exit", r));
+    c.ref(); // waited for below: it must keep this process alive until then
     c.kill("SIGKILL");
     await exited;
   }

@@ -1,11 +1,10 @@
 // The `nft` and `conntrack` programs, thin and failing closed: a transaction either applied entirely
 // (nft exits 0) or the call rejects with what nft said; nothing is parsed here beyond JSON.
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { NftCommand } from "../core/balancer/kernel-ruleset.js";
-import { childEnv } from "./child-env.js";
+import { runCommand } from "./run-command.js";
 
 /** How long one nft or conntrack run may take before it is killed and counts as failed. */
 const RUN_TIMEOUT_MS = 10_000;
@@ -30,37 +29,21 @@ interface Run {
   error?: string;
 }
 
-function run(path: string, args: readonly string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    let stdout = "";
-    let stderr = "";
-    let settled = false;
-    const done = (r: Run) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(r);
-    };
-    let child: ReturnType<typeof spawn>;
-    try {
-      child = spawn(path, args, { stdio: ["ignore", "pipe", "pipe"], env: childEnv() });
-    } catch (err) {
-      return resolve({ code: null, stdout, stderr, error: (err as Error).message });
-    }
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      done({ code: null, stdout, stderr, error: `timed out after ${RUN_TIMEOUT_MS}ms` });
-    }, RUN_TIMEOUT_MS);
-    child.on("error", (err) => done({ code: null, stdout, stderr, error: err.message }));
-    child.stdout?.on("data", (c: Buffer) => {
-      if (stdout.length < MAX_OUTPUT) stdout += c.toString();
-      else child.kill("SIGKILL");
-    });
-    child.stderr?.on("data", (c: Buffer) => {
-      if (stderr.length < 64 * 1024) stderr += c.toString();
-    });
-    child.on("close", (code) => done({ code, stdout, stderr }));
+/** Runs nft or conntrack through runCommand (the daemon's command helper), stdout kept apart. */
+async function run(path: string, args: readonly string[]): Promise<Run> {
+  const r = await runCommand(path, args, {
+    timeoutMs: RUN_TIMEOUT_MS,
+    graceMs: 0,
+    maxOutput: MAX_OUTPUT,
+    stderrApart: true,
+    untilClosed: true,
   });
+  const error =
+    r.spawnError ??
+    (r.timedOut ? `timed out after ${RUN_TIMEOUT_MS}ms` : undefined) ??
+    (r.cut ? `its output passed ${MAX_OUTPUT} bytes` : undefined) ??
+    (r.signal ? `killed by ${r.signal}` : undefined);
+  return { code: error ? null : r.code, stdout: r.output, stderr: r.stderr ?? "", ...(error ? { error } : {}) };
 }
 
 function why(r: Run): string {

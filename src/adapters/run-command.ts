@@ -11,6 +11,10 @@ export interface CommandResult {
   /** Set when the program could not be started at all (ENOENT, EACCES, ...). */
   spawnError?: string;
   output: string;
+  /** With `stderrApart`: what the program wrote to stderr (output then holds stdout alone). */
+  stderr?: string;
+  /** Output passed `maxOutput` and was cut. */
+  cut?: boolean;
   ms: number;
 }
 
@@ -28,6 +32,13 @@ export interface CommandOptions {
   /** After a timeout or abort: how long SIGTERM may take before SIGKILL, ms (default 1000; 0: SIGKILL at
    * once, for a stop whose time is part of a budget). */
   graceMs?: number;
+  /** Most output kept, bytes (default 16 KiB); the rest is cut and `cut` set. */
+  maxOutput?: number;
+  /** stderr kept apart from stdout (programs whose stdout is parsed: nft, conntrack). */
+  stderrApart?: boolean;
+  /** End when the program's pipes close rather than shortly after it exits: for programs that leave
+   * nothing running behind them and whose whole output is needed (a large listing). */
+  untilClosed?: boolean;
 }
 
 /** Most output kept per run, bytes; the rest is cut (and said so). */
@@ -113,11 +124,17 @@ export function runCommandHere(
     } catch (err) {
       return settle(failed(err));
     }
+    const max = options.maxOutput ?? MAX_OUTPUT;
+    let cut = false;
+    const keep = (kept: string, chunk: Buffer, limit: number): string =>
+      kept.length < limit ? kept + chunk.toString("utf8").slice(0, limit - kept.length) : kept;
     const take = (chunk: Buffer) => {
-      if (output.length < MAX_OUTPUT) output += chunk.toString("utf8").slice(0, MAX_OUTPUT - output.length);
+      if (output.length + chunk.length > max) cut = true;
+      output = keep(output, chunk, max);
     };
+    let stderr = "";
     child.stdout?.on("data", take);
-    child.stderr?.on("data", take);
+    child.stderr?.on("data", (c: Buffer) => (options.stderrApart ? (stderr = keep(stderr, c, MAX_OUTPUT)) : take(c)));
     const killGroup = (signal: NodeJS.Signals) => {
       try {
         if (child.pid !== undefined) process.kill(-child.pid, signal);
@@ -156,9 +173,17 @@ export function runCommandHere(
         clearTimeout(drain);
         child.stdout?.destroy();
         child.stderr?.destroy();
-        resolve({ code, signal, timedOut, output: output.length >= MAX_OUTPUT ? `${output}…(cut)` : output, ms });
+        resolve({
+          code,
+          signal,
+          timedOut,
+          output: cut && !options.stderrApart ? `${output}…(cut)` : output,
+          ...(options.stderrApart ? { stderr } : {}),
+          ...(cut ? { cut } : {}),
+          ms,
+        });
       };
-      const drain = setTimeout(done, DRAIN_MS);
+      const drain = options.untilClosed ? undefined : setTimeout(done, DRAIN_MS);
       child.once("close", done);
     });
   });

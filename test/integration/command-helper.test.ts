@@ -41,15 +41,21 @@ describe("command helper", () => {
     assert.notEqual(helper.pid, process.pid);
   });
 
-  it("passes the daemon's environment as it is now, the resource tag and the caller's environment", async () => {
+  it("passes the daemon's environment from the helper's start, the resource tag and the caller's environment", async () => {
     process.env.COMMAND_HELPER_TEST_SHARED = "seen";
-    const r = await helper.run("/bin/sh", ["-c", 'echo "$A $VIGIL_RESOURCE $COMMAND_HELPER_TEST_SHARED"'], {
-      timeoutMs: 5000,
-      env: { A: "a1" },
-      tag: "g/r",
-    });
-    delete process.env.COMMAND_HELPER_TEST_SHARED;
-    assert.equal(r.output.trim(), "a1 g/r seen");
+    const fresh = new CommandHelper();
+    try {
+      fresh.start();
+      delete process.env.COMMAND_HELPER_TEST_SHARED;
+      const r = await fresh.run("/bin/sh", ["-c", 'echo "$A $VIGIL_RESOURCE $COMMAND_HELPER_TEST_SHARED"'], {
+        timeoutMs: 5000,
+        env: { A: "a1" },
+        tag: "g/r",
+      });
+      assert.equal(r.output.trim(), "a1 g/r seen");
+    } finally {
+      await fresh.close();
+    }
   });
 
   it("kills a command at its timeout and when its caller aborts", async () => {
@@ -62,6 +68,22 @@ describe("command helper", () => {
     const aborted = await running;
     assert.notEqual(aborted.code, 0);
     assert.ok(aborted.ms < 5000, `ended after ${aborted.ms}ms`);
+  });
+
+  it("keeps stderr apart, carries a whole large output, and cuts one past maxOutput", async () => {
+    const script = "head -c 300000 /dev/zero | tr '\\0' x; echo warn >&2";
+    const whole = await helper.run("/bin/sh", ["-c", script], {
+      timeoutMs: 5000,
+      maxOutput: 1 << 20,
+      stderrApart: true,
+      untilClosed: true,
+    });
+    assert.equal(whole.output.length, 300_000);
+    assert.equal(whole.stderr?.trim(), "warn");
+    assert.equal(whole.cut, undefined);
+    const cut = await helper.run("/bin/sh", ["-c", script], { timeoutMs: 5000, maxOutput: 1000, stderrApart: true });
+    assert.equal(cut.cut, true);
+    assert.equal(cut.output.length, 1000);
   });
 
   it("reports a program that cannot start as a spawn error", async () => {

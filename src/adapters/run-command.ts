@@ -73,18 +73,13 @@ export function runCommand(path: string, args: readonly string[], options: Comma
   return commandRunner ? commandRunner.run(path, args, options) : runCommandHere(path, args, options);
 }
 
-/** Runs `path args` with `env` added to `base` (this process's environment unless given), spawned from this process. Never rejects, not even when spawn throws (a
+/** Runs `path args` with `env` added to the environment, spawned from this process. Never rejects, not even when spawn throws (a
  * NUL byte in an argument, an argument too long for exec, ENOMEM, EAGAIN): that is a result with
  * spawnError. Ends when the program exits, not when its pipes close: a background child it leaves
  * running (IPaddr2's send_arp, a daemon an LSB script starts) may hold them open for long, and is
  * neither waited for nor killed. Aborting `signal` kills it like a timeout. After a timeout it ends at
  * the latest graceMs + 100ms later, exited or not. */
-export function runCommandHere(
-  path: string,
-  args: readonly string[],
-  options: CommandOptions,
-  base: NodeJS.ProcessEnv = process.env,
-): Promise<CommandResult> {
+export function runCommandHere(path: string, args: readonly string[], options: CommandOptions): Promise<CommandResult> {
   const started = performance.now();
   const failed = (err: unknown): CommandResult => {
     const e = err as NodeJS.ErrnoException;
@@ -115,7 +110,7 @@ export function runCommandHere(
       child = spawn(path, args, {
         shell: false,
         stdio: ["ignore", "pipe", "pipe"],
-        env: childEnv(base, {
+        env: childEnv(process.env, {
           ...options.env,
           ...(options.tag === undefined ? {} : { VIGIL_RESOURCE: options.tag }),
         }),

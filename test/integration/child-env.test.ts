@@ -1,6 +1,8 @@
 // Resource children get a clean environment: a daemon started by systemd (NOTIFY_SOCKET, LISTEN_FDS,
 // LISTEN_PID, WATCHDOG_USEC set) with vigil switches (VIGIL_FAULT_INJECTION) runs an exec resource that
 // dumps its environment: none of these reach it, but its VIGIL_RESOURCE tag (used by kill-tagged) does.
+// Its parent is the daemon's command helper process, not the daemon (a fork of the daemon would stall its
+// cluster thread).
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -14,13 +16,13 @@ const dir = mkdtempSync(join(tmpdir(), "vigil-childenv-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("resource children's environment", () => {
-  it("has no NOTIFY_SOCKET, LISTEN_*, WATCHDOG_* or inherited VIGIL_*, and keeps VIGIL_RESOURCE", async () => {
+  it("has no NOTIFY_SOCKET, LISTEN_*, WATCHDOG_* or inherited VIGIL_*, keeps VIGIL_RESOURCE, and is spawned by the command helper", async () => {
     const base = 23000 + Math.floor(Math.random() * 4000) * 2;
     const dump = join(dir, "env.txt");
     const script = join(dir, "dump-env");
     writeFileSync(
       script,
-      `#!/bin/sh\ncase "$1" in\n  start) env > ${dump}.tmp && mv ${dump}.tmp ${dump} ;;\nesac\nexit 0\n`,
+      `#!/bin/sh\ncase "$1" in\n  start) tr '\\0' ' ' < /proc/$PPID/cmdline > ${dump}.parent; env > ${dump}.tmp && mv ${dump}.tmp ${dump} ;;\nesac\nexit 0\n`,
       { mode: 0o755 },
     );
     writeFileSync(join(dir, "cluster.key"), newKeyText(), { mode: 0o600 });
@@ -74,6 +76,7 @@ groups:
       assert.deepEqual(vigil, ["VIGIL_RESOURCE"], `VIGIL_* in the child: ${vigil.join(", ")}`);
       assert.equal(env.VIGIL_RESOURCE, "childenv/n1/g-0");
       assert.equal(env.PATH, process.env.PATH, "the rest of the environment is kept");
+      assert.match(readFileSync(`${dump}.parent`, "utf8"), /command-helper-process/, "spawned by the command helper");
     } finally {
       const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { after, describe, it } from "node:test";
 import { CommandHelper } from "../../src/adapters/command-helper.js";
 import { runCommand, useCommandHelper } from "../../src/adapters/run-command.js";
+import { until } from "../helpers/kernel-lab.js";
 
 const helper = new CommandHelper();
 after(async () => {
@@ -15,20 +16,12 @@ after(async () => {
   await helper.close();
 });
 
-const alive = (pid: number) => {
+/** Whether `pid` runs (exists and has not exited: a zombie waits only for init to reap it). */
+function running(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
   } catch {
     return false;
-  }
-};
-
-async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
@@ -141,20 +134,11 @@ describe("command helper", () => {
     try {
       await until("the helper's pid", () => /^\d+\n/.test(out));
       const pid = Number(out.trim());
-      assert.ok(alive(pid), "the helper runs");
+      assert.ok(running(pid), "the helper runs");
       parent.kill("SIGKILL");
-      await until(`helper ${pid} to exit after its parent's SIGKILL`, () => !alive(pid) || isZombie(pid));
+      await until(`helper ${pid} to exit after its parent's SIGKILL`, () => !running(pid));
     } finally {
       parent.kill("SIGKILL");
     }
   });
 });
-
-/** A process that exited but was not reaped yet (its parent, init here, reaps it soon). */
-function isZombie(pid: number): boolean {
-  try {
-    return /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
-  } catch {
-    return true;
-  }
-}

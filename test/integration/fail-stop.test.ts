@@ -1,5 +1,5 @@
 // The daemon fails stop: three real `vigil run` processes on loopback with VIGIL_FAULT_INJECTION=1 and a
-// VIP-less group whose exec resource marks the node running it (a file per daemon pid). A crashed
+// VIP-less group whose exec resource marks the node running it (a file per node). A crashed
 // cluster thread, a blocked main thread and a hung cluster thread each make the owner stop the resource
 // and exit with code 70, and another node takes the group over.
 import assert from "node:assert/strict";
@@ -16,10 +16,10 @@ const LEASE_MS = 150;
 const WATCHDOG_MS = watchdogMs(LEASE_MS);
 const dir = mkdtempSync(join(tmpdir(), "vigil-failstop-"));
 const script = join(dir, "marker.sh");
-// The daemon runs the script directly, so $PPID is the daemon's pid.
+// The marker is named after the resource's tag (VIGIL_RESOURCE = cluster/node/group-index).
 writeFileSync(
   script,
-  `#!/bin/sh\nm="${dir}/marker.$PPID"\ncase "$1" in\n  start) echo up > "$m" ;;\n  stop) rm -f "$m" ;;\n  status) [ -e "$m" ] || exit 3 ;;\nesac\n`,
+  `#!/bin/sh\nm="${dir}/marker.$(printf %s "$VIGIL_RESOURCE" | tr / _)"\ncase "$1" in\n  start) echo up > "$m" ;;\n  stop) rm -f "$m" ;;\n  status) [ -e "$m" ] || exit 3 ;;\nesac\n`,
 );
 chmodSync(script, 0o755);
 const groupsYaml = `  - name: app\n    prefer: [n1]\n    resources:\n      - { type: exec, path: ${script}, timeouts: { stop: 500ms } }\n`;
@@ -35,7 +35,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const marker = (node: string) => join(dir, `marker.${c.pid(node)}`);
+const marker = (node: string) => join(dir, `marker.test_${node}_app-0`);
 
 /** Resolves with the exit code once the process has exited. */
 function exited(child: ChildProcess): Promise<number | null> {

@@ -2,7 +2,7 @@
 // the page tables of the whole process while holding its memory map lock, and until the child has
 // exec'd every page the daemon writes is copied. Every thread of the daemon waits meanwhile, the cluster
 // thread too: with 20 busy processes beside it, forks from a 150 MiB process stalled another of its
-// threads by up to 150-480ms (bench/spawn-block.ts), past a 150ms lease. The helper is a small Node
+// threads for up to 250ms (bench/spawn-block.ts), past a 150ms lease. The helper is a small Node
 // process started with the daemon; it forks instead, so the daemon's threads never wait for a spawn, and
 // only requests and results cross the pipe between them.
 import { fork, type ChildProcess } from "node:child_process";
@@ -32,8 +32,8 @@ const HELPER_NODE_FLAGS = ["--max-semi-space-size=1", "--v8-pool-size=1"];
 /** The process that spawns commands, started on the first command (or by `start`) and again after it
  * died. Commands get the environment the daemon had when the helper started (the daemon does not change
  * its own afterwards; reading all of process.env for every command cost the main thread more than the
- * spawns did). A command whose helper died while it ran ends as a failure to start (whether it ran is unknown:
- * its caller's escalation applies, as for any failed operation). */
+ * spawns did). A command whose helper died while it ran ends as a failure to start (whether it ran is
+ * unknown: its caller's escalation applies, as for any failed operation). */
 export class CommandHelper {
   private child: ChildProcess | undefined;
   private readonly pending = new Map<number, (r: CommandResult) => void>();
@@ -50,7 +50,13 @@ export class CommandHelper {
     const id = this.nextId++;
     const started = performance.now();
     return new Promise((resolve) => {
-      const onAbort = () => this.send({ t: "abort", id });
+      const onAbort = () => {
+        try {
+          this.send({ t: "abort", id });
+        } catch {
+          // The helper is gone: the command ends as a failure as soon as that is noticed.
+        }
+      };
       this.pending.set(id, (r) => {
         signal?.removeEventListener("abort", onAbort);
         resolve(r);

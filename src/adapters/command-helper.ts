@@ -2,7 +2,7 @@
 // the page tables of the whole process while holding its memory map lock, and until the child has
 // exec'd every page the daemon writes is copied. Every thread of the daemon waits meanwhile, the cluster
 // thread too: with 20 busy processes beside it, forks from a 150 MiB process stalled another of its
-// threads for up to 250ms (bench/spawn-block.ts), past a 150ms lease. The helper is a small Node
+// threads for up to 200-250ms (bench/spawn-block.ts), past a 150ms lease. The helper is a small Node
 // process started with the daemon; it forks instead, so the daemon's threads never wait for a spawn, and
 // only requests and results cross the pipe between them.
 import { fork, type ChildProcess } from "node:child_process";
